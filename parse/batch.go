@@ -1,0 +1,271 @@
+package parse
+
+// Strings is a column of byte strings in Arrow's layout: value i is
+// Data[Offsets[i]:Offsets[i+1]]. The pipeline wraps both slices as Arrow buffers without
+// copying, so a Strings must not be appended to while Arrow holds it.
+type Strings struct {
+	Offsets []int32 // len = rows+1; Offsets[0] == 0
+	Data    []byte
+}
+
+func (s *Strings) reset() {
+	s.Offsets = append(s.Offsets[:0], 0)
+	s.Data = s.Data[:0]
+}
+
+func (s *Strings) add(b []byte) {
+	s.Data = append(s.Data, b...)
+	s.Offsets = append(s.Offsets, int32(len(s.Data)))
+}
+
+func (s *Strings) addString(v string) {
+	s.Data = append(s.Data, v...)
+	s.Offsets = append(s.Offsets, int32(len(s.Data)))
+}
+
+// extendLast appends sep and b to the last value.
+func (s *Strings) extendLast(sep byte, b []byte) {
+	s.Data = append(s.Data, sep)
+	s.Data = append(s.Data, b...)
+	s.Offsets[len(s.Offsets)-1] = int32(len(s.Data))
+}
+
+// Len returns the number of values.
+func (s *Strings) Len() int { return len(s.Offsets) - 1 }
+
+// Value returns value i; it aliases Data.
+func (s *Strings) Value(i int) []byte { return s.Data[s.Offsets[i]:s.Offsets[i+1]] }
+
+// Last returns the last value; it aliases Data.
+func (s *Strings) Last() []byte { return s.Value(s.Len() - 1) }
+
+// Dict is a dictionary-encoded string column with few distinct values per batch (instances,
+// job names). Index[i] points into Values.
+type Dict struct {
+	Index  []int16
+	Values []string
+	last   int16 // index of the value added last, to skip the search on runs
+}
+
+func (d *Dict) reset() {
+	d.Index = d.Index[:0]
+	d.Values = d.Values[:0]
+	d.last = -1
+}
+
+// id returns the index of v, adding it to Values if new.
+func (d *Dict) id(v []byte) int16 {
+	if d.last >= 0 && string(v) == d.Values[d.last] {
+		return d.last
+	}
+	for i, s := range d.Values {
+		if s == string(v) {
+			d.last = int16(i)
+			return d.last
+		}
+	}
+	d.Values = append(d.Values, string(v))
+	d.last = int16(len(d.Values) - 1)
+	return d.last
+}
+
+func (d *Dict) add(v []byte) { d.Index = append(d.Index, d.id(v)) }
+
+func (d *Dict) addString(v string) { d.Index = append(d.Index, d.id([]byte(v))) }
+
+// Value returns the value of row i.
+func (d *Dict) Value(i int) string { return d.Values[d.Index[i]] }
+
+// Null sentinels of the fixed-width columns; the Arrow conversion turns them into nulls.
+const (
+	NullSeverity int8  = -1
+	NullPID      int32 = -1
+	NullDuration int32 = -1
+)
+
+// Traces holds trace rows column by column. Every row describes one record: a Kudu line with
+// its continuation lines, or one application-log row.
+type Traces struct {
+	Time      []int64 // unix microseconds, UTC
+	Instance  Dict
+	Level     []Level
+	System    []bool
+	Severity  []int8 // App Insights severityLevel, NullSeverity if none
+	Message   Strings
+	AppTime   Strings // empty when the line had no app prefix
+	Template  []int16 // index into TemplateIDs(); 0 = no template
+	Job       Dict    // "" when not known yet
+	JobSource []JobSource
+	Operation Dict // App Insights operation_Name, "" when not known
+	PID       []int32
+	Truncated []bool
+	Hash      []int64 // xxh3 of level and message, to merge copies of a line across files
+	LineNo    []int64
+	LineCount []int32
+}
+
+// Len returns the number of rows.
+func (t *Traces) Len() int { return len(t.Time) }
+
+func (t *Traces) reset() {
+	t.Time = t.Time[:0]
+	t.Instance.reset()
+	t.Level = t.Level[:0]
+	t.System = t.System[:0]
+	t.Severity = t.Severity[:0]
+	t.Message.reset()
+	t.AppTime.reset()
+	t.Template = t.Template[:0]
+	t.Job.reset()
+	t.JobSource = t.JobSource[:0]
+	t.Operation.reset()
+	t.PID = t.PID[:0]
+	t.Truncated = t.Truncated[:0]
+	t.Hash = t.Hash[:0]
+	t.LineNo = t.LineNo[:0]
+	t.LineCount = t.LineCount[:0]
+}
+
+// JobSource says how a row's job was found.
+type JobSource uint8
+
+const (
+	JobUnknown     JobSource = iota
+	JobByPath                // the Kudu folder data/jobs/continuous/<job>/
+	JobByContent             // inferred from the file's content (a Kudu log outside its folder)
+	JobByTemplate            // the message template belongs to one job
+	JobByNeighbour           // the nearest attributed line of the same instance (set in SQL)
+)
+
+var jobSourceNames = []string{"", "path", "content", "template", "neighbour"}
+
+func (s JobSource) String() string { return jobSourceNames[s] }
+
+// JobSourceNames lists JobSource names indexed by value ("" for JobUnknown).
+func JobSourceNames() []string { return jobSourceNames }
+
+// Exception is one exceptions row.
+type Exception struct {
+	Time             int64
+	Instance         string
+	Job, Operation   string
+	Origin           string // crash | kudu | handled
+	InferredBy       string
+	OuterType        string
+	OuterMessage     string
+	InnermostType    string
+	InnermostMessage string
+	Details          string
+	Frames           int32
+	Severity         int8
+	LineNo           int64
+	LineCount        int32
+}
+
+// Event is one customEvents row.
+type Event struct {
+	Time           int64
+	Instance       string
+	Job, Operation string
+	Name           string
+	Section        string
+	DurationS      int32  // NullDuration if the context has no duration
+	Properties     string // JSON object
+	LineNo         int64
+}
+
+// Reject is a line that could not be parsed, kept verbatim (up to MaxRejectBytes).
+type Reject struct {
+	LineNo int64
+	Reason string
+	Raw    string
+}
+
+// MaxRejectBytes is how much of a rejected line is kept.
+const MaxRejectBytes = 4096
+
+// Stats counts what a chunk held. Lines = Parsed + Rejected.
+type Stats struct {
+	Lines, Parsed, Rejected int64
+	FirstTime, LastTime     int64 // unix µs of the earliest and latest row; 0 if none
+	InvalidUTF8             int64 // lines whose invalid bytes were replaced by U+FFFD
+	NULBytes                int64 // lines that held NUL bytes (replaced by U+FFFD)
+	Truncated               int64 // lines cut at the line limit
+	JobHints                [numJobs]int64
+	CapReached              int64 // Kudu 200-line cap warnings
+}
+
+func (s *Stats) seeTime(t int64) {
+	if s.FirstTime == 0 || t < s.FirstTime {
+		s.FirstTime = t
+	}
+	if t > s.LastTime {
+		s.LastTime = t
+	}
+}
+
+// Add adds o into s.
+func (s *Stats) Add(o *Stats) {
+	s.Lines += o.Lines
+	s.Parsed += o.Parsed
+	s.Rejected += o.Rejected
+	if o.FirstTime != 0 {
+		s.seeTime(o.FirstTime)
+		s.seeTime(o.LastTime)
+	}
+	s.InvalidUTF8 += o.InvalidUTF8
+	s.NULBytes += o.NULBytes
+	s.Truncated += o.Truncated
+	for i := range s.JobHints {
+		s.JobHints[i] += o.JobHints[i]
+	}
+	s.CapReached += o.CapReached
+}
+
+// Batch is what one chunk of one file parses into. The pipeline owns it between Parse and
+// Reset: Arrow arrays alias its buffers while DuckDB loads them.
+type Batch struct {
+	Traces     Traces
+	Exceptions []Exception
+	Events     []Event
+	Rejects    []Reject
+	Stats      Stats
+}
+
+// Reset empties b, keeping its buffers for reuse.
+func (b *Batch) Reset() {
+	b.Traces.reset()
+	clear(b.Exceptions)
+	b.Exceptions = b.Exceptions[:0]
+	clear(b.Events)
+	b.Events = b.Events[:0]
+	clear(b.Rejects)
+	b.Rejects = b.Rejects[:0]
+	b.Stats = Stats{}
+}
+
+// NewBatch returns an empty batch with room for about rows trace rows.
+func NewBatch(rows int) *Batch {
+	b := &Batch{}
+	t := &b.Traces
+	t.Time = make([]int64, 0, rows)
+	t.Level = make([]Level, 0, rows)
+	t.System = make([]bool, 0, rows)
+	t.Severity = make([]int8, 0, rows)
+	t.Template = make([]int16, 0, rows)
+	t.Instance.Index = make([]int16, 0, rows)
+	t.Job.Index = make([]int16, 0, rows)
+	t.JobSource = make([]JobSource, 0, rows)
+	t.Operation.Index = make([]int16, 0, rows)
+	t.PID = make([]int32, 0, rows)
+	t.Truncated = make([]bool, 0, rows)
+	t.Hash = make([]int64, 0, rows)
+	t.LineNo = make([]int64, 0, rows)
+	t.LineCount = make([]int32, 0, rows)
+	t.Message.Offsets = make([]int32, 1, rows+1)
+	t.Message.Data = make([]byte, 0, rows*80)
+	t.AppTime.Offsets = make([]int32, 1, rows+1)
+	t.AppTime.Data = make([]byte, 0, rows*12)
+	b.Reset()
+	return b
+}

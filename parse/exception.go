@@ -1,0 +1,143 @@
+package parse
+
+import (
+	"strings"
+)
+
+// ExceptionInfo is what the text of a .NET exception (Exception.ToString(), possibly after
+// "Unhandled Exception: ") says, with outer and innermost defined as Application Insights
+// defines them: the outer exception is the one thrown, the innermost the end of its
+// InnerException chain (log-formats.md §6).
+type ExceptionInfo struct {
+	OuterType        string
+	OuterMessage     string
+	InnermostType    string
+	InnermostMessage string
+	Frames           int // "   at ..." lines
+}
+
+// .NET Framework 4.8 puts an inner exception on the same line after " ---> " and closes it with
+// "   --- End of inner exception stack trace ---"; .NET Core starts the inner exception on a new
+// line that begins with " ---> ". AggregateException appends one
+// "---> (Inner Exception #n) <inner.ToString()><---" block per inner exception.
+const (
+	innerArrow      = " ---> "
+	aggregateInner  = "---> (Inner Exception #"
+	unhandledPrefix = "Unhandled Exception: "
+	unhandledCore   = "Unhandled exception. "
+)
+
+// AnalyzeException reads exception text. Lines may end with "\r\n" or "\n".
+func AnalyzeException(text string) ExceptionInfo {
+	var info ExceptionInfo
+	var header strings.Builder
+	inHeader := true
+	aggregateStart := -1
+	lines := strings.Split(text, "\n")
+	for i, line := range lines {
+		line = strings.TrimSuffix(line, "\r")
+		trimmed := strings.TrimLeft(line, " \t")
+		switch {
+		case strings.HasPrefix(trimmed, "at ") && len(line) > len(trimmed):
+			info.Frames++
+			inHeader = false
+		case strings.HasPrefix(trimmed, aggregateInner):
+			if aggregateStart < 0 {
+				aggregateStart = i
+			}
+			inHeader = false
+		case strings.HasPrefix(trimmed, "--- End of"):
+			inHeader = false
+		case inHeader:
+			if header.Len() > 0 {
+				header.WriteByte('\n')
+			}
+			header.WriteString(line)
+		}
+	}
+	h := strings.TrimSpace(header.String())
+	h = strings.TrimPrefix(h, unhandledPrefix)
+	h = strings.TrimPrefix(h, unhandledCore)
+	if i := findTypeToken(h); i > 0 {
+		// Text before the exception, e.g. Kudu's "Failed to copy job files: System.IO.IOException: ...".
+		h = h[i:]
+	}
+	chain := strings.Split(h, innerArrow)
+	info.OuterType, info.OuterMessage = splitTypeMessage(chain[0])
+	info.InnermostType, info.InnermostMessage = splitTypeMessage(chain[len(chain)-1])
+	if len(chain) == 1 && aggregateStart >= 0 {
+		// An AggregateException printed without its inner chain on the header line: the
+		// innermost exception is at the end of the first inner block's chain.
+		first := strings.TrimLeft(strings.TrimSuffix(lines[aggregateStart], "\r"), " \t")
+		if _, after, ok := strings.Cut(first, ") "); ok {
+			inner := AnalyzeException(after)
+			if inner.InnermostType != "" {
+				info.InnermostType, info.InnermostMessage = inner.InnermostType, inner.InnermostMessage
+			}
+		}
+	}
+	return info
+}
+
+// splitTypeMessage splits "Namespace.TypeException: message" into type and message. Text that
+// does not start with a type name is all message.
+func splitTypeMessage(s string) (typ, msg string) {
+	s = strings.TrimSpace(s)
+	if i := strings.Index(s, ": "); i > 0 && isTypeName(s[:i]) {
+		return s[:i], strings.TrimSpace(s[i+2:])
+	}
+	if isTypeName(s) && looksLikeExceptionType(s) {
+		return s, ""
+	}
+	return "", s
+}
+
+// findTypeToken returns the offset of the first "Type: " in s whose type name looks like an
+// exception type (ends in Exception/Error or is namespace-qualified), or -1.
+func findTypeToken(s string) int {
+	first := strings.IndexByte(s, '\n')
+	if first < 0 {
+		first = len(s)
+	}
+	line := s[:first]
+	if t, _, ok := strings.Cut(line, ": "); ok && isTypeName(t) && looksLikeExceptionType(t) {
+		return 0
+	}
+	for off := 0; off < len(line); {
+		i := strings.Index(line[off:], ": ")
+		if i < 0 {
+			break
+		}
+		end := off + i
+		start := strings.LastIndexAny(line[:end], " \t'\"(") + 1
+		if t := line[start:end]; isTypeName(t) && looksLikeExceptionType(t) {
+			return start
+		}
+		off = end + 2
+	}
+	return -1
+}
+
+// isTypeName reports whether s could be a .NET type name as Exception.ToString prints it:
+// letters, digits and _.`+ with no spaces.
+func isTypeName(s string) bool {
+	if len(s) < 2 || len(s) > 256 {
+		return false
+	}
+	c := s[0]
+	if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '_') {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '`' || c == '+') {
+			return false
+		}
+	}
+	return true
+}
+
+func looksLikeExceptionType(s string) bool {
+	return strings.HasSuffix(s, "Exception") || strings.HasSuffix(s, "Error") ||
+		strings.Contains(s, "Exception") && strings.Contains(s, ".")
+}

@@ -1,0 +1,398 @@
+package parse
+
+import (
+	"bytes"
+	"encoding/binary"
+	"unicode/utf8"
+
+	"github.com/zeebo/xxh3"
+)
+
+// Chunk is a run of whole lines of one file, as the pipeline cuts it. Chunks are cut only
+// where a new record starts (see SafeCut), so a parser needs no state from the previous chunk.
+type Chunk struct {
+	Data      []byte  // whole lines; the last may lack its terminator
+	FirstLine int64   // 1-based physical line number of the first line in Data
+	Cut       []int64 // line numbers of lines the reader cut at the line limit, ascending
+	File      *FileInfo
+}
+
+// FileInfo is what a parser needs to know about the file a chunk comes from.
+type FileInfo struct {
+	Job        string     // web-job name for a Kudu log; "" when unknown
+	JobSource  JobSource  // how Job was found
+	CSV        *CSVLayout // column layout of an application-log CSV (from its header line)
+	MaxMessage int        // a record's message is cut after this many bytes; 0 means DefaultMaxMessage
+}
+
+// DefaultMaxMessage bounds a record's message (a multi-line record can grow without limit).
+const DefaultMaxMessage = 1 << 20
+
+// Parser parses chunks of one kind of log. A Parser keeps scratch state and is not safe for
+// concurrent use; give each worker its own.
+type Parser interface {
+	// Parse appends the rows of c to b and counts its lines in b.Stats.
+	Parse(c *Chunk, b *Batch)
+}
+
+// openCrash is an "Unhandled Exception:" block being collected.
+type openCrash struct {
+	instance []byte
+	time     int64
+	lineNo   int64
+	lastLine int64
+	lastTime int64
+	text     []byte
+}
+
+// recorder appends rows to a Batch and keeps the state that spans lines within a chunk: the
+// open record (for continuation lines) and open crash blocks per instance.
+type recorder struct {
+	b    *Batch
+	c    *Chunk
+	m    *matcher
+	op   []byte // operation name of the file's job
+	job  []byte
+	jsrc JobSource
+
+	// appLog: rows come from the application log, where both jobs' lines interleave, so a
+	// crash block is closed only by a time gap or a new crash, not by other levels.
+	appLog bool
+
+	open      bool // the last row can take continuation lines
+	openSys   bool
+	openLevel Level
+	openMulti bool
+	rejecting bool // continuation lines follow a rejected line
+	cutIdx    int
+	clean     bool // the chunk is ASCII without NUL: no line needs sanitising
+
+	crashes []openCrash
+	scratch []byte
+	maxMsg  int
+}
+
+func (r *recorder) begin(c *Chunk, b *Batch, appLog bool) {
+	r.b, r.c, r.m, r.appLog = b, c, theMatcher, appLog
+	r.open, r.rejecting, r.cutIdx = false, false, 0
+	r.job = append(r.job[:0], c.File.Job...)
+	r.jsrc = c.File.JobSource
+	r.op = append(r.op[:0], OperationName(c.File.Job)...)
+	r.maxMsg = c.File.MaxMessage
+	if r.maxMsg <= 0 {
+		r.maxMsg = DefaultMaxMessage
+	}
+	r.clean = isCleanASCII(c.Data)
+}
+
+// end closes what is open at the end of the chunk.
+func (r *recorder) end() {
+	r.closeRecord()
+	for i := range r.crashes {
+		r.finishCrash(&r.crashes[i])
+	}
+	r.crashes = r.crashes[:0]
+}
+
+// sanitize returns line with invalid UTF-8 and NUL bytes replaced by U+FFFD (DuckDB stores
+// only valid UTF-8), counting such lines. Clean lines are returned as they are.
+func (r *recorder) sanitize(line []byte) []byte {
+	if r.clean {
+		return line
+	}
+	hasNUL := bytes.IndexByte(line, 0) >= 0
+	valid := utf8.Valid(line)
+	if valid && !hasNUL {
+		return line
+	}
+	if !valid {
+		r.b.Stats.InvalidUTF8++
+		line = bytes.ToValidUTF8(line, []byte("\uFFFD"))
+	}
+	if hasNUL {
+		r.b.Stats.NULBytes++
+		line = bytes.ReplaceAll(line, []byte{0}, []byte("\uFFFD"))
+	}
+	return line
+}
+
+// isTruncated reports whether the reader cut line lineNo at the line limit.
+func (r *recorder) isTruncated(lineNo int64) bool {
+	cut := r.c.Cut
+	for r.cutIdx < len(cut) && cut[r.cutIdx] < lineNo {
+		r.cutIdx++
+	}
+	if r.cutIdx < len(cut) && cut[r.cutIdx] == lineNo {
+		r.b.Stats.Truncated++
+		return true
+	}
+	return false
+}
+
+// row describes one record for add.
+type row struct {
+	time      int64
+	instance  []byte
+	level     Level
+	system    bool
+	msg       []byte // without the Kudu prefix; the app prefix is split off here
+	pid       int32
+	lineNo    int64
+	lineCount int32
+	truncated bool
+}
+
+// add appends a trace row (and the exception and event rows it implies).
+func (r *recorder) add(w *row) {
+	r.closeRecord()
+	b, t := r.b, &r.b.Traces
+	var appTime, msg []byte
+	if w.system {
+		msg = w.msg
+	} else {
+		appTime, msg = splitAppPrefix(w.msg)
+	}
+	if len(msg) > r.maxMsg {
+		msg = msg[:r.maxMsg]
+		w.truncated = true
+	}
+	num := r.m.match(msg)
+	hint := NoJob
+	var ev eventLine
+	isEvent := false
+	if num == r.m.event {
+		ev, isEvent = parseEventLine(msg)
+		hint = SectionJob(ev.section)
+	} else if num != 0 {
+		hint = r.m.templateJob(num, msg)
+	}
+	if num != 0 {
+		b.Stats.JobHints[hint]++
+	}
+
+	t.Time = append(t.Time, w.time)
+	t.Instance.add(w.instance)
+	t.Level = append(t.Level, w.level)
+	t.System = append(t.System, w.system)
+	if w.system {
+		t.Severity = append(t.Severity, NullSeverity)
+	} else {
+		t.Severity = append(t.Severity, r.m.severity(num))
+	}
+	t.Message.add(msg)
+	t.AppTime.add(appTime)
+	t.Template = append(t.Template, num)
+	switch {
+	case len(r.job) > 0:
+		t.Job.add(r.job)
+		t.JobSource = append(t.JobSource, r.jsrc)
+		if hint == CallRecordWebhookController {
+			t.Operation.addString(hint.String())
+		} else {
+			t.Operation.add(r.op)
+		}
+	case hint != NoJob:
+		t.Job.addString(hint.String())
+		t.JobSource = append(t.JobSource, JobByTemplate)
+		t.Operation.addString(hint.String())
+	default:
+		t.Job.add(nil)
+		t.JobSource = append(t.JobSource, JobUnknown)
+		t.Operation.add(nil)
+	}
+	t.PID = append(t.PID, w.pid)
+	t.Truncated = append(t.Truncated, w.truncated)
+	t.Hash = append(t.Hash, lineHash(w.level, w.system, msg))
+	t.LineNo = append(t.LineNo, w.lineNo)
+	t.LineCount = append(t.LineCount, w.lineCount)
+	b.Stats.seeTime(w.time)
+
+	r.open, r.openSys, r.openLevel, r.openMulti, r.rejecting = true, w.system, w.level, false, false
+	if isEvent {
+		r.addEvent(w, &ev)
+	}
+	if num != 0 && r.m.ids[num] == "kudu-output-capped" {
+		b.Stats.CapReached++
+	}
+	r.trackCrash(w, msg, num)
+}
+
+// lineHash identifies a line's content for merging copies of it; time, instance and job are
+// compared separately.
+func lineHash(l Level, sys bool, msg []byte) int64 {
+	h := xxh3.Hash(msg)
+	h ^= uint64(l)<<56 | uint64(b2u(sys))<<48
+	return int64(h)
+}
+
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// continueRecord appends a continuation line to the open record; it reports false when there
+// is none (the caller rejects the line).
+func (r *recorder) continueRecord(line []byte, lineNo int64) bool {
+	if !r.open {
+		return false
+	}
+	t := &r.b.Traces
+	last := t.Len() - 1
+	if t.Message.Len() > 0 && len(t.Message.Last())+1+len(line) <= r.maxMsg {
+		t.Message.extendLast('\n', line)
+	} else {
+		t.Truncated[last] = true
+	}
+	t.LineCount[last] = int32(lineNo - t.LineNo[last] + 1)
+	r.openMulti = true
+	return true
+}
+
+// closeRecord finishes the open record: a multi-line record gets its hash recomputed, and a
+// Kudu SYS ERR/WARN record holding a .NET exception becomes an exceptions row too.
+func (r *recorder) closeRecord() {
+	if !r.open {
+		return
+	}
+	r.open = false
+	if !r.openMulti {
+		return
+	}
+	t := &r.b.Traces
+	last := t.Len() - 1
+	msg := t.Message.Last()
+	t.Hash[last] = lineHash(t.Level[last], t.System[last], msg)
+	if r.openSys && r.openLevel != Info && looksLikeException(msg) {
+		info := AnalyzeException(string(msg))
+		r.b.Exceptions = append(r.b.Exceptions, Exception{
+			Time: t.Time[last], Instance: t.Instance.Value(last), Job: t.Job.Value(last), Operation: t.Operation.Value(last),
+			Origin:    "kudu",
+			OuterType: info.OuterType, OuterMessage: info.OuterMessage,
+			InnermostType: info.InnermostType, InnermostMessage: info.InnermostMessage,
+			Details: string(msg), Frames: int32(info.Frames), Severity: NullSeverity,
+			LineNo: t.LineNo[last], LineCount: t.LineCount[last],
+		})
+	}
+}
+
+// looksLikeException reports whether a multi-line message holds .NET exception text.
+func looksLikeException(msg []byte) bool {
+	return bytes.Contains(msg, []byte("\n   at ")) || findTypeToken(string(firstLine(msg))) >= 0 ||
+		bytes.Contains(msg, []byte("Exception: "))
+}
+
+func firstLine(b []byte) []byte {
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		return b[:i]
+	}
+	return b
+}
+
+// reject records a line that cannot be parsed. Continuation lines that follow a rejected line
+// are rejected too (the caller checks r.rejecting), since they belong to it.
+func (r *recorder) reject(lineNo int64, reason string, raw []byte) {
+	r.closeRecord()
+	if len(raw) > MaxRejectBytes {
+		raw = raw[:MaxRejectBytes]
+	}
+	r.b.Rejects = append(r.b.Rejects, Reject{LineNo: lineNo, Reason: reason, Raw: string(r.sanitize(raw))})
+	r.b.Stats.Rejected++
+	r.rejecting = true
+}
+
+// Crash blocks: an unhandled exception is printed on stderr as consecutive ERR lines of one
+// instance, starting with "Unhandled Exception:" (§6.2). The block ends at a line of another
+// level from the same instance (Kudu log), a new crash, a SYS line, or a pause.
+const crashMaxGap = 10 * usPerSecond
+
+func isCrashHeader(msg []byte) bool {
+	return bytes.HasPrefix(msg, []byte(unhandledPrefix)) || bytes.HasPrefix(msg, []byte(unhandledCore))
+}
+
+func (r *recorder) trackCrash(w *row, msg []byte, num int16) {
+	idx := -1
+	for i := range r.crashes {
+		if bytes.Equal(r.crashes[i].instance, w.instance) {
+			idx = i
+			break
+		}
+	}
+	if w.level == Err && !w.system && isCrashHeader(msg) {
+		if idx >= 0 {
+			r.finishCrash(&r.crashes[idx])
+			r.crashes = append(r.crashes[:idx], r.crashes[idx+1:]...)
+		}
+		r.crashes = append(r.crashes, openCrash{
+			instance: append([]byte(nil), w.instance...),
+			time:     w.time, lineNo: w.lineNo, lastLine: w.lineNo, lastTime: w.time,
+			text: append([]byte(nil), msg...),
+		})
+		return
+	}
+	if idx < 0 {
+		return
+	}
+	oc := &r.crashes[idx]
+	extends := w.level == Err && !w.system && w.time-oc.lastTime <= crashMaxGap
+	if extends {
+		oc.text = append(oc.text, '\n')
+		oc.text = append(oc.text, msg...)
+		oc.lastLine = w.lineNo + int64(w.lineCount) - 1
+		oc.lastTime = w.time
+		return
+	}
+	if r.appLog && !w.system && w.level != Err && w.time-oc.lastTime <= crashMaxGap {
+		return // the other job's lines interleave in the application log
+	}
+	r.finishCrash(oc)
+	r.crashes = append(r.crashes[:idx], r.crashes[idx+1:]...)
+}
+
+func (r *recorder) finishCrash(oc *openCrash) {
+	info := AnalyzeException(string(oc.text))
+	job, op := string(r.job), string(r.op)
+	if job == "" {
+		// Application log: the crash's job is attributed later with its trace rows.
+		op = ""
+	}
+	r.b.Exceptions = append(r.b.Exceptions, Exception{
+		Time: oc.time, Instance: string(oc.instance), Job: job, Operation: op,
+		Origin:    "crash",
+		OuterType: info.OuterType, OuterMessage: info.OuterMessage,
+		InnermostType: info.InnermostType, InnermostMessage: info.InnermostMessage,
+		Details: string(oc.text), Frames: int32(info.Frames), Severity: NullSeverity,
+		LineNo: oc.lineNo, LineCount: int32(oc.lastLine - oc.lineNo + 1),
+	})
+}
+
+func (r *recorder) addEvent(w *row, ev *eventLine) {
+	t := &r.b.Traces
+	last := t.Len() - 1
+	r.b.Events = append(r.b.Events, Event{
+		Time: w.time, Instance: string(w.instance),
+		Job: t.Job.Value(last), Operation: t.Operation.Value(last),
+		Name: ev.name, Section: ev.section, DurationS: ev.duration,
+		Properties: propsJSON(ev.props), LineNo: w.lineNo,
+	})
+}
+
+// isCleanASCII reports whether data is 7-bit ASCII without NUL bytes, eight bytes at a time.
+func isCleanASCII(data []byte) bool {
+	const hi = 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(data); i += 8 {
+		v := binary.LittleEndian.Uint64(data[i:])
+		// (v - 0x01..) & ^v & 0x80.. is non-zero iff some byte is zero; v & 0x80.. iff some byte ≥ 0x80.
+		if v&hi != 0 || (v-0x0101010101010101)&^v&hi != 0 {
+			return false
+		}
+	}
+	for ; i < len(data); i++ {
+		if data[i] >= 0x80 || data[i] == 0 {
+			return false
+		}
+	}
+	return true
+}
