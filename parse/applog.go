@@ -67,7 +67,6 @@ type AppLogCSV struct {
 	buf    []byte // unquoted field text of the slow path
 	ends   []int
 	w      row
-	site   []byte
 }
 
 // maxRecordLines bounds how many physical lines one CSV record may span; an unterminated quote
@@ -230,8 +229,8 @@ func (p *AppLogCSV) addRecord(lay *CSVLayout, fields [][]byte, lineNo int64, lin
 	if !ok {
 		return "invalid date/eventTickCount"
 	}
-	if lay.App >= 0 && lay.App < len(fields) && len(p.site) == 0 {
-		p.site = append(p.site[:0], fields[lay.App]...)
+	if lay.App >= 0 && lay.App < len(fields) && p.rec.b.Site == "" && len(fields[lay.App]) > 0 {
+		p.rec.b.Site = string(fields[lay.App])
 	}
 	var inst []byte
 	if lay.Instance >= 0 && lay.Instance < len(fields) {
@@ -265,9 +264,6 @@ func joinSpan(fields [][]byte, first, last []byte) []byte {
 	}
 	return first[:end]
 }
-
-// Site returns the applicationName seen in the last parsed chunk, if any.
-func (p *AppLogCSV) Site() string { return string(p.site) }
 
 // .NET ticks (100 ns since 0001-01-01) of the Unix epoch.
 const ticksAtEpoch = 621355968000000000

@@ -230,6 +230,7 @@ type Batch struct {
 	Events     []Event
 	Rejects    []Reject
 	Stats      Stats
+	Site       string // App Service site name, when the chunk tells it (application-log CSV)
 }
 
 // Reset empties b, keeping its buffers for reuse.
@@ -242,6 +243,7 @@ func (b *Batch) Reset() {
 	clear(b.Rejects)
 	b.Rejects = b.Rejects[:0]
 	b.Stats = Stats{}
+	b.Site = ""
 }
 
 // NewBatch returns an empty batch with room for about rows trace rows.

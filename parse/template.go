@@ -224,6 +224,10 @@ func (m *matcher) templateJob(num int16, msg []byte) Job {
 	if num == 0 {
 		return NoJob
 	}
+	switch {
+	case m.ids[num] == "kudu-run-script":
+		return JobOf(string(msg)) // "Run script 'SPOInsights.WebJob.AppInsightsImporter.exe' ..."
+	}
 	switch num {
 	case m.timer:
 		if sec, _, ok := parseTimer(msg); ok {

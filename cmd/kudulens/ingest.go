@@ -1,0 +1,235 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/kudulens/kudulens/pipeline"
+)
+
+// storeFlags are the flags of every command that opens a database.
+type storeFlags struct {
+	db          string
+	threads     int
+	memoryLimit string
+	quiet       bool
+	maxLine     int
+}
+
+func (f *storeFlags) register(fs *pflag.FlagSet, defaultDB string) {
+	fs.StringVar(&f.db, "db", defaultDB, "database file")
+	fs.IntVar(&f.threads, "threads", 0, "DuckDB and parser threads (default: all cores)")
+	fs.StringVar(&f.memoryLimit, "memory-limit", pipeline.DefaultMemoryLimit, "DuckDB memory limit; bigger loads spill to disk")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
+	fs.IntVar(&f.maxLine, "max-line", 1<<20, "lines longer than this many bytes are cut and flagged truncated")
+}
+
+func (f *storeFlags) open(ctx context.Context, path string) (*pipeline.Store, error) {
+	return pipeline.OpenStore(ctx, path, pipeline.StoreOptions{Threads: f.threads, MemoryLimit: f.memoryLimit})
+}
+
+func (f *storeFlags) ingestOptions(e *env) pipeline.Options {
+	return pipeline.Options{
+		ParseWorkers: f.threads,
+		MaxLine:      f.maxLine,
+		Walk:         pipeline.WalkOptions{Stdin: e.stdin},
+	}
+}
+
+// newFlagSet returns a flag set whose usage prints the command's help text.
+func newFlagSet(name, help string, e *env) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "%s\nFlags:\n%s", help, fs.FlagUsages())
+	}
+	return fs
+}
+
+// parseFlags parses args; it returns the exit code to stop with, or -1 to go on.
+func parseFlags(fs *pflag.FlagSet, args []string, e *env) int {
+	if err := fs.Parse(args); err != nil {
+		if err == pflag.ErrHelp {
+			return exitOK
+		}
+		fmt.Fprintf(e.stderr, "kudulens %s: %v (see --help)\n", fs.Name(), err)
+		return exitUsage
+	}
+	return -1
+}
+
+const ingestHelp = `Usage: kudulens ingest SOURCE... [--db FILE]
+
+Reads web-job logs into a database: Kudu continuous-job logs (job_log.txt, job_prev_log.txt),
+App Service application logs (blob CSV and file-system text), and bundles of them. Files of
+no known kind are listed as skipped; damaged inputs are listed as failed and the rest is read.
+A file whose content was ingested before (same sha256) adds nothing.
+
+Examples:
+  kudulens ingest customer-bundle.zip
+  kudulens ingest --db site.duckdb D:/home/data/jobs/continuous applogs/
+  cat bundle.tar.gz | kudulens ingest -
+`
+
+func runIngest(ctx context.Context, args []string, e *env) int {
+	var sf storeFlags
+	fs := newFlagSet("ingest", ingestHelp, e)
+	sf.register(fs, "kudulens.duckdb")
+	if code := parseFlags(fs, args, e); code >= 0 {
+		return code
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintln(e.stderr, "kudulens ingest: no SOURCE given (see --help)")
+		return exitUsage
+	}
+	store, err := sf.open(ctx, sf.db)
+	if err != nil {
+		return fatal(e, err)
+	}
+	defer store.Close()
+	sum, err := ingest(ctx, store, fs.Args(), &sf, e)
+	if sum != nil {
+		printIngestSummary(e.stdout, sum, sf.db)
+	}
+	if err != nil {
+		return fatal(e, err)
+	}
+	if sum.Failed() {
+		return exitInputFailed
+	}
+	return exitOK
+}
+
+// ingest runs pipeline.Ingest with a progress bar on a terminal.
+func ingest(ctx context.Context, store *pipeline.Store, sources []string, sf *storeFlags, e *env) (*pipeline.Summary, error) {
+	var prog pipeline.Progress
+	stop := startProgress(e.stderr, &prog, sf.quiet)
+	sum, err := pipeline.Ingest(ctx, store, sources, sf.ingestOptions(e), &prog)
+	stop()
+	return sum, err
+}
+
+type kindTotals struct {
+	files, lines, parsed, rejected, traces, exceptions, events, merged, bytes int64
+}
+
+func printIngestSummary(w io.Writer, sum *pipeline.Summary, db string) {
+	totals := map[pipeline.Kind]*kindTotals{}
+	var all kindTotals
+	var skipped, failed, dups []pipeline.FileResult
+	for _, f := range sum.Files {
+		r := f.Row
+		switch {
+		case f.Duplicate != "":
+			dups = append(dups, f)
+			continue
+		case r.Status == "skipped":
+			skipped = append(skipped, f)
+			continue
+		case r.Status == "failed" || r.Status == "partial":
+			failed = append(failed, f)
+		}
+		t := totals[r.Kind]
+		if t == nil {
+			t = &kindTotals{}
+			totals[r.Kind] = t
+		}
+		for _, x := range []*kindTotals{t, &all} {
+			x.files++
+			x.lines += r.Stats.Lines
+			x.parsed += r.Stats.Parsed
+			x.rejected += r.Stats.Rejected
+			x.traces += r.Traces
+			x.exceptions += r.Exceptions
+			x.events += r.Events
+			x.bytes += r.Bytes
+		}
+	}
+	kinds := make([]string, 0, len(totals))
+	for k := range totals {
+		kinds = append(kinds, string(k))
+	}
+	sort.Strings(kinds)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "kind\tfiles\tlines\ttraces\texceptions\tevents\trejected\tMB\t")
+	row := func(name string, t *kindTotals) {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f\t\n", name, t.files, t.lines, t.traces, t.exceptions, t.events, t.rejected, float64(t.bytes)/1e6)
+	}
+	for _, k := range kinds {
+		row(k, totals[pipeline.Kind(k)])
+	}
+	row("total", &all)
+	tw.Flush()
+	m := sum.Merge
+	if m.AppLogCopies+m.KuduCopies+m.AppLogDups > 0 || m.Attributed > 0 {
+		fmt.Fprintf(w, "merged: %d application-log rows were copies of job-log lines, %d job-log and %d application-log lines were copies across files; %d application-log rows attributed to a job by their neighbours\n",
+			m.AppLogCopies, m.KuduCopies, m.AppLogDups, m.Attributed)
+	}
+	if len(dups) > 0 {
+		fmt.Fprintf(w, "already in the database: %d files (same content as before)\n", len(dups))
+	}
+	for _, f := range skipped {
+		fmt.Fprintf(w, "skipped: %s: %s\n", f.Row.Path, f.Row.Error)
+	}
+	for _, f := range failed {
+		fmt.Fprintf(w, "%s: %s: %s\n", f.Row.Status, f.Row.Path, f.Row.Error)
+	}
+	secs := sum.Elapsed.Seconds()
+	if secs > 0 {
+		fmt.Fprintf(w, "read %.1f MB in %.2f s (%.1f MB/s)", float64(all.bytes)/1e6, secs, float64(all.bytes)/1e6/secs)
+	}
+	if db != "" {
+		fmt.Fprintf(w, " into %s", db)
+	}
+	fmt.Fprintln(w)
+}
+
+// startProgress shows a progress line on w when it is a terminal and the work takes more
+// than a second; the returned func stops it and clears the line.
+func startProgress(w io.Writer, p *pipeline.Progress, quiet bool) func() {
+	f, ok := w.(*os.File)
+	if quiet || !ok || !isTerminal(f) {
+		return func() {}
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		start := time.Now()
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		shown := false
+		for {
+			select {
+			case <-done:
+				if shown {
+					fmt.Fprint(w, "\r"+strings.Repeat(" ", 78)+"\r")
+				}
+				return
+			case <-tick.C:
+				el := time.Since(start)
+				if el < time.Second {
+					continue
+				}
+				mb := float64(p.Bytes.Load()) / 1e6
+				line := fmt.Sprintf("\rkudulens: %d files, %.1f MB, %d lines, %.1f MB/s", p.Files.Load(), mb, p.Lines.Load(), mb/el.Seconds())
+				fmt.Fprintf(w, "%-78s", line)
+				shown = true
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

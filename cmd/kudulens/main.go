@@ -1,0 +1,115 @@
+// Command kudulens analyses Azure App Service web-job logs of the Office 365 Advanced Analytics
+// Engine offline: it reads Kudu job logs and application logs from files, folders and bundles
+// into an embedded DuckDB database and answers questions about them.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes (documented in the README and in `kudulens help`).
+const (
+	exitOK          = 0
+	exitCheckFailed = 1 // diagnose: a check failed at or above --fail-on
+	exitUsage       = 2 // bad command line
+	exitInputFailed = 3 // some inputs could not be read completely; the rest was processed
+	exitFatal       = 4 // the run could not complete (database unusable, output not writable, ...)
+	exitInterrupted = 130
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr})
+	stop()
+	os.Exit(code)
+}
+
+// env is the process environment a command runs in; tests give their own.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+func (e *env) env(k string) string {
+	if e.getenv != nil {
+		return e.getenv(k)
+	}
+	return os.Getenv(k)
+}
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, e *env) int
+}
+
+func commands() []command {
+	return []command{
+		{"ingest", "read logs into a database", runIngest},
+		{"query", "run SQL on the tables", runQuery},
+		{"version", "print the version", func(ctx context.Context, args []string, e *env) int {
+			fmt.Fprintf(e.stdout, "kudulens %s\n", version)
+			return exitOK
+		}},
+	}
+}
+
+func run(ctx context.Context, args []string, e *env) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(e.stdout)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			code := c.run(ctx, args[1:], e)
+			if code != exitOK && ctx.Err() != nil {
+				return exitInterrupted
+			}
+			return code
+		}
+	}
+	fmt.Fprintf(e.stderr, "kudulens: unknown command %q (see kudulens help)\n", args[0])
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `kudulens analyses Azure App Service web-job logs (Kudu job logs, application logs) offline.
+
+Usage: kudulens <command> [flags] [SOURCE...]
+
+Commands:
+`)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+SOURCE is a file, a folder (read recursively), a .zip/.tar/.tar.gz/.gz/.zst bundle (archives
+nested in archives too), or - for standard input.
+
+Exit codes: 0 ok; 1 a check failed (diagnose); 2 usage error; 3 some inputs failed (the rest was
+processed); 4 the run failed; 130 interrupted.
+
+Run 'kudulens <command> --help' for a command's flags and examples.
+`)
+}
+
+// fatal prints err and returns the exit code for it.
+func fatal(e *env, err error) int {
+	fmt.Fprintf(e.stderr, "kudulens: %v\n", err)
+	if errors.Is(err, context.Canceled) {
+		return exitInterrupted
+	}
+	return exitFatal
+}

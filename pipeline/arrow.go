@@ -1,0 +1,184 @@
+package pipeline
+
+import (
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+
+	"github.com/kudulens/kudulens/parse"
+)
+
+// The traces batch as DuckDB sees it through RegisterView. Column buffers are the parse.Batch
+// slices themselves (no copy); only validity bitmaps and the two boolean columns are built
+// here. The batch must stay untouched until DuckDB has read the view.
+var (
+	dictI16 = func() *arrow.DictionaryType {
+		return &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int16, ValueType: arrow.BinaryTypes.String}
+	}
+	dictI8 = func() *arrow.DictionaryType {
+		return &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int8, ValueType: arrow.BinaryTypes.String}
+	}
+	tracesSchema = arrow.NewSchema([]arrow.Field{
+		{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Microsecond}},
+		{Name: "operation", Type: dictI16(), Nullable: true},
+		{Name: "job", Type: dictI16(), Nullable: true},
+		{Name: "job_source", Type: dictI8(), Nullable: true},
+		{Name: "instance", Type: dictI16(), Nullable: true},
+		{Name: "level", Type: dictI8()},
+		{Name: "is_system", Type: arrow.FixedWidthTypes.Boolean},
+		{Name: "severity", Type: arrow.PrimitiveTypes.Int8, Nullable: true},
+		{Name: "message", Type: arrow.BinaryTypes.String},
+		{Name: "app_time", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "template", Type: dictI16(), Nullable: true},
+		{Name: "pid", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+		{Name: "truncated", Type: arrow.FixedWidthTypes.Boolean},
+		{Name: "msg_hash", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "line_no", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "line_count", Type: arrow.PrimitiveTypes.Int32},
+	}, nil)
+)
+
+// staticDicts are dictionaries that do not change between batches.
+type staticDicts struct {
+	levels, jobSources, templates arrow.ArrayData
+}
+
+func newStaticDicts() *staticDicts {
+	return &staticDicts{
+		levels:     stringsData(parse.LevelNames()),
+		jobSources: stringsData(parse.JobSourceNames()),
+		templates:  stringsData(parse.TemplateIDs()),
+	}
+}
+
+// stringsData builds a string array of vals.
+func stringsData(vals []string) arrow.ArrayData {
+	offs := make([]int32, len(vals)+1)
+	var data []byte
+	for i, v := range vals {
+		data = append(data, v...)
+		offs[i+1] = int32(len(data))
+	}
+	return array.NewData(arrow.BinaryTypes.String, len(vals),
+		[]*memory.Buffer{nil, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(offs)), memory.NewBufferBytes(data)}, nil, 0, 0)
+}
+
+// tracesRecord wraps the trace columns of b as an Arrow record. Release it before reusing b.
+func tracesRecord(b *parse.Batch, sd *staticDicts) arrow.Record {
+	t := &b.Traces
+	n := t.Len()
+	cols := []arrow.Array{
+		fixed(&arrow.TimestampType{Unit: arrow.Microsecond}, n, nil, arrow.Int64Traits.CastToBytes(t.Time)),
+		dictColumn(&t.Operation, n),
+		dictColumn(&t.Job, n),
+		dictFixed(dictI8(), n, validWhere(n, func(i int) bool { return t.JobSource[i] != parse.JobUnknown }),
+			bytesOf(t.JobSource), sd.jobSources),
+		dictColumn(&t.Instance, n),
+		dictFixed(dictI8(), n, nil, bytesOf(t.Level), sd.levels),
+		boolColumn(t.System),
+		fixed(arrow.PrimitiveTypes.Int8, n, validWhere(n, func(i int) bool { return t.Severity[i] != parse.NullSeverity }),
+			arrow.Int8Traits.CastToBytes(t.Severity)),
+		stringColumn(&t.Message, nil),
+		stringColumn(&t.AppTime, validWhere(n, func(i int) bool { return t.AppTime.Offsets[i+1] > t.AppTime.Offsets[i] })),
+		dictFixed(dictI16(), n, validWhere(n, func(i int) bool { return t.Template[i] != 0 }),
+			arrow.Int16Traits.CastToBytes(t.Template), sd.templates),
+		fixed(arrow.PrimitiveTypes.Int32, n, validWhere(n, func(i int) bool { return t.PID[i] != parse.NullPID }),
+			arrow.Int32Traits.CastToBytes(t.PID)),
+		boolColumn(t.Truncated),
+		fixed(arrow.PrimitiveTypes.Int64, n, nil, arrow.Int64Traits.CastToBytes(t.Hash)),
+		fixed(arrow.PrimitiveTypes.Int64, n, nil, arrow.Int64Traits.CastToBytes(t.LineNo)),
+		fixed(arrow.PrimitiveTypes.Int32, n, nil, arrow.Int32Traits.CastToBytes(t.LineCount)),
+	}
+	rec := array.NewRecord(tracesSchema, cols, int64(n))
+	for _, c := range cols {
+		c.Release()
+	}
+	return rec
+}
+
+// validWhere returns a validity bitmap with bit i set when ok(i), or nil when all are valid.
+func validWhere(n int, ok func(int) bool) []byte {
+	var bm []byte
+	for i := 0; i < n; i++ {
+		if !ok(i) {
+			if bm == nil {
+				bm = make([]byte, (n+7)/8)
+				for j := 0; j < i; j++ {
+					bm[j>>3] |= 1 << (j & 7)
+				}
+			}
+			continue
+		}
+		if bm != nil {
+			bm[i>>3] |= 1 << (i & 7)
+		}
+	}
+	return bm
+}
+
+func nullCount(valid []byte, n int) int {
+	if valid == nil {
+		return 0
+	}
+	nulls := 0
+	for i := 0; i < n; i++ {
+		if valid[i>>3]&(1<<(i&7)) == 0 {
+			nulls++
+		}
+	}
+	return nulls
+}
+
+func fixed(dt arrow.DataType, n int, valid, values []byte) arrow.Array {
+	d := array.NewData(dt, n, []*memory.Buffer{bufOrNil(valid), memory.NewBufferBytes(values)}, nil, nullCount(valid, n), 0)
+	defer d.Release()
+	return array.MakeFromData(d)
+}
+
+func bufOrNil(b []byte) *memory.Buffer {
+	if b == nil {
+		return nil
+	}
+	return memory.NewBufferBytes(b)
+}
+
+func boolColumn(v []bool) arrow.Array {
+	bm := make([]byte, (len(v)+7)/8)
+	for i, b := range v {
+		if b {
+			bm[i>>3] |= 1 << (i & 7)
+		}
+	}
+	return fixed(arrow.FixedWidthTypes.Boolean, len(v), nil, bm)
+}
+
+func stringColumn(s *parse.Strings, valid []byte) arrow.Array {
+	n := s.Len()
+	d := array.NewData(arrow.BinaryTypes.String, n,
+		[]*memory.Buffer{bufOrNil(valid), memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(s.Offsets)), memory.NewBufferBytes(s.Data)},
+		nil, nullCount(valid, n), 0)
+	defer d.Release()
+	return array.MakeFromData(d)
+}
+
+// dictColumn converts a per-batch dictionary; rows whose value is "" are null.
+func dictColumn(d *parse.Dict, n int) arrow.Array {
+	empty := int16(-1)
+	for i, v := range d.Values {
+		if v == "" {
+			empty = int16(i)
+		}
+	}
+	var valid []byte
+	if empty >= 0 {
+		valid = validWhere(n, func(i int) bool { return d.Index[i] != empty })
+	}
+	return dictFixed(dictI16(), n, valid, arrow.Int16Traits.CastToBytes(d.Index), stringsData(d.Values))
+}
+
+func dictFixed(dt *arrow.DictionaryType, n int, valid, idx []byte, dict arrow.ArrayData) arrow.Array {
+	d := array.NewData(dt, n, []*memory.Buffer{bufOrNil(valid), memory.NewBufferBytes(idx)}, nil, nullCount(valid, n), 0)
+	defer d.Release()
+	d.SetDictionary(dict)
+	return array.MakeFromData(d)
+}

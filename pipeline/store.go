@@ -1,0 +1,466 @@
+package pipeline
+
+import (
+	"context"
+	gosql "database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/marcboeker/go-duckdb"
+
+	"github.com/kudulens/kudulens/parse"
+	klsql "github.com/kudulens/kudulens/sql"
+)
+
+// SchemaVersion is stored in meta; a database written by an incompatible version is refused.
+const SchemaVersion = "1"
+
+// Store is a kudulens database: embedded DuckDB holding the tables of sql/schema.sql.
+type Store struct {
+	db     *gosql.DB
+	path   string
+	nextID atomic.Int32
+	runID  int32
+	dicts  *staticDicts
+
+	mu      sync.Mutex
+	claimed map[string]string // sha256 → path of files committed (or committing) in this process
+}
+
+// StoreOptions configure DuckDB.
+type StoreOptions struct {
+	Threads     int    // DuckDB worker threads; 0 means GOMAXPROCS
+	MemoryLimit string // DuckDB memory_limit, e.g. "1GB"; "" means DefaultMemoryLimit
+	TempDir     string // where DuckDB spills; "" means next to the database (or DuckDB's default in memory)
+	ReadOnly    bool
+}
+
+// DefaultMemoryLimit keeps DuckDB's share of a laptop modest; larger loads spill to disk.
+const DefaultMemoryLimit = "1GB"
+
+// ErrDatabaseInUse means another process holds the database file.
+var ErrDatabaseInUse = errors.New("database is in use by another process")
+
+var lockPID = regexp.MustCompile(`\(PID (\d+)\)`)
+
+// OpenStore opens (creating if needed) the database at path; "" or ":memory:" is an in-memory
+// database.
+func OpenStore(ctx context.Context, path string, o StoreOptions) (*Store, error) {
+	if path == ":memory:" {
+		path = ""
+	}
+	threads := o.Threads
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	mem := o.MemoryLimit
+	if mem == "" {
+		mem = DefaultMemoryLimit
+	}
+	dsn := path
+	if o.ReadOnly && path != "" {
+		dsn += "?access_mode=read_only"
+	}
+	settings := []string{
+		fmt.Sprintf("SET threads = %d", threads),
+		fmt.Sprintf("SET memory_limit = '%s'", strings.ReplaceAll(mem, "'", "")),
+		// No network: extensions that are not built in must fail, not download.
+		"SET autoinstall_known_extensions = false",
+		"SET autoload_known_extensions = false",
+	}
+	if o.TempDir != "" {
+		settings = append(settings, fmt.Sprintf("SET temp_directory = '%s'", strings.ReplaceAll(o.TempDir, "'", "''")))
+	}
+	connector, err := duckdb.NewConnector(dsn, func(ex driver.ExecerContext) error {
+		for _, s := range settings {
+			if _, err := ex.ExecContext(ctx, s, nil); err != nil {
+				return fmt.Errorf("%s: %w", s, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	db := gosql.OpenDB(connector)
+	s := &Store{db: db, path: path, dicts: newStaticDicts(), claimed: map[string]string{}}
+	if err := s.init(ctx, o.ReadOnly); err != nil {
+		db.Close()
+		return nil, openError(path, err)
+	}
+	return s, nil
+}
+
+func openError(path string, err error) error {
+	msg := err.Error()
+	if strings.Contains(msg, "Could not set lock on file") || strings.Contains(msg, "Conflicting lock") {
+		who := "another process"
+		if m := lockPID.FindStringSubmatch(msg); m != nil {
+			who = "process " + m[1]
+		}
+		return fmt.Errorf("open %s: %w (%s holds it; wait for it to finish or use another --db)", path, ErrDatabaseInUse, who)
+	}
+	if path == "" {
+		path = "in-memory database"
+	}
+	return fmt.Errorf("open %s: %w", path, err)
+}
+
+func (s *Store) init(ctx context.Context, readOnly bool) error {
+	if !readOnly {
+		if _, err := s.db.ExecContext(ctx, klsql.Schema); err != nil {
+			return fmt.Errorf("create schema: %w", err)
+		}
+		var v gosql.NullString
+		err := s.db.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'schema_version'").Scan(&v)
+		switch {
+		case errors.Is(err, gosql.ErrNoRows):
+			if _, err := s.db.ExecContext(ctx, "INSERT INTO meta VALUES ('schema_version', ?)", SchemaVersion); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		case v.String != SchemaVersion:
+			return fmt.Errorf("schema version %s, this kudulens writes %s: use a new --db file", v.String, SchemaVersion)
+		}
+	}
+	var maxID, maxRun gosql.NullInt64
+	if err := s.db.QueryRowContext(ctx, "SELECT max(file_id), max(run_id) FROM files").Scan(&maxID, &maxRun); err != nil {
+		return err
+	}
+	s.nextID.Store(int32(maxID.Int64))
+	s.runID = int32(maxRun.Int64) + 1
+	return nil
+}
+
+// DB returns the database handle, for queries.
+func (s *Store) DB() *gosql.DB { return s.db }
+
+// Close closes the database (checkpointing it).
+func (s *Store) Close() error { return s.db.Close() }
+
+// RunID is the id this process gives the files it ingests.
+func (s *Store) RunID() int32 { return s.runID }
+
+// FileRow is a files table row.
+type FileRow struct {
+	ID          int32
+	Path        string
+	Container   string
+	Kind        Kind
+	Compression string
+	Bytes       int64
+	SHA256      string
+	Job         string
+	Site        string
+	Stats       parse.Stats
+	Merged      int64
+	Traces      int64
+	Exceptions  int64
+	Events      int64
+	Status      string // ok | partial | failed | skipped
+	Error       string
+}
+
+func (s *Store) newFileID() int32 { return s.nextID.Add(1) }
+
+// claim records that sha is being committed for path; it returns the path that claimed it
+// first ("" if none), looking in this process and in the database.
+func (s *Store) claim(ctx context.Context, conn *gosql.Conn, sha, path string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p, ok := s.claimed[sha]; ok {
+		return p, nil
+	}
+	var p gosql.NullString
+	err := conn.QueryRowContext(ctx, "SELECT path FROM files WHERE sha256 = ? AND status <> 'failed' LIMIT 1", sha).Scan(&p)
+	if err != nil && !errors.Is(err, gosql.ErrNoRows) {
+		return "", err
+	}
+	if p.Valid {
+		return p.String, nil
+	}
+	s.claimed[sha] = path
+	return "", nil
+}
+
+func (s *Store) unclaim(sha string) {
+	s.mu.Lock()
+	delete(s.claimed, sha)
+	s.mu.Unlock()
+}
+
+// fileTx loads one file inside one transaction on its own connection, so an interrupted run
+// leaves no half-loaded file behind.
+type fileTx struct {
+	s      *Store
+	conn   *gosql.Conn
+	row    *FileRow
+	source string // traces.source: job-log | app-log
+	view   string // name of the registered Arrow view, unique per file (views of concurrent loads must not collide)
+	open   bool
+}
+
+func (s *Store) beginFile(ctx context.Context, conn *gosql.Conn, row *FileRow) (*fileTx, error) {
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	ft := &fileTx{s: s, conn: conn, row: row, open: true, source: "job-log", view: fmt.Sprintf("kl_batch_%d", row.ID)}
+	if row.Kind == KindAppLogCSV || row.Kind == KindAppLogText {
+		ft.source = "app-log"
+	}
+	return ft, nil
+}
+
+// addBatch inserts the rows of b.
+func (ft *fileTx) addBatch(ctx context.Context, b *parse.Batch) error {
+	if b.Traces.Len() > 0 {
+		if err := ft.insertTraces(ctx, b); err != nil {
+			return err
+		}
+	}
+	if len(b.Exceptions) == 0 && len(b.Events) == 0 && len(b.Rejects) == 0 {
+		return nil
+	}
+	return ft.conn.Raw(func(dc any) error {
+		c := dc.(driver.Conn)
+		if len(b.Exceptions) > 0 {
+			if err := appendRows(c, "exceptions", len(b.Exceptions), func(i int) []driver.Value {
+				e := &b.Exceptions[i]
+				return []driver.Value{usTime(e.Time), nullStr(e.Operation), nullStr(e.Job), nullStr(e.Instance), e.Origin, nullStr(e.InferredBy),
+					nullStr(e.OuterType), nullStr(e.OuterMessage), nullStr(e.InnermostType), nullStr(e.InnermostMessage),
+					e.Details, e.Frames, nullSev(e.Severity), ft.row.ID, ft.row.Path, e.LineNo, e.LineCount}
+			}); err != nil {
+				return err
+			}
+		}
+		if len(b.Events) > 0 {
+			if err := appendRows(c, "customEvents", len(b.Events), func(i int) []driver.Value {
+				e := &b.Events[i]
+				var dur driver.Value
+				if e.DurationS != parse.NullDuration {
+					dur = e.DurationS
+				}
+				return []driver.Value{usTime(e.Time), nullStr(e.Operation), nullStr(e.Job), nullStr(e.Instance), e.Name,
+					nullStr(e.Section), dur, e.Properties, ft.row.ID, ft.row.Path, e.LineNo}
+			}); err != nil {
+				return err
+			}
+		}
+		if len(b.Rejects) > 0 {
+			if err := appendRows(c, "rejects", len(b.Rejects), func(i int) []driver.Value {
+				r := &b.Rejects[i]
+				return []driver.Value{ft.row.ID, ft.row.Path, r.LineNo, r.Reason, r.Raw}
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+const insertTracesSQL = `INSERT INTO traces (timestamp, operation_Name, job, job_source, instance, level, is_system,
+    severityLevel, message, app_time, template, source, pid, truncated, msg_hash, file_id, source_file, line_no, line_count)
+SELECT ts, operation, job, job_source, instance, level, is_system, severity, message, app_time, template,
+    ?, pid, truncated, msg_hash, ?, ?, line_no, line_count FROM `
+
+func (ft *fileTx) insertTraces(ctx context.Context, b *parse.Batch) error {
+	rec := tracesRecord(b, ft.s.dicts)
+	defer rec.Release()
+	var release func()
+	err := ft.conn.Raw(func(dc any) error {
+		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
+		if err != nil {
+			return err
+		}
+		rdr, err := array.NewRecordReader(tracesSchema, []arrow.Record{rec})
+		if err != nil {
+			return err
+		}
+		release, err = ar.RegisterView(rdr, ft.view)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("register batch: %w", err)
+	}
+	_, err = ft.conn.ExecContext(ctx, insertTracesSQL+ft.view, ft.source, ft.row.ID, ft.row.Path)
+	// The view must be dropped before its stream is released (stack-notes A3).
+	if _, derr := ft.conn.ExecContext(ctx, "DROP VIEW IF EXISTS "+ft.view); derr != nil && err == nil {
+		err = derr
+	}
+	release()
+	if err != nil {
+		return fmt.Errorf("insert traces: %w", err)
+	}
+	return nil
+}
+
+// commit writes the files row and commits, or rolls back when the content was ingested
+// before (dup is then the path it was ingested from).
+func (ft *fileTx) commit(ctx context.Context) (dup string, err error) {
+	row := ft.row
+	if row.SHA256 != "" {
+		if dup, err = ft.s.claim(ctx, ft.conn, row.SHA256, row.Path); err != nil {
+			ft.rollback()
+			return "", err
+		}
+		if dup != "" {
+			ft.rollback()
+			return dup, nil
+		}
+	}
+	if err := ft.s.insertFileRow(ctx, ft.conn, row); err != nil {
+		ft.rollback()
+		ft.s.unclaim(row.SHA256)
+		return "", err
+	}
+	if row.Job != "" && row.Kind == KindKuduLog && row.Status != "failed" {
+		if err := ft.fixInferredJob(ctx); err != nil {
+			ft.rollback()
+			ft.s.unclaim(row.SHA256)
+			return "", err
+		}
+	}
+	ft.open = false
+	if _, err := ft.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		ft.s.unclaim(row.SHA256)
+		return "", fmt.Errorf("commit %s: %w", row.Path, err)
+	}
+	return "", nil
+}
+
+// fixInferredJob sets the job of a Kudu log whose folder did not name it, once its content
+// has (the rows were inserted with no job).
+func (ft *fileTx) fixInferredJob(ctx context.Context) error {
+	var n int64
+	if err := ft.conn.QueryRowContext(ctx, "SELECT count(*) FROM traces WHERE file_id = ? AND job IS NULL", ft.row.ID).Scan(&n); err != nil || n == 0 {
+		return err
+	}
+	op := parse.OperationName(ft.row.Job)
+	for _, q := range []string{
+		"UPDATE traces SET job = ?, operation_Name = coalesce(operation_Name, ?), job_source = 'content' WHERE file_id = ? AND job IS NULL",
+		"UPDATE exceptions SET job = ?, operation_Name = coalesce(operation_Name, ?) WHERE file_id = ? AND job IS NULL",
+		"UPDATE customEvents SET job = ?, operation_Name = coalesce(operation_Name, ?) WHERE file_id = ? AND job IS NULL",
+	} {
+		if _, err := ft.conn.ExecContext(ctx, q, ft.row.Job, op, ft.row.ID); err != nil {
+			return fmt.Errorf("set inferred job: %w", err)
+		}
+	}
+	return nil
+}
+
+func (ft *fileTx) rollback() {
+	if ft.open {
+		ft.open = false
+		ft.conn.ExecContext(context.Background(), "ROLLBACK")
+	}
+}
+
+// insertFileRow writes a files row on conn (inside the caller's transaction, if any).
+func (s *Store) insertFileRow(ctx context.Context, conn *gosql.Conn, r *FileRow) error {
+	st := &r.Stats
+	_, err := conn.ExecContext(ctx, `INSERT INTO files (file_id, path, container, kind, compression, bytes, sha256, job, site,
+        lines, parsed, rejected, merged, traces, exceptions, events, first_ts, last_ts, status, error, run_id, ingested_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.Path, nullStr(r.Container), string(r.Kind), nullStr(r.Compression), r.Bytes, nullStr(r.SHA256),
+		nullStr(r.Job), nullStr(r.Site), st.Lines, st.Parsed, st.Rejected, r.Merged, r.Traces, r.Exceptions, r.Events,
+		nullTime(st.FirstTime), nullTime(st.LastTime), r.Status, nullStr(r.Error), s.runID, time.Now().UTC())
+	if err != nil {
+		return fmt.Errorf("record file %s: %w", r.Path, err)
+	}
+	return nil
+}
+
+// insertStandalone writes a files row (and job_status row) in its own transaction: skipped
+// files, failed files, containers and status files.
+func (s *Store) insertStandalone(ctx context.Context, r *FileRow, status *jobStatus) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if r.SHA256 != "" {
+		dup, err := s.claim(ctx, conn, r.SHA256, r.Path)
+		if err != nil || dup != "" {
+			return err
+		}
+	} else {
+		// Rows without content identity (failed inputs): once per path and outcome.
+		var n int64
+		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM files WHERE path = ? AND status = ? AND error IS NOT DISTINCT FROM ?",
+			r.Path, r.Status, nullStr(r.Error)).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return err
+	}
+	if err := s.insertFileRow(ctx, conn, r); err != nil {
+		conn.ExecContext(ctx, "ROLLBACK")
+		return err
+	}
+	if status != nil {
+		if _, err := conn.ExecContext(ctx, "INSERT INTO job_status VALUES (?, ?, ?, ?, ?)",
+			nullStr(status.job), status.instance, status.status, r.ID, r.Path); err != nil {
+			conn.ExecContext(ctx, "ROLLBACK")
+			return fmt.Errorf("record status %s: %w", r.Path, err)
+		}
+	}
+	_, err = conn.ExecContext(ctx, "COMMIT")
+	return err
+}
+
+type jobStatus struct{ job, instance, status string }
+
+// appendRows appends n rows to table through a DuckDB appender on c.
+func appendRows(c driver.Conn, table string, n int, row func(int) []driver.Value) error {
+	ap, err := duckdb.NewAppenderFromConn(c, "", table)
+	if err != nil {
+		return fmt.Errorf("appender %s: %w", table, err)
+	}
+	for i := 0; i < n; i++ {
+		if err := ap.AppendRow(row(i)...); err != nil {
+			ap.Close()
+			return fmt.Errorf("append %s: %w", table, err)
+		}
+	}
+	if err := ap.Close(); err != nil {
+		return fmt.Errorf("append %s: %w", table, err)
+	}
+	return nil
+}
+
+func usTime(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+func nullTime(us int64) any {
+	if us == 0 {
+		return nil
+	}
+	return usTime(us)
+}
+
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func nullSev(v int8) driver.Value {
+	if v == parse.NullSeverity {
+		return nil
+	}
+	return int32(v)
+}

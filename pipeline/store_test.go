@@ -1,0 +1,55 @@
+package pipeline
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestIngestParseTestdata(t *testing.T) {
+	ctx := context.Background()
+	s, err := OpenStore(ctx, "", StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	dir := t.TempDir()
+	data, _ := os.ReadFile("../parse/testdata/crash_job_log.txt")
+	os.MkdirAll(filepath.Join(dir, "data/jobs/continuous/Office365ActivityImporter"), 0o755)
+	os.WriteFile(filepath.Join(dir, "data/jobs/continuous/Office365ActivityImporter/job_log.txt"), data, 0o644)
+	sum, err := Ingest(ctx, s, []string{dir}, Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%+v", sum.Files)
+}
+
+func TestIngestCSV(t *testing.T) {
+	ctx := context.Background()
+	s, err := OpenStore(ctx, "", StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sum, err := Ingest(ctx, s, []string{"../parse/testdata/applog.csv"}, Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%+v", sum.Files)
+}
+
+func TestIngestBoth(t *testing.T) {
+	ctx := context.Background()
+	s, err := OpenStore(ctx, "", StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i := 0; i < 20; i++ {
+		_, err := Ingest(ctx, s, []string{"../parse/testdata/applog.csv", "../parse/testdata/crash_job_log.txt", "../parse/testdata/crash_job_log.crlf.txt"}, Options{FileWorkers: 3}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
