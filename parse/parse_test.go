@@ -29,8 +29,8 @@ func render(b *Batch) string {
 			t.Operation.Value(i), t.PID[i], t.Truncated[i], t.AppTime.Value(i), t.Message.Value(i))
 	}
 	for _, e := range b.Exceptions {
-		fmt.Fprintf(&sb, "exception L%d+%d %s %s origin=%s job=%s outer=%s: %q innermost=%s: %q frames=%d\n",
-			e.LineNo, e.LineCount, time.UnixMicro(e.Time).UTC().Format(time.RFC3339), e.Instance, e.Origin, e.Job,
+		fmt.Fprintf(&sb, "exception L%d+%d %s %s origin=%s(%s) job=%s outer=%s: %q innermost=%s: %q frames=%d\n",
+			e.LineNo, e.LineCount, time.UnixMicro(e.Time).UTC().Format(time.RFC3339), e.Instance, e.Origin, e.InferredBy, e.Job,
 			e.OuterType, e.OuterMessage, e.InnermostType, e.InnermostMessage, e.Frames)
 	}
 	for _, e := range b.Events {
@@ -403,4 +403,44 @@ func TestIsCleanASCII(t *testing.T) {
 			t.Errorf("%q: %v", c.s, got)
 		}
 	}
+}
+
+func TestInferHandled(t *testing.T) {
+	f := func(msg string, chain bool, outerT, innerT, innerM, rule string) {
+		t.Helper()
+		h := inferHandled(msg, chain)
+		if h.outerType != outerT || h.innermostType != innerT || h.innermostMessage != innerM || h.rule != rule {
+			t.Fatalf("%q: got %+v", msg, h)
+		}
+	}
+	ro := `Failed to update database "AnalyticsDB" because the database is read-only.`
+	f(ro, false, "System.Data.SqlClient.SqlException", "System.Data.SqlClient.SqlException", ro, "sql-server-message")
+	aad := "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID."
+	f(aad, false, "Microsoft.Identity.Client.MsalServiceException", "Microsoft.Identity.Client.MsalServiceException", aad, "aadsts-code")
+	f("One or more errors occurred.", false, "System.AggregateException", "", "", "aggregate-default-message")
+	f("Exception of type 'System.OutOfMemoryException' was thrown.", false, "System.OutOfMemoryException", "System.OutOfMemoryException",
+		"Exception of type 'System.OutOfMemoryException' was thrown.", "default-message")
+	f("An error occurred while updating the entries. See the inner exception for details.; An error occurred while updating the entries.; "+ro,
+		true, "", "System.Data.SqlClient.SqlException", ro, "sql-server-message")
+	f("something nobody can type", false, "", "", "something nobody can type", "")
+	f("AADSTS7000215 is not a code without the digits AADSTS12", false, "Microsoft.Identity.Client.MsalServiceException", "Microsoft.Identity.Client.MsalServiceException", "AADSTS7000215 is not a code without the digits AADSTS12", "aadsts-code")
+}
+
+func TestTemplateHole(t *testing.T) {
+	m := theMatcher
+	f := func(msg string, wantID string, i int, want string) {
+		t.Helper()
+		num := m.match([]byte(msg))
+		if m.ids[num] != wantID {
+			t.Fatalf("%q: template %s", msg, m.ids[num])
+		}
+		if got := string(m.byNum[num].hole([]byte(msg), i)); got != want {
+			t.Fatalf("%q hole %d: %q, want %q", msg, i, got, want)
+		}
+	}
+	f("Got SQL error: boom", "sql-error", 1, "boom")
+	f("SQL exception 'it's bad' when saving page updates for this chunk.", "page-updates-sql-exception", 1, "it's bad")
+	f("Couldn't create webhook at URL 'https://x/api'. Got exception: 'Forbidden'", "webhook-create-failed", 1, "https://x/api")
+	f("Couldn't create webhook at URL 'https://x/api'. Got exception: 'Forbidden'", "webhook-create-failed", 2, "Forbidden")
+	f("Failed to insert record into #t - INSERT x: Timeout", "sql-insert-failed", 2, "INSERT x: Timeout")
 }

@@ -3,6 +3,7 @@ package parse
 import (
 	"bytes"
 	"encoding/binary"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/zeebo/xxh3"
@@ -211,6 +212,9 @@ func (r *recorder) add(w *row) {
 	if isEvent {
 		r.addEvent(w, &ev)
 	}
+	if num != 0 && r.m.exHole[num] > 0 {
+		r.addHandled(w, msg, num)
+	}
 	if num != 0 && r.m.ids[num] == "kudu-output-capped" {
 		b.Stats.CapReached++
 	}
@@ -364,6 +368,26 @@ func (r *recorder) finishCrash(oc *openCrash) {
 		InnermostType: info.InnermostType, InnermostMessage: info.InnermostMessage,
 		Details: string(oc.text), Frames: int32(info.Frames), Severity: NullSeverity,
 		LineNo: oc.lineNo, LineCount: int32(oc.lastLine - oc.lineNo + 1),
+	})
+}
+
+// addHandled adds the exceptions row of a template line that prints a caught exception's message.
+func (r *recorder) addHandled(w *row, msg []byte, num int16) {
+	text := r.m.byNum[num].hole(msg, int(r.m.exHole[num]))
+	if len(text) == 0 {
+		return
+	}
+	id := r.m.ids[num]
+	h := inferHandled(string(text), strings.HasPrefix(id, "page-updates-dbupdate"))
+	t := &r.b.Traces
+	last := t.Len() - 1
+	r.b.Exceptions = append(r.b.Exceptions, Exception{
+		Time: w.time, Instance: t.Instance.Value(last), Job: t.Job.Value(last), Operation: t.Operation.Value(last),
+		Origin: "handled", InferredBy: h.rule,
+		OuterType: h.outerType, OuterMessage: h.outerMessage,
+		InnermostType: h.innermostType, InnermostMessage: h.innermostMessage,
+		Details: string(msg), Severity: r.m.severity(num),
+		LineNo: w.lineNo, LineCount: w.lineCount,
 	})
 }
 

@@ -49,29 +49,36 @@ type compiledTemplate struct {
 // their leading literal, so a message is compared with a handful of candidates, most specific
 // (longest leading literal) first.
 type matcher struct {
-	ids     []string
-	defs    []templateDef
-	bucket  [1 << 16]uint16 // first two bytes → index into buckets (0 = empty)
-	buckets [][]compiledTemplate
-	timer   int16 // number of the section-timer template
-	event   int16
+	ids       []string
+	defs      []templateDef
+	bucket    [1 << 16]uint16 // first two bytes → index into buckets (0 = empty)
+	buckets   [][]compiledTemplate
+	timer     int16 // number of the section-timer template
+	event     int16
+	runScript int16
+	exHole    []int8              // by template number: hole holding an exception message, 0 if none
+	byNum     []*compiledTemplate // by template number (nil for the timer)
 }
 
 // theMatcher is built once from the constant catalogue and never modified.
 var theMatcher = newMatcher(templateDefs)
 
 func newMatcher(defs []templateDef) *matcher {
-	m := &matcher{defs: defs, ids: make([]string, len(defs)+1), buckets: [][]compiledTemplate{nil}}
+	m := &matcher{defs: defs, ids: make([]string, len(defs)+1), buckets: [][]compiledTemplate{nil},
+		exHole: make([]int8, len(defs)+1), byNum: make([]*compiledTemplate, len(defs)+1)}
 	byKey := map[uint16][]compiledTemplate{}
 	for i, d := range defs {
 		num := int16(i + 1)
 		m.ids[num] = d.ID
+		m.exHole[num] = int8(exceptionHoles[d.ID])
 		switch d.ID {
 		case TemplateSectionTimer:
 			m.timer = num
 			continue // matched by parseTimer: it starts with a hole
 		case TemplateEvent:
 			m.event = num
+		case "kudu-run-script":
+			m.runScript = num
 		}
 		ct := compiledTemplate{num: num}
 		pieces := strings.Split(d.Text, "{}")
@@ -85,6 +92,7 @@ func newMatcher(defs []templateDef) *matcher {
 		if ct.leadingHole {
 			panic("parse: template " + d.ID + " starts with a hole") // a catalogue bug, found by the tests
 		}
+		m.byNum[num] = &ct
 		first := ct.parts[0]
 		if len(first) == 1 {
 			for c := 0; c < 256; c++ {
@@ -178,6 +186,30 @@ func (ct *compiledTemplate) matches(msg []byte) bool {
 	return true
 }
 
+// hole returns the text of hole i (1-based) of msg, which matches ct.
+func (ct *compiledTemplate) hole(msg []byte, i int) []byte {
+	rest := msg[len(ct.parts[0]):]
+	n := len(ct.parts)
+	if !ct.trailingHole {
+		rest = rest[:len(rest)-len(ct.parts[n-1])]
+		n--
+	}
+	for k := 1; k < n; k++ {
+		j := bytes.Index(rest, ct.parts[k])
+		if j < 0 {
+			return nil
+		}
+		if k == i {
+			return rest[:j]
+		}
+		rest = rest[j+len(ct.parts[k]):]
+	}
+	if i == n {
+		return rest
+	}
+	return nil
+}
+
 // parseTimer parses "<Section>: H hours, M mins, and S seconds." (JobTimer.ToString) and the
 // older "<Section> taken so far: H hours, ...". It returns the section and the duration in
 // seconds (days are lost: TimeSpan.Hours is the hours component).
@@ -224,11 +256,9 @@ func (m *matcher) templateJob(num int16, msg []byte) Job {
 	if num == 0 {
 		return NoJob
 	}
-	switch {
-	case m.ids[num] == "kudu-run-script":
-		return JobOf(string(msg)) // "Run script 'SPOInsights.WebJob.AppInsightsImporter.exe' ..."
-	}
 	switch num {
+	case m.runScript:
+		return JobOf(string(msg)) // "Run script 'SPOInsights.WebJob.AppInsightsImporter.exe' ..."
 	case m.timer:
 		if sec, _, ok := parseTimer(msg); ok {
 			return sectionJobBytes(sec)

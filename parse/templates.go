@@ -228,6 +228,40 @@ var templateDefs = []templateDef{
 	{"kudu-output-capped", "Reached maximum allowed output lines for this run{}", NoJob, sevNone},
 }
 
+// exceptionHoles names, for templates that print a caught exception's message inside a hole
+// ({ex.Message}), which hole (1-based) holds it. Such lines become exceptions rows of origin
+// "handled" (log-formats.md §6.2): App Insights got a TrackException for them, the console only
+// the message.
+var exceptionHoles = map[string]int{
+	"appinsights-uncaught":            1,
+	"pageviews-download-failed":       1,
+	"customevents-download-failed":    1,
+	"sql-error":                       1,
+	"page-updates-sql-exception":      1,
+	"page-updates-dbupdate-exception": 1,
+	"page-updates-dbupdate-error":     1,
+	"sql-error-startup":               1,
+	"callqueue-exception":             1,
+	"graph-exception":                 1,
+	"activity-import-exception":       1,
+	"activity-download-exception":     1,
+	"activity-report-download-error":  1,
+	"metadata-download-error":         2,
+	"sql-insert-failed":               2,
+	"user-import-skus-failed":         1,
+	"team-load-failed":                2,
+	"group-save-failed":               2,
+	"team-sql-exception":              1,
+	"webhook-create-failed":           2,
+	"servicebus-deserialise-error":    2,
+	"servicebus-processing-error":     1,
+	"servicebus-complete-failed":      2,
+	"servicebus-processor-exception":  1,
+	"webhook-queue-error":             1,
+	"usage-stats-error":               1,
+	"subscription-missing":            2,
+}
+
 // sectionJobs maps the section (timer operation) names of §2.2 to the job that prints them.
 var sectionJobs = map[string]Job{
 	"Hits import":                            ai,
