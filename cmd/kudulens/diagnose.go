@@ -1,0 +1,242 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/kudulens/kudulens/pipeline"
+	"github.com/kudulens/kudulens/report"
+	klsql "github.com/kudulens/kudulens/sql"
+)
+
+const diagnoseHelp = `Usage: kudulens diagnose SOURCE... [--db FILE] [--at TIME] [--format text|json|md] [--out FILE]
+                         [--fail-on error|warning|never] [--checks DIR]
+
+Runs every check of the vendor's monitoring guide (and more) on the logs and reports what is
+wrong, with evidence (time, job, file:line, message) and advice. With SOURCE arguments the
+sources are ingested first (into memory unless --db is given); without, --db is read.
+
+Evaluation time (--at) defaults to the latest timestamp in the logs (capture time). A check
+fails when its rule fires anywhere in the logs up to then (or since --since); checks that need
+logs the bundle does not have say "unknown" with the reason.
+
+Exit codes: 0 no check failed at or above --fail-on; 1 one did; 2 usage error; 3 some inputs
+could not be read (the rest was diagnosed); 4 the run failed.
+
+Examples:
+  kudulens diagnose customer-bundle.zip
+  kudulens diagnose --db site.duckdb --format json --out report.json --fail-on warning
+  kudulens diagnose bundle.zip --checks ./our-checks --format md > ticket.md
+`
+
+func runDiagnose(ctx context.Context, args []string, e *env) int {
+	var sf storeFlags
+	var formatName, out, failOn, checksDir, at, since string
+	fs := newFlagSet("diagnose", diagnoseHelp, e)
+	sf.register(fs, "kudulens.duckdb")
+	fs.StringVar(&formatName, "format", "text", "report format: text, json or md")
+	fs.StringVarP(&out, "out", "o", "", "write the report to this file instead of standard output")
+	fs.StringVar(&failOn, "fail-on", "error", "exit 1 when a check fails at or above this severity: error, warning, info or never")
+	fs.StringVar(&checksDir, "checks", "", "a folder of your own .sql checks, added to the catalogue (same id replaces a built-in)")
+	fs.StringVar(&at, "at", "", "evaluation time (RFC 3339, e.g. 2026-11-20T09:30:00Z); default: the latest timestamp in the logs")
+	fs.StringVar(&since, "since", "", "only lines at or after this time count (RFC 3339, or a duration before --at such as 24h or 7d)")
+	if code := parseFlags(fs, args, e); code >= 0 {
+		return code
+	}
+	switch formatName {
+	case "text", "json", "md", "markdown":
+	default:
+		fmt.Fprintf(e.stderr, "kudulens diagnose: unknown format %q (want text, json or md)\n", formatName)
+		return exitUsage
+	}
+	var minSev klsql.Severity
+	if failOn != "never" {
+		s, err := klsql.SeverityFromString(failOn)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "kudulens diagnose: --fail-on: %v (or never)\n", err)
+			return exitUsage
+		}
+		minSev = s
+	}
+	var opts klsql.Options
+	if at != "" {
+		t, err := parseTime(at)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "kudulens diagnose: --at: %v\n", err)
+			return exitUsage
+		}
+		opts.At = t
+	}
+	checks, err := loadCatalogue(checksDir)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "kudulens diagnose: %v\n", err)
+		return exitUsage
+	}
+	store, code := openOrIngest(ctx, fs.Changed("db"), fs.Args(), &sf, e)
+	if store == nil {
+		return code
+	}
+	defer store.Close()
+	if since != "" {
+		t, err := parseSince(ctx, since, opts.At, store)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "kudulens diagnose: --since: %v\n", err)
+			return exitUsage
+		}
+		opts.Since = t
+	}
+	rep, err := klsql.Run(ctx, store.DB(), checks, opts)
+	if err != nil {
+		return fatal(e, err)
+	}
+	var buf bytes.Buffer
+	switch formatName {
+	case "json":
+		err = report.JSON(&buf, rep)
+	case "md", "markdown":
+		err = report.Markdown(&buf, rep)
+	default:
+		err = report.Text(&buf, rep, report.TextOptions{Color: out == "" && isTerminalWriter(e.stdout)})
+	}
+	if err != nil {
+		return fatal(e, err)
+	}
+	if err := writeOutput(out, buf.Bytes(), e.stdout); err != nil {
+		return fatal(e, err)
+	}
+	if report.ExitFails(rep, minSev) {
+		return exitCheckFailed
+	}
+	return code
+}
+
+func loadCatalogue(dir string) ([]*klsql.Check, error) {
+	checks, err := klsql.BuiltinChecks()
+	if err != nil {
+		return nil, fmt.Errorf("built-in checks: %w", err)
+	}
+	if dir == "" {
+		return checks, nil
+	}
+	user, err := klsql.LoadChecks(dir)
+	if err != nil {
+		return nil, err
+	}
+	return klsql.MergeChecks(checks, user), nil
+}
+
+// writeOutput writes data to path (atomically, through a temp file) or to w.
+func writeOutput(path string, data []byte, w io.Writer) error {
+	if path == "" || path == "-" {
+		_, err := w.Write(data)
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+func isTerminalWriter(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && isTerminal(f)
+}
+
+// parseTime accepts RFC 3339 and a few shorter forms, all read as UTC.
+func parseTime(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("cannot read %q as a time (use RFC 3339, e.g. 2026-11-20T09:30:00Z)", s)
+}
+
+// parseSince reads --since: a time, or a duration before the evaluation time.
+func parseSince(ctx context.Context, s string, at time.Time, store *pipeline.Store) (time.Time, error) {
+	if d, err := klsql.ParseDuration(s); err == nil {
+		if at.IsZero() {
+			var t *time.Time
+			if err := store.DB().QueryRowContext(ctx, "SELECT max(timestamp) FROM traces").Scan(&t); err != nil {
+				return time.Time{}, err
+			}
+			if t == nil {
+				return time.Time{}, fmt.Errorf("no logs to measure %s back from", s)
+			}
+			at = *t
+		}
+		return at.Add(-d).UTC(), nil
+	}
+	return parseTime(s)
+}
+
+const checksHelp = `Usage: kudulens checks [--checks DIR] [--format table|json] [--verbose]
+
+Lists the catalogue of checks: id, severity, rule, and the monitoring guide's original query
+or rule beside it. --verbose adds the advice and the SQL.
+`
+
+func runChecks(ctx context.Context, args []string, e *env) int {
+	var checksDir, formatName string
+	var verbose bool
+	fs := newFlagSet("checks", checksHelp, e)
+	fs.StringVar(&checksDir, "checks", "", "also list the checks of this folder")
+	fs.StringVar(&formatName, "format", "table", "table or json")
+	fs.BoolVarP(&verbose, "verbose", "v", false, "show advice and SQL")
+	if code := parseFlags(fs, args, e); code >= 0 {
+		return code
+	}
+	checks, err := loadCatalogue(checksDir)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "kudulens checks: %v\n", err)
+		return exitUsage
+	}
+	if formatName == "json" {
+		type item struct {
+			ID, Title, Severity, Rule, Guide, Advice, File string
+			Jobs                                           []string
+		}
+		var items []item
+		for _, c := range checks {
+			items = append(items, item{c.ID, c.Title, string(c.Severity), c.Rule.String(), c.Guide, c.Advice, c.File, c.Jobs})
+		}
+		return writeJSONOrFail(e, items)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSEVERITY\tRULE\tGUIDE")
+	for _, c := range checks {
+		guide := strings.SplitN(c.Guide, "\n", 2)[0]
+		if len(guide) > 90 {
+			guide = guide[:89] + "…"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, c.Severity, c.Rule.ThresholdText(), guide)
+	}
+	tw.Flush()
+	if verbose {
+		for _, c := range checks {
+			fmt.Fprintf(e.stdout, "\n== %s: %s (%s, %s)\nguide:\n  %s\nadvice: %s\nsql (%s):\n%s\n", c.ID, c.Title, c.Severity, c.Rule,
+				strings.ReplaceAll(c.Guide, "\n", "\n  "), c.Advice, c.File, c.Query)
+		}
+	}
+	return exitOK
+}
+
+func writeJSONOrFail(e *env, v any) int {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fatal(e, err)
+	}
+	return exitOK
+}

@@ -1,0 +1,133 @@
+// Package report renders a diagnosis (sql.Report) for people — text on a terminal, Markdown
+// for a ticket — and for machines (JSON). It only formats; the checks run in package sql.
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	klsql "github.com/kudulens/kudulens/sql"
+)
+
+// Verdict is the one-line answer at the top of every report.
+func Verdict(r *klsql.Report) string {
+	fails := Failing(r)
+	var unknown int
+	for _, c := range r.Checks {
+		if c.Status == klsql.StatusUnknown {
+			unknown++
+		}
+	}
+	if len(fails) == 0 {
+		s := fmt.Sprintf("OK: none of %d checks failed", len(r.Checks))
+		if unknown > 0 {
+			s += fmt.Sprintf(" (%d cannot be judged from these logs)", unknown)
+		}
+		return s
+	}
+	bySev := map[klsql.Severity]int{}
+	var first []string
+	for _, c := range fails {
+		bySev[c.Severity]++
+		if c.Severity == klsql.SeverityError && len(first) < 3 {
+			first = append(first, c.ID)
+		}
+	}
+	var parts []string
+	for _, s := range []klsql.Severity{klsql.SeverityError, klsql.SeverityWarning, klsql.SeverityInfo} {
+		if bySev[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", bySev[s], s))
+		}
+	}
+	v := fmt.Sprintf("PROBLEMS FOUND: %d of %d checks failed (%s)", len(fails), len(r.Checks), strings.Join(parts, ", "))
+	if len(first) > 0 {
+		v += ": " + strings.Join(first, ", ")
+		if bySev[klsql.SeverityError] > len(first) {
+			v += ", ..."
+		}
+	}
+	return v
+}
+
+// Failing returns the failing checks, most severe first, then by when they first fired.
+func Failing(r *klsql.Report) []klsql.Result {
+	var out []klsql.Result
+	for _, c := range r.Checks {
+		if c.Status == klsql.StatusFail {
+			out = append(out, c)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Severity.Rank() != b.Severity.Rank() {
+			return a.Severity.Rank() > b.Severity.Rank()
+		}
+		if a.FirstSeen != nil && b.FirstSeen != nil && !a.FirstSeen.Equal(*b.FirstSeen) {
+			return a.FirstSeen.Before(*b.FirstSeen)
+		}
+		return a.ID < b.ID
+	})
+	return out
+}
+
+// ExitFails reports whether a check failed at or above severity min ("" = never).
+func ExitFails(r *klsql.Report, min klsql.Severity) bool {
+	if min == "" {
+		return false
+	}
+	for _, c := range r.Checks {
+		if c.Status == klsql.StatusFail && c.Severity.Rank() >= min.Rank() {
+			return true
+		}
+	}
+	return false
+}
+
+// JSON writes the report in its documented JSON shape.
+func JSON(w io.Writer, r *klsql.Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r) // times are UTC, so they marshal with a Z
+}
+
+func ts(t time.Time) string { return klsql.FormatTime(t) }
+
+func tsp(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return ts(*t)
+}
+
+func byStatus(r *klsql.Report, st klsql.Status) []klsql.Result {
+	var out []klsql.Result
+	for _, c := range r.Checks {
+		if c.Status == st {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// location renders file:line of an evidence line.
+func location(e klsql.Evidence) string {
+	switch {
+	case e.File == "":
+		return ""
+	case e.Line > 0:
+		return fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	return e.File
+}
+
+func oneLine(s string, max int) string {
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r", ""), "\n", " ⏎ ")
+	if r := []rune(s); len(r) > max {
+		return string(r[:max-1]) + "…"
+	}
+	return s
+}

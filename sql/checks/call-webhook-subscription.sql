@@ -1,0 +1,42 @@
+-- id: call-webhook-subscription
+-- title: Call-records webhook subscription is verified
+-- severity: warning
+-- rule: rows
+-- jobs: Office365ActivityImporter
+-- guide: traces | where operation_Name == "Office365ActivityImporter" and (message contains "Verifying call webhook subscription"
+--   or message contains "Updated subscription" or message contains "Created subscription")
+-- advice: With call import enabled, every Office365ActivityImporter cycle starts by verifying the
+--   Graph call-records webhook subscription. If it never does, the job is not reaching its cycle
+--   (see its restarts and start-up errors); if it verifies but never updates or creates the
+--   subscription, look for "Couldn't create webhook" and permission errors. Behind private
+--   endpoints Graph cannot reach the webhook: disable call import (Calls=False).
+WITH j AS (
+    SELECT
+        max(timestamp) FILTER (WHERE template = 'calls-skipped') AS skipped_at,
+        max(timestamp) FILTER (WHERE template = 'webhook-verify') AS verified_at,
+        max(timestamp) FILTER (WHERE template IN ('webhook-subscription-updated', 'webhook-subscription-created')) AS subscribed_at,
+        count(*) FILTER (WHERE template = 'event' AND message LIKE '%FinishedImportCycle%' AND operation_Name = 'Office365ActivityImporter') AS cycles,
+        count(*) FILTER (WHERE operation_Name = 'Office365ActivityImporter' AND NOT is_system) AS lines
+    FROM traces
+)
+SELECT
+    CASE
+        WHEN skipped_at IS NOT NULL AND (verified_at IS NULL OR skipped_at > verified_at) THEN 'skipped'
+        WHEN verified_at IS NOT NULL AND subscribed_at IS NOT NULL THEN 'pass'
+        WHEN verified_at IS NOT NULL THEN 'fail'
+        WHEN cycles > 0 THEN 'fail'
+        ELSE 'unknown'
+    END AS status,
+    CASE
+        WHEN skipped_at IS NOT NULL AND (verified_at IS NULL OR skipped_at > verified_at) THEN 'call import is disabled (Calls=False: "Skipping Call Queue import & webhook validation.")'
+        WHEN verified_at IS NOT NULL AND subscribed_at IS NOT NULL THEN 'subscription verified, last updated or created at ' || strftime(subscribed_at, '%Y-%m-%dT%H:%M:%SZ')
+        WHEN verified_at IS NOT NULL THEN 'the job verifies the subscription but never updates or creates it (last verification ' || strftime(verified_at, '%Y-%m-%dT%H:%M:%SZ') || ')'
+        WHEN cycles > 0 THEN 'the job completes cycles but never verifies the call webhook subscription'
+        WHEN lines = 0 THEN 'no Office365ActivityImporter output in the logs'
+        ELSE 'no Office365ActivityImporter cycle is visible in the logs'
+    END AS message,
+    coalesce(verified_at, skipped_at) AS timestamp,
+    'Office365ActivityImporter' AS job,
+    (SELECT source_file FROM traces WHERE template = 'webhook-verify' ORDER BY timestamp DESC LIMIT 1) AS file,
+    (SELECT line_no FROM traces WHERE template = 'webhook-verify' ORDER BY timestamp DESC LIMIT 1) AS line
+FROM j

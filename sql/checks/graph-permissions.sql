@@ -1,0 +1,16 @@
+-- id: graph-permissions
+-- title: Microsoft Graph or Activity API permission missing
+-- severity: error
+-- rule: any
+-- jobs: Office365ActivityImporter
+-- guide: "Permissions — Access denied errors" (Recommended: Setup Health Alerts)
+-- advice: The app registration lacks an application permission (or its admin consent). The
+--   message names it where the app knows: TeamsAppInstallation.ReadForUser.All,
+--   Organization.Read.All, the Office 365 Management API (ActivityFeed.Read) for audit
+--   subscriptions, or Graph "Authorization_RequestDenied". Grant it in Entra ID with admin
+--   consent, then restart the web-job.
+SELECT timestamp, job, source_file AS file, line_no AS line, message
+FROM traces
+WHERE template IN ('teams-access-denied', 'user-apps-access-denied', 'user-import-skus-failed', 'subscription-create-failed')
+   OR message ILIKE '%Authorization_RequestDenied%'
+   OR message ILIKE '%Insufficient privileges to complete the operation%'

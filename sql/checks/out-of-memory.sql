@@ -1,0 +1,21 @@
+-- id: out-of-memory
+-- title: Web-job runs out of memory
+-- severity: error
+-- rule: any
+-- jobs: AppInsightsImporter, Office365ActivityImporter
+-- guide: "Check on the app-service-plan free memory especially. If there is a lot of data the
+--   import processes can crash from running out of memory."
+-- advice: The import ran out of memory. Scale the App Service plan up (temporarily to a much
+--   larger SKU to confirm), and check the plan's memory percentage in the portal; lowering
+--   ChunkSize reduces the memory an import cycle needs.
+SELECT timestamp, job, source_file AS file, line_no AS line, coalesce(outerType || ': ', '') || coalesce(outerMessage, '') AS message
+FROM exceptions
+WHERE outerType = 'System.OutOfMemoryException' OR innermostType = 'System.OutOfMemoryException'
+UNION ALL
+SELECT t.timestamp, t.job, t.source_file, t.line_no, t.message
+FROM traces t
+WHERE (t.message ILIKE '%OutOfMemoryException%' OR t.message ILIKE '%insufficient memory%'
+       OR t.message ILIKE '%insufficient system memory%')
+  AND NOT EXISTS (SELECT 1 FROM exceptions x WHERE x.file_id = t.file_id AND x.line_no <= t.line_no
+                  AND t.line_no < x.line_no + x.line_count
+                  AND (x.outerType = 'System.OutOfMemoryException' OR x.innermostType = 'System.OutOfMemoryException'))

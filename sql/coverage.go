@@ -1,0 +1,296 @@
+package sql
+
+import (
+	"context"
+	gosql "database/sql"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kudulens/kudulens/parse"
+)
+
+// Coverage says when the logs could show a job's console output. A heartbeat missing from a
+// stretch the logs cover is really missing; one missing from a stretch they do not cover may
+// just be unseen (log-formats.md §4.2: Kudu keeps only the first 200 console lines of each
+// process run; §5.1: the application log has every line).
+//
+//   - A job's Kudu log covers its job from its first line to the evaluation time, except from
+//     each "Reached maximum allowed output lines" warning until that instance's next process
+//     start (the capped stretch).
+//   - The application log covers every job of the site from its first to its last row; files
+//     less than 15 minutes apart are one stretch (the jobs print at least every 10 minutes
+//     while they run).
+type Coverage struct {
+	At      time.Time
+	ByJob   map[string][]Interval // operation name → covered stretches
+	AppLog  []Interval
+	JobLog  map[string][]Interval
+	Capped  []CappedRun
+	Unknown string // why nothing is covered, when nothing is
+}
+
+// Interval is a time stretch [Start, End].
+type Interval struct{ Start, End time.Time }
+
+// Duration of the interval.
+func (i Interval) Duration() time.Duration { return i.End.Sub(i.Start) }
+
+// CappedRun is a process run whose console output Kudu stopped recording.
+type CappedRun struct {
+	Job, Instance string
+	Start, End    time.Time // from the cap warning to the next process start (or evaluation time)
+	File          string    // where the cap warning is
+	Line          int64
+	Covered       bool // the application log covers the whole capped stretch
+}
+
+// appLogBridge joins application-log files closer than this into one stretch.
+const appLogBridge = 15 * time.Minute
+
+// ComputeCoverage reads the coverage of the logs in db at evaluation time at.
+func ComputeCoverage(ctx context.Context, q queryer, at time.Time) (*Coverage, error) {
+	cv := &Coverage{At: at, ByJob: map[string][]Interval{}, JobLog: map[string][]Interval{}}
+
+	// Application-log stretches.
+	var app []Interval
+	err := scanRows(ctx, q, `SELECT first_ts, last_ts FROM files
+		WHERE kind IN ('app-log-csv', 'app-log-txt') AND first_ts IS NOT NULL AND status IN ('ok', 'partial')
+		ORDER BY first_ts`, func(r *gosql.Rows) error {
+		var iv Interval
+		if err := r.Scan(&iv.Start, &iv.End); err != nil {
+			return err
+		}
+		app = append(app, Interval{iv.Start.UTC(), minTime(iv.End.UTC(), at)})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("coverage: %w", err)
+	}
+	cv.AppLog = union(app, appLogBridge)
+
+	// Process starts and caps per job and instance, from the Kudu logs.
+	type key struct{ job, inst string }
+	starts := map[key][]time.Time{}
+	err = scanRows(ctx, q, `SELECT job, coalesce(instance, ''), timestamp FROM traces
+		WHERE source = 'job-log' AND is_system AND job IS NOT NULL
+		AND template = 'kudu-status' AND message IN ('Status changed to Running', 'Status changed to Starting')
+		ORDER BY timestamp`, func(r *gosql.Rows) error {
+		var k key
+		var t time.Time
+		if err := r.Scan(&k.job, &k.inst, &t); err != nil {
+			return err
+		}
+		starts[k] = append(starts[k], t.UTC())
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("coverage: %w", err)
+	}
+	capped := map[string][]Interval{}
+	err = scanRows(ctx, q, `SELECT job, coalesce(instance, ''), timestamp, source_file, line_no FROM traces
+		WHERE source = 'job-log' AND template = 'kudu-output-capped' AND job IS NOT NULL AND timestamp <= ?
+		ORDER BY timestamp`, func(r *gosql.Rows) error {
+		var c CappedRun
+		var t time.Time
+		if err := r.Scan(&c.Job, &c.Instance, &t, &c.File, &c.Line); err != nil {
+			return err
+		}
+		c.Start, c.End = t.UTC(), at
+		for _, s := range starts[key{c.Job, c.Instance}] {
+			if s.After(c.Start) {
+				c.End = s
+				break
+			}
+		}
+		op := parse.OperationName(c.Job)
+		capped[op] = append(capped[op], Interval{c.Start, c.End})
+		c.Covered = covers(cv.AppLog, Interval{c.Start, c.End})
+		cv.Capped = append(cv.Capped, c)
+		return nil
+	}, at)
+	if err != nil {
+		return nil, fmt.Errorf("coverage: %w", err)
+	}
+
+	// Kudu-log stretches per job, minus the capped stretches.
+	err = scanRows(ctx, q, `SELECT job, min(timestamp) FROM traces WHERE source = 'job-log' AND job IS NOT NULL
+		GROUP BY job`, func(r *gosql.Rows) error {
+		var job string
+		var first time.Time
+		if err := r.Scan(&job, &first); err != nil {
+			return err
+		}
+		if first.After(at) {
+			return nil
+		}
+		op := parse.OperationName(job)
+		cv.JobLog[op] = union(append(cv.JobLog[op], subtract(Interval{first.UTC(), at}, union(capped[op], 0))...), 0)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("coverage: %w", err)
+	}
+	for job, ivs := range cv.JobLog {
+		cv.ByJob[job] = union(append(append([]Interval(nil), ivs...), cv.AppLog...), 0)
+	}
+	if len(cv.AppLog) == 0 && len(cv.JobLog) == 0 {
+		cv.Unknown = "no job log or application log in the database"
+	}
+	return cv, nil
+}
+
+// For returns the stretches that cover all of jobs (operation names or job folder names); with
+// no jobs, the stretches that cover any job.
+func (cv *Coverage) For(jobs []string) []Interval {
+	if len(jobs) == 0 {
+		var all []Interval
+		for _, ivs := range cv.ByJob {
+			all = append(all, ivs...)
+		}
+		return union(append(all, cv.AppLog...), 0)
+	}
+	var out []Interval
+	for i, j := range jobs {
+		ivs, ok := cv.ByJob[parse.OperationName(j)]
+		if !ok {
+			ivs = cv.AppLog // no Kudu log of the job: only the application log shows it
+		}
+		if i == 0 {
+			out = ivs
+		} else {
+			out = intersect(out, ivs)
+		}
+	}
+	return out
+}
+
+// Describe says in words what covers a job, for reasons and reports.
+func (cv *Coverage) Describe(jobs []string) string {
+	ivs := cv.For(jobs)
+	if len(ivs) == 0 {
+		return "no log covers " + strings.Join(jobs, ", ")
+	}
+	var total time.Duration
+	for _, iv := range ivs {
+		total += iv.Duration()
+	}
+	return fmt.Sprintf("logs cover %s in %d stretch(es) from %s to %s", fmtHours(total), len(ivs),
+		FormatTime(ivs[0].Start), FormatTime(ivs[len(ivs)-1].End))
+}
+
+func fmtHours(d time.Duration) string {
+	if d < time.Hour {
+		return fmt.Sprintf("%.0f min", d.Minutes())
+	}
+	return fmt.Sprintf("%.1f h", d.Hours())
+}
+
+// FormatTime writes a UTC time the way reports show it.
+func FormatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// union merges intervals that overlap or are at most bridge apart.
+func union(ivs []Interval, bridge time.Duration) []Interval {
+	if len(ivs) == 0 {
+		return nil
+	}
+	s := append([]Interval(nil), ivs...)
+	sort.Slice(s, func(i, j int) bool { return s[i].Start.Before(s[j].Start) })
+	out := []Interval{s[0]}
+	for _, iv := range s[1:] {
+		last := &out[len(out)-1]
+		if !iv.Start.After(last.End.Add(bridge)) {
+			if iv.End.After(last.End) {
+				last.End = iv.End
+			}
+			continue
+		}
+		out = append(out, iv)
+	}
+	return out
+}
+
+// subtract returns iv minus the (sorted, disjoint) holes.
+func subtract(iv Interval, holes []Interval) []Interval {
+	out := []Interval{}
+	cur := iv.Start
+	for _, h := range holes {
+		if !h.End.After(cur) || !h.Start.Before(iv.End) {
+			continue
+		}
+		if h.Start.After(cur) {
+			out = append(out, Interval{cur, h.Start})
+		}
+		if h.End.After(cur) {
+			cur = h.End
+		}
+	}
+	if iv.End.After(cur) {
+		out = append(out, Interval{cur, iv.End})
+	}
+	return out
+}
+
+// intersect returns the stretches in both a and b (each sorted and disjoint).
+func intersect(a, b []Interval) []Interval {
+	var out []Interval
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		s, e := a[i].Start, a[i].End
+		if b[j].Start.After(s) {
+			s = b[j].Start
+		}
+		if b[j].End.Before(e) {
+			e = b[j].End
+		}
+		if e.After(s) {
+			out = append(out, Interval{s, e})
+		}
+		if a[i].End.Before(b[j].End) {
+			i++
+		} else {
+			j++
+		}
+	}
+	return out
+}
+
+// covers reports whether the stretches hold all of iv.
+func covers(ivs []Interval, iv Interval) bool {
+	for _, c := range ivs {
+		if !c.Start.After(iv.Start) && !c.End.Before(iv.End) {
+			return true
+		}
+	}
+	return false
+}
+
+// queryer is what the runner needs of a connection.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*gosql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (gosql.Result, error)
+}
+
+func scanRows(ctx context.Context, q queryer, query string, fn func(*gosql.Rows) error, args ...any) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func jobOperation(job string) string { return parse.OperationName(job) }

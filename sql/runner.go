@@ -1,0 +1,589 @@
+package sql
+
+import (
+	"context"
+	gosql "database/sql"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Status of a check.
+type Status string
+
+const (
+	StatusPass    Status = "pass"
+	StatusFail    Status = "fail"
+	StatusUnknown Status = "unknown" // the logs cannot show it; Reason says why
+	StatusSkipped Status = "skipped" // the check does not apply (feature disabled); Reason says why
+)
+
+// Report is the outcome of running the checks. Its JSON form is a stable, documented shape
+// (README "JSON report"); add fields, never rename them.
+type Report struct {
+	EvaluatedAt time.Time   `json:"evaluatedAt"`
+	Since       *time.Time  `json:"since,omitempty"`
+	Ingest      Totals      `json:"ingest"`
+	Checks      []Result    `json:"checks"`
+	Jobs        []JobHealth `json:"jobs"`
+	Coverage    *Coverage   `json:"-"`
+}
+
+// Totals summarise the database.
+type Totals struct {
+	Files        int64 `json:"files"`
+	Lines        int64 `json:"lines"`
+	Traces       int64 `json:"traces"`
+	Exceptions   int64 `json:"exceptions"`
+	CustomEvents int64 `json:"customEvents"`
+	Rejected     int64 `json:"rejected"`
+}
+
+// Result is one check's outcome.
+type Result struct {
+	ID        string     `json:"id"`
+	Title     string     `json:"title"`
+	Severity  Severity   `json:"severity"`
+	Status    Status     `json:"status"`
+	Count     int64      `json:"count"`     // more-than: the worst window's count; any/at-least-one-per: matches
+	Threshold string     `json:"threshold"` // the rule as the guide states it, e.g. "> 2 in 10m"
+	FirstSeen *time.Time `json:"firstSeen"` // when it first fired (fail) or was first seen
+	LastSeen  *time.Time `json:"lastSeen"`
+	Detail    string     `json:"detail,omitempty"` // one sentence on what was found
+	Reason    string     `json:"reason,omitempty"` // for unknown and skipped
+	Evidence  []Evidence `json:"evidence"`
+	Advice    string     `json:"advice"`
+	Guide     string     `json:"guide,omitempty"` // the guide's original query or rule
+}
+
+// Evidence is a log line behind a result.
+type Evidence struct {
+	Timestamp time.Time `json:"timestamp"`
+	Job       string    `json:"job"`
+	File      string    `json:"file"`
+	Line      int64     `json:"line"`
+	Message   string    `json:"message"`
+}
+
+// Options for Run.
+type Options struct {
+	At          time.Time // evaluation time; zero means the latest timestamp in the database
+	Since       time.Time // only lines at or after this count; zero means all
+	MaxEvidence int       // evidence lines per result; default 5
+}
+
+// Run evaluates the checks on db. A check whose query fails is reported as unknown with the
+// error, so one broken user check does not hide the others.
+func Run(ctx context.Context, db *gosql.DB, checks []*Check, o Options) (*Report, error) {
+	if o.MaxEvidence <= 0 {
+		o.MaxEvidence = 5
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	rep := &Report{}
+	if err := readTotals(ctx, conn, &rep.Ingest); err != nil {
+		return nil, err
+	}
+	at := o.At
+	if at.IsZero() {
+		var t gosql.NullTime
+		if err := conn.QueryRowContext(ctx, "SELECT greatest(max(timestamp), (SELECT max(last_ts) FROM files)) FROM traces").Scan(&t); err != nil {
+			return nil, err
+		}
+		if t.Valid {
+			at = t.Time
+		} else {
+			at = time.Now()
+		}
+	}
+	at = at.UTC()
+	rep.EvaluatedAt = at
+	if !o.Since.IsZero() {
+		s := o.Since.UTC()
+		rep.Since = &s
+	}
+	cov, err := ComputeCoverage(ctx, conn, at)
+	if err != nil {
+		return nil, err
+	}
+	rep.Coverage = cov
+	if err := prepareTemp(ctx, conn, at, cov); err != nil {
+		return nil, err
+	}
+	ev := &evaluator{ctx: ctx, conn: conn, at: at, since: o.Since, cov: cov, maxEvidence: o.MaxEvidence}
+	for _, c := range checks {
+		rep.Checks = append(rep.Checks, ev.run(c))
+	}
+	if rep.Jobs, err = Health(ctx, conn, at); err != nil {
+		return nil, fmt.Errorf("job health: %w", err)
+	}
+	return rep, nil
+}
+
+func readTotals(ctx context.Context, q queryer, t *Totals) error {
+	rows, err := q.QueryContext(ctx, `SELECT
+		(SELECT count(*) FROM files WHERE kind NOT IN ('zip', 'tar')),
+		(SELECT coalesce(sum(lines), 0) FROM files),
+		(SELECT count(*) FROM traces),
+		(SELECT count(*) FROM exceptions),
+		(SELECT count(*) FROM customEvents),
+		(SELECT coalesce(sum(rejected), 0) FROM files)`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if rows.Next() {
+		if err := rows.Scan(&t.Files, &t.Lines, &t.Traces, &t.Exceptions, &t.CustomEvents, &t.Rejected); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// prepareTemp creates the temp tables checks may use: kl_eval(at) holds the evaluation time,
+// kl_capped the capped process runs, kl_cover the covered stretches per job.
+func prepareTemp(ctx context.Context, q queryer, at time.Time, cov *Coverage) error {
+	stmts := []string{
+		"CREATE OR REPLACE TEMP TABLE kl_eval AS SELECT ?::TIMESTAMP AS at",
+		`CREATE OR REPLACE TEMP TABLE kl_capped (job VARCHAR, instance VARCHAR, start TIMESTAMP, "end" TIMESTAMP,
+			file VARCHAR, line BIGINT, covered BOOLEAN)`,
+		`CREATE OR REPLACE TEMP TABLE kl_cover (job VARCHAR, start TIMESTAMP, "end" TIMESTAMP)`,
+	}
+	if _, err := q.ExecContext(ctx, stmts[0], at); err != nil {
+		return err
+	}
+	for _, s := range stmts[1:] {
+		if _, err := q.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	for _, c := range cov.Capped {
+		if _, err := q.ExecContext(ctx, "INSERT INTO kl_capped VALUES (?, ?, ?, ?, ?, ?, ?)",
+			c.Job, c.Instance, c.Start, c.End, c.File, c.Line, c.Covered); err != nil {
+			return err
+		}
+	}
+	for job, ivs := range cov.ByJob {
+		for _, iv := range ivs {
+			if _, err := q.ExecContext(ctx, "INSERT INTO kl_cover VALUES (?, ?, ?)", job, iv.Start, iv.End); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+type evaluator struct {
+	ctx         context.Context
+	conn        queryer
+	at, since   time.Time
+	cov         *Coverage
+	maxEvidence int
+}
+
+// row is one row of a check's query, with the columns the rules know.
+type row struct {
+	time       *time.Time
+	job, file  string
+	line       int64
+	message    string
+	grp        string
+	window     time.Duration
+	skipReason string
+	status     Status
+}
+
+func (e *evaluator) run(c *Check) Result {
+	r := Result{ID: c.ID, Title: c.Title, Severity: c.Severity, Threshold: c.Rule.ThresholdText(),
+		Advice: c.Advice, Guide: c.Guide, Evidence: []Evidence{}}
+	rows, err := e.query(c)
+	if err != nil {
+		r.Status, r.Reason = StatusUnknown, fmt.Sprintf("the check's query failed: %v", err)
+		return r
+	}
+	switch c.Rule.Kind {
+	case RuleMoreThan:
+		e.moreThan(c, rows, &r, c.Rule.Threshold, c.Rule.Window)
+	case RuleAny:
+		e.moreThan(c, rows, &r, 0, 0)
+	case RuleAtLeastOnePer:
+		e.atLeastOnePer(c, rows, &r)
+	case RuleRows:
+		e.judgedRows(rows, &r)
+	}
+	return r
+}
+
+func (e *evaluator) query(c *Check) ([]row, error) {
+	rs, err := e.conn.QueryContext(e.ctx, c.Query)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	cols, err := rs.Columns()
+	if err != nil {
+		return nil, err
+	}
+	idx := map[string]int{}
+	for i, n := range cols {
+		idx[strings.ToLower(n)] = i
+	}
+	if _, ok := idx["timestamp"]; !ok && c.Rule.Kind != RuleRows {
+		return nil, fmt.Errorf("the query must return a timestamp column (it returns %s)", strings.Join(cols, ", "))
+	}
+	if _, ok := idx["status"]; !ok && c.Rule.Kind == RuleRows {
+		return nil, fmt.Errorf("a 'rows' check must return a status column (it returns %s)", strings.Join(cols, ", "))
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	var out []row
+	str := func(name string) string {
+		if i, ok := idx[name]; ok && vals[i] != nil {
+			return fmt.Sprint(vals[i])
+		}
+		return ""
+	}
+	for rs.Next() {
+		if err := rs.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		var r row
+		if i, ok := idx["timestamp"]; ok {
+			if t, ok := vals[i].(time.Time); ok {
+				t = t.UTC()
+				r.time = &t
+			}
+		}
+		r.job, r.file, r.message, r.grp, r.skipReason = str("job"), str("file"), str("message"), str("grp"), str("skip_reason")
+		r.status = Status(strings.ToLower(str("status")))
+		if i, ok := idx["line"]; ok {
+			switch v := vals[i].(type) {
+			case int64:
+				r.line = v
+			case int32:
+				r.line = int64(v)
+			}
+		}
+		if i, ok := idx["window"]; ok && vals[i] != nil {
+			switch v := vals[i].(type) {
+			case string:
+				r.window, _ = ParseDuration(v)
+			case int64:
+				r.window = time.Duration(v) * time.Second
+			case int32:
+				r.window = time.Duration(v) * time.Second
+			}
+		}
+		// Lines after the evaluation time or before --since do not count.
+		if r.time != nil && (r.time.After(e.at) || (!e.since.IsZero() && r.time.Before(e.since))) {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out, rs.Err()
+}
+
+func (e *evaluator) evidence(r row) Evidence {
+	ev := Evidence{Job: r.job, File: r.file, Line: r.line, Message: r.message}
+	if r.time != nil {
+		ev.Timestamp = *r.time
+	}
+	return ev
+}
+
+// moreThan: fail when a sliding window of length w holds more than n matches (w == 0: the
+// whole span).
+func (e *evaluator) moreThan(c *Check, rows []row, r *Result, n int64, w time.Duration) {
+	var ms []row
+	for _, x := range rows {
+		if x.time != nil {
+			ms = append(ms, x)
+		}
+	}
+	sort.SliceStable(ms, func(i, j int) bool { return ms[i].time.Before(*ms[j].time) })
+	r.Status = StatusPass
+	if len(ms) == 0 {
+		r.Detail = "no matching lines; " + e.cov.Describe(c.Jobs)
+		return
+	}
+	if w == 0 {
+		r.Count = int64(len(ms))
+		r.Status = StatusFail
+		r.FirstSeen, r.LastSeen = ms[0].time, ms[len(ms)-1].time
+		for _, m := range ms[:min(len(ms), e.maxEvidence)] {
+			r.Evidence = append(r.Evidence, e.evidence(m))
+		}
+		r.Detail = fmt.Sprintf("%d matching lines from %s to %s", len(ms), FormatTime(*r.FirstSeen), FormatTime(*r.LastSeen))
+		return
+	}
+	best, bestStart := 0, 0
+	j := 0
+	var firstFire, lastFire *time.Time
+	for i := range ms {
+		for j < len(ms) && ms[j].time.Sub(*ms[i].time) < w {
+			j++
+		}
+		cnt := j - i
+		if cnt > best {
+			best, bestStart = cnt, i
+		}
+		if int64(cnt) > n {
+			if firstFire == nil {
+				firstFire = ms[i+int(n)].time
+			}
+			lastFire = ms[j-1].time
+		}
+	}
+	r.Count = int64(best)
+	if firstFire != nil {
+		r.Status = StatusFail
+		r.FirstSeen, r.LastSeen = firstFire, lastFire
+		for _, m := range ms[bestStart:min(bestStart+best, bestStart+e.maxEvidence)] {
+			r.Evidence = append(r.Evidence, e.evidence(m))
+		}
+		r.Detail = fmt.Sprintf("%d matches within %s (threshold %d); fired first at %s, last at %s; %d matches in all",
+			best, FormatDuration(w), n, FormatTime(*firstFire), FormatTime(*lastFire), len(ms))
+		return
+	}
+	r.FirstSeen, r.LastSeen = ms[0].time, ms[len(ms)-1].time
+	r.Detail = fmt.Sprintf("at most %d matches within %s (threshold %d); %d in all", best, FormatDuration(w), n, len(ms))
+}
+
+// group is one heartbeat group of an at-least-one-per check.
+type group struct {
+	name   string
+	job    string
+	window time.Duration
+	beats  []row
+	skip   string
+}
+
+func (e *evaluator) atLeastOnePer(c *Check, rows []row, r *Result) {
+	groups := map[string]*group{}
+	var order []string
+	for _, x := range rows {
+		g := groups[x.grp]
+		if g == nil {
+			g = &group{name: x.grp, window: c.Rule.Window}
+			groups[x.grp] = g
+			order = append(order, x.grp)
+		}
+		if x.job != "" && g.job == "" {
+			g.job = x.job
+		}
+		if x.window > 0 {
+			g.window = x.window
+		}
+		if x.skipReason != "" {
+			g.skip = x.skipReason
+			continue
+		}
+		if x.time != nil {
+			g.beats = append(g.beats, x)
+		}
+	}
+	if len(order) == 0 { // no heartbeat at all: one group for the whole check
+		groups[""] = &group{window: c.Rule.Window}
+		order = append(order, "")
+	}
+	var fails, unknowns, skips, passes []string
+	r.Status = StatusPass
+	for _, name := range order {
+		g := groups[name]
+		label := name
+		if label == "" {
+			label = c.Title
+		}
+		if g.skip != "" {
+			skips = append(skips, fmt.Sprintf("%s: %s", label, g.skip))
+			continue
+		}
+		jobs := c.Jobs
+		if g.job != "" {
+			jobs = []string{g.job}
+		}
+		cover := e.cov.For(jobs)
+		if !e.since.IsZero() {
+			cover = intersect(cover, []Interval{{e.since, e.at}})
+		}
+		r.Count += int64(len(g.beats))
+		res := judgeHeartbeats(g.beats, cover, g.window)
+		switch res.status {
+		case StatusFail:
+			fails = append(fails, fmt.Sprintf("%s: none from %s to %s (%s, covered by the logs)", label,
+				FormatTime(res.gap.Start), FormatTime(res.gap.End), fmtHours(res.gap.Duration())))
+			if r.FirstSeen == nil || res.fired.Before(*r.FirstSeen) {
+				t := res.fired
+				r.FirstSeen = &t
+			}
+			if r.LastSeen == nil || res.gap.End.After(*r.LastSeen) {
+				t := res.gap.End
+				r.LastSeen = &t
+			}
+			if res.last != nil {
+				ev := e.evidence(*res.last)
+				ev.Message = "last seen: " + ev.Message
+				r.Evidence = append(r.Evidence, ev)
+			} else {
+				r.Evidence = append(r.Evidence, Evidence{Timestamp: res.gap.Start, Job: g.job,
+					Message: fmt.Sprintf("%s: never seen in the %s the logs cover", label, fmtHours(res.gap.Duration()))})
+			}
+		case StatusUnknown:
+			unknowns = append(unknowns, label+"\x00"+res.reason)
+		default:
+			passes = append(passes, label)
+		}
+	}
+	switch {
+	case len(fails) > 0:
+		r.Status = StatusFail
+		r.Detail = strings.Join(fails, "; ")
+		if len(unknowns) > 0 {
+			r.Reason = "cannot tell for " + joinReasons(unknowns)
+		}
+	case len(unknowns) > 0:
+		r.Status = StatusUnknown
+		r.Reason = joinReasons(unknowns)
+	case len(passes) == 0 && len(skips) > 0:
+		r.Status = StatusSkipped
+		r.Reason = strings.Join(skips, "; ")
+	default:
+		r.Detail = fmt.Sprintf("seen at least once per %s wherever the logs cover it", FormatDuration(c.Rule.Window))
+		if len(order) > 1 {
+			r.Detail = fmt.Sprintf("%d of %d seen at least once per window", len(passes), len(order))
+		}
+	}
+	if len(skips) > 0 && r.Status != StatusSkipped {
+		r.Detail = strings.TrimPrefix(r.Detail+"; skipped "+strings.Join(skips, "; "), "; ")
+	}
+	if len(r.Evidence) > e.maxEvidence {
+		r.Evidence = r.Evidence[:e.maxEvidence]
+	}
+}
+
+type beatResult struct {
+	status Status
+	gap    Interval  // the longest gap, for fail
+	fired  time.Time // when the first failing gap reached the window
+	last   *row      // the heartbeat before the gap
+	reason string
+}
+
+// judgeHeartbeats finds a covered stretch of length ≥ w without a heartbeat.
+func judgeHeartbeats(beats []row, cover []Interval, w time.Duration) beatResult {
+	sort.SliceStable(beats, func(i, j int) bool { return beats[i].time.Before(*beats[j].time) })
+	var res beatResult
+	var longestCover time.Duration
+	for _, iv := range cover {
+		if d := iv.Duration(); d > longestCover {
+			longestCover = d
+		}
+		// the heartbeat before this stretch (it may lie in an earlier stretch)
+		var prev *row
+		for i := range beats {
+			if !beats[i].time.After(iv.Start) {
+				prev = &beats[i]
+			}
+		}
+		cur := iv.Start
+		check := func(end time.Time) {
+			if gap := end.Sub(cur); gap >= w {
+				if res.status != StatusFail {
+					res.status, res.fired = StatusFail, cur.Add(w)
+				}
+				if gap > res.gap.Duration() {
+					res.gap, res.last = Interval{cur, end}, prev
+				}
+			}
+		}
+		for i := range beats {
+			t := *beats[i].time
+			if t.Before(iv.Start) || t.After(iv.End) {
+				continue
+			}
+			check(t)
+			cur, prev = t, &beats[i]
+		}
+		check(iv.End)
+	}
+	if res.status == StatusFail {
+		return res
+	}
+	if longestCover >= w {
+		res.status = StatusPass
+		return res
+	}
+	res.status = StatusUnknown
+	if len(cover) == 0 {
+		res.reason = "no log covers it"
+	} else {
+		res.reason = fmt.Sprintf("the longest stretch the logs cover is %s, shorter than %s (console capped or logs too short)",
+			fmtHours(longestCover), FormatDuration(w))
+	}
+	return res
+}
+
+// judgedRows: the query's rows carry their own status; the worst wins.
+func (e *evaluator) judgedRows(rows []row, r *Result) {
+	r.Status = StatusPass
+	var fails, unknowns, skips, passes []string
+	for _, x := range rows {
+		switch x.status {
+		case StatusFail:
+			fails = append(fails, x.message)
+			r.Count++
+			if len(r.Evidence) < e.maxEvidence {
+				r.Evidence = append(r.Evidence, e.evidence(x))
+			}
+			if x.time != nil {
+				if r.FirstSeen == nil || x.time.Before(*r.FirstSeen) {
+					r.FirstSeen = x.time
+				}
+				if r.LastSeen == nil || x.time.After(*r.LastSeen) {
+					r.LastSeen = x.time
+				}
+			}
+		case StatusUnknown:
+			unknowns = append(unknowns, x.message)
+		case StatusSkipped:
+			skips = append(skips, x.message)
+		default:
+			passes = append(passes, x.message)
+		}
+	}
+	switch {
+	case len(fails) > 0:
+		r.Status, r.Detail = StatusFail, strings.Join(fails, "; ")
+	case len(unknowns) > 0:
+		r.Status, r.Reason = StatusUnknown, strings.Join(unknowns, "; ")
+	case len(skips) > 0 && len(passes) == 0:
+		r.Status, r.Reason = StatusSkipped, strings.Join(skips, "; ")
+	default:
+		r.Detail = strings.Join(passes, "; ")
+	}
+}
+
+// joinReasons joins "label\x00reason" items, naming each reason once with its labels.
+func joinReasons(items []string) string {
+	var order []string
+	labels := map[string][]string{}
+	for _, it := range items {
+		label, reason, _ := strings.Cut(it, "\x00")
+		if _, ok := labels[reason]; !ok {
+			order = append(order, reason)
+		}
+		labels[reason] = append(labels[reason], label)
+	}
+	parts := make([]string, len(order))
+	for i, reason := range order {
+		parts[i] = strings.Join(labels[reason], ", ") + ": " + reason
+	}
+	return strings.Join(parts, "; ")
+}
