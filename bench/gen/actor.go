@@ -307,8 +307,9 @@ func (a *actor) adv(d time.Duration) { a.t = a.t.Add(d) }
 // emit queues a line at the current time; Kudu receives it a few milliseconds later.
 func (a *actor) emit(s Stream, l Level, text string) {
 	t := a.t.Add(time.Duration(150+a.r.IntN(2500)) * time.Microsecond)
-	if t.Before(a.last) {
-		t = a.last
+	if !t.After(a.last) {
+		// Kudu reads the lines one after the other: a few microseconds apart at least.
+		t = a.last.Add(time.Duration(2+a.r.IntN(60)) * time.Microsecond)
 	}
 	a.last = t
 	a.q = append(a.q, a.makeEvent(t, s, l, text))
@@ -324,34 +325,37 @@ func (a *actor) trace(msg string) {
 	a.buf = appendAppPrefix(a.buf[:0], a.t)
 	a.buf = append(a.buf, first...)
 	a.emit(Stdout, Info, string(a.buf))
-	for more {
-		first, rest, more = strings.Cut(rest, "\n")
-		a.emit(Stdout, Info, first)
+	a.continuation(Stdout, Info, rest, more)
+}
+
+// continuation emits the further lines of a multi-line message; only the first line of a
+// message carries the current mark.
+func (a *actor) continuation(s Stream, l Level, rest string, more bool) {
+	if !more {
+		return
 	}
+	mark := a.mark
+	a.mark = ""
+	for more {
+		var first string
+		first, rest, more = strings.Cut(rest, "\n")
+		a.emit(s, l, first)
+	}
+	a.mark = mark
 }
 
 // raw prints msg with Console.WriteLine (no prefix).
 func (a *actor) raw(msg string) {
-	for {
-		first, rest, more := strings.Cut(msg, "\n")
-		a.emit(Stdout, Info, first)
-		if !more {
-			return
-		}
-		msg = rest
-	}
+	first, rest, more := strings.Cut(msg, "\n")
+	a.emit(Stdout, Info, first)
+	a.continuation(Stdout, Info, rest, more)
 }
 
 // stderr prints the lines of text on standard error (only unhandled-exception crashes do).
 func (a *actor) stderr(text string) {
-	for {
-		first, rest, more := strings.Cut(text, "\n")
-		a.emit(Stderr, Err, first)
-		if !more {
-			return
-		}
-		text = rest
-	}
+	first, rest, more := strings.Cut(text, "\n")
+	a.emit(Stderr, Err, first)
+	a.continuation(Stderr, Err, rest, more)
 }
 
 // event prints a custom event the way AnalyticsLogger.TrackEvent does.

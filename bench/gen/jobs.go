@@ -308,11 +308,12 @@ func (a *actor) activityStartup() bool {
 		a.crash(MarkEFModel, efModelChanged(Office365ActivityImporter))
 		return false
 	}
-	if a.chance(0.002) {
+	// Start-ups are rare (site restarts, crashes), so these are per start-up.
+	if a.chance(0.04) {
 		a.crash(MarkCrash, entityOpenFailed(a.r, t.SQLServer))
 		return false
 	}
-	if a.chance(0.001) {
+	if a.chance(0.03) {
 		a.crash(MarkCrash, aggregateKeyVault(a.r))
 		return false
 	}
@@ -398,8 +399,15 @@ func (a *actor) activityCycle() {
 		return
 	}
 	const prefix = "Usage Stats Reporter - "
-	if a.t.Sub(a.act.lastStats) > 24*time.Hour && !secretBad {
-		a.trace(prefix + "Last usage report was uploaded " + dotnetDateTime(a.act.lastStats) + " - uploading new report now")
+	if a.redisFlushed(a.act.lastStats) {
+		a.act.lastStats = time.Time{}
+	}
+	if a.act.lastStats.IsZero() || a.t.Sub(a.act.lastStats) > 24*time.Hour {
+		if a.act.lastStats.IsZero() {
+			a.trace(prefix + "no last telemetry date found in redis - uploading new report now")
+		} else {
+			a.trace(prefix + "Last usage report was uploaded " + dotnetDateTime(a.act.lastStats) + " - uploading new report now")
+		}
 		a.adv(between(a.r, 500*time.Millisecond, 3*time.Second))
 		a.trace(prefix + "uploaded stats to server")
 		a.trace(prefix + "saved latest stats to database - see table 'sys_telemetry_reports'")
@@ -500,14 +508,19 @@ func (a *actor) graphImport() bool {
 		a.adv(between(a.r, 2*time.Second, 9*time.Second))
 		threads := 5
 		a.trace("Loading & saving to SQL " + itoa(t.Teams) + " groups/teams over " + itoa(threads) + " threads...")
-		for range t.Teams / 8 {
+		batches := t.Teams / 8
+		throttleAt := -1 // Graph throttles about one Teams import in three, once
+		if a.r.Float64() < 0.35 {
+			throttleAt = a.r.IntN(batches)
+		}
+		for i := range batches {
 			a.adv(between(a.r, 100*time.Millisecond, 2*time.Second))
 			switch x := a.r.Float64(); {
 			case x < 0.04:
 				a.marked(MarkRedisToken, func() {
 					a.trace("Couldn't find token entry in redis for Team '" + a.teamName() + "', or refresh token is null.")
 				})
-			case x < 0.055:
+			case i == throttleAt:
 				a.marked(MarkThrottleRetry, func() {
 					a.trace("Throttle error for https://graph.microsoft.com/v1.0/teams/" + guid(a.r) + "/channels. Waiting to retry for attempt #1, " + itoa(2+a.r.IntN(20)) + " seconds (from 'retry-after' header)...")
 				})
@@ -539,8 +552,21 @@ func (a *actor) graphImport() bool {
 
 var usageThings = []string{"Teams user activity", "Teams user device", "Outlook activity", "OneDrive usage", "OneDrive activity", "SharePoint user activity", "Yammer user activity", "Yammer group activity", "Yammer device activity", "Apps & platform activity"}
 
+// redisFlushed reports whether the Redis cache lost its data after 'since'.
+func (a *actor) redisFlushed(since time.Time) bool {
+	for _, in := range a.sim.cfg.Incidents {
+		if in.Kind == RedisFlushed && in.At.After(since) && !in.At.After(a.t) {
+			return true
+		}
+	}
+	return false
+}
+
 func (a *actor) usageReports() {
-	if a.t.Sub(a.act.lastUsage) <= 24*time.Hour {
+	if a.redisFlushed(a.act.lastUsage) {
+		a.act.lastUsage = time.Time{}
+	}
+	if !a.act.lastUsage.IsZero() && a.t.Sub(a.act.lastUsage) <= 24*time.Hour {
 		a.trace("Skipping activity reports as have processed recently (less than 24 hours ago). Will import again after " + dotnetDateTime(a.act.lastUsage.Add(24*time.Hour)) + ".")
 		return
 	}

@@ -97,6 +97,9 @@ const (
 	// NoOrgURLs empties the org_urls table from At (until Until): Activity cycles log the
 	// FATAL ERROR line and skip the audit import.
 	NoOrgURLs
+	// RedisFlushed loses the Redis cache's data at At (e.g. a Basic-tier cache patched):
+	// the next Activity cycle imports the usage reports and uploads the usage stats again.
+	RedisFlushed
 )
 
 // Incident is one scripted event of a scenario.
