@@ -96,8 +96,10 @@ func TestSizeTargeting(t *testing.T) {
 	}
 }
 
-func TestKuduLinesMatchPrefix(t *testing.T) {
-	cfg := BenchConfig(11, testStart, 2)
+// chaosConfig is a benchmark configuration with many failures and every kind of incident in
+// its first half day.
+func chaosConfig(seed uint64) Config {
+	cfg := BenchConfig(seed, testStart, 2)
 	cfg.Chaos = 8 // plenty of crashes and handled errors
 	h := func(n int) time.Time { return testStart.Add(time.Duration(n) * time.Hour) }
 	cfg.Incidents = append(cfg.Incidents,
@@ -108,12 +110,18 @@ func TestKuduLinesMatchPrefix(t *testing.T) {
 		Incident{Kind: Redeploy, Job: Office365ActivityImporter, At: h(11)},
 		Incident{Kind: SQLReadOnly, At: h(12)},
 	)
+	return cfg
+}
+
+func TestKuduLinesMatchPrefix(t *testing.T) {
+	cfg := chaosConfig(11)
 	out := generate(t, GenerateOptions{Config: cfg, Kind: KindKudu, Size: 6 << 20})
 	if !bytes.HasSuffix(out, []byte("\r\n")) {
 		t.Fatal("Kudu output does not end with CRLF")
 	}
 	lines := strings.Split(strings.TrimSuffix(string(out), "\r\n"), "\r\n")
 	seen := map[string]int{}
+	instances := map[string]bool{}
 	for i, l := range lines {
 		if strings.ContainsAny(l, "\r\n") {
 			t.Fatalf("line %d contains a bare CR or LF: %q", i+1, l)
@@ -127,6 +135,7 @@ func TestKuduLinesMatchPrefix(t *testing.T) {
 		if _, err := time.Parse("01/02/2006 15:04:05", m[1]); err != nil {
 			t.Fatalf("line %d: bad time %q", i+1, m[1])
 		}
+		instances[m[2]] = true
 		if m[4] == "ERR" {
 			t.Fatalf("line %d: ERR not padded to 4: %q", i+1, l)
 		}
@@ -150,6 +159,9 @@ func TestKuduLinesMatchPrefix(t *testing.T) {
 		if seen[want] == 0 {
 			t.Errorf("no line with %q in 6 MB of chaotic output", want)
 		}
+	}
+	if len(instances) != 2 {
+		t.Errorf("lines of %d instances, want 2 interleaved", len(instances))
 	}
 	// Empty ERR line before every crash, as the CLR writes it.
 	if !strings.Contains(string(out), "ERR ] \r\n[") {
@@ -243,7 +255,7 @@ func TestKuduCap(t *testing.T) {
 	if !strings.Contains(b.String(), "line 199\r\n") || strings.Contains(b.String(), "line 200\r\n") {
 		t.Error("cap not after the 200th console line")
 	}
-	if len(capped) != 1 || lines[capped[0]-1] != lines[len(lines)-8] && !strings.Contains(lines[capped[0]-1], KuduCapMessage) {
+	if len(capped) != 1 || !strings.Contains(lines[capped[0]-1], KuduCapMessage) || !strings.HasSuffix(lines[capped[0]-2], "] line 199") {
 		t.Errorf("OnLine did not report the cap line correctly: %v", capped)
 	}
 	if !strings.Contains(b.String(), "ERR ] line 0\r\n") {
@@ -291,9 +303,7 @@ func TestKuduRotation(t *testing.T) {
 }
 
 func TestCSVParsesBack(t *testing.T) {
-	cfg := BenchConfig(13, testStart, 2)
-	cfg.Chaos = 8
-	out := generate(t, GenerateOptions{Config: cfg, Kind: KindAppLogCSV, Size: 3 << 20})
+	out := generate(t, GenerateOptions{Config: chaosConfig(13), Kind: KindAppLogCSV, Size: 3 << 20})
 	if !bytes.HasPrefix(out, []byte(CSVHeader)) {
 		t.Fatal("no header")
 	}
@@ -478,5 +488,36 @@ func BenchmarkGenerate(b *testing.B) {
 			}
 			b.SetBytes(n)
 		})
+	}
+}
+
+func TestProgressSteps(t *testing.T) {
+	for _, n := range []int{1, 2, 12, 40, 99, 100, 101, 1800} {
+		var got []int
+		sum := 0
+		progressSteps(n, func(pc, step int) {
+			if pc < 100 {
+				got = append(got, pc)
+			}
+			sum += step
+		})
+		// Reference: the loop of ActivityImporter.ProcessSummaryChunkAsync (rounding half up).
+		var want []int
+		last := 0
+		for i := 1; i <= n; i++ {
+			pc := int(float64(i)/float64(n)*100 + 0.5)
+			if pc > last && pc < 100 && pc > 0 {
+				want = append(want, pc)
+				last = pc
+			}
+		}
+		if sum != n || len(got) != len(want) {
+			t.Fatalf("n=%d: steps sum to %d, reported %v, want %v", n, sum, got, want)
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("n=%d: reported %v, want %v", n, got, want)
+			}
+		}
 	}
 }

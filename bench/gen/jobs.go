@@ -1,7 +1,6 @@
 package gen
 
 import (
-	"math"
 	"time"
 )
 
@@ -480,15 +479,12 @@ func (a *actor) graphImport() bool {
 		a.trace("User Apps Load - testing API permissions for 'TeamsAppInstallation.ReadForUser.All' read with 'adele.vance@" + a.mailDomain() + "'...")
 		a.adv(between(a.r, 300*time.Millisecond, 1500*time.Millisecond))
 		a.trace("User Apps Load - 'TeamsAppInstallation.ReadForUser.All' permissions verified")
-		last := 0
-		for i := 1; i < users; i++ {
-			a.adv(between(a.r, 80*time.Millisecond, 500*time.Millisecond))
-			pc := int(math.Round(float64(i) / float64(users) * 100))
-			if pc > last && pc < 100 {
+		progressSteps(users, func(pc, step int) {
+			a.adv(time.Duration(step) * time.Duration(80+a.r.IntN(420)) * time.Millisecond)
+			if pc < 100 {
 				a.trace("User Apps Load: processed " + itoa(pc) + "% of users for Teams Apps...")
-				last = pc
 			}
-		}
+		})
 		a.adv(between(a.r, 200*time.Millisecond, time.Second))
 		a.finished("FinishedSectionImport", "User Apps load", a.t.Sub(s))
 		a.finished("FinishedSectionImport", "User Teams apps refresh", a.t.Sub(s)+ms(a.r.IntN(40)))
@@ -549,6 +545,33 @@ func (a *actor) graphImport() bool {
 	}
 	return true
 }
+
+// progressSteps walks a loop over n items that reports round(i/n*100) percent whenever that
+// value goes up, staying below 100 (ActivityImporter, AbstractUserAppLoader): fn gets each
+// reported percentage and the number of items processed since the previous report; a final
+// call with pc 100 covers the items after the last report.
+func progressSteps(n int, fn func(pc, step int)) {
+	done, last := 0, 0
+	for i := 1; i < n; i++ {
+		pc := int(float64(i)/float64(n)*100 + 0.5)
+		if pc > last && pc < 100 {
+			fn(pc, i-done)
+			done, last = i, pc
+		}
+	}
+	if n > done {
+		fn(100, n-done)
+	}
+}
+
+// pctLines are the Activity importer's progress messages, built once.
+var pctLines = func() []string {
+	l := make([]string, 100)
+	for i := range l {
+		l[i] = "Audit events import: processed " + itoa(i) + "% activity report data..."
+	}
+	return l
+}()
 
 var usageThings = []string{"Teams user activity", "Teams user device", "Outlook activity", "OneDrive usage", "OneDrive activity", "SharePoint user activity", "Yammer user activity", "Yammer group activity", "Yammer device activity", "Apps & platform activity"}
 
@@ -647,36 +670,28 @@ func (a *actor) downloadActivity(secretBad bool) {
 	links := t.AuditPerCycle*3/4 + a.r.IntN(t.AuditPerCycle/2+1)
 	threads := (links + 999) / 1000
 	a.trace("Audit events import: full-loading activity reports from " + n0(links) + " links, across " + n0(threads) + " thread(s)...")
-	total := 0
-	pending := 0
-	last := 0
-	errors := 0
-	for i := 1; i <= links; i++ {
-		n := 4 + a.r.IntN(16)
+	total, pending, errors := 0, 0, 0
+	progressSteps(links, func(pc, step int) {
+		n := step*11 + a.r.IntN(step*8+1) - step*4
 		total += n
 		pending += n
-		a.adv(time.Duration(40+a.r.IntN(160)) * time.Millisecond / time.Duration(threads))
-		if a.chance(0.00005) {
+		a.adv(time.Duration(step) * time.Duration(80+a.r.IntN(80)) * time.Millisecond / time.Duration(threads))
+		if a.chance(0.00005 * float64(step)) {
 			errors++
 			uri := "https://manage.office.com/api/v1.0/" + t.TenantID + "/activity/feed/audit/" + hexID(a.r, 24) + "$" + hexID(a.r, 24) + "$audit_sharepoint$Audit_SharePoint$emea0034"
 			a.marked(MarkHandledError, func() {
 				a.trace("Got error 'Response status code does not indicate success: 500 (Internal Server Error).' downloading " + uri + ". Will try again on next cycle.")
 			})
 		}
-		if pending >= 20_000 {
-			a.trace("Inserting " + n0(pending) + " records into ##import_staging_event_lookups, across 1 thread(s)...")
+		for pending >= 20_000 {
+			a.trace("Inserting " + n0(20_000) + " records into ##import_staging_event_lookups, across 1 thread(s)...")
 			a.adv(between(a.r, 3*time.Second, 12*time.Second))
-			pending = 0
+			pending -= 20_000
 		}
-		if i == links {
-			break
+		if pc < 100 {
+			a.trace(pctLines[pc])
 		}
-		pc := int(math.Round(float64(i) / float64(links) * 100))
-		if pc > last && pc < 100 {
-			a.trace("Audit events import: processed " + itoa(pc) + "% activity report data...")
-			last = pc
-		}
-	}
+	})
 	if pending > 0 {
 		a.trace("Inserting " + n0(pending) + " records into ##import_staging_event_lookups, across 1 thread(s)...")
 		a.adv(between(a.r, time.Second, 6*time.Second))

@@ -91,7 +91,22 @@ func sampleReadme(exp *SampleExpected, zipBytes int64) []byte {
 		first = false
 		p("%s `%s`", job, exp.Status[job])
 	}
-	p(".\n\nUnhandled exceptions (crashes), by file:\n\n| job | file | crashes |\n|---|---|---|\n")
+	p(".\n\n")
+	for _, job := range Jobs {
+		var kudu, app int
+		for _, c := range exp.Crashes {
+			if c.Job != job {
+				continue
+			}
+			if strings.HasPrefix(c.File, "data/") {
+				kudu += c.Count
+			} else {
+				app += c.Count
+			}
+		}
+		p("%s: %d unhandled exceptions in its Kudu logs, %d in the application log.\n", job, kudu, app)
+	}
+	p("\nUnhandled exceptions (crashes), by file:\n\n| job | file | crashes |\n|---|---|---|\n")
 	for _, c := range exp.Crashes {
 		p("| %s | `%s` | %d |\n", c.Job, c.File, c.Count)
 	}
