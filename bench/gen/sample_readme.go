@@ -62,12 +62,21 @@ func sampleReadme(exp *SampleExpected, zipBytes int64) []byte {
 	p("| check | job | first | last | evidence (file:line, lines) |\n|---|---|---|---|---|\n")
 	for _, pr := range exp.Problems {
 		var ev []string
-		for _, e := range pr.Evidence {
+		rest, restLines := 0, 0
+		for i, e := range pr.Evidence {
+			if i >= 4 && e.Section == "" && !strings.HasPrefix(e.File, "data/") {
+				rest++
+				restLines += e.Count
+				continue
+			}
 			s := fmt.Sprintf("`%s:%d` (%d)", e.File, e.Line, e.Count)
 			if e.Section != "" {
 				s = e.Section + ": " + s
 			}
 			ev = append(ev, s)
+		}
+		if rest > 0 {
+			ev = append(ev, fmt.Sprintf("and %d more hourly blobs (%d lines; see sample-expected.json)", rest, restLines))
 		}
 		p("| `%s` | %s | %s | %s | %s |\n", pr.Check, pr.Job, ts(pr.First), ts(pr.Last), strings.Join(ev, "<br>"))
 	}
