@@ -74,8 +74,7 @@ func efModelChanged(job string) string {
 
 // entityOpenFailed is an EF EntityException wrapping a SqlException (network error) wrapping
 // a Win32Exception, thrown by the Activity importer's TestDB.
-func entityOpenFailed(r *rand.Rand, server string) string {
-	_ = server
+func entityOpenFailed(r *rand.Rand) string {
 	sqlFrames := frames(
 		"System.Data.SqlClient.SqlInternalConnectionTds..ctor(DbConnectionPoolIdentity identity, SqlConnectionString connectionOptions, SqlCredential credential, Object providerInfo, String newPassword, SecureString newSecurePassword, Boolean redirectedUserInstance, SqlConnectionString userConnectionOptions, SessionData reconnectSessionData, DbConnectionPool pool, String accessToken, Boolean applyTransientFaultHandling, SqlAuthenticationProviderManager sqlAuthProviderManager)",
 		"System.Data.SqlClient.SqlConnectionFactory.CreateConnection(DbConnectionOptions options, DbConnectionPoolKey poolKey, Object poolGroupProviderInfo, DbConnectionPool pool, DbConnection owningConnection, DbConnectionOptions userOptions)",
@@ -122,8 +121,7 @@ func entityOpenFailed(r *rand.Rand, server string) string {
 
 // aggregateKeyVault is an AggregateException (from a .Result on a Key Vault call in the
 // configuration constructor) escaping the Activity importer at start-up.
-func aggregateKeyVault(r *rand.Rand) string {
-	_ = r
+func aggregateKeyVault() string {
 	inner := "Azure.Identity.CredentialUnavailableException: ManagedIdentityCredential authentication unavailable. No response received from the managed identity endpoint."
 	innerFrames := frames(
 		"Azure.Identity.CredentialDiagnosticScope.FailWrapAndThrow(Exception ex, String additionalMessage, Boolean isCredentialUnavailable)",
@@ -157,8 +155,7 @@ func aggregateKeyVault(r *rand.Rand) string {
 
 // redisCrash is a StackExchange.Redis connection failure escaping the Activity importer's
 // main loop (RedisStatsDatesLoader is created outside any try block).
-func redisCrash(r *rand.Rand) string {
-	_ = r
+func redisCrash() string {
 	return "StackExchange.Redis.RedisConnectionException: It was not possible to connect to the redis server(s). UnableToConnect on contoso-redis.redis.cache.windows.net:6380/Interactive, Initializing/NotStarted, last: NONE, origin: BeginConnectAsync, outstanding: 0, last-read: 5s ago, last-write: 5s ago, keep-alive: 60s, state: Connecting, mgr: 10 of 10 available, last-heartbeat: never, global: 5s ago, v: 2.2.4.27433\n" +
 		frames(
 			"StackExchange.Redis.ConnectionMultiplexer.ConnectImpl(ConfigurationOptions configuration, TextWriter log)",

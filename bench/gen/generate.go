@@ -349,11 +349,10 @@ func (ev *Evidence) addFile(mark, job, file string) {
 }
 
 func (ev *Evidence) rename(from, to string) {
-	for k, o := range ev.m {
+	for k := range ev.m {
 		if k.file == to {
 			delete(ev.m, k)
 		}
-		_ = o
 	}
 	for k, o := range ev.m {
 		if k.file == from {

@@ -309,11 +309,11 @@ func (a *actor) activityStartup() bool {
 	}
 	// Start-ups are rare (site restarts, crashes), so these are per start-up.
 	if a.chance(0.04) {
-		a.crash(MarkCrash, entityOpenFailed(a.r, t.SQLServer))
+		a.crash(MarkCrash, entityOpenFailed(a.r))
 		return false
 	}
 	if a.chance(0.03) {
-		a.crash(MarkCrash, aggregateKeyVault(a.r))
+		a.crash(MarkCrash, aggregateKeyVault())
 		return false
 	}
 	a.trace("Found " + n0(a.act.eventsTotal) + " events in table already. Test passed!")
@@ -394,7 +394,7 @@ func (a *actor) activityCycle() {
 	a.adv(between(a.r, 100*time.Millisecond, 800*time.Millisecond))
 	if a.chance(0.0015) {
 		// new RedisStatsDatesLoader(...) runs outside any try block.
-		a.crash(MarkCrash, redisCrash(a.r))
+		a.crash(MarkCrash, redisCrash())
 		return
 	}
 	const prefix = "Usage Stats Reporter - "

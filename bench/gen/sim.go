@@ -214,7 +214,6 @@ type Simulator struct {
 	cfg    Config
 	actors []*actor
 	site   siteSchedule
-	cur    []Event // last event handed out, reused
 	done   bool
 }
 
