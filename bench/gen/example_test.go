@@ -2,7 +2,6 @@ package gen_test
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -21,7 +20,8 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	kudu, _ := gen.NewKuduLog(os.Stdout, gen.KuduOptions{Cap: true})
+	var b strings.Builder
+	kudu, _ := gen.NewKuduLog(&b, gen.KuduOptions{Cap: true})
 	n := 0
 	sim.Run(func(e *gen.Event) error {
 		if n++; n > 8 {
@@ -29,6 +29,8 @@ func Example() {
 		}
 		return kudu.Write(e)
 	})
+	// Kudu ends lines with CRLF; shown here with LF.
+	fmt.Print(strings.ReplaceAll(b.String(), "\r\n", "\n"))
 	// Output:
 	// [11/19/2026 03:12:00 > 5b7e2d: SYS INFO] Status changed to Starting
 	// [11/19/2026 03:12:00 > 5b7e2d: SYS INFO] WebJob singleton setting is False
