@@ -13,6 +13,17 @@
 // Config (including Seed) always produces the same stream, and the renderers are pure
 // functions of the stream, so output is byte-identical from run to run.
 //
+// Entry points:
+//
+//   - New(Config) / Simulator.Next / Simulator.Run: the event stream;
+//   - NewKuduLog, NewCSVLog, NewBlobLogs, NewFSLog: renderers (one event at a time,
+//     bounded memory); AppendKuduLine, AppendCSVRow, AppendFSLine format single lines;
+//   - Generate: one big file of a kind, stopped at a size (benchmarks);
+//   - WriteBundle: a customer-style bundle (job logs with cap and rotation, status files,
+//     hourly blobs) into a Sink (MemSink, DirSink), with the Evidence of marked events;
+//   - BenchConfig: the randomised, unbounded configuration used for benchmark data;
+//   - SampleConfig / SampleFiles: the fixed scenario of fixtures/ (the sample bundle).
+//
 // The message texts, their order and the lifecycle lines follow
 // shared/reference/log-formats.md (§2–§4, §6), which cites the application's and Kudu's
 // source code.

@@ -160,6 +160,20 @@ func TestSampleScenario(t *testing.T) {
 		t.Error("status files")
 	}
 
+	for n, b := range bundle {
+		if !strings.HasSuffix(n, ".txt") {
+			continue
+		}
+		if !bytes.HasSuffix(b, []byte("\r\n")) {
+			t.Errorf("%s does not end with CRLF", n)
+		}
+		for i, l := range strings.Split(strings.TrimSuffix(string(b), "\r\n"), "\r\n") {
+			if !kuduLine.MatchString(l) {
+				t.Fatalf("%s:%d does not match the Kudu prefix: %q", n, i+1, l)
+			}
+		}
+	}
+
 	rows := appRows(t, bundle)
 	if rows[0].at.Before(SampleAppLogFrom) || rows[len(rows)-1].at.After(SampleCapture) {
 		t.Errorf("application log spans %s..%s", rows[0].at, rows[len(rows)-1].at)
