@@ -91,6 +91,7 @@ func ExitFails(r *klsql.Report, min klsql.Severity) bool {
 func JSON(w io.Writer, r *klsql.Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(r) // times are UTC, so they marshal with a Z
 }
 

@@ -323,7 +323,7 @@ func (e *evaluator) moreThan(c *Check, rows []row, r *Result, n int64, w time.Du
 		r.Detail = fmt.Sprintf("%d matching lines from %s to %s", len(ms), FormatTime(*r.FirstSeen), FormatTime(*r.LastSeen))
 		return
 	}
-	best, bestStart := 0, 0
+	best, fireStart, fireLen := 0, -1, 0
 	j := 0
 	var firstFire, lastFire *time.Time
 	for i := range ms {
@@ -331,24 +331,24 @@ func (e *evaluator) moreThan(c *Check, rows []row, r *Result, n int64, w time.Du
 			j++
 		}
 		cnt := j - i
-		if cnt > best {
-			best, bestStart = cnt, i
-		}
+		best = max(best, cnt)
 		if int64(cnt) > n {
 			if firstFire == nil {
 				firstFire = ms[i+int(n)].time
+				fireStart, fireLen = i, cnt
 			}
 			lastFire = ms[j-1].time
 		}
 	}
 	r.Count = int64(best)
 	if firstFire != nil {
+		// The evidence is the first window that fired: it shows when the problem started.
 		r.Status = StatusFail
 		r.FirstSeen, r.LastSeen = firstFire, lastFire
-		for _, m := range ms[bestStart:min(bestStart+best, bestStart+e.maxEvidence)] {
+		for _, m := range ms[fireStart : fireStart+min(fireLen, e.maxEvidence)] {
 			r.Evidence = append(r.Evidence, e.evidence(m))
 		}
-		r.Detail = fmt.Sprintf("%d matches within %s (threshold %d); fired first at %s, last at %s; %d matches in all",
+		r.Detail = fmt.Sprintf("up to %d matches within %s (threshold %d); fired first at %s, last at %s; %d matches in all",
 			best, FormatDuration(w), n, FormatTime(*firstFire), FormatTime(*lastFire), len(ms))
 		return
 	}
@@ -414,7 +414,7 @@ func (e *evaluator) atLeastOnePer(c *Check, rows []row, r *Result) {
 			cover = intersect(cover, []Interval{{e.since, e.at}})
 		}
 		r.Count += int64(len(g.beats))
-		res := judgeHeartbeats(g.beats, cover, g.window)
+		res := judgeHeartbeats(g.beats, cover, g.window, e.at)
 		switch res.status {
 		case StatusFail:
 			fails = append(fails, fmt.Sprintf("%s: none from %s to %s (%s, covered by the logs)", label,
@@ -476,8 +476,11 @@ type beatResult struct {
 	reason string
 }
 
-// judgeHeartbeats finds a covered stretch of length ≥ w without a heartbeat.
-func judgeHeartbeats(beats []row, cover []Interval, w time.Duration) beatResult {
+// judgeHeartbeats finds a covered stretch of length ≥ w without a heartbeat (fail). Without
+// one, the rule holds (pass) when the logs cover a whole window somewhere, or when a heartbeat
+// lies less than w before the evaluation time at (the alert is not firing then, and no covered
+// window failed before); otherwise the logs cannot tell (unknown).
+func judgeHeartbeats(beats []row, cover []Interval, w time.Duration, at time.Time) beatResult {
 	sort.SliceStable(beats, func(i, j int) bool { return beats[i].time.Before(*beats[j].time) })
 	var res beatResult
 	var longestCover time.Duration
@@ -516,7 +519,7 @@ func judgeHeartbeats(beats []row, cover []Interval, w time.Duration) beatResult 
 	if res.status == StatusFail {
 		return res
 	}
-	if longestCover >= w {
+	if longestCover >= w || (len(beats) > 0 && at.Sub(*beats[len(beats)-1].time) < w) {
 		res.status = StatusPass
 		return res
 	}
@@ -560,13 +563,13 @@ func (e *evaluator) judgedRows(rows []row, r *Result) {
 	}
 	switch {
 	case len(fails) > 0:
-		r.Status, r.Detail = StatusFail, strings.Join(fails, "; ")
+		r.Status, r.Detail = StatusFail, summarize(fails)
 	case len(unknowns) > 0:
-		r.Status, r.Reason = StatusUnknown, strings.Join(unknowns, "; ")
+		r.Status, r.Reason = StatusUnknown, summarize(unknowns)
 	case len(skips) > 0 && len(passes) == 0:
-		r.Status, r.Reason = StatusSkipped, strings.Join(skips, "; ")
+		r.Status, r.Reason = StatusSkipped, summarize(skips)
 	default:
-		r.Detail = strings.Join(passes, "; ")
+		r.Detail = summarize(passes)
 	}
 }
 
@@ -586,4 +589,13 @@ func joinReasons(items []string) string {
 		parts[i] = strings.Join(labels[reason], ", ") + ": " + reason
 	}
 	return strings.Join(parts, "; ")
+}
+
+// summarize joins messages, keeping the first and last few when there are many.
+func summarize(msgs []string) string {
+	const keep = 3
+	if len(msgs) <= 2*keep {
+		return strings.Join(msgs, "; ")
+	}
+	return fmt.Sprintf("%s; ... %d more ...; %s", strings.Join(msgs[:keep], "; "), len(msgs)-2*keep, strings.Join(msgs[len(msgs)-keep:], "; "))
 }

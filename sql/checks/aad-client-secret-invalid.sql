@@ -11,7 +11,8 @@
 --   Activity API call fails. Create a new client secret for the app registration in Entra ID,
 --   put its value (not its ID) in the App Service setting ClientSecret (or switch to certificate
 --   authentication), and restart the web-jobs.
-SELECT timestamp, job, source_file AS file, line_no AS line, innermostMessage AS message
+SELECT timestamp, job, source_file AS file, line_no AS line,
+       CASE WHEN origin = 'handled' THEN details ELSE coalesce(outerType || ': ', '') || coalesce(outerMessage, '') END AS message
 FROM exceptions
 WHERE innermostMessage ILIKE '%Invalid client secret is provided%'
    OR innermostMessage ILIKE '%Invalid client secret provided%'

@@ -39,5 +39,5 @@ SELECT
     CASE WHEN states IS NULL THEN 'unknown' WHEN running THEN 'pass' ELSE 'fail' END AS status,
     job || ': ' || coalesce(array_to_string(states, ', '), 'no status known') ||
         CASE WHEN from_file THEN ' (status file)' ELSE ' (last status line)' END AS message,
-    job, file, CASE WHEN from_file THEN NULL ELSE line END AS line, timestamp
+    job, file, CASE WHEN from_file THEN 1 ELSE line END AS line, timestamp
 FROM per_job

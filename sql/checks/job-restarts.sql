@@ -10,10 +10,15 @@
 -- advice: The job keeps exiting and Kudu keeps restarting it. The lines just before each exit
 --   say why: an unhandled exception (see the exceptions of the same minute), a configuration
 --   error, or the database. A continuous job should never exit.
-SELECT d.timestamp, d.job, d.source_file AS file, d.line_no AS line,
-       coalesce((SELECT f.message FROM traces f
-                 WHERE f.file_id = d.file_id AND f.template = 'kudu-exit-code' AND f.instance = d.instance
-                   AND f.timestamp BETWEEN d.timestamp - INTERVAL 5 SECOND AND d.timestamp
-                 ORDER BY f.line_no DESC LIMIT 1) || ', then ', '') || d.message AS message
-FROM traces d
-WHERE d.template = 'kudu-process-down' AND d.is_system
+WITH down AS (
+    SELECT d.*, (SELECT f.line_no FROM traces f
+                 WHERE f.file_id = d.file_id AND f.template = 'kudu-exit-code' AND f.instance IS NOT DISTINCT FROM d.instance
+                   AND f.line_no < d.line_no AND f.timestamp BETWEEN d.timestamp - INTERVAL 5 SECOND AND d.timestamp
+                 ORDER BY f.line_no DESC LIMIT 1) AS exit_line
+    FROM traces d
+    WHERE d.template = 'kudu-process-down' AND d.is_system
+)
+-- the evidence is the exit-code line when the exit was a failure, else the "went down" line
+SELECT d.timestamp, d.job, d.source_file AS file, coalesce(d.exit_line, d.line_no) AS line,
+       coalesce((SELECT f.message FROM traces f WHERE f.file_id = d.file_id AND f.line_no = d.exit_line) || ', then ', '') || d.message AS message
+FROM down d

@@ -9,6 +9,7 @@
 --   Azure SQL database that reached its maximum size, a failover group secondary, or a restore
 --   left read-only. Check the database's size and service tier in the portal, free space or
 --   scale up, then confirm the importers save again.
-SELECT timestamp, job, source_file AS file, line_no AS line, coalesce(outerMessage, details) AS message
+SELECT timestamp, job, source_file AS file, line_no AS line,
+       CASE WHEN origin = 'handled' THEN details ELSE coalesce(outerType || ': ', '') || coalesce(outerMessage, '') END AS message
 FROM exceptions
 WHERE outerMessage ILIKE '%because the database is read-only%'

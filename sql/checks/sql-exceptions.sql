@@ -10,6 +10,7 @@
 --   a changed password or firewall rule; timeouts and deadlocks mean an undersized database
 --   (check DTU percentage and scale up); "Deny Public Network Access" means the private endpoint
 --   DNS is not used.
-SELECT timestamp, job, source_file AS file, line_no AS line, coalesce(outerMessage, details) AS message
+SELECT timestamp, job, source_file AS file, line_no AS line,
+       CASE WHEN origin = 'handled' THEN details ELSE coalesce(outerType || ': ', '') || coalesce(outerMessage, '') END AS message
 FROM exceptions
 WHERE outerType = 'System.Data.SqlClient.SqlException'

@@ -1,0 +1,193 @@
+package sql_test
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/kudulens/kudulens/pipeline"
+	"github.com/kudulens/kudulens/report"
+	klsql "github.com/kudulens/kudulens/sql"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// sampleSource is the bundled sample, as a customer sends it.
+const sampleSource = "../fixtures/sample" // TODO(source walker): the zip
+
+type expected struct {
+	Capture  string `json:"capture"`
+	Problems []struct {
+		Check    string `json:"check"`
+		Job      string `json:"job"`
+		Evidence []struct {
+			File string `json:"file"`
+			Line int64  `json:"line"`
+		} `json:"evidence"`
+	} `json:"problems"`
+}
+
+func diagnoseSample(t *testing.T) *klsql.Report {
+	t.Helper()
+	ctx := context.Background()
+	store, err := pipeline.OpenStore(ctx, "", pipeline.StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	sum, err := pipeline.Ingest(ctx, store, []string{sampleSource}, pipeline.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Failed() {
+		t.Fatalf("some sample files failed: %+v", sum.Files)
+	}
+	checks, err := klsql.BuiltinChecks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := klsql.Run(ctx, store.DB(), checks, klsql.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// The sample bundle's planted problems are found, and nothing else, with evidence at the
+// right file and line (fixtures/sample-expected.json is written by the generator).
+func TestSampleDiagnosis(t *testing.T) {
+	rep := diagnoseSample(t)
+	b, err := os.ReadFile("../fixtures/sample-expected.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exp expected
+	if err := json.Unmarshal(b, &exp); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[string]bool{} // check → "file:line" of its expected evidence
+	for _, p := range exp.Problems {
+		if want[p.Check] == nil {
+			want[p.Check] = map[string]bool{}
+		}
+		for _, e := range p.Evidence {
+			want[p.Check][e.File+":"+itoa(e.Line)] = true
+		}
+	}
+	var got []string
+	for _, c := range rep.Checks {
+		if c.Status != klsql.StatusFail {
+			continue
+		}
+		got = append(got, c.ID)
+		exps, planted := want[c.ID]
+		if !planted {
+			t.Errorf("check %s failed but nothing was planted for it: %s", c.ID, c.Detail)
+			continue
+		}
+		found := false
+		for _, e := range c.Evidence {
+			if exps[memberPath(e.File)+":"+itoa(e.Line)] {
+				found = true
+			}
+		}
+		if !found && len(exps) > 0 {
+			var ev []string
+			for _, e := range c.Evidence {
+				ev = append(ev, memberPath(e.File)+":"+itoa(e.Line))
+			}
+			t.Errorf("check %s: no evidence at an expected place; got %v, want one of %v", c.ID, ev, keys(exps))
+		}
+	}
+	for id := range want {
+		if !contains(got, id) {
+			t.Errorf("planted problem %s not found", id)
+		}
+	}
+	if len(rep.Checks) == 0 {
+		t.Fatal("no checks ran")
+	}
+}
+
+// The JSON report of the sample is stable: scripts rely on its shape and content.
+func TestSampleJSONGolden(t *testing.T) {
+	rep := diagnoseSample(t)
+	var b strings.Builder
+	if err := report.JSON(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	got := b.String()
+	path := filepath.Join("testdata", "sample-report.golden.json")
+	if *update {
+		os.MkdirAll("testdata", 0o755)
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test ./sql -run Golden -update writes it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("the sample's JSON report changed (go test ./sql -run Golden -update rewrites %s); diff:\n%s", path, firstDiff(string(want), got))
+	}
+	// Every catalogue check is present once.
+	checks, _ := klsql.BuiltinChecks()
+	seen := map[string]int{}
+	for _, c := range rep.Checks {
+		seen[c.ID]++
+	}
+	for _, c := range checks {
+		if seen[c.ID] != 1 {
+			t.Errorf("check %s appears %d times in the report", c.ID, seen[c.ID])
+		}
+	}
+}
+
+// memberPath returns the path of a file inside the sample, however it was read.
+func memberPath(p string) string {
+	p = filepath.ToSlash(p)
+	for _, prefix := range []string{"sample-bundle.zip!", "fixtures/sample/"} {
+		if i := strings.Index(p, prefix); i >= 0 {
+			return p[i+len(prefix):]
+		}
+	}
+	return p
+}
+
+func firstDiff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := 0; i < len(al) && i < len(bl); i++ {
+		if al[i] != bl[i] {
+			return "line " + itoa(int64(i+1)) + ":\n- " + al[i] + "\n+ " + bl[i]
+		}
+	}
+	return "lengths differ"
+}
+
+func itoa(n int64) string { return strings.TrimSpace(strings.Replace(jsonNum(n), "\n", "", -1)) }
+
+func jsonNum(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+func keys(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
