@@ -136,7 +136,7 @@ func Ingest(ctx context.Context, s *Store, sources []string, o Options, prog *Pr
 	for _, c := range in.containers {
 		row := &FileRow{ID: s.newFileID(), Path: c.Path, Kind: Kind(c.Kind), Compression: c.Compression,
 			Bytes: c.Size, SHA256: c.SHA256, Status: "ok"}
-		if err := s.insertStandalone(ctx, row, nil); err != nil {
+		if _, err := s.insertStandalone(ctx, row, nil); err != nil {
 			return sum, err
 		}
 	}
@@ -212,10 +212,11 @@ func (in *ingester) Container(c ContainerInfo) {
 // Problem implements Visitor: a damaged or refused input is recorded as a failed file.
 func (in *ingester) Problem(path string, err error) {
 	row := &FileRow{ID: in.s.newFileID(), Path: path, Kind: KindUnknown, Status: "failed", Error: err.Error()}
-	if e := in.s.insertStandalone(in.ctx, row, nil); e != nil && in.ctx.Err() == nil {
+	dup, e := in.s.insertStandalone(in.ctx, row, nil)
+	if e != nil && in.ctx.Err() == nil {
 		in.fail(e)
 	}
-	in.record(FileResult{Row: *row})
+	in.record(FileResult{Row: *row, Duplicate: dup})
 }
 
 // parseJob is one chunk to parse; the parsed batch goes to results.
@@ -286,7 +287,7 @@ func (in *ingester) loadFile(e *Entry) (FileResult, error) {
 	rc, err := e.Open()
 	if err != nil {
 		row.Kind, row.Status, row.Error = KindUnknown, "failed", err.Error()
-		return FileResult{Row: *row}, in.s.insertStandalone(in.ctx, row, nil)
+		return in.standalone(row, nil)
 	}
 	defer rc.Close()
 	cr := &countingReader{r: rc, h: sha256.New(), prog: in.prog}
@@ -295,7 +296,7 @@ func (in *ingester) loadFile(e *Entry) (FileResult, error) {
 	head, peekErr := tb.Peek(sniffLen)
 	if peekErr != nil && !errors.Is(peekErr, io.EOF) && !errors.Is(peekErr, bufio.ErrBufferFull) {
 		row.Kind, row.Status, row.Error = KindUnknown, "failed", fmt.Sprintf("read: %v", peekErr)
-		return FileResult{Row: *row}, in.s.insertStandalone(in.ctx, row, nil)
+		return in.standalone(row, nil)
 	}
 	cls := Classify(e.Name, head)
 	row.Kind, row.Job = cls.Kind, cls.Job
@@ -305,13 +306,13 @@ func (in *ingester) loadFile(e *Entry) (FileResult, error) {
 		io.Copy(io.Discard, tb)
 		row.Bytes, row.SHA256 = cr.n, hex.EncodeToString(cr.h.Sum(nil))
 		row.Status, row.Error = "skipped", cls.Reason
-		return FileResult{Row: *row}, in.s.insertStandalone(in.ctx, row, nil)
+		return in.standalone(row, nil)
 	case KindKuduStatus:
 		var st struct{ Status string }
 		json.Unmarshal(head, &st)
 		io.Copy(io.Discard, tb)
 		row.Bytes, row.SHA256, row.Status = cr.n, hex.EncodeToString(cr.h.Sum(nil)), "ok"
-		return FileResult{Row: *row}, in.s.insertStandalone(in.ctx, row, &jobStatus{job: cls.Job, instance: cls.Instance, status: st.Status})
+		return in.standalone(row, &jobStatus{job: cls.Job, instance: cls.Instance, status: st.Status})
 	}
 
 	info := &parse.FileInfo{Job: cls.Job, JobSource: cls.JobSource, CSV: cls.CSV, MaxMessage: in.o.MaxMessage}
@@ -418,6 +419,12 @@ func (in *ingester) loadFile(e *Entry) (FileResult, error) {
 		return FileResult{}, err
 	}
 	return FileResult{Row: *row, Duplicate: dup}, nil
+}
+
+// standalone records a file that has no rows (skipped, failed, status file).
+func (in *ingester) standalone(row *FileRow, st *jobStatus) (FileResult, error) {
+	dup, err := in.s.insertStandalone(in.ctx, row, st)
+	return FileResult{Row: *row, Duplicate: dup}, err
 }
 
 // takeBatch loads one parsed batch (after an error it only recycles batches).

@@ -382,44 +382,44 @@ func (s *Store) insertFileRow(ctx context.Context, conn *gosql.Conn, r *FileRow)
 
 // insertStandalone writes a files row (and job_status row) in its own transaction: skipped
 // files, failed files, containers and status files.
-func (s *Store) insertStandalone(ctx context.Context, r *FileRow, status *jobStatus) error {
+func (s *Store) insertStandalone(ctx context.Context, r *FileRow, status *jobStatus) (dup string, err error) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer conn.Close()
 	if r.SHA256 != "" {
 		dup, err := s.claim(ctx, conn, r.SHA256, r.Path)
 		if err != nil || dup != "" {
-			return err
+			return dup, err
 		}
 	} else {
 		// Rows without content identity (failed inputs): once per path and outcome.
 		var n int64
 		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM files WHERE path = ? AND status = ? AND error IS NOT DISTINCT FROM ?",
 			r.Path, r.Status, nullStr(r.Error)).Scan(&n); err != nil {
-			return err
+			return "", err
 		}
 		if n > 0 {
-			return nil
+			return r.Path, nil
 		}
 	}
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
-		return err
+		return "", err
 	}
 	if err := s.insertFileRow(ctx, conn, r); err != nil {
 		conn.ExecContext(ctx, "ROLLBACK")
-		return err
+		return "", err
 	}
 	if status != nil {
 		if _, err := conn.ExecContext(ctx, "INSERT INTO job_status VALUES (?, ?, ?, ?, ?)",
 			nullStr(status.job), status.instance, status.status, r.ID, r.Path); err != nil {
 			conn.ExecContext(ctx, "ROLLBACK")
-			return fmt.Errorf("record status %s: %w", r.Path, err)
+			return "", fmt.Errorf("record status %s: %w", r.Path, err)
 		}
 	}
 	_, err = conn.ExecContext(ctx, "COMMIT")
-	return err
+	return "", err
 }
 
 type jobStatus struct{ job, instance, status string }

@@ -128,14 +128,17 @@ func printIngestSummary(w io.Writer, sum *pipeline.Summary, db string) {
 	for _, f := range sum.Files {
 		r := f.Row
 		switch {
+		case r.Status == "failed" || r.Status == "partial":
+			failed = append(failed, f)
+			if f.Duplicate != "" {
+				continue
+			}
 		case f.Duplicate != "":
 			dups = append(dups, f)
 			continue
 		case r.Status == "skipped":
 			skipped = append(skipped, f)
 			continue
-		case r.Status == "failed" || r.Status == "partial":
-			failed = append(failed, f)
 		}
 		t := totals[r.Kind]
 		if t == nil {

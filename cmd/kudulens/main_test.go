@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runCLI runs kudulens in-process and returns its exit code and output.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+		getenv: func(string) string { return "" }})
+	return code, out.String(), errb.String()
+}
+
+const sample = "../../fixtures/sample"
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"frobnicate"},
+		{"ingest"},
+		{"ingest", "--no-such-flag", "x"},
+		{"query", "--db", filepath.Join(t.TempDir(), "none.duckdb"), "--sql", "select 1"},
+		{"query", sample},
+		{"query", "--format", "xml", "--sql", "select 1", sample},
+		{"diagnose", "--format", "pdf", sample},
+		{"diagnose", "--fail-on", "sometimes", sample},
+		{"diagnose", "--at", "yesterday", sample},
+		{"diagnose", "--checks", "/no/such/dir", sample},
+	} {
+		code, _, stderr := runCLI(t, args...)
+		if code != exitUsage {
+			t.Errorf("%v: exit %d, want %d (stderr %q)", args, code, exitUsage, stderr)
+		}
+	}
+	if code, out, _ := runCLI(t, "help"); code != 0 || !strings.Contains(out, "Exit codes") {
+		t.Errorf("help: %d %q", code, out)
+	}
+	if code, _, _ := runCLI(t, "diagnose", "--help"); code != 0 {
+		t.Errorf("diagnose --help: %d", code)
+	}
+}
+
+func TestIngestQueryDiagnose(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "s.duckdb")
+	code, out, stderr := runCLI(t, "ingest", "--db", db, sample)
+	if code != exitOK {
+		t.Fatalf("ingest: exit %d\n%s\n%s", code, out, stderr)
+	}
+	for _, want := range []string{"kudu-log", "app-log-csv", "total"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("ingest summary lacks %q:\n%s", want, out)
+		}
+	}
+	// Again: nothing new.
+	code, out, _ = runCLI(t, "ingest", "--db", db, sample)
+	if code != exitOK || !strings.Contains(out, "already in the database: 41 files") {
+		t.Errorf("re-ingest: exit %d\n%s", code, out)
+	}
+	// The crash count of the sample (fixtures/README.md: 92 unhandled exceptions).
+	code, out, _ = runCLI(t, "query", "--db", db, "--format", "csv", "--sql", "select count(*) as n from exceptions where origin = 'crash'")
+	if code != exitOK || out != "n\n92\n" {
+		t.Errorf("crash count: exit %d %q", code, out)
+	}
+	// Every line is accounted for.
+	code, out, _ = runCLI(t, "query", "--db", db, "--format", "json", "--sql",
+		"select count(*) as bad from files where kind not in ('zip','tar') and lines <> parsed + rejected")
+	if code != exitOK || !strings.Contains(out, `"bad": 0`) {
+		t.Errorf("accounting: %d %s", code, out)
+	}
+	// Diagnose the database: problems found → exit 1; JSON parses and has every check.
+	code, out, stderr = runCLI(t, "diagnose", "--db", db, "--format", "json")
+	if code != exitCheckFailed {
+		t.Fatalf("diagnose: exit %d, want 1\n%s", code, stderr)
+	}
+	var rep struct {
+		EvaluatedAt string
+		Checks      []struct{ ID, Status, Severity string }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("json: %v\n%s", err, out)
+	}
+	if !strings.HasSuffix(rep.EvaluatedAt, "Z") || len(rep.Checks) < 25 {
+		t.Errorf("report: %s, %d checks", rep.EvaluatedAt, len(rep.Checks))
+	}
+	if code, _, _ := runCLI(t, "diagnose", "--db", db, "--fail-on", "never", "--format", "md"); code != exitOK {
+		t.Errorf("--fail-on never: exit %d", code)
+	}
+	// --out writes the report to a file.
+	outFile := filepath.Join(t.TempDir(), "r.md")
+	if code, stdout, _ := runCLI(t, "diagnose", "--db", db, "--format", "md", "--out", outFile); code != exitCheckFailed || stdout != "" {
+		t.Errorf("--out: exit %d, stdout %q", code, stdout)
+	}
+	if b, err := os.ReadFile(outFile); err != nil || !bytes.Contains(b, []byte("## kudulens: PROBLEMS FOUND")) {
+		t.Errorf("--out file: %v %.200s", err, b)
+	}
+}
+
+func TestQueryTimesAreUTC(t *testing.T) {
+	code, out, stderr := runCLI(t, "query", "--format", "csv", "--sql", "select min(timestamp) as t from traces", sample)
+	if code != exitOK || !strings.HasPrefix(out, "t\n2026-09-14T07:02:11Z") {
+		t.Errorf("exit %d %q %s", code, out, stderr)
+	}
+}
+
+func TestChecksList(t *testing.T) {
+	code, out, _ := runCLI(t, "checks")
+	if code != exitOK {
+		t.Fatal(code)
+	}
+	for _, id := range []string{"activity-import-finished", "sql-database-read-only", "external-user-not-found"} {
+		if !strings.Contains(out, id) {
+			t.Errorf("checks output lacks %s", id)
+		}
+	}
+}
