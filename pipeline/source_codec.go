@@ -83,17 +83,9 @@ func (c *codecs) putZstd(d *zstd.Decoder) {
 	c.zstd.Put(d)
 }
 
-// register installs the walk's decompressors on a zip reader: klauspost's inflater for
-// deflate and klauspost's zstd for methods 93 (WinZip) and 20 (early PKWARE).
-func (c *codecs) register(zr *zip.Reader) {
-	zr.RegisterDecompressor(zip.Deflate, c.zipFlate)
-	zr.RegisterDecompressor(zstd.ZipMethodWinZip, c.zipZstd)
-	zr.RegisterDecompressor(zstd.ZipMethodPKWare, c.zipZstd)
-}
-
-// zipFlate is a zip.Decompressor. The input gets a large buffer, so that reading a member of
-// a zip on disk costs one pread per bufSize bytes instead of one per 4 KiB.
-func (c *codecs) zipFlate(r io.Reader) io.ReadCloser {
+// zipFlate returns klauspost's inflater on r. The input gets a large buffer, so that reading a
+// member of a zip on disk costs one pread per bufSize bytes instead of one per 4 KiB.
+func (c *codecs) zipFlate(r io.Reader) *pooledFlate {
 	br := c.getBuf(r)
 	if f, ok := c.flate.Get().(io.ReadCloser); ok {
 		if err := f.(flate.Resetter).Reset(br, nil); err == nil {

@@ -26,9 +26,9 @@ type node struct {
 	modTime   time.Time
 	depth     int       // layers (archives and compressions) around the stored bytes
 	raw       io.Reader // the stored bytes
-	// compressed, when > 0, is the stored size of raw before its container's own method
-	// (zip deflate) was undone; it is then the base of the ratio check for layers inside raw.
-	compressed int64
+	// ratioIn, if set, counts the compressed bytes behind raw when its container's own method
+	// (zip deflate) is undone on the way; it is then the base of MaxRatio for layers in raw.
+	ratioIn func() int64
 	// reopen, if set, reads the stored bytes again independently of the walk; leaves of such
 	// nodes are non-sequential.
 	reopen func() (io.ReadCloser, error)
@@ -157,7 +157,7 @@ func (w *walker) node(n *node) (visited bool, err error) {
 		return false, err
 	}
 	h := &hashReader{r: n.raw, h: sha256.New()}
-	ch := w.newChain(h, n.compressed)
+	ch := w.newChain(h, n.ratioIn)
 	defer func() { ch.close(!w.abandoned) }()
 	depth := n.depth
 	for {
@@ -227,7 +227,11 @@ func (w *walker) reopenLeaf(n *node, layers []kind) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", n.path, err)
 	}
-	ch := w.newChain(rc, n.compressed)
+	var ratioIn func() int64
+	if zm, ok := rc.(*zipMemberReader); ok {
+		ratioIn = zm.ratioIn()
+	}
+	ch := w.newChain(rc, ratioIn)
 	for _, k := range layers {
 		if err := ch.push(k); err != nil {
 			ch.close(true)
@@ -314,12 +318,8 @@ func (l *level) consumed() int64 {
 	return l.n - int64(l.br.Buffered())
 }
 
-func (w *walker) newChain(src io.Reader, compressed int64) *chain {
-	ch := &chain{w: w, levels: []*level{{src: src}}}
-	if compressed > 0 {
-		ch.ratioIn = func() int64 { return compressed }
-	}
-	return ch
+func (w *walker) newChain(src io.Reader, ratioIn func() int64) *chain {
+	return &chain{w: w, levels: []*level{{src: src}}, ratioIn: ratioIn}
 }
 
 func (ch *chain) top() *level { return ch.levels[len(ch.levels)-1] }

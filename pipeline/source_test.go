@@ -79,7 +79,7 @@ func mkTar(t testing.TB, members ...tarMember) []byte {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for _, m := range members {
-		hdr := &tar.Header{Name: m.name, Mode: 0o644, ModTime: testTime, Typeflag: m.typeflag, Linkname: m.linkname, Format: tar.FormatPAX}
+		hdr := &tar.Header{Name: m.name, Mode: 0o644, ModTime: testTime, Typeflag: m.typeflag, Linkname: m.linkname}
 		if hdr.Typeflag == 0 {
 			hdr.Typeflag = tar.TypeReg
 		}
@@ -311,8 +311,337 @@ func TestWalkCompressionAndTarByMagic(t *testing.T) {
 	check(t, "problems", len(r.problems), 0)
 }
 
-func TestWalkSmoke(t *testing.T) {
-	t.Skip()
-	fmt.Println()
-	_ = errors.New
+func TestWalkNestedArchives(t *testing.T) {
+	yGz := gz(t, []byte("y\n"))
+	deep := mkZip(t, zipMember{name: "x.txt", data: "deepest\n"}, zipMember{name: "y.log.gz", data: string(yGz), method: store})
+	innerTar := mkTar(t, tarMember{name: "mid.txt", data: "middle\n"}, tarMember{name: "deep.zip", data: string(deep)})
+	inner := gz(t, innerTar)
+	outer := mkZip(t, zipMember{name: "top.txt", data: "top\n", method: store}, zipMember{name: "inner.tar.gz", data: string(inner)})
+	for _, spool := range []int64{0, 1} { // in memory, then through temporary files
+		t.Run(fmt.Sprintf("MemSpoolLimit=%d", spool), func(t *testing.T) {
+			dir, tmp := t.TempDir(), t.TempDir()
+			op := writeFile(t, dir, "outer.zip", outer)
+			r := walk(t, []string{op}, WalkOptions{MemSpoolLimit: spool, TempDir: tmp})
+			ip := op + "!inner.tar.gz"
+			dp := ip + "!deep.zip"
+			check(t, "files", r.files, []fileRec{
+				{Path: op + "!top.txt", Name: "top.txt", Container: op, Size: 4, Data: "top\n"},
+				{Path: ip + "!mid.txt", Name: "mid.txt", Container: ip, Size: 7, Sequential: true, Data: "middle\n"},
+				{Path: dp + "!x.txt", Name: "x.txt", Container: dp, Size: r.files[2].Size, Sequential: true, Data: "deepest\n"},
+				{Path: dp + "!y.log.gz", Name: "y.log.gz", Container: dp, Compression: "gzip", Size: int64(len(yGz)), Sequential: true, Data: "y\n"},
+			})
+			check(t, "containers", r.containers, []ContainerInfo{
+				{Path: dp, Kind: "zip", Size: int64(len(deep)), SHA256: sha(deep), Entries: 2},
+				{Path: ip, Kind: "tar", Compression: "gzip", Size: int64(len(inner)), SHA256: sha(inner), Entries: 2},
+				{Path: op, Kind: "zip", Size: int64(len(outer)), SHA256: sha(outer), Entries: 2},
+			})
+			check(t, "problems", len(r.problems), 0)
+			for _, e := range r.entries[1:] {
+				if !e.ModTime.Equal(testTime) {
+					t.Errorf("%s: ModTime %v, want %v", e.Path, e.ModTime, testTime)
+				}
+			}
+			left, err := os.ReadDir(tmp)
+			if err != nil || len(left) != 0 {
+				t.Errorf("TempDir not cleaned: %v %v", left, err)
+			}
+		})
+	}
+}
+
+func TestWalkStdin(t *testing.T) {
+	zipData := mkZip(t, zipMember{name: "logs/a.txt", data: "from a zip on stdin\n"})
+	gzData := gz(t, []byte("from gzip on stdin\n"))
+	tarData := gz(t, mkTar(t, tarMember{name: "t.txt", data: "from a tgz on stdin\n"}))
+
+	r := walk(t, []string{"-"}, WalkOptions{Stdin: bytes.NewReader(zipData)})
+	check(t, "zip files", r.files, []fileRec{{Path: "-!logs/a.txt", Name: "logs/a.txt", Container: "-", Size: r.files[0].Size, Sequential: true, Data: "from a zip on stdin\n"}})
+	check(t, "zip containers", r.containers, []ContainerInfo{{Path: "-", Kind: "zip", Size: int64(len(zipData)), SHA256: sha(zipData), Entries: 1}})
+
+	r = walk(t, []string{"-"}, WalkOptions{Stdin: bytes.NewReader(gzData)})
+	check(t, "gzip files", r.files, []fileRec{{Path: "-", Name: "-", Compression: "gzip", Size: -1, Sequential: true, Data: "from gzip on stdin\n"}})
+	check(t, "gzip containers", len(r.containers), 0)
+
+	r = walk(t, []string{"-"}, WalkOptions{Stdin: bytes.NewReader(tarData)})
+	check(t, "tgz files", r.files, []fileRec{{Path: "-!t.txt", Name: "t.txt", Container: "-", Size: 20, Sequential: true, Data: "from a tgz on stdin\n"}})
+	check(t, "tgz containers", r.containers, []ContainerInfo{{Path: "-", Kind: "tar", Compression: "gzip", Size: int64(len(tarData)), SHA256: sha(tarData), Entries: 1}})
+
+	r = walk(t, []string{"-"}, WalkOptions{})
+	check(t, "no stdin", r.problems, []problemRec{{"-", `source "-" given but no stdin reader`}})
+}
+
+func TestWalkEmptyZipAndMissingSource(t *testing.T) {
+	dir := t.TempDir()
+	empty := mkZip(t)
+	if !bytes.HasPrefix(empty, []byte("PK\x05\x06")) {
+		t.Fatalf("empty zip starts with %q", empty[:4])
+	}
+	p := writeFile(t, dir, "empty.zip", empty)
+	missing := filepath.Join(dir, "missing.zip")
+	r := walk(t, []string{p, missing}, WalkOptions{})
+	check(t, "files", len(r.files), 0)
+	check(t, "containers", r.containers, []ContainerInfo{{Path: p, Kind: "zip", Size: 22, SHA256: sha(empty)}})
+	check(t, "problems", r.problems, []problemRec{{missing, "stat " + missing + ": no such file or directory"}})
+}
+
+// logText returns n bytes of log-like, not too compressible text.
+func logText(n int) []byte {
+	var b bytes.Buffer
+	for i := 0; b.Len() < n; i++ {
+		fmt.Fprintf(&b, "[11/22/2026 10:%02d:%02d > 494acb: INFO] %02d-15-32:45: processed %d%% of batch %x\r\n", i/60%60, i%60, i%24, i*7%100, i*2654435761)
+	}
+	return b.Bytes()[:n]
+}
+
+func TestWalkTruncatedGzip(t *testing.T) {
+	dir := t.TempDir()
+	text := logText(256 << 10)
+	full := gz(t, text)
+	cut := full[:len(full)/2]
+	p := writeFile(t, dir, "job_log.txt.gz", cut)
+	for _, src := range []string{p, "-"} {
+		r := walk(t, []string{src}, WalkOptions{Stdin: bytes.NewReader(cut)})
+		if len(r.files) != 1 {
+			t.Fatalf("files: %+v", r.files)
+		}
+		f := r.files[0]
+		if len(f.Data) < len(text)/4 || !strings.HasPrefix(string(text), f.Data) {
+			t.Errorf("%s: got %d bytes, not a good prefix of %d", src, len(f.Data), len(text))
+		}
+		want := fmt.Sprintf("read %s at offset %d: gzip data broken at compressed offset %d (output offset %d): unexpected EOF", src, len(f.Data), len(cut), len(f.Data))
+		check(t, src+" error", f.Err, want)
+		check(t, src+" problems", len(r.problems), 0)
+	}
+}
+
+func TestWalkTruncatedZstd(t *testing.T) {
+	dir := t.TempDir()
+	text := logText(1 << 20)
+	full := zst(t, text)
+	cut := full[:len(full)*3/4]
+	p := writeFile(t, dir, "job_log.txt.zst", cut)
+	r := walk(t, []string{p}, WalkOptions{})
+	f := r.files[0]
+	if len(f.Data) == 0 || !strings.HasPrefix(string(text), f.Data) {
+		t.Errorf("got %d bytes, not a good prefix", len(f.Data))
+	}
+	prefix := fmt.Sprintf("read %s at offset %d: zstd data broken at compressed offset ", p, len(f.Data))
+	if !strings.HasPrefix(f.Err, prefix) || !strings.HasSuffix(f.Err, "unexpected EOF") {
+		t.Errorf("error %q, want prefix %q", f.Err, prefix)
+	}
+}
+
+func TestWalkCorruptTar(t *testing.T) {
+	dir := t.TempDir()
+	data := mkTar(t, tarMember{name: "a.txt", data: "alpha\n"}, tarMember{name: "b.txt", data: "beta\n"})
+	data[1024+100] ^= 0x55 // in the second header (mode field): checksum mismatch
+	p := writeFile(t, dir, "c.tar", data)
+	r := walk(t, []string{p}, WalkOptions{})
+	check(t, "files", r.files, []fileRec{{Path: p + "!a.txt", Name: "a.txt", Container: p, Size: 6, Sequential: true, Data: "alpha\n"}})
+	check(t, "problems", r.problems, []problemRec{{p, `tar: broken after member "a.txt", at offset 1024: archive/tar: invalid tar header`}})
+	check(t, "containers", r.containers, []ContainerInfo{{Path: p, Kind: "tar", Size: int64(len(data)), SHA256: sha(data), Entries: 1}})
+}
+
+func TestWalkTruncatedTar(t *testing.T) {
+	dir := t.TempDir()
+	big := string(logText(10000))
+	data := mkTar(t, tarMember{name: "a.txt", data: "alpha\n"}, tarMember{name: "b.txt", data: big})
+	midMember := writeFile(t, dir, "1.tar", data[:1024+512+5000])
+	atBoundary := writeFile(t, dir, "2.tar", data[:1024]) // after a.txt, no end blocks
+	r := walk(t, []string{midMember, atBoundary}, WalkOptions{})
+	check(t, "files", r.files, []fileRec{
+		{Path: midMember + "!a.txt", Name: "a.txt", Container: midMember, Size: 6, Sequential: true, Data: "alpha\n"},
+		{Path: midMember + "!b.txt", Name: "b.txt", Container: midMember, Size: 10000, Sequential: true, Data: big[:5000],
+			Err: "read " + midMember + "!b.txt at offset 5000: unexpected EOF"},
+		{Path: atBoundary + "!a.txt", Name: "a.txt", Container: atBoundary, Size: 6, Sequential: true, Data: "alpha\n"},
+	})
+	check(t, "problems", r.problems, []problemRec{
+		{midMember, `tar: broken after member "b.txt", at offset 6536: unexpected EOF`},
+		{atBoundary, `tar: input ends after member "a.txt" (offset 1024) without the end-of-archive blocks: truncated?`},
+	})
+}
+
+func TestWalkZipDamage(t *testing.T) {
+	dir := t.TempDir()
+	good := mkZip(t, zipMember{name: "a.txt", data: "alpha\n"}, zipMember{name: "secret.txt", data: "s", flags: 1},
+		zipMember{name: "link", data: "../../etc/passwd", mode: os.ModeSymlink | 0o777, method: store},
+		zipMember{name: "z.txt", data: "zstd member\n", method: zstd.ZipMethodWinZip})
+	gp := writeFile(t, dir, "1.zip", good)
+
+	// Sizes that lie: the stored size runs past the end, the uncompressed size is too small.
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	lie := func(name, data string, csize, usize uint64) {
+		fw, err := zw.CreateRaw(&zip.FileHeader{Name: name, Method: zip.Store, CompressedSize64: csize, UncompressedSize64: usize})
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(fw, data)
+	}
+	lie("short.txt", "0123456789", 10, 4)
+	lie("long.txt", "0123456789", 1<<20, 1<<20)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	lp := writeFile(t, dir, "2.zip", buf.Bytes())
+
+	truncated := good[:len(good)-30]
+	tp := writeFile(t, dir, "3.zip", truncated)
+
+	r := walk(t, []string{gp, lp, tp}, WalkOptions{})
+	check(t, "files", r.files, []fileRec{
+		{Path: gp + "!a.txt", Name: "a.txt", Container: gp, Size: r.files[0].Size, Data: "alpha\n"},
+		{Path: gp + "!z.txt", Name: "z.txt", Container: gp, Size: r.files[1].Size, Data: "zstd member\n"},
+		{Path: lp + "!short.txt", Name: "short.txt", Container: lp, Size: 10, Data: "0123", Err: "read " + lp + "!short.txt at offset 4: zip: member holds more than its declared 4 bytes"},
+		// The stored bytes there are, then an error.
+		{Path: lp + "!long.txt", Name: "long.txt", Container: lp, Size: int64(buf.Len() - 87), Data: string(buf.Bytes()[87:]),
+			Err: fmt.Sprintf("read %s!long.txt at offset %d: zip: member data ends after %d of its declared 1048576 bytes: unexpected EOF", lp, buf.Len()-87, buf.Len()-87)},
+	})
+	check(t, "problems", r.problems, []problemRec{
+		{gp + "!secret.txt", "encrypted zip member skipped"},
+		{gp + "!link", "symlink to ../../etc/passwd skipped"},
+		{lp + "!long.txt", fmt.Sprintf("zip: member data (1048576 bytes at offset 87) runs past the end of the archive (%d bytes)", buf.Len())},
+		{tp, "zip: central directory unreadable (zip: not a valid zip file), archive truncated or damaged"},
+	})
+	check(t, "containers", r.containers, []ContainerInfo{
+		{Path: gp, Kind: "zip", Size: int64(len(good)), SHA256: sha(good), Entries: 2},
+		{Path: lp, Kind: "zip", Size: int64(buf.Len()), SHA256: sha(buf.Bytes()), Entries: 2},
+		{Path: tp, Kind: "zip", Size: int64(len(truncated)), SHA256: sha(truncated)},
+	})
+}
+
+func TestWalkTarLinksAndSpecials(t *testing.T) {
+	dir := t.TempDir()
+	data := mkTar(t,
+		tarMember{name: "etc", typeflag: tar.TypeSymlink, linkname: "/etc"},
+		tarMember{name: "hard", typeflag: tar.TypeLink, linkname: "a.txt"},
+		tarMember{name: "fifo", typeflag: tar.TypeFifo},
+		tarMember{name: "a.txt", data: "alpha\n"})
+	p := writeFile(t, dir, "l.tar", data)
+	r := walk(t, []string{p}, WalkOptions{})
+	check(t, "files", r.files, []fileRec{{Path: p + "!a.txt", Name: "a.txt", Container: p, Size: 6, Sequential: true, Data: "alpha\n"}})
+	check(t, "problems", r.problems, []problemRec{
+		{p + "!etc", "symlink to /etc skipped"},
+		{p + "!hard", "hard link to a.txt skipped"},
+		{p + "!fifo", "named pipe skipped"},
+	})
+}
+
+func TestWalkV7Tar(t *testing.T) {
+	dir := t.TempDir()
+	data := mkTar(t, tarMember{name: "old.txt", data: "v7\n"})
+	for i := 257; i < 512; i++ { // no ustar magic, version, owner names...
+		data[i] = 0
+	}
+	copy(data[148:156], "        ")
+	var sum int64
+	for _, c := range data[:512] {
+		sum += int64(c)
+	}
+	copy(data[148:156], fmt.Sprintf("%06o\x00 ", sum))
+	p := writeFile(t, dir, "v7.dat", data)
+	r := walk(t, []string{p}, WalkOptions{})
+	check(t, "files", r.files, []fileRec{{Path: p + "!old.txt", Name: "old.txt", Container: p, Size: 3, Sequential: true, Data: "v7\n"}})
+	check(t, "problems", len(r.problems), 0)
+	// The same bytes with a wrong checksum are not a tar: a leaf.
+	data[0] = 'O'
+	r = walk(t, []string{writeFile(t, dir, "notv7.dat", data)}, WalkOptions{})
+	check(t, "leaf", len(r.files) == 1 && r.files[0].Container == "" && len(r.containers) == 0, true)
+}
+
+func TestWalkDepthLimit(t *testing.T) {
+	dir := t.TempDir()
+	p := writeFile(t, dir, "deep", gz(t, gz(t, gz(t, []byte("deep\n")))))
+	r := walk(t, []string{p}, WalkOptions{MaxDepth: 2})
+	check(t, "files", len(r.files), 0)
+	check(t, "problems", r.problems, []problemRec{{p, "limit exceeded: gzip layer not opened, nesting deeper than 2 (MaxDepth)"}})
+	if !errors.Is(r.errs[0], ErrLimit) {
+		t.Errorf("not ErrLimit: %v", r.errs[0])
+	}
+	r = walk(t, []string{p}, WalkOptions{MaxDepth: 3})
+	check(t, "depth 3", r.files, []fileRec{{Path: p, Name: p, Compression: "gzip+gzip+gzip", Size: r.files[0].Size, Data: "deep\n"}})
+
+	zipInTar := writeFile(t, dir, "t.tar", mkTar(t, tarMember{name: "in.zip", data: string(mkZip(t, zipMember{name: "x", data: "x"}))}))
+	r = walk(t, []string{zipInTar}, WalkOptions{MaxDepth: 1})
+	check(t, "zip in tar", r.problems, []problemRec{{zipInTar + "!in.zip", "limit exceeded: zip layer not opened, nesting deeper than 1 (MaxDepth)"}})
+	check(t, "zip in tar containers", r.containers, []ContainerInfo{{Path: zipInTar, Kind: "tar", Size: r.containers[0].Size, SHA256: r.containers[0].SHA256}})
+}
+
+func TestWalkEntryLimit(t *testing.T) {
+	dir := t.TempDir()
+	var tm []tarMember
+	var zm []zipMember
+	for i := range 5 {
+		tm = append(tm, tarMember{name: fmt.Sprintf("%d.txt", i), data: "x"})
+		zm = append(zm, zipMember{name: fmt.Sprintf("%d.txt", i), data: "x"})
+	}
+	tarData := gz(t, mkTar(t, tm...))
+	tp := writeFile(t, dir, "a.tgz", tarData)
+	zp := writeFile(t, dir, "b.zip", mkZip(t, zm...))
+	r := walk(t, []string{tp, zp}, WalkOptions{MaxEntries: 3})
+	check(t, "files", len(r.files), 6)
+	check(t, "problems", r.problems, []problemRec{
+		{tp, "limit exceeded: more than 3 members (MaxEntries), the rest skipped"},
+		{zp, "limit exceeded: 5 members, more than 3 (MaxEntries); the rest skipped"},
+	})
+	check(t, "tgz container", r.containers[0], ContainerInfo{Path: tp, Kind: "tar", Compression: "gzip", Size: int64(len(tarData)), SHA256: sha(tarData), Entries: 3})
+	for _, err := range r.errs {
+		if !errors.Is(err, ErrLimit) {
+			t.Errorf("not ErrLimit: %v", err)
+		}
+	}
+}
+
+// zeroBomb returns a multi-member gzip of n MiB of zeros.
+func zeroBomb(t testing.TB, n int) []byte {
+	member := gz(t, make([]byte, 1<<20))
+	return bytes.Repeat(member, n)
+}
+
+func TestWalkDecompressionBombs(t *testing.T) {
+	dir := t.TempDir()
+	bomb := zeroBomb(t, 200) // 200 MiB of zeros
+	bp := writeFile(t, dir, "bomb.gz", bomb)
+
+	t.Run("ratio", func(t *testing.T) {
+		r := walk(t, []string{bp}, WalkOptions{MaxRatio: 100})
+		f := r.files[0]
+		if !strings.Contains(f.Err, "limit exceeded: gzip decompression ratio above 100:1 (MaxRatio)") || len(f.Data) > 2<<20 {
+			t.Errorf("got %d bytes, error %q", len(f.Data), f.Err)
+		}
+		if strings.Trim(f.Data, "\x00") != "" {
+			t.Error("bad content")
+		}
+	})
+	t.Run("MaxEntryBytes", func(t *testing.T) {
+		r := walk(t, []string{bp}, WalkOptions{MaxEntryBytes: 3 << 20, MaxRatio: 1 << 40})
+		f := r.files[0]
+		check(t, "bytes", len(f.Data), 3<<20)
+		check(t, "error", f.Err, "read "+bp+" at offset 3145728: limit exceeded: gzip output over 3145728 bytes (MaxEntryBytes)")
+	})
+	t.Run("multistream whole", func(t *testing.T) {
+		p := writeFile(t, dir, "twenty.gz", zeroBomb(t, 3))
+		r := walk(t, []string{p}, WalkOptions{MaxRatio: 1 << 40})
+		check(t, "bytes", len(r.files[0].Data), 3<<20)
+		check(t, "error", r.files[0].Err, "")
+	})
+	t.Run("in a tar.gz", func(t *testing.T) {
+		tgz := gz(t, mkTar(t, tarMember{name: "zeros", data: string(make([]byte, 4<<20))}, tarMember{name: "after", data: "after"}))
+		p := writeFile(t, dir, "bomb.tgz", tgz)
+		r := walk(t, []string{p}, WalkOptions{MaxRatio: 100})
+		if len(r.files) != 1 || !strings.Contains(r.files[0].Err, "gzip decompression ratio above 100:1") {
+			t.Errorf("files: %d, %q", len(r.files), r.files[0].Err)
+		}
+		if len(r.problems) != 1 || r.problems[0].Path != p || !strings.HasPrefix(r.problems[0].Err, `tar: broken after member "zeros", at offset `) ||
+			!strings.Contains(r.problems[0].Err, "limit exceeded: gzip decompression ratio above 100:1 (MaxRatio)") || !errors.Is(r.errs[0], ErrLimit) {
+			t.Errorf("problems: %+v", r.problems)
+		}
+	})
+	t.Run("in a zip", func(t *testing.T) {
+		p := writeFile(t, dir, "bomb.zip", mkZip(t, zipMember{name: "zeros", data: string(make([]byte, 4<<20))}))
+		r := walk(t, []string{p}, WalkOptions{MaxRatio: 100})
+		if len(r.files) != 1 || !strings.Contains(r.files[0].Err, "limit exceeded: deflate decompression ratio above 100:1 (MaxRatio)") {
+			t.Errorf("files: %+v", r.files[0].Err)
+		}
+	})
 }

@@ -2,9 +2,12 @@ package pipeline
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
+	"hash"
+	"hash/crc32"
 	"io"
 	"io/fs"
 	"math"
@@ -12,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // walkDiskZip walks a zip file on disk through a sharedFile, so that its members can be
@@ -86,7 +91,7 @@ func (w *walker) walkZip(n *node, ra io.ReaderAt, size int64, sf *sharedFile, de
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		return w.salvageZip(n, ra, size, depth, err)
 	}
-	w.codecs.register(zr)
+
 	files := zr.File
 	if len(files) > w.opts.MaxEntries {
 		err := fmt.Errorf("%w: %d members, more than %d (MaxEntries); the rest skipped", ErrLimit, len(files), w.opts.MaxEntries)
@@ -143,11 +148,15 @@ func (w *walker) zipMember(n *node, zf *zip.File, size int64, sf *sharedFile, de
 		}
 		csize = size - min(off, size) // what there is; the reader fails where the data stops
 	}
-	rc, err := w.openZipMember(zf, csize)
+	zm, err := w.openZipMember(zf, csize)
 	if err != nil {
-		return false, w.problem(path, fmt.Errorf("zip: member at offset %d: %w", off, err))
+		return false, w.problem(path, fmt.Errorf("zip: member data at offset %d: %w", off, err))
 	}
-	defer rc.Close()
+	defer func() {
+		if !w.abandoned { // else the visitor may still be reading it
+			zm.Close()
+		}
+	}()
 	child := &node{
 		path:      path,
 		name:      name,
@@ -155,66 +164,134 @@ func (w *walker) zipMember(n *node, zf *zip.File, size int64, sf *sharedFile, de
 		size:      csize,
 		modTime:   zf.Modified,
 		depth:     depth,
-		raw:       ctxReader{w.ctx, rc},
-	}
-	if zf.Method != zip.Store {
-		child.compressed = max(csize, 1)
+		raw:       ctxReader{w.ctx, zm},
+		ratioIn:   zm.ratioIn(),
 	}
 	if sf != nil {
 		child.reopen = func() (io.ReadCloser, error) {
 			if err := sf.acquire(); err != nil {
 				return nil, err
 			}
-			rc, err := w.openZipMember(zf, csize)
+			zm, err := w.openZipMember(zf, csize)
 			if err != nil {
 				sf.release()
 				return nil, err
 			}
-			return &releaseReadCloser{ReadCloser: rc, release: sf.release}, nil
+			zm.release = sf.release
+			return zm, nil
 		}
 	}
 	return w.node(child)
 }
 
-// openZipMember opens a zip member with its method undone, checked against MaxEntryBytes and
-// MaxRatio (relative to its stored size csize).
-func (w *walker) openZipMember(zf *zip.File, csize int64) (io.ReadCloser, error) {
-	rc, err := zf.Open()
+// openZipMember opens the data of a zip member (at most csize stored bytes) with its method
+// undone. archive/zip finds the data; the decoding and the checks of size and CRC are done here
+// so that every byte before a fault is delivered, faults carry offsets, and MaxRatio sees the
+// compressed bytes actually consumed.
+func (w *walker) openZipMember(zf *zip.File, csize int64) (*zipMemberReader, error) {
+	raw, err := zf.OpenRaw()
 	if err != nil {
 		return nil, err
 	}
-	if zf.Method == zip.Store {
-		return rc, nil
+	zm := &zipMemberReader{f: zf, in: &countReader{r: io.LimitReader(raw, csize)}, crc: crc32.NewIEEE()}
+	c := w.codecs
+	switch zf.Method {
+	case zip.Store:
+		zm.r = zm.in
+		return zm, nil
+	case zip.Deflate:
+		fl := c.zipFlate(zm.in)
+		zm.dec, zm.buffered = fl, fl.br
+	case zstd.ZipMethodWinZip, zstd.ZipMethodPKWare:
+		zm.dec = c.zipZstd(zm.in)
+	default:
+		return nil, fmt.Errorf("compression method %d not supported, member skipped", zf.Method)
 	}
-	base := max(csize, 1)
-	m := &meter{r: rc, name: zipMethodName(zf.Method), ratioIn: func() int64 { return base },
+	zm.r = &meter{r: zm.dec, name: zipMethodName(zf.Method), inOff: zm.consumed, ratioIn: zm.consumed,
 		max: w.opts.MaxEntryBytes, ratio: w.opts.MaxRatio}
-	return &struct {
-		io.Reader
-		io.Closer
-	}{m, rc}, nil
+	return zm, nil
+}
+
+// zipMemberReader reads a zip member's content and checks it against the sizes and CRC of the
+// central directory.
+type zipMemberReader struct {
+	f        *zip.File
+	in       *countReader  // the stored bytes
+	buffered *bufio.Reader // between in and dec, if any
+	dec      io.ReadCloser // nil for Store
+	r        io.Reader     // the content
+	crc      hash.Hash32
+	n        uint64
+	err      error
+	release  func() // called once on Close, if set
+}
+
+// consumed is the number of stored bytes the decoder took.
+func (z *zipMemberReader) consumed() int64 {
+	if z.buffered != nil {
+		return z.in.n - int64(z.buffered.Buffered())
+	}
+	return z.in.n
+}
+
+// ratioIn returns the base of MaxRatio for compression layers inside the member.
+func (z *zipMemberReader) ratioIn() func() int64 {
+	if z.dec == nil {
+		return nil
+	}
+	return z.consumed
+}
+
+func (z *zipMemberReader) Read(p []byte) (int, error) {
+	if z.err != nil {
+		return 0, z.err
+	}
+	size := z.f.UncompressedSize64
+	if rem := size - z.n; uint64(len(p)) > rem {
+		p = p[:rem+1] // a byte more than declared tells that the size lies
+	}
+	n, err := z.r.Read(p)
+	if uint64(n) > size-z.n {
+		n = int(size - z.n)
+		err = fmt.Errorf("zip: member holds more than its declared %d bytes", size)
+	}
+	z.crc.Write(p[:n])
+	z.n += uint64(n)
+	if err == io.EOF {
+		switch {
+		case z.n != size:
+			err = fmt.Errorf("zip: member data ends after %d of its declared %d bytes: %w", z.n, size, io.ErrUnexpectedEOF)
+		case z.f.CRC32 != 0 && z.crc.Sum32() != z.f.CRC32:
+			err = zip.ErrChecksum
+		}
+	}
+	z.err = err
+	return n, err
+}
+
+func (z *zipMemberReader) Close() error {
+	if z.dec != nil {
+		z.dec.Close()
+		z.dec = nil
+	}
+	if z.err == nil {
+		z.err = errReadAfterClose
+	}
+	if z.release != nil {
+		z.release()
+		z.release = nil
+	}
+	return nil
 }
 
 func zipMethodName(m uint16) string {
 	switch m {
 	case zip.Deflate:
 		return "deflate"
-	case 93, 20:
+	case zstd.ZipMethodWinZip, zstd.ZipMethodPKWare:
 		return "zstd"
 	}
 	return fmt.Sprintf("zip method %d", m)
-}
-
-type releaseReadCloser struct {
-	io.ReadCloser
-	release func()
-	once    sync.Once
-}
-
-func (r *releaseReadCloser) Close() error {
-	err := r.ReadCloser.Close()
-	r.once.Do(r.release)
-	return err
 }
 
 // sharedFile is a zip file on disk read by its members' readers, which may outlive the walk.
