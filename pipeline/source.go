@@ -190,7 +190,8 @@ func Walk(ctx context.Context, sources []string, opts WalkOptions, v Visitor) er
 			return err
 		}
 	}
-	return nil
+	// A read failing because of a late cancellation may have cut something short.
+	return ctx.Err()
 }
 
 // walker holds the state of one Walk. Its methods run on Walk's goroutine; the only parts

@@ -181,6 +181,9 @@ func (w *walker) node(n *node) (visited bool, err error) {
 
 // leaf hands a leaf to the visitor.
 func (w *walker) leaf(n *node, ch *chain, h *hashReader) error {
+	if err := w.ctx.Err(); err != nil {
+		return err // the sniff may have failed because of it
+	}
 	h.stop()
 	e := &Entry{
 		Path:        n.path,
@@ -199,7 +202,7 @@ func (w *walker) leaf(n *node, ch *chain, h *hashReader) error {
 	e.Sequential = true
 	g := &gate{done: make(chan struct{})}
 	g.reader = func() io.ReadCloser {
-		return &leafReader{path: e.Path, r: ch.reader(), max: w.opts.MaxEntryBytes, onClose: g.finish}
+		return &leafReader{ctx: w.ctx, path: e.Path, r: ch.reader(), max: w.opts.MaxEntryBytes, onClose: g.finish}
 	}
 	e.gate = g
 	if err := w.v.File(e); err != nil {
@@ -515,7 +518,8 @@ func (c ctxReader) Read(p []byte) (int, error) {
 // leafReader is what Entry.Open returns: the content, cut at MaxEntryBytes, with errors that
 // name the entry and the offset.
 type leafReader struct {
-	mu      sync.Mutex // Read and Close may come from different goroutines
+	mu      sync.Mutex      // Read and Close may come from different goroutines
+	ctx     context.Context // the walk's, for sequential entries; else nil
 	path    string
 	r       io.Reader
 	n       int64
@@ -533,6 +537,12 @@ func (l *leafReader) Read(p []byte) (int, error) {
 	}
 	if l.err != nil {
 		return 0, l.err
+	}
+	if l.ctx != nil {
+		if err := l.ctx.Err(); err != nil {
+			// The walk is over: what is read through may be gone.
+			return 0, fmt.Errorf("read %s: %w", l.path, err)
+		}
 	}
 	if len(p) == 0 {
 		return 0, nil

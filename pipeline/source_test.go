@@ -645,3 +645,233 @@ func TestWalkDecompressionBombs(t *testing.T) {
 		}
 	})
 }
+
+func TestWalkConcurrentOpen(t *testing.T) {
+	dir := t.TempDir()
+	want := map[string]string{}
+	var zm []zipMember
+	for i := range 40 {
+		data := fmt.Sprintf("member %d\n%s", i, logText(1000+i*300))
+		zm = append(zm, zipMember{name: fmt.Sprintf("logs/%02d.txt", i), data: data})
+	}
+	zp := writeFile(t, dir, "b.zip", mkZip(t, zm...))
+	for _, m := range zm {
+		want[zp+"!"+m.name] = m.data
+	}
+	for i := range 30 {
+		data := fmt.Sprintf("file %d\n", i)
+		want[writeFile(t, dir, fmt.Sprintf("f/%02d.txt", i), []byte(data))] = data
+	}
+	want[writeFile(t, dir, "g.gz", gz(t, logText(5000)))] = string(logText(5000))
+	want[writeFile(t, dir, "z.zst", zst(t, logText(7000)))] = string(logText(7000))
+	tp := writeFile(t, dir, "t.tgz", gz(t, mkTar(t, tarMember{name: "in.txt", data: "in tar"})))
+	want[tp+"!in.txt"] = "in tar"
+
+	var (
+		mu    sync.Mutex
+		got   = map[string]string{}
+		later []*Entry
+		wg    sync.WaitGroup
+	)
+	read := func(e *Entry) {
+		rec := readEntry(e)
+		mu.Lock()
+		defer mu.Unlock()
+		if rec.Err != "" {
+			t.Errorf("%s: %s", e.Path, rec.Err)
+		}
+		got[e.Path] = rec.Data
+	}
+	n := 0
+	r := &recorder{onFile: func(e *Entry) error {
+		switch {
+		case e.Sequential:
+			read(e)
+		case n%2 == 0: // during the walk
+			wg.Add(1)
+			go func() { defer wg.Done(); read(e) }()
+		default: // after the walk
+			later = append(later, e)
+		}
+		n++
+		return nil
+	}}
+	if err := Walk(context.Background(), []string{dir}, WalkOptions{}, r); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := i; j < len(later); j += 8 {
+				read(later[j])
+			}
+		}()
+	}
+	wg.Wait()
+	check(t, "contents", got, want)
+	check(t, "problems", len(r.problems), 0)
+}
+
+func TestWalkVisitorNeverOpens(t *testing.T) {
+	dir := t.TempDir()
+	deep := mkZip(t, zipMember{name: "x.txt", data: "x"})
+	tgz := gz(t, mkTar(t, tarMember{name: "a.txt", data: string(logText(100000))}, tarMember{name: "deep.zip", data: string(deep)}, tarMember{name: "b.txt", data: "b"}))
+	p := writeFile(t, dir, "t.tgz", tgz)
+	q := writeFile(t, dir, "plain.txt", []byte("plain"))
+	r := &recorder{onFile: func(e *Entry) error { return nil }}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := Walk(ctx, []string{p, q, "-"}, WalkOptions{Stdin: bytes.NewReader(gz(t, []byte("stdin")))}, r); err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, e := range r.entries {
+		paths = append(paths, e.Path)
+	}
+	check(t, "paths", paths, []string{p + "!a.txt", p + "!deep.zip!x.txt", p + "!b.txt", q, "-"})
+	check(t, "containers", r.containers, []ContainerInfo{
+		{Path: p + "!deep.zip", Kind: "zip", Size: int64(len(deep)), SHA256: sha(deep), Entries: 1},
+		{Path: p, Kind: "tar", Compression: "gzip", Size: int64(len(tgz)), SHA256: sha(tgz), Entries: 3},
+	})
+	for _, e := range r.entries {
+		rec := readEntry(e)
+		if e.Sequential {
+			check(t, "late open", rec.Err, "open "+e.Path+": sequential entry opened after Visitor.File returned without opening it, or after Close")
+		} else {
+			check(t, "late open", rec, fileRec{Path: q, Name: q, Size: 5, Data: "plain"})
+			check(t, "second open", readEntry(e).Err, "open "+q+": Open called twice")
+		}
+	}
+}
+
+func TestWalkCloseEarlyAndHandOver(t *testing.T) {
+	dir := t.TempDir()
+	big := logText(300000)
+	tarData := mkTar(t, tarMember{name: "big.txt", data: string(big)}, tarMember{name: "big.txt.gz", data: string(gz(t, big))}, tarMember{name: "small.txt", data: "small one"})
+	tp := writeFile(t, dir, "a.tar", tarData)
+	tgz := gz(t, tarData)
+	gp := writeFile(t, dir, "a.tgz", tgz)
+	zipInTar := mkTar(t, tarMember{name: "in.zip", data: string(mkZip(t, zipMember{name: "big.txt", data: string(big)}, zipMember{name: "small.txt", data: "small one"}))})
+	zp := writeFile(t, dir, "z.tar", zipInTar)
+
+	// Read 10 bytes, close, on another goroutine, after File returned.
+	var (
+		mu  sync.Mutex
+		got []string
+	)
+	r := &recorder{onFile: func(e *Entry) error {
+		rc, err := e.Open()
+		if err != nil {
+			return err
+		}
+		go func() {
+			time.Sleep(time.Millisecond)
+			b := make([]byte, 10)
+			n, _ := io.ReadFull(rc, b)
+			mu.Lock()
+			got = append(got, e.Path+": "+string(b[:n]))
+			mu.Unlock()
+			rc.Close()
+		}()
+		return nil
+	}}
+	if err := Walk(context.Background(), []string{tp, gp, zp, "-"}, WalkOptions{Stdin: bytes.NewReader(tgz), MemSpoolLimit: 1, TempDir: t.TempDir()}, r); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, c := range []string{tp, gp, "-"} {
+		want = append(want, c+"!big.txt: "+string(big[:10]), c+"!big.txt.gz: "+string(big[:10]), c+"!small.txt: small one")
+	}
+	want = slicesInsert(want, 6, zp+"!in.zip!big.txt: "+string(big[:10]), zp+"!in.zip!small.txt: small one")
+	check(t, "reads", got, want)
+	check(t, "problems", len(r.problems), 0)
+	check(t, "tgz container", r.containers[1], ContainerInfo{Path: gp, Kind: "tar", Compression: "gzip", Size: int64(len(tgz)), SHA256: sha(tgz), Entries: 3})
+	check(t, "stdin container", r.containers[4], ContainerInfo{Path: "-", Kind: "tar", Compression: "gzip", Size: int64(len(tgz)), SHA256: sha(tgz), Entries: 3})
+}
+
+func slicesInsert(s []string, i int, v ...string) []string {
+	return append(s[:i], append(v, s[i:]...)...)
+}
+
+func TestWalkVisitorError(t *testing.T) {
+	dir := t.TempDir()
+	p := writeFile(t, dir, "a.tar", mkTar(t, tarMember{name: "1", data: "1"}, tarMember{name: "2", data: "2"}, tarMember{name: "3", data: "3"}))
+	errStop := errors.New("stop here")
+	calls := 0
+	r := &recorder{onFile: func(e *Entry) error {
+		calls++
+		if calls == 2 {
+			return errStop
+		}
+		return nil
+	}}
+	err := Walk(context.Background(), []string{p, p}, WalkOptions{}, r)
+	check(t, "error", err, errStop)
+	check(t, "calls", calls, 2)
+	check(t, "containers", len(r.containers), 0)
+}
+
+func TestWalkCancel(t *testing.T) {
+	dir := t.TempDir()
+	tp := writeFile(t, dir, "a.tgz", gz(t, mkTar(t, tarMember{name: "1", data: string(logText(100000))}, tarMember{name: "2", data: "2"})))
+	zp := writeFile(t, dir, "z.tar", mkTar(t, tarMember{name: "in.zip", data: string(mkZip(t, zipMember{name: "a", data: "a"}, zipMember{name: "b", data: "b"}))}))
+
+	t.Run("in File", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		r := &recorder{onFile: func(e *Entry) error { cancel(); return nil }}
+		err := Walk(ctx, []string{tp, tp}, WalkOptions{}, r)
+		check(t, "error", err, context.Canceled)
+		check(t, "entries", len(r.entries), 1)
+		check(t, "problems", len(r.problems), 0)
+	})
+	t.Run("open sequential entry never closed", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var rc io.ReadCloser
+		r := &recorder{onFile: func(e *Entry) error {
+			var err error
+			rc, err = e.Open()
+			time.AfterFunc(20*time.Millisecond, cancel)
+			return err
+		}}
+		start := time.Now()
+		err := Walk(ctx, []string{tp}, WalkOptions{}, r)
+		check(t, "error", err, context.Canceled)
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("took %v", d)
+		}
+		if _, err := io.ReadAll(rc); !errors.Is(err, context.Canceled) {
+			t.Errorf("read after cancel: %v", err)
+		}
+		rc.Close()
+	})
+	t.Run("stdin blocked", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		pr, pw := io.Pipe()
+		defer pw.Close()
+		time.AfterFunc(20*time.Millisecond, cancel)
+		err := Walk(ctx, []string{"-"}, WalkOptions{Stdin: pr}, &recorder{})
+		check(t, "error", err, context.Canceled)
+	})
+	t.Run("spool removed", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		tmp := t.TempDir()
+		r := &recorder{onFile: func(e *Entry) error { cancel(); return nil }}
+		err := Walk(ctx, []string{zp}, WalkOptions{MemSpoolLimit: 1, TempDir: tmp}, r)
+		check(t, "error", err, context.Canceled)
+		check(t, "entries", len(r.entries), 1)
+		left, _ := os.ReadDir(tmp)
+		check(t, "left in TempDir", len(left), 0)
+	})
+	t.Run("before start", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		r := &recorder{}
+		check(t, "error", Walk(ctx, []string{tp}, WalkOptions{}, r), context.Canceled)
+		check(t, "entries", len(r.entries), 0)
+	})
+}
