@@ -485,7 +485,7 @@ func TestWalkZipDamage(t *testing.T) {
 	}
 	lp := writeFile(t, dir, "2.zip", buf.Bytes())
 
-	truncated := good[:len(good)-30]
+	truncated := good[:len(good)-30] // the central directory is damaged
 	tp := writeFile(t, dir, "3.zip", truncated)
 
 	r := walk(t, []string{gp, lp, tp}, WalkOptions{})
@@ -496,17 +496,23 @@ func TestWalkZipDamage(t *testing.T) {
 		// The stored bytes there are, then an error.
 		{Path: lp + "!long.txt", Name: "long.txt", Container: lp, Size: int64(buf.Len() - 87), Data: string(buf.Bytes()[87:]),
 			Err: fmt.Sprintf("read %s!long.txt at offset %d: zip: member data ends after %d of its declared 1048576 bytes: unexpected EOF", lp, buf.Len()-87, buf.Len()-87)},
+		// Without the central directory, members come from the local headers (which hold no
+		// file modes: the symlink is a leaf there), found by their data descriptors.
+		{Path: tp + "!a.txt", Name: "a.txt", Container: tp, Size: -1, Sequential: true, Data: "alpha\n"},
+		{Path: tp + "!link", Name: "link", Container: tp, Size: 16, Sequential: true, Data: "../../etc/passwd"},
+		{Path: tp + "!z.txt", Name: "z.txt", Container: tp, Size: r.files[1].Size, Sequential: true, Data: "zstd member\n"},
 	})
 	check(t, "problems", r.problems, []problemRec{
 		{gp + "!secret.txt", "encrypted zip member skipped"},
 		{gp + "!link", "symlink to ../../etc/passwd skipped"},
 		{lp + "!long.txt", fmt.Sprintf("zip: member data (1048576 bytes at offset 87) runs past the end of the archive (%d bytes)", buf.Len())},
-		{tp, "zip: central directory unreadable (zip: not a valid zip file), archive truncated or damaged"},
+		{tp, "zip: central directory unreadable (zip: not a valid zip file); reading members from their local headers"},
+		{tp + "!secret.txt", "encrypted zip member skipped"},
 	})
 	check(t, "containers", r.containers, []ContainerInfo{
 		{Path: gp, Kind: "zip", Size: int64(len(good)), SHA256: sha(good), Entries: 2},
 		{Path: lp, Kind: "zip", Size: int64(buf.Len()), SHA256: sha(buf.Bytes()), Entries: 2},
-		{Path: tp, Kind: "zip", Size: int64(len(truncated)), SHA256: sha(truncated)},
+		{Path: tp, Kind: "zip", Size: int64(len(truncated)), SHA256: sha(truncated), Entries: 3},
 	})
 }
 
@@ -874,4 +880,38 @@ func TestWalkCancel(t *testing.T) {
 		check(t, "error", Walk(ctx, []string{tp}, WalkOptions{}, r), context.Canceled)
 		check(t, "entries", len(r.entries), 0)
 	})
+}
+
+func TestWalkTruncatedZip(t *testing.T) {
+	dir := t.TempDir()
+	big := logText(200000)
+	data := mkZip(t, zipMember{name: "a.txt", data: "alpha\n"}, zipMember{name: "big.txt", data: string(big)}, zipMember{name: "c.txt", data: "c"})
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	off, _ := zr.File[1].DataOffset()
+	cut := data[:off+int64(zr.File[1].CompressedSize64)/2]
+	p := writeFile(t, dir, "t.zip", cut)
+	r := walk(t, []string{p, "-"}, WalkOptions{Stdin: bytes.NewReader(cut)})
+	var files []fileRec
+	var problems []problemRec
+	var containers []ContainerInfo
+	for _, src := range []string{p, "-"} {
+		n := len(r.files[len(files)+1].Data)
+		files = append(files,
+			fileRec{Path: src + "!a.txt", Name: "a.txt", Container: src, Size: -1, Sequential: true, Data: "alpha\n"},
+			fileRec{Path: src + "!big.txt", Name: "big.txt", Container: src, Size: -1, Sequential: true, Data: string(big[:n]),
+				Err: fmt.Sprintf("read %s!big.txt at offset %d: deflate data broken at compressed offset %d (output offset %d): unexpected EOF", src, n, len(cut)-int(off), n)})
+		problems = append(problems,
+			problemRec{src, "zip: central directory unreadable (zip: not a valid zip file); reading members from their local headers"},
+			problemRec{src, fmt.Sprintf(`zip: member "big.txt" broken at offset %d (its data starts at %d): deflate data broken at compressed offset %d (output offset %d): unexpected EOF`, len(cut), off, len(cut)-int(off), n)})
+		containers = append(containers, ContainerInfo{Path: src, Kind: "zip", Size: int64(len(cut)), SHA256: sha(cut), Entries: 2})
+	}
+	check(t, "files", r.files, files)
+	check(t, "problems", r.problems, problems)
+	check(t, "containers", r.containers, containers)
+	if n := len(r.files[1].Data); n < len(big)/4 {
+		t.Errorf("only %d bytes of %d recovered", n, len(big))
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -193,9 +194,15 @@ func (w *walker) openZipMember(zf *zip.File, csize int64) (*zipMemberReader, err
 	if err != nil {
 		return nil, err
 	}
-	zm := &zipMemberReader{f: zf, in: &countReader{r: io.LimitReader(raw, csize)}, crc: crc32.NewIEEE()}
+	return w.newZipMemberReader(io.LimitReader(raw, csize), zf.Method, zf.UncompressedSize64, zf.CRC32, true)
+}
+
+// newZipMemberReader decodes the stored bytes in raw with the zip method. When sized is set,
+// the content is checked against size and (unless zero) crc.
+func (w *walker) newZipMemberReader(raw io.Reader, method uint16, size uint64, crc uint32, sized bool) (*zipMemberReader, error) {
+	zm := &zipMemberReader{in: &countReader{r: raw}, size: size, wantCRC: crc, sized: sized, crc: crc32.NewIEEE()}
 	c := w.codecs
-	switch zf.Method {
+	switch method {
 	case zip.Store:
 		zm.r = zm.in
 		return zm, nil
@@ -205,21 +212,22 @@ func (w *walker) openZipMember(zf *zip.File, csize int64) (*zipMemberReader, err
 	case zstd.ZipMethodWinZip, zstd.ZipMethodPKWare:
 		zm.dec = c.zipZstd(zm.in)
 	default:
-		return nil, fmt.Errorf("compression method %d not supported, member skipped", zf.Method)
+		return nil, fmt.Errorf("compression method %d not supported, member skipped", method)
 	}
-	zm.r = &meter{r: zm.dec, name: zipMethodName(zf.Method), inOff: zm.consumed, ratioIn: zm.consumed,
+	zm.r = &meter{r: zm.dec, name: zipMethodName(method), inOff: zm.consumed, ratioIn: zm.consumed,
 		max: w.opts.MaxEntryBytes, ratio: w.opts.MaxRatio}
 	return zm, nil
 }
 
-// zipMemberReader reads a zip member's content and checks it against the sizes and CRC of the
-// central directory.
+// zipMemberReader reads a zip member's content and checks it against its declared size and CRC.
 type zipMemberReader struct {
-	f        *zip.File
 	in       *countReader  // the stored bytes
 	buffered *bufio.Reader // between in and dec, if any
 	dec      io.ReadCloser // nil for Store
 	r        io.Reader     // the content
+	sized    bool          // size and wantCRC are known
+	size     uint64
+	wantCRC  uint32
 	crc      hash.Hash32
 	n        uint64
 	err      error
@@ -246,22 +254,28 @@ func (z *zipMemberReader) Read(p []byte) (int, error) {
 	if z.err != nil {
 		return 0, z.err
 	}
-	size := z.f.UncompressedSize64
-	if rem := size - z.n; uint64(len(p)) > rem {
+	if !z.sized {
+		n, err := z.r.Read(p)
+		z.crc.Write(p[:n])
+		z.n += uint64(n)
+		z.err = err
+		return n, err
+	}
+	if rem := z.size - z.n; uint64(len(p)) > rem {
 		p = p[:rem+1] // a byte more than declared tells that the size lies
 	}
 	n, err := z.r.Read(p)
-	if uint64(n) > size-z.n {
-		n = int(size - z.n)
-		err = fmt.Errorf("zip: member holds more than its declared %d bytes", size)
+	if uint64(n) > z.size-z.n {
+		n = int(z.size - z.n)
+		err = fmt.Errorf("zip: member holds more than its declared %d bytes", z.size)
 	}
 	z.crc.Write(p[:n])
 	z.n += uint64(n)
 	if err == io.EOF {
 		switch {
-		case z.n != size:
-			err = fmt.Errorf("zip: member data ends after %d of its declared %d bytes: %w", z.n, size, io.ErrUnexpectedEOF)
-		case z.f.CRC32 != 0 && z.crc.Sum32() != z.f.CRC32:
+		case z.n != z.size:
+			err = fmt.Errorf("zip: member data ends after %d of its declared %d bytes: %w", z.n, z.size, io.ErrUnexpectedEOF)
+		case z.wantCRC != 0 && z.crc.Sum32() != z.wantCRC:
 			err = zip.ErrChecksum
 		}
 	}
@@ -346,9 +360,307 @@ func (s *sharedFile) ReadAt(p []byte, off int64) (int, error) {
 }
 
 // salvageZip is called when the central directory of a zip is unreadable (typically a
-// truncated download): it reports that and, if the archive starts with a local file header,
-// visits the members it can find by reading the local headers one after the other.
-func (w *walker) salvageZip(n *node, ra io.ReaderAt, size int64, depth int, cause error) (int, bool, error) {
-	err := fmt.Errorf("zip: central directory unreadable (%w), archive truncated or damaged", cause)
-	return 0, false, w.problem(n.path, err)
+// truncated download): it reports that and visits the members it finds by reading the local
+// headers one after the other, until the data stops making sense. The members are
+// sequential.
+func (w *walker) salvageZip(n *node, ra io.ReaderAt, size int64, depth int, cause error) (entries int, complete bool, err error) {
+	problem := func(path string, format string, args ...any) error {
+		return w.problem(path, fmt.Errorf(format, args...))
+	}
+	if err := problem(n.path, "zip: central directory unreadable (%w); reading members from their local headers", cause); err != nil {
+		return 0, false, err
+	}
+	var last string // the last member, for messages
+	after := func() string {
+		if last == "" {
+			return "at the start"
+		}
+		return fmt.Sprintf("after member %q", last)
+	}
+	for off, members := int64(0), 0; ; members++ {
+		if err := w.ctx.Err(); err != nil {
+			return entries, false, err
+		}
+		if off == size {
+			return entries, false, problem(n.path, "zip: archive ends %s, at offset %d, without a central directory: truncated?", after(), off)
+		}
+		h, err := readLocalHeader(ra, off, size)
+		if err != nil {
+			return entries, false, problem(n.path, "zip: %s, at offset %d: %w", after(), off, err)
+		}
+		if h == nil { // the central directory starts here: every member was seen
+			return entries, false, nil
+		}
+		if members == w.opts.MaxEntries {
+			return entries, false, problem(n.path, "%w: more than %d members (MaxEntries), the rest skipped", ErrLimit, w.opts.MaxEntries)
+		}
+		name := normName(h.name)
+		last = name
+		path := n.path + "!" + name
+		skip := ""
+		switch {
+		case strings.HasSuffix(name, "/"):
+			skip = "-" // a directory
+		case h.flags&0x1 != 0:
+			skip = "encrypted zip member skipped"
+		}
+		next := int64(-1) // where the next header is, when known from a data descriptor found by scanning
+		if !h.sized && (h.method != zip.Deflate || skip != "") {
+			// Only deflate data ends by itself; else look for the descriptor after the data.
+			d, ok := scanDataDescriptor(ra, h.dataOff, size)
+			if !ok {
+				return entries, false, problem(path, "zip: no data descriptor found after the data at offset %d: member truncated or damaged; the rest skipped", h.dataOff)
+			}
+			h.csize, h.usize, h.crc, h.sized, next = d.csize, d.usize, d.crc, true, d.next
+		}
+		data := io.NewSectionReader(ra, h.dataOff, size-h.dataOff)
+		var raw io.Reader = data
+		if h.sized {
+			if h.csize > size-h.dataOff {
+				if err := problem(path, "zip: member data (%d bytes at offset %d) runs past the end of the archive (%d bytes)", h.csize, h.dataOff, size); err != nil {
+					return entries, false, err
+				}
+			}
+			raw = io.LimitReader(data, h.csize)
+			if next < 0 {
+				next = h.dataOff + h.csize
+			}
+		}
+		var zm *zipMemberReader
+		if skip == "" {
+			zm, err = w.newZipMemberReader(raw, h.method, uint64(h.usize), h.crc, h.sized)
+			if err != nil {
+				skip = err.Error()
+			}
+		}
+		if skip != "" {
+			if skip != "-" {
+				if err := problem(path, "%s", skip); err != nil {
+					return entries, false, err
+				}
+			}
+			off = next
+			continue
+		}
+		csize := h.csize
+		if !h.sized {
+			csize = -1
+		}
+		visited, err := w.node(&node{
+			path:      path,
+			name:      name,
+			container: n.path,
+			size:      csize,
+			modTime:   h.modTime,
+			depth:     depth,
+			raw:       ctxReader{w.ctx, zm},
+			ratioIn:   zm.ratioIn(),
+		})
+		if err != nil {
+			return entries, false, err
+		}
+		if visited {
+			entries++
+		}
+		// Read the member to its end, to know where the next header is (and whether it is whole).
+		_, err = io.Copy(io.Discard, ctxReader{w.ctx, zm})
+		consumed := zm.consumed()
+		zm.Close()
+		if err != nil {
+			return entries, false, problem(n.path, "zip: member %q broken at offset %d (its data starts at %d): %w", name, h.dataOff+consumed, h.dataOff, err)
+		}
+		off = next
+		if !h.sized {
+			off = h.dataOff + consumed
+			next, crc, err := readDataDescriptor(ra, off, size, consumed, zm.n)
+			if err != nil {
+				return entries, false, problem(n.path, "zip: after member %q, at offset %d: %w", name, off, err)
+			}
+			if crc != zm.crc.Sum32() {
+				if err := problem(path, "zip: CRC mismatch: %w", zip.ErrChecksum); err != nil {
+					return entries, false, err
+				}
+			}
+			off = next
+		}
+	}
+}
+
+// localHeader is a zip local file header.
+type localHeader struct {
+	name         string
+	flags        uint16
+	method       uint16
+	modTime      time.Time
+	crc          uint32
+	csize, usize int64
+	sized        bool // sizes and CRC are in the header, not in a data descriptor
+	dataOff      int64
+}
+
+var errNoLocalHeader = errors.New("no local file header")
+
+// readLocalHeader reads the local header at off. It returns nil, nil at the start of the
+// central directory.
+func readLocalHeader(ra io.ReaderAt, off, size int64) (*localHeader, error) {
+	var b [30]byte
+	if _, err := ra.ReadAt(b[:4], off); err != nil {
+		return nil, fmt.Errorf("%w: %w", errNoLocalHeader, noEOF(err))
+	}
+	switch string(b[:4]) {
+	case "PK\x01\x02", "PK\x05\x06", "PK\x06\x06":
+		return nil, nil
+	case "PK\x03\x04":
+	default:
+		return nil, fmt.Errorf("%w (found % x)", errNoLocalHeader, b[:4])
+	}
+	if _, err := ra.ReadAt(b[:], off); err != nil {
+		return nil, fmt.Errorf("local header cut short: %w", noEOF(err))
+	}
+	le := func(i, n int) uint64 {
+		var v uint64
+		for j := n - 1; j >= 0; j-- {
+			v = v<<8 | uint64(b[i+j])
+		}
+		return v
+	}
+	h := &localHeader{
+		flags:  uint16(le(6, 2)),
+		method: uint16(le(8, 2)),
+		crc:    uint32(le(14, 4)),
+		csize:  int64(le(18, 4)),
+		usize:  int64(le(22, 4)),
+	}
+	h.sized = h.flags&0x8 == 0
+	nameLen, extraLen := int64(le(26, 2)), int64(le(28, 2))
+	h.dataOff = off + 30 + nameLen + extraLen
+	if h.dataOff > size {
+		return nil, fmt.Errorf("local header cut short: %w", io.ErrUnexpectedEOF)
+	}
+	ne := make([]byte, nameLen+extraLen)
+	if _, err := ra.ReadAt(ne, off+30); err != nil {
+		return nil, fmt.Errorf("local header cut short: %w", noEOF(err))
+	}
+	h.name = string(ne[:nameLen])
+	// DOS time and date.
+	t, d := int(le(10, 2)), int(le(12, 2))
+	h.modTime = time.Date(1980+d>>9, time.Month(d>>5&0xf), d&0x1f, t>>11, t>>5&0x3f, t&0x1f*2, 0, time.UTC)
+	// A zip64 extra field holds the sizes when the header fields are all ones.
+	for extra := ne[nameLen:]; len(extra) >= 4; {
+		id, n := int(extra[0])|int(extra[1])<<8, int(extra[2])|int(extra[3])<<8
+		if 4+n > len(extra) {
+			break
+		}
+		if id == 0x0001 && n >= 16 {
+			f := extra[4:]
+			u, c := uint64(0), uint64(0)
+			for j := 7; j >= 0; j-- {
+				u, c = u<<8|uint64(f[j]), c<<8|uint64(f[8+j])
+			}
+			if h.usize == 0xffffffff && u <= math.MaxInt64 {
+				h.usize = int64(u)
+			}
+			if h.csize == 0xffffffff && c <= math.MaxInt64 {
+				h.csize = int64(c)
+			}
+		}
+		extra = extra[4+n:]
+	}
+	return h, nil
+}
+
+// readDataDescriptor reads the data descriptor at off, after a member of consumed stored and
+// n content bytes, and returns where the next header starts and the CRC it gives.
+func readDataDescriptor(ra io.ReaderAt, off, size, consumed int64, n uint64) (next int64, crc uint32, err error) {
+	var b [28]byte
+	k, _ := ra.ReadAt(b[:], off)
+	d := b[:k]
+	if len(d) >= 4 && string(d[:4]) == "PK\x07\x08" {
+		d, off = d[4:], off+4
+	}
+	u32 := func(b []byte) uint64 { return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 }
+	switch {
+	case len(d) >= 12 && u32(d[4:]) == uint64(consumed)&0xffffffff && u32(d[8:]) == n&0xffffffff:
+		return off + 12, uint32(u32(d)), nil
+	case len(d) >= 20 && u32(d[4:])|u32(d[8:])<<32 == uint64(consumed) && u32(d[12:])|u32(d[16:])<<32 == n:
+		return off + 20, uint32(u32(d)), nil
+	}
+	if off+12 > size {
+		return 0, 0, fmt.Errorf("data descriptor cut short: %w", io.ErrUnexpectedEOF)
+	}
+	return 0, 0, errors.New("data descriptor does not match the member")
+}
+
+// descriptor is what a data descriptor says.
+type descriptor struct {
+	crc          uint32
+	csize, usize int64
+	next         int64 // offset after the descriptor
+}
+
+// scanDataDescriptor looks for the data descriptor of a member whose data starts at dataOff
+// and whose sizes are unknown: the first local or central header signature right after a
+// descriptor whose stored size matches the distance from dataOff.
+func scanDataDescriptor(ra io.ReaderAt, dataOff, size int64) (descriptor, bool) {
+	const win, back = 256 << 10, 24
+	buf := make([]byte, win+back+3)
+	for start := dataOff; start < size; start += win {
+		base := max(dataOff, start-back)
+		b := buf[:min(size, start+win+3)-base]
+		if k, err := ra.ReadAt(b, base); err != nil && (err != io.EOF || k < len(b)) {
+			return descriptor{}, false
+		}
+		for i := int(start - base); i+4 <= len(b) && base+int64(i) < start+win; i++ {
+			if b[i] != 'P' || b[i+1] != 'K' || !(b[i+2] == 3 && b[i+3] == 4 || b[i+2] == 1 && b[i+3] == 2) {
+				continue
+			}
+			if d, ok := descriptorBefore(b[:i], base+int64(i), dataOff); ok {
+				return d, true
+			}
+		}
+	}
+	return descriptor{}, false
+}
+
+// descriptorBefore checks whether the bytes p, which end at offset q, end with a data
+// descriptor (with or without signature, 32- or 64-bit sizes) of data starting at dataOff.
+func descriptorBefore(p []byte, q, dataOff int64) (descriptor, bool) {
+	u := func(b []byte) int64 {
+		var v uint64
+		for j := len(b) - 1; j >= 0; j-- {
+			v = v<<8 | uint64(b[j])
+		}
+		return int64(v & math.MaxInt64)
+	}
+	for _, f := range []struct{ sig, wide bool }{{true, false}, {false, false}, {true, true}, {false, true}} {
+		n, w := 12, 4
+		if f.wide {
+			n, w = 20, 8
+		}
+		if f.sig {
+			n += 4
+		}
+		if len(p) < n {
+			continue
+		}
+		d := p[len(p)-n:]
+		if f.sig {
+			if string(d[:4]) != "PK\x07\x08" {
+				continue
+			}
+			d = d[4:]
+		}
+		if csize := u(d[4 : 4+w]); csize == q-int64(n)-dataOff {
+			return descriptor{crc: uint32(u(d[:4])), csize: csize, usize: u(d[4+w : 4+2*w]), next: q}, true
+		}
+	}
+	return descriptor{}, false
+}
+
+// noEOF turns io.EOF into io.ErrUnexpectedEOF: something was expected.
+func noEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }
