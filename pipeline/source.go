@@ -275,6 +275,9 @@ func (w *walker) dir(root string) error {
 		}
 		switch typ := d.Type(); {
 		case typ.IsDir():
+			if path == w.spoolDir {
+				return filepath.SkipDir // our own spool files
+			}
 			return nil
 		case typ&fs.ModeSymlink != 0:
 			fi, err := os.Stat(path)

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
@@ -952,4 +953,28 @@ func TestWalkTruncatedZip(t *testing.T) {
 	if n := len(r.files[1].Data); n < len(big)/4 {
 		t.Errorf("only %d bytes of %d recovered", n, len(big))
 	}
+}
+
+func TestWalkTruncatedZipStoredMember(t *testing.T) {
+	// Sizes in the local header (no data descriptor), cut inside the member's data.
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	text := "0123456789abcdefghij"
+	fw, err := zw.CreateRaw(&zip.FileHeader{Name: "s.txt", Method: zip.Store, CRC32: crc32.ChecksumIEEE([]byte(text)),
+		CompressedSize64: uint64(len(text)), UncompressedSize64: uint64(len(text))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(fw, text)
+	zw.Close()
+	cut := buf.Bytes()[:30+5+12] // header, name, 12 bytes of data
+	p := writeFile(t, t.TempDir(), "s.zip", cut)
+	r := walk(t, []string{p}, WalkOptions{})
+	check(t, "files", r.files, []fileRec{{Path: p + "!s.txt", Name: "s.txt", Container: p, Size: 20, Sequential: true, Data: text[:12],
+		Err: "read " + p + "!s.txt at offset 12: zip: member data ends after 12 of its declared 20 bytes: unexpected EOF"}})
+	check(t, "problems", r.problems, []problemRec{
+		{p, "zip: central directory unreadable (zip: not a valid zip file); reading members from their local headers"},
+		{p + "!s.txt", "zip: member data (20 bytes at offset 35) runs past the end of the archive (47 bytes)"},
+		{p, `zip: member "s.txt" broken at offset 47 (its data starts at 35): zip: member data ends after 12 of its declared 20 bytes: unexpected EOF`},
+	})
 }

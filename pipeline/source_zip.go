@@ -422,7 +422,7 @@ func (w *walker) salvageZip(n *node, ra io.ReaderAt, size int64, depth int, caus
 				}
 			}
 			raw = io.LimitReader(data, h.csize)
-			if next < 0 {
+			if next < 0 && h.csize <= size-h.dataOff {
 				next = h.dataOff + h.csize
 			}
 		}
@@ -439,7 +439,9 @@ func (w *walker) salvageZip(n *node, ra io.ReaderAt, size int64, depth int, caus
 					return entries, false, err
 				}
 			}
-			off = next
+			if off = next; off < 0 {
+				return entries, false, nil
+			}
 			continue
 		}
 		csize := h.csize
@@ -470,6 +472,9 @@ func (w *walker) salvageZip(n *node, ra io.ReaderAt, size int64, depth int, caus
 			return entries, false, problem(n.path, "zip: member %q broken at offset %d (its data starts at %d): %w", name, h.dataOff+consumed, h.dataOff, err)
 		}
 		off = next
+		if h.sized && off < 0 { // the member ran past the end: nothing can follow
+			return entries, false, nil
+		}
 		if !h.sized {
 			off = h.dataOff + consumed
 			next, crc, err := readDataDescriptor(ra, off, size, consumed, zm.n)
