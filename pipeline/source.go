@@ -109,7 +109,8 @@ type Visitor interface {
 	// Problem reports an input that is damaged, refused or unreadable: a corrupt or truncated
 	// archive, an encrypted zip member, a symlink in a tar, a nesting or size limit hit, an
 	// unreadable directory. The walk goes on with the rest. path names the file (and member);
-	// err says what happened and where (member name, byte offset when known).
+	// err says what happened and where (member name, byte offset when known), without
+	// repeating path. Limits wrap ErrLimit.
 	Problem(path string, err error)
 }
 
