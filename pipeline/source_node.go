@@ -294,8 +294,8 @@ type chain struct {
 	levels  []*level
 	layers  []kind
 	release []func()
-	// ratioIn returns the compressed bytes consumed so far by the outermost compression
-	// (or a zip member's stored size): the base of MaxRatio.
+	// ratioIn returns the compressed bytes consumed so far by the outermost compression (a
+	// zip member's own method, or the first gzip/zstd layer): the base of MaxRatio.
 	ratioIn func() int64
 	closed  bool
 }

@@ -265,6 +265,7 @@ func TestWalkZipBackslashNames(t *testing.T) {
 		zipMember{name: `D:\home\data\jobs\continuous\AppInsightsImporter\`},
 		zipMember{name: `D:\home\data\jobs\continuous\AppInsightsImporter\job_log.txt`, data: log},
 		zipMember{name: `../../evil/../x.txt`, data: "traversal is only a label", method: store},
+		zipMember{name: `logs\app.log.gz`, data: string(gz(t, []byte("gzip in a zip\n")))},
 	)
 	zpath := writeFile(t, dir, "bundle.zip", data)
 	r := walk(t, []string{zpath}, WalkOptions{})
@@ -276,8 +277,9 @@ func TestWalkZipBackslashNames(t *testing.T) {
 		{Path: zpath + "!D:/home/data/jobs/continuous/AppInsightsImporter/job_log.txt", Name: "D:/home/data/jobs/continuous/AppInsightsImporter/job_log.txt",
 			Container: zpath, Size: int64(zr.File[1].CompressedSize64), Data: log},
 		{Path: zpath + "!../../evil/../x.txt", Name: "../../evil/../x.txt", Container: zpath, Size: 25, Data: "traversal is only a label"},
+		{Path: zpath + "!logs/app.log.gz", Name: "logs/app.log.gz", Container: zpath, Compression: "gzip", Size: int64(zr.File[3].CompressedSize64), Data: "gzip in a zip\n"},
 	})
-	check(t, "containers", r.containers, []ContainerInfo{{Path: zpath, Kind: "zip", Size: int64(len(data)), SHA256: sha(data), Entries: 2}})
+	check(t, "containers", r.containers, []ContainerInfo{{Path: zpath, Kind: "zip", Size: int64(len(data)), SHA256: sha(data), Entries: 3}})
 	check(t, "problems", len(r.problems), 0)
 }
 
