@@ -65,10 +65,10 @@ func (k kind) String() string {
 	return "leaf"
 }
 
-// sniffLen is how many leading bytes decide the kind (a tar header block).
-const sniffLen = 512
+// magicSniffLen is how many leading bytes decide the kind (a tar header block).
+const magicSniffLen = 512
 
-// sniff tells the kind of a stream from its first bytes (fewer than sniffLen at EOF).
+// sniff tells the kind of a stream from its first bytes (fewer than magicSniffLen at EOF).
 func sniff(b []byte) kind {
 	switch {
 	case len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b:
@@ -161,7 +161,7 @@ func (w *walker) node(n *node) (visited bool, err error) {
 	defer func() { ch.close(!w.abandoned) }()
 	depth := n.depth
 	for {
-		k := sniff(ch.peek(sniffLen))
+		k := sniff(ch.peek(magicSniffLen))
 		if k != kindLeaf && depth >= w.opts.MaxDepth {
 			return false, w.problem(n.path, fmt.Errorf("%w: %s layer not opened, nesting deeper than %d (MaxDepth)", ErrLimit, k, w.opts.MaxDepth))
 		}
@@ -650,21 +650,21 @@ func (f *atomicFlag) set() bool { return f.b.CompareAndSwap(false, true) }
 // or, after stop, when its current read returns.
 type cancelReader struct {
 	ctx   context.Context
-	ch    chan chunk
+	ch    chan readPiece
 	free  chan []byte
 	quit  chan struct{}
-	cur   chunk
+	cur   readPiece
 	off   int
 	ended error
 }
 
-type chunk struct {
+type readPiece struct {
 	b   []byte
 	err error
 }
 
 func newCancelReader(ctx context.Context, r io.Reader) *cancelReader {
-	c := &cancelReader{ctx: ctx, ch: make(chan chunk), free: make(chan []byte, 2), quit: make(chan struct{})}
+	c := &cancelReader{ctx: ctx, ch: make(chan readPiece), free: make(chan []byte, 2), quit: make(chan struct{})}
 	c.free <- make([]byte, bufSize)
 	c.free <- make([]byte, bufSize)
 	go func() {
@@ -677,7 +677,7 @@ func newCancelReader(ctx context.Context, r io.Reader) *cancelReader {
 			}
 			n, err := r.Read(buf)
 			select {
-			case c.ch <- chunk{buf[:n], err}:
+			case c.ch <- readPiece{buf[:n], err}:
 			case <-c.quit:
 				return
 			}

@@ -18,7 +18,7 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files")
 
 // sampleSource is the bundled sample, as a customer sends it.
-const sampleSource = "../fixtures/sample" // TODO(source walker): the zip
+const sampleSource = "../fixtures/sample-bundle.zip"
 
 type expected struct {
 	Capture  string `json:"capture"`
