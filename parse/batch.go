@@ -193,6 +193,7 @@ type Stats struct {
 	Truncated               int64 // lines cut at the line limit
 	JobHints                [numJobs]int64
 	CapReached              int64 // Kudu 200-line cap warnings
+	Redacted                int64 // lines in which a secret was replaced
 }
 
 func (s *Stats) seeTime(t int64) {
@@ -220,6 +221,7 @@ func (s *Stats) Add(o *Stats) {
 		s.JobHints[i] += o.JobHints[i]
 	}
 	s.CapReached += o.CapReached
+	s.Redacted += o.Redacted
 }
 
 // Batch is what one chunk of one file parses into. The pipeline owns it between Parse and

@@ -444,3 +444,65 @@ func TestTemplateHole(t *testing.T) {
 	f("Couldn't create webhook at URL 'https://x/api'. Got exception: 'Forbidden'", "webhook-create-failed", 2, "Forbidden")
 	f("Failed to insert record into #t - INSERT x: Timeout", "sql-insert-failed", 2, "INSERT x: Timeout")
 }
+
+func TestRedact(t *testing.T) {
+	f := func(in, want string) {
+		t.Helper()
+		got, changed := Redact(nil, []byte(in))
+		if string(got) != want || changed != (in != want) {
+			t.Fatalf("Redact(%q)\n got %q (changed %v)\nwant %q", in, got, changed, want)
+		}
+	}
+	f("Got a SQL error: Login failed. Data Source=tcp:x.database.windows.net;User ID=sa;Password=P@ss w0rd;Encrypt=True",
+		"Got a SQL error: Login failed. Data Source=tcp:x.database.windows.net;User ID=sa;Password=[REDACTED];Encrypt=True")
+	f("DefaultEndpointsProtocol=https;AccountName=contoso;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;EndpointSuffix=core.windows.net",
+		"DefaultEndpointsProtocol=https;AccountName=contoso;AccountKey=[REDACTED];EndpointSuffix=core.windows.net")
+	f("GET https://x.blob.core.windows.net/logs?sv=2022-11-02&ss=b&sig=abc%2Bdef%3D&se=2026 failed",
+		"GET https://x.blob.core.windows.net/logs?sv=2022-11-02&ss=b&sig=[REDACTED]&se=2026 failed")
+	f("Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=root;SharedAccessKey=K3y+abc=",
+		"Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=root;SharedAccessKey=[REDACTED]")
+	f("client_secret=s3cr3t&grant_type=client_credentials", "client_secret=[REDACTED]&grant_type=client_credentials")
+	f("ClientSecret='abc def' ClientID='123'", "ClientSecret='[REDACTED]' ClientID='123'")
+	f("Authorization: Bearer eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL2dyYXBoIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ trailing",
+		"Authorization: Bearer [REDACTED] trailing")
+	f("AppInsightsApiKey=abcd1234", "AppInsightsApiKey=[REDACTED]")
+	f("Finished activity import. Time taken in = 1.93 minutes.", "Finished activity import. Time taken in = 1.93 minutes.")
+	f("New event 'FinishedImportCycle'; 'context=SPOInsights.WebJob.AppInsightsImporter: 0 hours'.", "New event 'FinishedImportCycle'; 'context=SPOInsights.WebJob.AppInsightsImporter: 0 hours'.")
+	f("Json error in JobBase", "Json error in JobBase")
+	f("eyJ alone is not a token", "eyJ alone is not a token")
+}
+
+// A secret planted in a log line reaches no table.
+func TestRedactedRows(t *testing.T) {
+	data := []byte("[11/19/2026 21:40:07 > 5e1c2a: INFO] 21-40-07:12: Got SQL error: Cannot open server. Server=tcp:x;Password=hunter2;\r\n" +
+		"[11/19/2026 21:40:08 > 5e1c2a: SYS ERR ] Failed to copy job files: System.IO.IOException: sig=abcdef&x\r\n" +
+		"   at X.Y(AccountKey=zzzz)\r\n" +
+		"[13/19/2026 21:40:09 > 5e1c2a: INFO] bad line Password=hunter2\r\n")
+	b := NewBatch(8)
+	(&KuduLog{}).Parse(&Chunk{Data: data, FirstLine: 1, File: &FileInfo{Job: "AppInsightsImporter"}}, b)
+	out := render(b)
+	for _, secret := range []string{"hunter2", "abcdef", "zzzz"} {
+		if strings.Contains(out, secret) {
+			t.Fatalf("secret %q survived:\n%s", secret, out)
+		}
+	}
+	for _, e := range b.Exceptions {
+		if strings.Contains(e.Details+e.OuterMessage+e.InnermostMessage, "hunter2") {
+			t.Fatal("secret in exception")
+		}
+	}
+	for _, r := range b.Rejects {
+		if strings.Contains(r.Raw, "hunter2") {
+			t.Fatal("secret in rejects")
+		}
+	}
+	if b.Stats.Redacted != 4 {
+		t.Errorf("redacted %d lines, want 4", b.Stats.Redacted)
+	}
+	// --no-redact keeps them.
+	b2 := NewBatch(8)
+	(&KuduLog{}).Parse(&Chunk{Data: data, FirstLine: 1, File: &FileInfo{Job: "AppInsightsImporter", NoRedact: true}}, b2)
+	if !strings.Contains(render(b2), "hunter2") {
+		t.Fatal("NoRedact redacted")
+	}
+}

@@ -24,6 +24,7 @@ type FileInfo struct {
 	JobSource  JobSource  // how Job was found
 	CSV        *CSVLayout // column layout of an application-log CSV (from its header line)
 	MaxMessage int        // a record's message is cut after this many bytes; 0 means DefaultMaxMessage
+	NoRedact   bool       // keep secrets (see Redact); only for the user's own eyes
 }
 
 // DefaultMaxMessage bounds a record's message (a multi-line record can grow without limit).
@@ -68,9 +69,11 @@ type recorder struct {
 	cutIdx    int
 	clean     bool // the chunk is ASCII without NUL: no line needs sanitising
 
-	crashes []openCrash
-	scratch []byte
-	maxMsg  int
+	crashes  []openCrash
+	scratch  []byte
+	redact   []byte // scratch for redacted lines
+	noRedact bool
+	maxMsg   int
 }
 
 func (r *recorder) begin(c *Chunk, b *Batch, appLog bool) {
@@ -84,6 +87,20 @@ func (r *recorder) begin(c *Chunk, b *Batch, appLog bool) {
 		r.maxMsg = DefaultMaxMessage
 	}
 	r.clean = isCleanASCII(c.Data)
+	r.noRedact = c.File.NoRedact
+}
+
+// redacted returns b with secrets replaced (see Redact). The result is valid until the next call.
+func (r *recorder) redacted(b []byte) []byte {
+	if r.noRedact {
+		return b
+	}
+	out, changed := Redact(r.redact, b)
+	if changed {
+		r.redact = out
+		r.b.Stats.Redacted++
+	}
+	return out
 }
 
 // end closes what is open at the end of the chunk.
@@ -147,6 +164,7 @@ type row struct {
 func (r *recorder) add(w *row) {
 	r.closeRecord()
 	b, t := r.b, &r.b.Traces
+	w.msg = r.redacted(w.msg)
 	var appTime, msg []byte
 	if w.system {
 		msg = w.msg
@@ -244,6 +262,7 @@ func (r *recorder) continueRecord(line []byte, lineNo int64) bool {
 	}
 	t := &r.b.Traces
 	last := t.Len() - 1
+	line = r.redacted(line)
 	if t.Message.Len() > 0 && len(t.Message.Last())+1+len(line) <= r.maxMsg {
 		t.Message.extendLast('\n', line)
 	} else {
@@ -298,6 +317,7 @@ func firstLine(b []byte) []byte {
 // are rejected too (the caller checks r.rejecting), since they belong to it.
 func (r *recorder) reject(lineNo int64, reason string, raw []byte) {
 	r.closeRecord()
+	raw = r.redacted(raw)
 	if len(raw) > MaxRejectBytes {
 		raw = raw[:MaxRejectBytes]
 	}

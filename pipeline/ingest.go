@@ -29,6 +29,7 @@ type Options struct {
 	MaxLine      int  // longer lines are cut to this many bytes and flagged truncated; default 1 MiB
 	MaxMessage   int  // a multi-line record's message is cut after this many bytes; default 1 MiB
 	NoMerge      bool // skip merging copies of lines across files (for measuring)
+	NoRedact     bool // keep secrets in what is stored (parse.Redact); off by default
 }
 
 const (
@@ -315,7 +316,7 @@ func (in *ingester) loadFile(e *Entry) (FileResult, error) {
 		return in.standalone(row, &jobStatus{job: cls.Job, instance: cls.Instance, status: st.Status})
 	}
 
-	info := &parse.FileInfo{Job: cls.Job, JobSource: cls.JobSource, CSV: cls.CSV, MaxMessage: in.o.MaxMessage}
+	info := &parse.FileInfo{Job: cls.Job, JobSource: cls.JobSource, CSV: cls.CSV, MaxMessage: in.o.MaxMessage, NoRedact: in.o.NoRedact}
 	ck := &chunker{r: tb, block: in.o.ChunkSize, maxLine: in.o.MaxLine, pool: in.bufs, line: 1}
 	switch cls.Kind {
 	case KindKuduLog:

@@ -22,6 +22,7 @@ type storeFlags struct {
 	memoryLimit string
 	quiet       bool
 	maxLine     int
+	noRedact    bool
 }
 
 func (f *storeFlags) register(fs *pflag.FlagSet, defaultDB string) {
@@ -30,6 +31,7 @@ func (f *storeFlags) register(fs *pflag.FlagSet, defaultDB string) {
 	fs.StringVar(&f.memoryLimit, "memory-limit", pipeline.DefaultMemoryLimit, "DuckDB memory limit; bigger loads spill to disk")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
 	fs.IntVar(&f.maxLine, "max-line", 1<<20, "lines longer than this many bytes are cut and flagged truncated")
+	fs.BoolVar(&f.noRedact, "no-redact", false, "keep secrets (passwords, keys, SAS signatures, tokens) in the database and reports")
 }
 
 func (f *storeFlags) open(ctx context.Context, path string) (*pipeline.Store, error) {
@@ -40,6 +42,7 @@ func (f *storeFlags) ingestOptions(e *env) pipeline.Options {
 	return pipeline.Options{
 		ParseWorkers: f.threads,
 		MaxLine:      f.maxLine,
+		NoRedact:     f.noRedact,
 		Walk:         pipeline.WalkOptions{Stdin: e.stdin},
 	}
 }
