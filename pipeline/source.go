@@ -28,6 +28,22 @@ import (
 // Errors reporting it wrap it, so test with errors.Is.
 var ErrLimit = errors.New("limit exceeded")
 
+// ErrNotRegular marks a Problem about an input that is skipped on purpose because it is not a
+// regular file: a symlink or hard link (never followed), a device, a named pipe. Test with
+// errors.Is; the message does not repeat it.
+var ErrNotRegular = errors.New("not a regular file")
+
+// notRegular returns an error with the given message that matches ErrNotRegular.
+func notRegular(format string, args ...any) error {
+	return notRegularError{fmt.Errorf(format, args...)}
+}
+
+type notRegularError struct{ err error }
+
+func (e notRegularError) Error() string        { return e.err.Error() }
+func (e notRegularError) Unwrap() error        { return e.err }
+func (e notRegularError) Is(target error) bool { return target == ErrNotRegular }
+
 // Entry is one regular file found in a source: a file on disk, an archive member, or stdin.
 type Entry struct {
 	// Path is the display path. Archive members are written "bundle.zip!data/jobs/continuous/X/job_log.txt",
@@ -51,6 +67,9 @@ type Entry struct {
 	// Sequential is set when the entry can only be read while the walk waits for it (tar
 	// streams, stdin, members of a zip that was spooled). See [Visitor].File.
 	Sequential bool
+	// Note says something worth telling about the entry that is not damage, e.g. that its
+	// member name climbs out of the archive ("../"); "" if nothing.
+	Note string
 
 	open   func() (io.ReadCloser, error)
 	gate   *gate      // sequential entries only
@@ -283,14 +302,14 @@ func (w *walker) dir(root string) error {
 		case typ&fs.ModeSymlink != 0:
 			fi, err := os.Stat(path)
 			if err != nil {
-				return w.problem(path, fmt.Errorf("broken symlink skipped: %w", err))
+				return w.problem(path, notRegular("broken symlink skipped: %w", err))
 			}
 			if fi.IsDir() {
 				target, _ := os.Readlink(path)
-				return w.problem(path, fmt.Errorf("symlink to directory %s not followed", target))
+				return w.problem(path, notRegular("symlink to directory %s not followed", target))
 			}
 			if !fi.Mode().IsRegular() {
-				return w.problem(path, fmt.Errorf("symlink to a %s skipped", fileKind(fi.Mode())))
+				return w.problem(path, notRegular("symlink to a %s skipped", fileKind(fi.Mode())))
 			}
 			return w.file(path, fi)
 		case typ.IsRegular():
@@ -300,7 +319,7 @@ func (w *walker) dir(root string) error {
 			}
 			return w.file(path, fi)
 		default:
-			return w.problem(path, fmt.Errorf("%s skipped", fileKind(typ)))
+			return w.problem(path, notRegular("%s skipped", fileKind(typ)))
 		}
 	})
 }

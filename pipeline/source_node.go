@@ -148,6 +148,25 @@ func normName(name string) string {
 	return strings.ReplaceAll(name, `\`, "/")
 }
 
+// escapingName reports whether a member name (in Entry.Name form) would land outside the
+// folder it were extracted to: a ".." element, or a root ("/etc/x", "//server/share"). Drive
+// letters ("D:/home/...") are not counted: zips made on Windows (Kudu's downloads) use them.
+// kudulens extracts nothing, so such names are only labels; the entry gets a Note.
+func escapingName(name string) bool {
+	if strings.HasPrefix(name, "/") {
+		return true
+	}
+	for _, el := range strings.Split(name, "/") {
+		if el == ".." {
+			return true
+		}
+	}
+	return false
+}
+
+// escapingNote is Entry.Note for a member whose name escapes its archive.
+const escapingNote = "member name points outside the archive (absolute or ../): read in place, nothing extracted"
+
 // node examines n and visits what it holds: a leaf, or the members of an archive, after
 // removing compression layers. Damage is reported through Problem; the returned error only
 // stops the walk (cancellation, an error from File). visited tells whether n ended up as a
@@ -192,6 +211,9 @@ func (w *walker) leaf(n *node, ch *chain, h *hashReader) error {
 		Compression: ch.compression(),
 		Size:        n.size,
 		ModTime:     n.modTime,
+	}
+	if n.container != "" && escapingName(n.name) {
+		e.Note = escapingNote
 	}
 	if n.reopen != nil {
 		layers := append([]kind(nil), ch.layers...)

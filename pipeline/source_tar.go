@@ -60,15 +60,15 @@ func (w *walker) walkTar(n *node, r io.Reader, depth int) (entries int, complete
 		case tar.TypeDir, tar.TypeXGlobalHeader:
 			continue
 		case tar.TypeSymlink:
-			skip = fmt.Errorf("symlink to %s skipped", hdr.Linkname)
+			skip = notRegular("symlink to %s skipped", hdr.Linkname)
 		case tar.TypeLink:
-			skip = fmt.Errorf("hard link to %s skipped", hdr.Linkname)
+			skip = notRegular("hard link to %s skipped", hdr.Linkname)
 		case tar.TypeChar, tar.TypeBlock:
-			skip = errors.New("device file skipped")
+			skip = notRegular("device file skipped")
 		case tar.TypeFifo:
-			skip = errors.New("named pipe skipped")
+			skip = notRegular("named pipe skipped")
 		default:
-			skip = fmt.Errorf("tar member of unknown type %q skipped", hdr.Typeflag)
+			skip = notRegular("tar member of unknown type %q skipped", hdr.Typeflag)
 		}
 		if skip != nil {
 			if err := w.problem(path, skip); err != nil {

@@ -133,9 +133,9 @@ func (w *walker) zipMember(n *node, zf *zip.File, size int64, sf *sharedFile, de
 			rc.Close()
 			target = string(b)
 		}
-		return false, w.problem(path, fmt.Errorf("symlink to %s skipped", target))
+		return false, w.problem(path, notRegular("symlink to %s skipped", target))
 	case !mode.IsRegular():
-		return false, w.problem(path, fmt.Errorf("%s skipped", fileKind(mode)))
+		return false, w.problem(path, notRegular("%s skipped", fileKind(mode)))
 	}
 	off, err := zf.DataOffset()
 	if err != nil {
