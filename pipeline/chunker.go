@@ -3,7 +3,6 @@ package pipeline
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 )
 
@@ -14,6 +13,10 @@ import (
 // line is dropped and the line number reported), which bounds memory whatever the input.
 // Chunks are read into buffers from a pool: the caller returns each chunk's buffer with put
 // once parsed.
+//
+// When the stream fails (damage, a size limit) in the middle of a line, that line is not
+// delivered in a chunk, since it would be parsed as if it were whole: it is kept in partial
+// for the caller to reject.
 type chunker struct {
 	r       io.Reader
 	safeCut func([]byte) int
@@ -27,6 +30,13 @@ type chunker struct {
 	eof        bool
 	err        error // sticky read error, returned after the data before it
 	offset     int64 // bytes consumed from r
+	lineStart  int64 // offset in r where the last line read starts (after the last '\n')
+
+	// After a read error: the incomplete line it cut (at most maxLine bytes), its number,
+	// and where it starts in r. partial is nil when the error came at a line end.
+	partial     []byte
+	partialLine int64
+	partialOff  int64
 }
 
 // maxChunkFactor bounds how far past block a chunk may grow while looking for a safe cut (a
@@ -42,8 +52,9 @@ type chunk struct {
 }
 
 // next returns the next chunk, or io.EOF when the stream is exhausted. A read error (a
-// damaged archive, a dropped connection) is returned after every byte read before it has been
-// delivered in chunks; a line cut by the damage is delivered as it is.
+// damaged archive, a dropped connection, a size limit) is returned as it is, after every whole
+// line read before it has been delivered in chunks; a line cut by the error is not delivered
+// but kept in c.partial.
 func (c *chunker) next() (*chunk, error) {
 	if c.eof && len(c.carry) == 0 {
 		if c.err != nil {
@@ -66,6 +77,15 @@ func (c *chunker) next() (*chunk, error) {
 		if c.eof {
 			ck.data = buf
 			c.carry = nil
+			if c.err != nil {
+				c.cutPartial(ck)
+				if len(ck.data) == 0 {
+					c.pool.put(ck.buf)
+					err := c.err
+					c.err = nil
+					return nil, err
+				}
+			}
 			break
 		}
 		if n := c.safeCut(buf); n > 0 {
@@ -112,8 +132,11 @@ func (c *chunker) fill(buf []byte, limit int, ck *chunk) []byte {
 		buf = nb
 	}
 	n, err := c.r.Read(buf[len(buf):limit])
-	c.offset += int64(n)
 	got := buf[len(buf) : len(buf)+n]
+	if i := bytes.LastIndexByte(got, '\n'); i >= 0 {
+		c.lineStart = c.offset + int64(i) + 1
+	}
+	c.offset += int64(n)
 	if c.discarding && n > 0 {
 		i := bytes.IndexByte(got, '\n')
 		if i < 0 {
@@ -128,10 +151,22 @@ func (c *chunker) fill(buf []byte, limit int, ck *chunk) []byte {
 	if err != nil {
 		c.eof = true
 		if !errors.Is(err, io.EOF) {
-			c.err = fmt.Errorf("at byte offset %d: %w", c.offset, err)
+			c.err = err
 		}
 	}
 	return buf
+}
+
+// cutPartial moves the incomplete last line of ck.data, cut by a read error, to c.partial.
+func (c *chunker) cutPartial(ck *chunk) {
+	i := bytes.LastIndexByte(ck.data, '\n') + 1
+	if i == len(ck.data) {
+		return
+	}
+	c.partial = append([]byte(nil), ck.data[i:]...)
+	c.partialLine = ck.firstLine + int64(bytes.Count(ck.data[:i], []byte{'\n'}))
+	c.partialOff = c.lineStart
+	ck.data = ck.data[:i]
 }
 
 // checkLongLines cuts lines longer than maxLine in buf[from:], returning how far buf is

@@ -210,9 +210,14 @@ func (in *ingester) Container(c ContainerInfo) {
 	in.mu.Unlock()
 }
 
-// Problem implements Visitor: a damaged or refused input is recorded as a failed file.
+// Problem implements Visitor: a damaged or refused input is recorded as a failed file; one
+// skipped on purpose (a symlink, a device) as skipped.
 func (in *ingester) Problem(path string, err error) {
-	row := &FileRow{ID: in.s.newFileID(), Path: path, Kind: KindUnknown, Status: "failed", Error: err.Error()}
+	row := &FileRow{ID: in.s.newFileID(), Path: path, Kind: KindUnknown, Status: "failed", Error: describe(err)}
+	if errors.Is(err, ErrNotRegular) {
+		row.Status = "skipped"
+	}
+	in.redactError(row)
 	dup, e := in.s.insertStandalone(in.ctx, row, nil)
 	if e != nil && in.ctx.Err() == nil {
 		in.fail(e)
@@ -294,26 +299,35 @@ func (in *ingester) loadFile(e *Entry) (FileResult, error) {
 	cr := &countingReader{r: rc, h: sha256.New(), prog: in.prog}
 	text, note := textReader(bufio.NewReaderSize(cr, 64<<10))
 	tb := bufio.NewReaderSize(text, sniffLen)
-	head, peekErr := tb.Peek(sniffLen)
-	if peekErr != nil && !errors.Is(peekErr, io.EOF) && !errors.Is(peekErr, bufio.ErrBufferFull) {
-		row.Kind, row.Status, row.Error = KindUnknown, "failed", fmt.Sprintf("read: %v", peekErr)
-		return in.standalone(row, nil)
-	}
+	// A read error here is met again by whoever reads on (Entry readers repeat their error):
+	// the lines before it are read like any others.
+	head, _ := tb.Peek(sniffLen)
 	cls := Classify(e.Name, head)
 	row.Kind, row.Job = cls.Kind, cls.Job
 	switch cls.Kind {
-	case KindUnknown:
-		// Hashed all the same, so that re-ingesting the bundle does not list it twice.
-		io.Copy(io.Discard, tb)
-		row.Bytes, row.SHA256 = cr.n, hex.EncodeToString(cr.h.Sum(nil))
-		row.Status, row.Error = "skipped", cls.Reason
-		return in.standalone(row, nil)
-	case KindKuduStatus:
+	case KindUnknown, KindKuduStatus:
 		var st struct{ Status string }
-		json.Unmarshal(head, &st)
-		io.Copy(io.Discard, tb)
-		row.Bytes, row.SHA256, row.Status = cr.n, hex.EncodeToString(cr.h.Sum(nil)), "ok"
-		return in.standalone(row, &jobStatus{job: cls.Job, instance: cls.Instance, status: st.Status})
+		if cls.Kind == KindKuduStatus {
+			json.Unmarshal(head, &st)
+			row.Status = "ok"
+		} else {
+			row.Status, row.Error = "skipped", cls.Reason
+		}
+		// Hashed all the same, so that re-ingesting the bundle does not list it twice.
+		n, err := io.Copy(io.Discard, tb)
+		row.Bytes, row.SHA256 = cr.n, hex.EncodeToString(cr.h.Sum(nil))
+		if err != nil {
+			if n == 0 || cls.Kind == KindKuduStatus {
+				row.SHA256 = "" // failed rows are recorded once per path and message
+				row.Kind, row.Status, row.Error = KindUnknown, "failed", fmt.Sprintf("read stopped at byte offset %d: %s", n, describe(err))
+				return in.standalone(row, nil)
+			}
+			row.Error += fmt.Sprintf("; read stopped at byte offset %d: %s", n, describe(err))
+		}
+		if cls.Kind == KindKuduStatus {
+			return in.standalone(row, &jobStatus{job: cls.Job, instance: cls.Instance, status: st.Status})
+		}
+		return in.standalone(row, nil)
 	}
 
 	info := &parse.FileInfo{Job: cls.Job, JobSource: cls.JobSource, CSV: cls.CSV, MaxMessage: in.o.MaxMessage, NoRedact: in.o.NoRedact}
@@ -373,9 +387,21 @@ func (in *ingester) loadFile(e *Entry) (FileResult, error) {
 
 	var stats parse.Stats
 	var loadErr error
+	var fn fileNotes
 	for b := range results {
+		fn.see(b)
 		loadErr = in.takeBatch(ft, row, b, &stats, loadErr)
 		<-inflight
+	}
+	// The reader goroutine is done: ck may be read. A line cut short by a read error is
+	// rejected, never parsed as if it were whole.
+	if readErr != nil && ck.partial != nil && loadErr == nil && in.ctx.Err() == nil {
+		b := in.batches.Get().(*parse.Batch)
+		b.Reset()
+		b.Rejects = append(b.Rejects, cutLineReject(ck.partial, ck.partialLine, in.o.NoRedact))
+		b.Stats.Lines, b.Stats.Rejected = 1, 1
+		fn.cut = 1 // told by the read-stopped note
+		loadErr = in.takeBatch(ft, row, b, &stats, loadErr)
 	}
 	if in.ctx.Err() != nil {
 		return FileResult{}, in.ctx.Err()
@@ -387,31 +413,37 @@ func (in *ingester) loadFile(e *Entry) (FileResult, error) {
 	row.Bytes = cr.n
 	row.SHA256 = hex.EncodeToString(cr.h.Sum(nil))
 	row.Status = "ok"
+	var notes []string
 	if readErr != nil {
-		row.Status, row.Error = "partial", fmt.Sprintf("read stopped %v after line %d; the lines before were kept", readErr, stats.Lines)
-		if stats.Lines == 0 {
+		// SHA256 is of what could be read: re-reading the same damaged file adds nothing.
+		row.Status = "partial"
+		after, off, cutLine := stats.Lines, ck.offset, int64(0)
+		if ck.partial != nil {
+			after, off, cutLine = ck.partialLine-1, ck.partialOff, ck.partialLine
+		}
+		if stats.Parsed == 0 {
 			row.Status = "failed"
 		}
+		notes = append(notes, readStopped(readErr, after, off, cutLine))
 	}
-	var notes []string
+	if e.Note != "" {
+		notes = append(notes, e.Note)
+	}
 	if note != "" {
 		notes = append(notes, note)
 	}
 	if stats.InvalidUTF8 > 0 {
-		notes = append(notes, fmt.Sprintf("%d lines with invalid UTF-8 (bytes replaced by U+FFFD)", stats.InvalidUTF8))
+		notes = append(notes, fmt.Sprintf("%d %s with invalid UTF-8 (bytes replaced by U+FFFD)", stats.InvalidUTF8, plural(stats.InvalidUTF8, "line", "lines")))
 	}
 	if stats.NULBytes > 0 {
-		notes = append(notes, fmt.Sprintf("%d lines with NUL bytes (replaced by U+FFFD)", stats.NULBytes))
+		notes = append(notes, fmt.Sprintf("%d %s with NUL bytes (replaced by U+FFFD)", stats.NULBytes, plural(stats.NULBytes, "line", "lines")))
 	}
 	if stats.Truncated > 0 {
-		notes = append(notes, fmt.Sprintf("%d lines longer than %d bytes were cut (traces.truncated)", stats.Truncated, in.o.MaxLine))
+		notes = append(notes, fmt.Sprintf("%d %s longer than %d bytes cut (traces.truncated)", stats.Truncated, plural(stats.Truncated, "line", "lines"), in.o.MaxLine))
 	}
-	if len(notes) > 0 {
-		if row.Error != "" {
-			notes = append([]string{row.Error}, notes...)
-		}
-		row.Error = strings.Join(notes, "; ")
-	}
+	notes = append(notes, fn.notes(&stats)...)
+	row.Error = strings.Join(notes, "; ")
+	in.redactError(row)
 	if cls.Kind == KindKuduLog && row.Job == "" {
 		row.Job = inferJob(&stats)
 	}
@@ -422,8 +454,19 @@ func (in *ingester) loadFile(e *Entry) (FileResult, error) {
 	return FileResult{Row: *row, Duplicate: dup}, nil
 }
 
+// redactError removes secrets from row.Error: it may quote the file (a first line, a
+// symlink's target).
+func (in *ingester) redactError(row *FileRow) {
+	if !in.o.NoRedact && row.Error != "" {
+		if r, changed := parse.Redact(nil, []byte(row.Error)); changed {
+			row.Error = string(r)
+		}
+	}
+}
+
 // standalone records a file that has no rows (skipped, failed, status file).
 func (in *ingester) standalone(row *FileRow, st *jobStatus) (FileResult, error) {
+	in.redactError(row)
 	dup, err := in.s.insertStandalone(in.ctx, row, st)
 	return FileResult{Row: *row, Duplicate: dup}, err
 }

@@ -33,7 +33,8 @@ type Store struct {
 	dicts  *staticDicts
 
 	mu      sync.Mutex
-	claimed map[string]string // sha256 → path of files committed (or committing) in this process
+	claimed map[string]string // sha256 → path of files in the database or being committed
+	loaded  bool              // claimed holds the database's files (read once: the file is locked to us)
 }
 
 // StoreOptions configure DuckDB.
@@ -174,20 +175,34 @@ type FileRow struct {
 func (s *Store) newFileID() int32 { return s.nextID.Add(1) }
 
 // claim records that sha is being committed for path; it returns the path that claimed it
-// first ("" if none), looking in this process and in the database.
+// first ("" if none), in this process or in the database. The database's hashes are read
+// once: no other process can write to the file while this one has it open.
 func (s *Store) claim(ctx context.Context, conn *gosql.Conn, sha, path string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.loaded {
+		rows, err := conn.QueryContext(ctx, "SELECT sha256, min(path) FROM files WHERE sha256 IS NOT NULL GROUP BY sha256")
+		if err != nil {
+			return "", err
+		}
+		for rows.Next() {
+			var h, p string
+			if err := rows.Scan(&h, &p); err != nil {
+				rows.Close()
+				return "", err
+			}
+			if _, ok := s.claimed[h]; !ok {
+				s.claimed[h] = p
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return "", err
+		}
+		s.loaded = true
+	}
 	if p, ok := s.claimed[sha]; ok {
 		return p, nil
-	}
-	var p gosql.NullString
-	err := conn.QueryRowContext(ctx, "SELECT path FROM files WHERE sha256 = ? AND status <> 'failed' LIMIT 1", sha).Scan(&p)
-	if err != nil && !errors.Is(err, gosql.ErrNoRows) {
-		return "", err
-	}
-	if p.Valid {
-		return p.String, nil
 	}
 	s.claimed[sha] = path
 	return "", nil
