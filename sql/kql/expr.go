@@ -249,7 +249,11 @@ func (t *translator) name(e *nameRef, sc *scope) (*sqlExpr, *Error) {
 		return nil, t.errAt(e.pos, "table '%s' used as a scalar", e.name)
 	}
 	if sc.noCols {
-		return nil, t.errAt(e.pos, "unknown name '%s' (columns are not in scope in a let statement)", e.name)
+		what := sc.colsWhat
+		if what == "" {
+			what = "columns are not in scope in a let statement"
+		}
+		return nil, t.errAt(e.pos, "unknown name '%s' (%s)", e.name, what)
 	}
 	return nil, t.errAt(e.pos, "unknown column '%s'", e.name)
 }

@@ -849,7 +849,7 @@ func (t *translator) projectRename(s *stage, op *projectRenameOp) (*stage, *Erro
 }
 
 func (t *translator) take(s *stage, n expr) (*stage, *Error) {
-	x, err := t.scalar(n, &scope{noCols: true}, false)
+	x, err := t.scalar(n, &scope{noCols: true, colsWhat: "the number of rows must be a constant"}, false)
 	if err != nil {
 		return nil, err
 	}
