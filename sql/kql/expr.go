@@ -287,6 +287,8 @@ func (t *translator) jsonStep(pos int, x *sqlExpr, key string, idx int64, isIdx 
 		path += fmt.Sprintf("[#%d]", idx)
 	case plainKey.MatchString(key):
 		path += "." + key
+	case key == "":
+		return nil, t.errAt(pos, "unsupported: an empty property name")
 	case strings.ContainsAny(key, "\"\\"):
 		return nil, t.errAt(pos, "unsupported: property name with a quote or backslash")
 	default:
