@@ -7,7 +7,8 @@ import (
 
 // aggState is set in the scope of summarize's aggregation items.
 type aggState struct {
-	used bool // an aggregation function was seen
+	used  bool   // an aggregation function was seen
+	order string // the input's row order ("ORDER BY ..."), for make_list; "" if unknown
 }
 
 // aggregate translates an aggregation function call inside summarize.
@@ -95,11 +96,14 @@ func (t *translator) aggregate(c *callExpr, sc *scope) (*sqlExpr, *Error) {
 		if x.list {
 			return nil, t.errAt(c.args[0].exprPos(), "unsupported: %s() of arrays", c.name)
 		}
-		d := ""
+		d, order := "", ""
 		if c.name == "make_set" {
 			d = "DISTINCT "
+		} else if sc.agg.order != "" {
+			// make_list keeps the order of sorted input, as in KQL.
+			order = " " + sc.agg.order
 		}
-		sql := "list(" + d + v.sql + ")"
+		sql := "list(" + d + v.sql + order + ")"
 		if v.nullable {
 			// KQL leaves null values out.
 			sql += " FILTER (WHERE " + v.paren(precCmp+1) + " IS NOT NULL)"
@@ -126,7 +130,15 @@ func (t *translator) summarize(s *stage, op *summarizeOp) (*stage, *Error) {
 	if !s.passThrough() || s.group != nil || s.distinct || s.limit != "" {
 		s = t.seal(s)
 	}
-	s.order = nil // summarize does not keep any order
+	var inputOrder string
+	if keys := s.rowOrder(); len(keys) > 0 {
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = quoteIdent(k.sql) + " " + k.order
+		}
+		inputOrder = "ORDER BY " + strings.Join(parts, ", ")
+	}
+	s.order, s.orderCols = nil, nil // summarize's output has no order
 	sc := &scope{cols: s.in}
 	var out []column
 	var sqls []string
@@ -194,7 +206,7 @@ func (t *translator) summarize(s *stage, op *summarizeOp) (*stage, *Error) {
 			unpacks = append(unpacks, u)
 			continue
 		}
-		asc := &scope{cols: s.in, agg: &aggState{}}
+		asc := &scope{cols: s.in, agg: &aggState{order: inputOrder}}
 		x, err := t.scalar(it.x, asc, false)
 		if err != nil {
 			return nil, err

@@ -76,13 +76,16 @@ func (s *scope) similar(name string) string {
 	return ""
 }
 
+// maxExprDepth bounds the translator's recursion (long and/or chains nest to the left).
+const maxExprDepth = 2000
+
 // scalar translates e. positive says that a NULL result would be read as false (a where
 // predicate and the and/or operands under it, countif, the condition of iff): there a
 // string predicate may skip the work of reading SQL NULL as "".
 func (t *translator) scalar(e expr, sc *scope, positive bool) (*sqlExpr, *Error) {
 	t.depth++
 	defer func() { t.depth-- }()
-	if t.depth > 4*maxDepth {
+	if t.depth > maxExprDepth {
 		return nil, t.errAt(e.exprPos(), "unsupported: expression nested too deeply")
 	}
 	switch e := e.(type) {

@@ -263,14 +263,11 @@ func fnToDatetime(t *translator, c *callExpr, a []*sqlExpr) (*sqlExpr, *Error) {
 		return x, nil
 	case x.typ == typeString || x.typ == typeDynamic:
 		if x.konst != nil {
-			v, ok, err := parseDatetimeContent(strings.TrimSpace(x.konst.s))
-			if err != nil {
-				return nil, t.errAt(c.args[0].exprPos(), "%v", err)
+			// A constant in an ISO 8601 form becomes a literal; anything else is left to
+			// DuckDB's cast, which gives null for what it cannot read, as KQL does.
+			if v, ok, err := parseDatetimeContent(strings.TrimSpace(x.konst.s)); err == nil && ok {
+				return t.literal(&literal{pos: c.pos, kind: litDatetime, t: v, typ: typeDatetime})
 			}
-			if !ok {
-				return t.literal(&literal{pos: c.pos, kind: litNull, typ: typeDatetime})
-			}
-			return t.literal(&literal{pos: c.pos, kind: litDatetime, t: v, typ: typeDatetime})
 		}
 		s, err := t.asString(c.args[0].exprPos(), x, c.name+"()")
 		if err != nil {
@@ -591,7 +588,7 @@ func fnStartOfDay(t *translator, c *callExpr, a []*sqlExpr) (*sqlExpr, *Error) {
 			return nil, t.errAt(c.args[1].exprPos(), "startofday() needs a constant day offset")
 		}
 		if a[1].konst.i != 0 {
-			return &sqlExpr{sql: sql + " + INTERVAL " + strconv.FormatInt(a[1].konst.i, 10) + " DAY", typ: typeDatetime, prec: precAdd, nullable: a[0].nullable}, nil
+			return &sqlExpr{sql: sql + " + INTERVAL (" + strconv.FormatInt(a[1].konst.i, 10) + ") DAY", typ: typeDatetime, prec: precAdd, nullable: a[0].nullable}, nil
 		}
 	}
 	return atom(sql, typeDatetime, a[0].nullable), nil

@@ -105,7 +105,8 @@ type translator struct {
 type letBinding struct {
 	scalar *sqlExpr
 	tab    *pipeline
-	rel    *stage // the let's rows, sealed as a CTE on first use
+	env    map[string]*letBinding // the lets visible where it was declared
+	rel    *stage                 // the let's rows, sealed as a CTE on first use
 	busy   bool
 }
 
@@ -122,7 +123,13 @@ func (t *translator) lookupLet(name string) (*letBinding, bool) {
 
 func (t *translator) let(l *letStmt) *Error {
 	if l.tabular != nil {
-		t.lets[l.name] = &letBinding{tab: l.tabular}
+		// The let's body sees the names declared before it: in "let traces = traces | ...",
+		// the right side reads the table.
+		env := make(map[string]*letBinding, len(t.lets))
+		for k, v := range t.lets {
+			env[k] = v
+		}
+		t.lets[l.name] = &letBinding{tab: l.tabular, env: env}
 		return nil
 	}
 	x, err := t.scalar(l.scalar, &scope{noCols: true}, false)
@@ -151,6 +158,35 @@ type stage struct {
 	order    []string
 	limit    string
 	distinct bool
+	// orderCols is order when every sort key is a plain column (by SQL name); inOrder is
+	// the order the rows of from arrive in, when known. Both let make_list keep the order
+	// of sorted input, as KQL's does.
+	orderCols []orderCol
+	inOrder   []orderCol
+	kept      map[string]bool // with a select list: input columns (SQL names) it passes unchanged
+}
+
+// orderCol is a sort key on a column.
+type orderCol struct {
+	sql   string // column SQL name
+	order string // "ASC NULLS FIRST", ...
+}
+
+// rowOrder is the order of the stage's output rows by columns of out, or nil when
+// unknown.
+func (s *stage) rowOrder() []orderCol {
+	if s.order != nil {
+		return s.orderCols
+	}
+	if s.group != nil || s.distinct {
+		return nil
+	}
+	for _, k := range s.inOrder {
+		if !s.passThrough() && !s.kept[k.sql] {
+			return nil
+		}
+	}
+	return s.inOrder
 }
 
 func (s *stage) passThrough() bool { return s.items == nil }
@@ -222,7 +258,9 @@ func (t *translator) seal(s *stage) *stage {
 	t.nCTE++
 	name := "step" + strconv.Itoa(t.nCTE)
 	t.ctes = append(t.ctes, name+" AS (\n"+s.render("    ")+"\n  )")
-	return newStage(name, s.out)
+	n := newStage(name, s.out)
+	n.inOrder = s.rowOrder()
+	return n
 }
 
 // relation returns a FROM-able name holding s's rows.
@@ -321,7 +359,10 @@ func (t *translator) source(src source) (*stage, *Error) {
 					return nil, t.errAt(src.pos, "'%s' refers to itself", src.name)
 				}
 				b.busy = true
+				saved := t.lets
+				t.lets = b.env
 				s, err := t.tabular(b.tab, false)
+				t.lets = saved
 				b.busy = false
 				if err != nil {
 					return nil, err
@@ -595,7 +636,16 @@ func (t *translator) project(s *stage, op *projectOp) (*stage, *Error) {
 		out = append(out, column{name: name, typ: x.typ})
 		sqls = append(sqls, x.sql)
 	}
-	return withItems(s, out, sqls), nil
+	s = withItems(s, out, sqls)
+	s.kept = map[string]bool{}
+	for i, c := range out {
+		for _, in := range s.in {
+			if sqls[i] == quoteIdent(in.sql) && c.sql == in.sql {
+				s.kept[in.sql] = true
+			}
+		}
+	}
+	return s, nil
 }
 
 // withItems sets the stage's select list to the given expressions named by cols.
@@ -770,6 +820,12 @@ func (t *translator) extendBatch(s *stage, items []namedExpr) (*stage, *Error) {
 	}
 	s.items = list
 	s.out = all
+	s.kept = map[string]bool{}
+	for i, c := range out {
+		if _, ok := replaced[i]; !ok {
+			s.kept[c.sql] = true
+		}
+	}
 	return s, nil
 }
 
@@ -823,6 +879,10 @@ func (t *translator) projectAway(s *stage, op *projectAwayOp) (*stage, *Error) {
 	if len(names) > 0 {
 		s.items = []string{"* EXCLUDE (" + strings.Join(names, ", ") + ")"}
 		s.out = out
+		s.kept = map[string]bool{}
+		for _, c := range out {
+			s.kept[c.sql] = true
+		}
 	}
 	return s, nil
 }
@@ -879,6 +939,7 @@ func (t *translator) sort(s *stage, keys []sortKey, pos int) (*stage, *Error) {
 	}
 	sc := &scope{cols: s.out}
 	var order []string
+	var cols []orderCol
 	for _, k := range keys {
 		x, err := t.scalar(k.x, sc, false)
 		if err != nil {
@@ -901,8 +962,17 @@ func (t *translator) sort(s *stage, keys []sortKey, pos int) (*stage, *Error) {
 			nulls = " NULLS FIRST"
 		}
 		order = append(order, x.sql+dir+nulls)
+		if n, ok := k.x.(*nameRef); ok {
+			if c, ok := sc.lookup(n.name); ok && x.sql == quoteIdent(c.sql) {
+				cols = append(cols, orderCol{sql: c.sql, order: dir[1:] + nulls})
+			}
+		}
+	}
+	if len(cols) != len(order) {
+		cols = nil
 	}
 	s.order = order
+	s.orderCols = cols
 	_ = pos
 	return s, nil
 }
