@@ -155,3 +155,13 @@ func TestOptionsTables(t *testing.T) {
 		t.Error("unknown table in Options.Tables accepted")
 	}
 }
+
+func TestOptionsTablesJoin(t *testing.T) {
+	sql, err := Translate("traces | join kind=inner (exceptions) on job", Options{Tables: map[string]string{"traces": "(SELECT * FROM traces WHERE job = 'x')"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(sql, `AS "traces" AS l`) {
+		t.Errorf("aliased override used as a join side:\n%s", sql)
+	}
+}

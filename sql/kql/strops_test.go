@@ -14,7 +14,7 @@ import (
 // both in a where (where a NULL may stand for false) and as a projected value (where it
 // may not). NULL rows must behave as "".
 func TestStringOpsMatchReference(t *testing.T) {
-	pieces := []string{"read", "READ", "Read", "re", "ad", "-", "_", " ", ".", "only", "x", "%", "é", "0", "1"}
+	pieces := []string{"read", "READ", "Read", "re", "ad", "-", "_", " ", ".", "only", "x", "%", "é", "0", "1", `\\`, "'", `"`}
 	rng := rand.New(rand.NewSource(8))
 	var values []string
 	var b strings.Builder
@@ -32,7 +32,7 @@ func TestStringOpsMatchReference(t *testing.T) {
 	ops := []string{"contains", "!contains", "contains_cs", "!contains_cs", "has", "!has", "has_cs", "!has_cs",
 		"hasprefix", "!hasprefix", "hassuffix", "hassuffix_cs", "startswith", "!startswith", "startswith_cs", "!startswith_cs",
 		"endswith", "!endswith", "endswith_cs", "==", "!=", "=~", "!~", "<", ">="}
-	rhss := []string{"read", "READ", "re", "read-only", "-only", "d_", "x%", "_", "ad", "é", " read", "Read ", ""}
+	rhss := []string{"read", "READ", "re", "read-only", "-only", "d_", "x%", "_", "ad", "é", " read", "Read ", "", `\\`, `d\\`, "'", `"`}
 	for _, op := range ops {
 		for _, rhs := range rhss {
 			if rhs == "" && strings.Contains(op, "has") {
@@ -49,7 +49,7 @@ func TestStringOpsMatchReference(t *testing.T) {
 			for i, v := range values {
 				want[i] = kql.EvalStringOp(base, v, rhs) != neg
 			}
-			lit := `"` + strings.ReplaceAll(rhs, `"`, `\"`) + `"`
+			lit := `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(rhs) + `"`
 			// In a where.
 			q := fmt.Sprintf("traces | where message %s %s | project line_no", op, lit)
 			_, rows, sql, err := runKQL(db, q, kql.Options{})

@@ -164,6 +164,7 @@ type stage struct {
 	orderCols []orderCol
 	inOrder   []orderCol
 	kept      map[string]bool // with a select list: input columns (SQL names) it passes unchanged
+	aliased   bool            // from is "(SELECT ...) AS name" (an Options.Tables override)
 }
 
 // orderCol is a sort key on a column.
@@ -265,7 +266,7 @@ func (t *translator) seal(s *stage) *stage {
 
 // relation returns a FROM-able name holding s's rows.
 func (t *translator) relation(s *stage) (string, []column) {
-	if s.trivial() {
+	if s.trivial() && !s.aliased {
 		return s.from, s.out
 	}
 	n := t.seal(s)
@@ -282,7 +283,9 @@ func (t *translator) final(s *stage) (string, []column) {
 		}
 	}
 	if renamed {
-		if !s.passThrough() {
+		// The renaming SELECT must not have an ORDER BY: there a name would bind to the new
+		// aliases first.
+		if !s.passThrough() || len(s.order) > 0 {
 			s = t.seal(s)
 		}
 		items := make([]string, len(s.out))
@@ -369,8 +372,13 @@ func (t *translator) source(src source) (*stage, *Error) {
 				}
 				from, cols := t.relation(s)
 				b.rel = newStage(from, cols)
+				if from != s.from {
+					b.rel.inOrder = s.rowOrder()
+				}
 			}
-			return newStage(b.rel.from, b.rel.out), nil
+			r := newStage(b.rel.from, b.rel.out)
+			r.inOrder = b.rel.inOrder
+			return r, nil
 		}
 		if !kqlTables[src.name] {
 			for name := range kqlTables {
@@ -383,14 +391,17 @@ func (t *translator) source(src source) (*stage, *Error) {
 			}
 			return nil, t.errAt(src.pos, "unknown table '%s' (kudulens has traces, exceptions, customEvents, files, rejects, job_status)", src.name)
 		}
-		from := quoteIdent(src.name)
+		from, aliased := quoteIdent(src.name), false
 		if o, ok := t.opts.Tables[src.name]; ok {
 			from = strings.TrimSpace(o)
 			if strings.HasPrefix(from, "(") {
 				from += " AS " + quoteIdent(src.name)
+				aliased = true
 			}
 		}
-		return newStage(from, append([]column(nil), schemas[src.name].cols...)), nil
+		s := newStage(from, append([]column(nil), schemas[src.name].cols...))
+		s.aliased = aliased
+		return s, nil
 	case *parenSource:
 		return t.tabular(src.pipe, false)
 	case *unionSource:
