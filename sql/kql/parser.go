@@ -1192,6 +1192,9 @@ func (p *parser) primary() (expr, *Error) {
 // typedLiteral reads int(5), long(null), real(1.5), bool(true), string("x"), dynamic(null).
 func (p *parser) typedLiteral(name token, typ kqlType) (expr, *Error) {
 	p.advance() // (
+	if typ == typeDynamic && !(p.isIdent("null") && p.peek(1).kind == tokPunct && p.peek(1).val == ")") {
+		return nil, p.errAt(name.pos, "unsupported: dynamic literal (only dynamic(null))")
+	}
 	neg := false
 	if p.isPunct("-") {
 		neg = true
