@@ -55,7 +55,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"ingest", "read logs into a database", runIngest},
-		{"query", "run SQL on the tables", runQuery},
+		{"query", "run SQL or KQL on the tables", runQuery},
 		{"version", "print the version", func(ctx context.Context, args []string, e *env) int {
 			fmt.Fprintf(e.stdout, "kudulens %s\n", version)
 			return exitOK
