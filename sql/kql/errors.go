@@ -26,29 +26,49 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "kql: %d:%d: %s", e.Line, e.Col, e.Msg)
-	if line, ok := e.lineText(); ok {
+	if line, col, ok := e.snippet(); ok {
 		num := fmt.Sprint(e.Line)
 		pad := strings.Repeat(" ", len(num))
-		fmt.Fprintf(&b, "\n  %s | %s\n  %s | %s^", num, line, pad, caretPad(line, e.Col))
+		fmt.Fprintf(&b, "\n  %s | %s\n  %s | %s^", num, line, pad, caretPad(line, col))
 	}
 	return b.String()
 }
 
-// lineText returns the query line holding the error, tabs kept so the caret lines up,
-// cut to a window around the column when it is long.
-func (e *Error) lineText() (string, bool) {
+// snippetWidth is how many characters of a long line the snippet shows around the error.
+const snippetWidth = 100
+
+// snippet returns the query line holding the error (tabs kept so the caret lines up), and
+// the caret's column in it. A long line is cut to a window around the column, marked
+// with "…".
+func (e *Error) snippet() (string, int, bool) {
 	if e.Query == "" || e.Line < 1 {
-		return "", false
+		return "", 0, false
 	}
 	lines := strings.Split(e.Query, "\n")
 	if e.Line > len(lines) {
-		return "", false
+		return "", 0, false
 	}
 	line := strings.TrimRight(lines[e.Line-1], "\r")
 	if !utf8.ValidString(line) {
-		return "", false
+		return "", 0, false
 	}
-	return line, true
+	r := []rune(line)
+	col := e.Col
+	if len(r) <= snippetWidth {
+		return line, col, true
+	}
+	start := max(0, min(col-1-snippetWidth/2, len(r)-snippetWidth))
+	end := min(len(r), start+snippetWidth)
+	s := string(r[start:end])
+	col -= start
+	if start > 0 {
+		s = "…" + s
+		col++
+	}
+	if end < len(r) {
+		s += "…"
+	}
+	return s, col, true
 }
 
 // caretPad is the run of blanks (tabs where the line has tabs) that puts a caret under

@@ -136,6 +136,14 @@ func TestErrorFormat(t *testing.T) {
 	if err.Error() != want {
 		t.Errorf("got\n%s\nwant\n%s", err, want)
 	}
+	// A long line is cut around the error.
+	long := "traces | where " + strings.Repeat("message contains \"x\" and ", 10) + "nope == 1 and " + strings.Repeat("line_no > 1 and ", 10) + "true"
+	_, err = Translate(long, Options{})
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[1], "  1 | …") || !strings.HasSuffix(lines[1], "…") || len([]rune(lines[1])) > 110 ||
+		[]rune(lines[1])[len([]rune(lines[2]))-1:][0] != 'n' {
+		t.Errorf("long line snippet:\n%s", err)
+	}
 	// Columns count characters, not bytes.
 	_, err = Translate(`traces | where message == "é" and nope`, Options{})
 	if !errors.As(err, &e) || e.Col != 35 {

@@ -198,7 +198,7 @@ func (p *parser) looksTabular(j int) bool {
 var unsupportedSources = map[string]bool{
 	"print": true, "datatable": true, "range": true, "find": true, "search": true,
 	"externaldata": true, "evaluate": true, "materialize": true, "table": true, "view": true,
-	"database": true, "cluster": true, "toscalar": true, "toscalar_": true,
+	"database": true, "cluster": true, "toscalar": true,
 }
 
 // pipeline := source ("|" operator)*
@@ -295,7 +295,7 @@ var unsupportedOperators = map[string]bool{
 	"facet": true, "fork": true, "partition": true, "reduce": true, "scan": true,
 	"getschema": true, "project-keep": true, "project-reorder": true, "top-nested": true,
 	"top-hitters": true, "extend-if": true, "consume": true, "externaldata": true,
-	"make-graph": true, "graph-match": true, "print": true, "range": true, "mv-apply-": true,
+	"make-graph": true, "graph-match": true, "print": true, "range": true,
 	"execute-and-cache": true, "assert-schema": true, "macro-expand": true,
 }
 
@@ -866,7 +866,7 @@ var stringOps = map[string]bool{
 var unsupportedWordOps = map[string]bool{
 	"has_any": true, "has_all": true, "!has_any": true, "has_any_cs": true, "notcontains": true,
 	"notcontainscs": true, "containscs": true, "notlike": true, "like": true, "likecs": true,
-	"notlikecs": true, "matches": false,
+	"notlikecs": true,
 }
 
 // cmpOp reads a comparison or string operator at the cursor, or returns "".

@@ -433,11 +433,11 @@ func (t *translator) operator(s *stage, op operator) (*stage, *Error) {
 	case *summarizeOp:
 		return t.summarize(s, op)
 	case *sortOp:
-		return t.sort(s, op.keys, op.pos)
+		return t.sort(s, op.keys)
 	case *takeOp:
 		return t.take(s, op.n)
 	case *topOp:
-		s, err := t.sort(s, []sortKey{op.key}, op.pos)
+		s, err := t.sort(s, []sortKey{op.key})
 		if err != nil {
 			return nil, err
 		}
@@ -934,7 +934,7 @@ func (t *translator) take(s *stage, n expr) (*stage, *Error) {
 	return s, nil
 }
 
-func (t *translator) sort(s *stage, keys []sortKey, pos int) (*stage, *Error) {
+func (t *translator) sort(s *stage, keys []sortKey) (*stage, *Error) {
 	if s.limit != "" || s.distinct {
 		s = t.seal(s)
 	}
@@ -984,7 +984,6 @@ func (t *translator) sort(s *stage, keys []sortKey, pos int) (*stage, *Error) {
 	}
 	s.order = order
 	s.orderCols = cols
-	_ = pos
 	return s, nil
 }
 
