@@ -109,7 +109,7 @@ func (t *translator) aggregate(c *callExpr, sc *scope) (*sqlExpr, *Error) {
 			sql += " FILTER (WHERE " + v.paren(precCmp+1) + " IS NOT NULL)"
 		}
 		r := atom(sql, typeDynamic, false)
-		r.list = true
+		r.list, r.elem = true, x.typ
 		return r, nil
 	}
 	return nil, t.errAt(c.pos, "unsupported aggregation '%s()'", c.name)
@@ -200,7 +200,7 @@ func (t *translator) summarize(s *stage, op *summarizeOp) (*stage, *Error) {
 			sqls = append(sqls, fn+"(struct_pack("+strings.Join(fields, ", ")+"), "+val.sql+")")
 			for _, a := range items {
 				u.fields = append(u.fields, len(out))
-				out = append(out, column{name: uniqueName(a.name, taken), typ: a.x.typ})
+				out = append(out, column{name: uniqueName(a.name, taken), typ: a.x.typ, list: a.x.list, elem: a.x.elem})
 				sqls = append(sqls, "")
 			}
 			unpacks = append(unpacks, u)
@@ -225,7 +225,7 @@ func (t *translator) summarize(s *stage, op *summarizeOp) (*stage, *Error) {
 				name = t.defaultName(taken)
 			}
 		}
-		out = append(out, column{name: name, typ: x.typ})
+		out = append(out, column{name: name, typ: x.typ, list: x.list, elem: x.elem})
 		sqls = append(sqls, x.sql)
 	}
 	group := make([]string, nBy)
@@ -287,7 +287,7 @@ func (t *translator) summarize(s *stage, op *summarizeOp) (*stage, *Error) {
 		default:
 			finalSQL = append(finalSQL, structSQL[i])
 		}
-		final = append(final, column{name: c.name, typ: c.typ})
+		final = append(final, column{name: c.name, typ: c.typ, list: c.list, elem: c.elem})
 	}
 	return withItems(s2, final, finalSQL), nil
 }
@@ -332,7 +332,7 @@ func (t *translator) argItems(c *callExpr, sc *scope, byCols []string) ([]argIte
 			for _, col := range sc.cols {
 				if !seen[col.name] && !isBy(col.name) {
 					seen[col.name] = true
-					items = append(items, argItem{name: col.name, x: &sqlExpr{sql: quoteIdent(col.sql), typ: col.typ, prec: precAtom, nullable: true}, col: col.name})
+					items = append(items, argItem{name: col.name, x: &sqlExpr{sql: quoteIdent(col.sql), typ: col.typ, prec: precAtom, nullable: true, list: col.list, elem: col.elem}, col: col.name})
 				}
 			}
 			continue

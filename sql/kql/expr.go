@@ -30,7 +30,8 @@ type sqlExpr struct {
 	int32    bool // DuckDB INTEGER (an int column, or a small integer literal): widen before arithmetic
 	konst    *literal
 	json     *jsonRef // a value inside a JSON column (customDimensions.x): base and path
-	list     bool     // a DuckDB LIST (split())
+	list     bool     // a DuckDB LIST (split(), make_list())
+	elem     kqlType  // the type of a LIST's elements
 }
 
 // jsonRef addresses a dynamic value: base is the SQL of a JSON column, path a JSON path.
@@ -226,8 +227,8 @@ func (t *translator) name(e *nameRef, sc *scope) (*sqlExpr, *Error) {
 			if sc.agg != nil && !sc.inAgg {
 				return nil, t.errAt(e.pos, "column '%s' must be inside an aggregation function (count(), max(), ...) or in the by clause", e.name)
 			}
-			x := &sqlExpr{sql: quoteIdent(c.sql), typ: c.typ, prec: precAtom, nullable: true, int32: c.typ == typeInt}
-			if c.typ == typeDynamic {
+			x := &sqlExpr{sql: quoteIdent(c.sql), typ: c.typ, prec: precAtom, nullable: true, int32: c.typ == typeInt, list: c.list, elem: c.elem}
+			if c.typ == typeDynamic && !c.list {
 				x.json = &jsonRef{base: x.sql, path: "$"}
 			}
 			return x, nil
@@ -277,7 +278,11 @@ func (t *translator) jsonStep(pos int, x *sqlExpr, key string, idx int64, isIdx 
 		if i >= 0 {
 			i++
 		}
-		return &sqlExpr{sql: x.paren(precAtom) + "[" + strconv.FormatInt(i, 10) + "]", typ: typeString, prec: precAtom, nullable: true}, nil
+		el := &sqlExpr{sql: x.paren(precAtom) + "[" + strconv.FormatInt(i, 10) + "]", typ: x.elem, prec: precAtom, nullable: true}
+		if x.elem == typeDynamic {
+			el.json = &jsonRef{base: el.sql, path: "$"}
+		}
+		return el, nil
 	}
 	if x.json == nil {
 		return nil, t.errAt(pos, "'.%s' and [...] need a dynamic value (customDimensions), got %s", key, x.typ)

@@ -326,7 +326,7 @@ func fnSplit(t *translator, c *callExpr, a []*sqlExpr) (*sqlExpr, *Error) {
 		return nil, t.errAt(c.args[1].exprPos(), "unsupported: split() with an empty delimiter")
 	}
 	x := atom("string_split("+nonNull(s).sql+", "+nonNull(d).sql+")", typeDynamic, false)
-	x.list = true
+	x.list, x.elem = true, typeString
 	return x, nil
 }
 

@@ -644,7 +644,7 @@ func (t *translator) project(s *stage, op *projectOp) (*stage, *Error) {
 		default:
 			name = t.defaultName(taken)
 		}
-		out = append(out, column{name: name, typ: x.typ})
+		out = append(out, column{name: name, typ: x.typ, list: x.list, elem: x.elem})
 		sqls = append(sqls, x.sql)
 	}
 	s = withItems(s, out, sqls)
@@ -782,17 +782,17 @@ func (t *translator) extendBatch(s *stage, items []namedExpr) (*stage, *Error) {
 		}
 		if replace {
 			if i := indexOf(out, name); i >= 0 {
-				out[i].typ = x.typ
+				out[i].typ, out[i].list, out[i].elem = x.typ, x.list, x.elem
 				replaced[i] = x.sql
 				continue
 			}
 			if i := indexOf(added, name); i >= 0 {
-				added[i].typ = x.typ
+				added[i].typ, added[i].list, added[i].elem = x.typ, x.list, x.elem
 				addedSQL[i] = x.sql
 				continue
 			}
 		}
-		added = append(added, column{name: name, typ: x.typ})
+		added = append(added, column{name: name, typ: x.typ, list: x.list, elem: x.elem})
 		addedSQL = append(addedSQL, x.sql)
 	}
 	// Keep the SQL names of the columns that pass through; give the new ones names that
@@ -996,7 +996,7 @@ func (t *translator) distinct(s *stage, op *distinctOp) (*stage, *Error) {
 	if op.star {
 		for _, c := range s.in {
 			x := &sqlExpr{sql: quoteIdent(c.sql), typ: c.typ, nullable: true}
-			out = append(out, column{name: c.name, typ: c.typ})
+			out = append(out, column{name: c.name, typ: c.typ, list: c.list, elem: c.elem})
 			sqls = append(sqls, nonNull(x).sql)
 		}
 	} else {
@@ -1038,8 +1038,8 @@ func (t *translator) union(pos int, stages []*stage) (*stage, *Error) {
 			i := indexOf(cols, c.name)
 			switch {
 			case i < 0:
-				cols = append(cols, column{name: c.name, typ: c.typ})
-			case cols[i].typ != c.typ:
+				cols = append(cols, column{name: c.name, typ: c.typ, list: c.list, elem: c.elem})
+			case cols[i].typ != c.typ || cols[i].list != c.list || cols[i].elem != c.elem:
 				return nil, t.errAt(pos, "unsupported: union of column '%s' with types %s and %s", c.name, cols[i].typ, c.typ)
 			}
 		}
@@ -1098,12 +1098,12 @@ func (t *translator) join(s *stage, op *joinOp) (*stage, *Error) {
 	var cols []column
 	var sqls []string
 	for _, c := range lcols {
-		cols = append(cols, column{name: c.name, typ: c.typ})
+		cols = append(cols, column{name: c.name, typ: c.typ, list: c.list, elem: c.elem})
 		sqls = append(sqls, "l."+quoteIdent(c.sql))
 	}
 	for _, c := range rcols {
 		name := uniqueName(c.name, func(n string) bool { return hasColumn(cols, n) })
-		cols = append(cols, column{name: name, typ: c.typ})
+		cols = append(cols, column{name: name, typ: c.typ, list: c.list, elem: c.elem})
 		sqls = append(sqls, "r."+quoteIdent(c.sql))
 	}
 	kw := " JOIN "

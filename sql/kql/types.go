@@ -42,6 +42,8 @@ type column struct {
 	name string
 	sql  string
 	typ  kqlType
+	list bool    // a dynamic array held as a DuckDB LIST (split(), make_list()), not JSON
+	elem kqlType // the type of a LIST's elements
 }
 
 // tableSchema is a kudulens table as KQL sees it.
