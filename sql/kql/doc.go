@@ -35,7 +35,7 @@
 // trim_start, trim_end, replace_string, format_datetime, startofday, bin, floor.
 // Aggregations: count, countif, dcount, min, max, avg, sum, make_list, make_set, arg_max,
 // arg_min. Anything else fails with an *Error that names it, gives its line:col and says
-// "unsupported": the translator never guesses.
+// "unsupported": the translator never guesses. (Errors in Options are plain errors.)
 //
 // # Semantics
 //
@@ -64,10 +64,23 @@
 //
 // # Known differences
 //
-// Case folding uses DuckDB's lower() and ILIKE and RE2's (?i), which fold non-ASCII
-// letters too (KQL folds ASCII only). dcount is exact (KQL's is an estimate above small
-// cardinalities). Timestamps and timespans have microsecond resolution (KQL: 100 ns);
-// finer literals are rejected. tostring() of a real is rejected, because DuckDB and KQL
-// print doubles differently. todatetime() of a string accepts what DuckDB's cast accepts
-// (ISO 8601; KQL also reads RFC 822 forms).
+// Where KQL's behaviour is undocumented or DuckDB cannot match it, the translator either
+// rejects the construct or differs as listed here:
+//
+//   - Case folding uses DuckDB's lower() and ILIKE and RE2's (?i), which also fold
+//     non-ASCII letters (KQL folds ASCII only).
+//   - dcount is exact (KQL's is an estimate above small cardinalities).
+//   - Timestamps and timespans have microsecond resolution (KQL: 100 ns); finer literals
+//     are rejected.
+//   - Because SQL NULL strings read as "", dcount, min, max, make_list and make_set of a
+//     string column count or collect "" for them.
+//   - x !between (a .. b) is null, not true, for a null x.
+//   - make_list keeps the input order when the sort is a plain column sort that reaches
+//     summarize through where, take, extend, project of the column or project-away;
+//     otherwise the order is DuckDB's.
+//   - todatetime() of a string reads what DuckDB's cast reads (ISO 8601; KQL also reads
+//     RFC 822 forms); toint()/tolong() of a string read optionally signed integers only.
+//   - tostring() of a real is rejected (DuckDB and KQL print doubles differently); has
+//     with an empty string, join without kind= (innerunique), and union of one column
+//     name with two types are rejected too.
 package kql
