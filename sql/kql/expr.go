@@ -119,7 +119,11 @@ func (t *translator) scalar(e expr, sc *scope, positive bool) (*sqlExpr, *Error)
 				return t.literal(&literal{pos: e.pos, kind: litTimespan, i: -x.konst.i, typ: typeTimespan})
 			}
 		}
-		return &sqlExpr{sql: "-" + x.paren(precUnary), typ: x.typ, prec: precUnary, nullable: x.nullable, int32: x.int32}, nil
+		operand := x.paren(precUnary)
+		if strings.HasPrefix(operand, "-") {
+			operand = "(" + operand + ")" // "--" would start an SQL comment
+		}
+		return &sqlExpr{sql: "-" + operand, typ: x.typ, prec: precUnary, nullable: x.nullable, int32: x.int32}, nil
 	case *callExpr:
 		return t.call(e, sc, positive)
 	case *memberExpr:

@@ -127,6 +127,7 @@ var semantics = []semCase{
 	{name: "timespan compare", kql: `traces | where now() - timestamp < 1h | project line_no`, rows: []string{"5", "6"}},
 	{name: "integer division", kql: `traces | take 1 | project a = 7 / 2, b = -7 / 2, c = 7 % 2, d = -7 % 2, e = 7.0 / 2, f = 7 / 2.0, g = 1 + 2 * 3`,
 		rows: []string{"3 | -3 | 1 | -1 | 3.5 | 3.5 | 7"}},
+	{name: "double minus", kql: `traces | where line_no == 2 | project a = - -line_no, b = -(-line_no), c = 1 - -line_no, d = -(-2), e = - - 1h`, rows: []string{"2 | 2 | 3 | 2 | 01:00:00"}},
 	{name: "int widening", kql: `traces | where line_no == 1 | project a = pid * 1000000000, b = pid / 4`, rows: []string{"10000000000 | 2"}},
 
 	// sort: descending by default; nulls first when ascending, last when descending.
