@@ -100,7 +100,7 @@ func Ingest(ctx context.Context, s *Store, sources []string, o Options, prog *Pr
 
 	in := &ingester{s: s, o: o, prog: prog, ctx: ctx, cancel: cancel,
 		jobs:    make(chan *parseJob, o.ParseWorkers),
-		entries: make(chan *Entry),
+		entries: make(chan fileJob),
 		bufs:    newBufPool(o.ChunkSize+o.MaxLine+4096, 4*o.ParseWorkers+2*o.FileWorkers),
 	}
 	in.batches = sync.Pool{New: func() any { return parse.NewBatch(o.ChunkSize / 64) }}
@@ -160,7 +160,7 @@ type ingester struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	entries chan *Entry
+	entries chan fileJob
 	jobs    chan *parseJob
 	bufs    *bufPool
 	batches sync.Pool
@@ -193,14 +193,34 @@ func (in *ingester) record(r FileResult) {
 	in.prog.Files.Add(1)
 }
 
-// File implements Visitor: it hands the entry to a file worker.
+// fileJob is an entry handed to a file worker. For a sequential entry (a tar member, stdin)
+// opened is closed once the worker has opened it: the walker must not read on before that.
+type fileJob struct {
+	e      *Entry
+	opened chan struct{}
+}
+
+// File implements Visitor: it hands the entry to a file worker. A sequential entry must be
+// opened before File returns (Visitor contract), so File waits for the worker to open it; the
+// walker then waits for its Close by itself.
 func (in *ingester) File(e *Entry) error {
+	job := fileJob{e: e}
+	if e.Sequential {
+		job.opened = make(chan struct{})
+	}
 	select {
-	case in.entries <- e:
-		return nil
+	case in.entries <- job:
 	case <-in.ctx.Done():
 		return in.ctx.Err()
 	}
+	if job.opened != nil {
+		select {
+		case <-job.opened:
+		case <-in.ctx.Done():
+			return in.ctx.Err()
+		}
+	}
+	return nil
 }
 
 // Container implements Visitor.
@@ -253,11 +273,14 @@ func (in *ingester) parseLoop() {
 
 // fileLoop runs on each file worker: one file at a time, each in its own transaction.
 func (in *ingester) fileLoop() {
-	for e := range in.entries {
+	for job := range in.entries {
 		if in.ctx.Err() != nil {
+			if job.opened != nil {
+				close(job.opened)
+			}
 			continue // drain; the walk stops
 		}
-		res, err := in.loadFile(e)
+		res, err := in.loadFile(job)
 		if err != nil {
 			if in.ctx.Err() == nil {
 				in.fail(err)
@@ -288,9 +311,13 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 // loadFile reads, classifies, parses and loads one file. A returned error is fatal for the
 // run (database failure); problems with the file itself are in the result.
-func (in *ingester) loadFile(e *Entry) (FileResult, error) {
+func (in *ingester) loadFile(job fileJob) (FileResult, error) {
+	e := job.e
 	row := &FileRow{ID: in.s.newFileID(), Path: e.Path, Container: e.Container, Compression: e.Compression, Bytes: e.Size}
 	rc, err := e.Open()
+	if job.opened != nil {
+		close(job.opened)
+	}
 	if err != nil {
 		row.Kind, row.Status, row.Error = KindUnknown, "failed", err.Error()
 		return in.standalone(row, nil)

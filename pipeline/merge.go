@@ -4,6 +4,7 @@ import (
 	"context"
 	gosql "database/sql"
 	"fmt"
+	"time"
 )
 
 // MergeStats counts what Merge did.
@@ -54,12 +55,31 @@ func (s *Store) Merge(ctx context.Context) (MergeStats, error) {
 		}
 	}
 
+	// Each step only looks at the time span where the files it compares overlap (from the
+	// files table), so a database of one big job log or of disjoint bundles costs nothing here.
+	const live = "status IN ('ok', 'partial')"
+	span := func(q string) (lo, hi time.Time, ok bool, err error) {
+		var l, h gosql.NullTime
+		if err := conn.QueryRowContext(ctx, q).Scan(&l, &h); err != nil {
+			return lo, hi, false, fmt.Errorf("%w\n%s", err, q)
+		}
+		return l.Time, h.Time, l.Valid && h.Valid && !l.Time.After(h.Time), nil
+	}
+
 	// 1. The same job-log line in two job-log files (two bundles of one site, or job_log.txt
 	// saved twice): same job, instance, second, level and text, and the same ordinal among
 	// identical lines of that second. Keep the earliest-ingested file's row.
-	if _, err := exec(`INSERT INTO kl_pairs
+	lo, hi, ok, err := span(`SELECT min(greatest(a.first_ts, b.first_ts)), max(least(a.last_ts, b.last_ts))
+		FROM files a JOIN files b ON a.file_id < b.file_id AND a.job IS NOT DISTINCT FROM b.job
+		WHERE a.kind = 'kudu-log' AND b.kind = 'kudu-log' AND a.` + live + ` AND b.` + live + `
+		  AND a.first_ts <= b.last_ts AND b.first_ts <= a.last_ts`)
+	if err != nil {
+		return ms, err
+	}
+	if ok {
+		if _, err := exec(`INSERT INTO kl_pairs
 		WITH multi AS (
-			SELECT job, instance, timestamp, msg_hash FROM traces WHERE source = 'job-log'
+			SELECT job, instance, timestamp, msg_hash FROM traces WHERE source = 'job-log' AND timestamp BETWEEN ? AND ?
 			GROUP BY ALL HAVING count(DISTINCT file_id) > 1
 		), k AS (
 			SELECT t.rowid AS rid, t.file_id,
@@ -71,8 +91,9 @@ func (s *Store) Merge(ctx context.Context) (MergeStats, error) {
 			SELECT rid, first_value(rid) OVER w AS keep, row_number() OVER w AS n
 			FROM k WINDOW w AS (PARTITION BY job, instance, timestamp, msg_hash, ord ORDER BY file_id)
 		)
-		SELECT keep, rid FROM r WHERE n > 1`); err != nil {
-		return ms, err
+		SELECT keep, rid FROM r WHERE n > 1`, lo, hi); err != nil {
+			return ms, err
+		}
 	}
 	n, err := s.applyPairs(ctx, conn)
 	if err != nil {
@@ -83,22 +104,31 @@ func (s *Store) Merge(ctx context.Context) (MergeStats, error) {
 	// 2. Application-log rows that copy a job-log line: same instance (Kudu prints the first six
 	// characters), text and level, logged in the same second or one apart (the application log
 	// is written just before Kudu's line). Pair identical lines in order within their second.
+	lo, hi, ok, err = span(`SELECT greatest(k.lo, a.lo) - INTERVAL 2 SECOND, least(k.hi, a.hi) + INTERVAL 2 SECOND
+		FROM (SELECT min(first_ts) AS lo, max(last_ts) AS hi FROM files WHERE kind = 'kudu-log' AND ` + live + `) k,
+		     (SELECT min(first_ts) AS lo, max(last_ts) AS hi FROM files WHERE kind IN ('app-log-csv', 'app-log-txt') AND ` + live + `) a`)
+	if err != nil {
+		return ms, err
+	}
 	for _, delta := range []int{0, -1, 1, -2, 2} {
+		if !ok {
+			break
+		}
 		if _, err := exec(fmt.Sprintf(`INSERT INTO kl_pairs
 			WITH k AS (
 				SELECT rowid AS rid, left(instance, 6) AS inst, msg_hash, epoch(timestamp)::BIGINT AS sec,
 					row_number() OVER (PARTITION BY left(instance, 6), msg_hash, epoch(timestamp)::BIGINT ORDER BY file_id, line_no) AS ord
 				FROM traces
-				WHERE source = 'job-log' AND NOT is_system AND also_file IS NULL
+				WHERE source = 'job-log' AND NOT is_system AND also_file IS NULL AND timestamp BETWEEN ? AND ?
 					AND rowid NOT IN (SELECT keep_rid FROM kl_pairs)
 			), a AS (
 				SELECT rowid AS rid, left(coalesce(instance, ''), 6) AS inst, msg_hash, epoch(timestamp)::BIGINT AS sec,
 					row_number() OVER (PARTITION BY left(coalesce(instance, ''), 6), msg_hash, epoch(timestamp)::BIGINT ORDER BY file_id, line_no) AS ord
 				FROM traces
-				WHERE source = 'app-log' AND rowid NOT IN (SELECT drop_rid FROM kl_pairs)
+				WHERE source = 'app-log' AND timestamp BETWEEN ? AND ? AND rowid NOT IN (SELECT drop_rid FROM kl_pairs)
 			)
 			SELECT k.rid, a.rid FROM k JOIN a
-				ON (a.inst = k.inst OR a.inst = '') AND a.msg_hash = k.msg_hash AND a.sec = k.sec + (%d) AND a.ord = k.ord`, delta)); err != nil {
+				ON (a.inst = k.inst OR a.inst = '') AND a.msg_hash = k.msg_hash AND a.sec = k.sec + (%d) AND a.ord = k.ord`, delta), lo, hi, lo, hi); err != nil {
 			return ms, err
 		}
 	}
@@ -109,9 +139,17 @@ func (s *Store) Merge(ctx context.Context) (MergeStats, error) {
 
 	// 3. The same application-log row in two application-log files (overlapping exports):
 	// same instance, tick-precise time and text.
-	if _, err := exec(`INSERT INTO kl_pairs
+	lo, hi, ok, err = span(`SELECT min(greatest(a.first_ts, b.first_ts)), max(least(a.last_ts, b.last_ts))
+		FROM files a JOIN files b ON a.file_id < b.file_id
+		WHERE a.kind IN ('app-log-csv', 'app-log-txt') AND b.kind IN ('app-log-csv', 'app-log-txt')
+		  AND a.` + live + ` AND b.` + live + ` AND a.first_ts <= b.last_ts AND b.first_ts <= a.last_ts`)
+	if err != nil {
+		return ms, err
+	}
+	if ok {
+		if _, err := exec(`INSERT INTO kl_pairs
 		WITH multi AS (
-			SELECT instance, timestamp, msg_hash FROM traces WHERE source = 'app-log'
+			SELECT instance, timestamp, msg_hash FROM traces WHERE source = 'app-log' AND timestamp BETWEEN ? AND ?
 			GROUP BY ALL HAVING count(DISTINCT file_id) > 1
 		), k AS (
 			SELECT t.rowid AS rid, t.file_id, t.instance, t.timestamp, t.msg_hash,
@@ -122,8 +160,9 @@ func (s *Store) Merge(ctx context.Context) (MergeStats, error) {
 			SELECT rid, first_value(rid) OVER w AS keep, row_number() OVER w AS n
 			FROM k WINDOW w AS (PARTITION BY instance, timestamp, msg_hash, ord ORDER BY file_id)
 		)
-		SELECT keep, rid FROM r WHERE n > 1`); err != nil {
-		return ms, err
+		SELECT keep, rid FROM r WHERE n > 1`, lo, hi); err != nil {
+			return ms, err
+		}
 	}
 	if n, err = s.applyPairs(ctx, conn); err != nil {
 		return ms, err
@@ -131,8 +170,16 @@ func (s *Store) Merge(ctx context.Context) (MergeStats, error) {
 	ms.AppLogDups = n
 
 	// 4. Attribute the remaining application-log rows to a job by their nearest attributed
-	// neighbour (same instance, within 15 minutes, the closer of before and after).
-	n, err = exec(`UPDATE traces SET job = nb.job, operation_Name = nb.op, job_source = 'neighbour'
+	// neighbour (same instance, within 15 minutes, the closer of before and after), looking only
+	// around the rows that need it.
+	lo, hi, ok, err = span(`SELECT min(timestamp) - INTERVAL 15 MINUTE, max(timestamp) + INTERVAL 15 MINUTE
+		FROM traces WHERE source = 'app-log' AND job IS NULL AND NOT is_system`)
+	if err != nil {
+		return ms, err
+	}
+	n = 0
+	if ok {
+		n, err = exec(`UPDATE traces SET job = nb.job, operation_Name = nb.op, job_source = 'neighbour'
 		FROM (
 			SELECT rid,
 				CASE WHEN prev_job IS NULL THEN next_job
@@ -151,7 +198,7 @@ func (s *Store) Merge(ctx context.Context) (MergeStats, error) {
 					first_value(CASE WHEN job IS NOT NULL THEN timestamp END IGNORE NULLS) OVER after AS next_ts,
 					source
 				FROM traces
-				WHERE NOT is_system
+				WHERE NOT is_system AND timestamp BETWEEN ? AND ?
 				WINDOW before AS (PARTITION BY left(coalesce(instance, ''), 6) ORDER BY timestamp
 				                  RANGE BETWEEN INTERVAL 15 MINUTE PRECEDING AND CURRENT ROW),
 				       after AS (PARTITION BY left(coalesce(instance, ''), 6) ORDER BY timestamp
@@ -159,16 +206,28 @@ func (s *Store) Merge(ctx context.Context) (MergeStats, error) {
 			)
 			WHERE job IS NULL AND source = 'app-log' AND (prev_job IS NOT NULL OR next_job IS NOT NULL)
 		) nb
-		WHERE traces.rowid = nb.rid`)
-	if err != nil {
-		return ms, err
+		WHERE traces.rowid = nb.rid`, lo, hi)
+		if err != nil {
+			return ms, err
+		}
 	}
 	ms.Attributed = n
 
-	// 5. Exceptions and events of application-log rows take the job of their first line.
+	// 5. Template hints name jobs canonically (Office365ActivityImporter); when the site's
+	// Kudu folder for that program has another name (Office365ActivityImport), use it.
+	if _, err := exec(`UPDATE traces SET job = m.job
+		FROM (SELECT operation_Name, min(job) AS job FROM files f JOIN (SELECT DISTINCT file_id, operation_Name FROM traces
+		        WHERE source = 'job-log' AND operation_Name IS NOT NULL) t USING (file_id)
+		      WHERE f.kind = 'kudu-log' AND f.job IS NOT NULL GROUP BY 1 HAVING count(DISTINCT f.job) = 1) m
+		WHERE traces.source = 'app-log' AND traces.operation_Name = m.operation_Name AND traces.job IS DISTINCT FROM m.job`); err != nil {
+		return ms, err
+	}
+
+	// 6. Exceptions and events of application-log rows take the job of their first line.
 	for _, tbl := range []string{"exceptions", "customEvents"} {
 		if _, err := exec(fmt.Sprintf(`UPDATE %s SET job = t.job, operation_Name = t.operation_Name
-			FROM traces t WHERE %s.job IS NULL AND t.job IS NOT NULL AND t.file_id = %s.file_id AND t.line_no = %s.line_no`,
+			FROM traces t WHERE %s.job IS DISTINCT FROM t.job AND t.job IS NOT NULL AND t.source = 'app-log'
+			  AND t.file_id = %s.file_id AND t.line_no = %s.line_no`,
 			tbl, tbl, tbl, tbl)); err != nil {
 			return ms, err
 		}

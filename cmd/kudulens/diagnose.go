@@ -14,6 +14,7 @@ import (
 	"github.com/kudulens/kudulens/pipeline"
 	"github.com/kudulens/kudulens/report"
 	klsql "github.com/kudulens/kudulens/sql"
+	"github.com/kudulens/kudulens/sql/kql"
 )
 
 const diagnoseHelp = `Usage: kudulens diagnose SOURCE... [--db FILE] [--at TIME] [--format text|json|md] [--out FILE]
@@ -65,7 +66,9 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 		}
 		minSev = s
 	}
-	var opts klsql.Options
+	opts := klsql.Options{KQL: func(q string, now time.Time) (string, error) {
+		return kql.Translate(q, kql.Options{Now: now})
+	}}
 	if at != "" {
 		t, err := parseTime(at)
 		if err != nil {

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,8 +17,13 @@ import (
 // runCLI runs kudulens in-process and returns its exit code and output.
 func runCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	return runCLIStdin(t, strings.NewReader(""), args...)
+}
+
+func runCLIStdin(t *testing.T, stdin io.Reader, args ...string) (int, string, string) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(context.Background(), args, &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+	code := run(context.Background(), args, &env{stdin: stdin, stdout: &out, stderr: &errb,
 		getenv: func(string) string { return "" }})
 	return code, out.String(), errb.String()
 }
@@ -119,5 +128,46 @@ func TestChecksList(t *testing.T) {
 		if !strings.Contains(out, id) {
 			t.Errorf("checks output lacks %s", id)
 		}
+	}
+}
+
+// The same bundle as a zip, as a .tgz, and as a zip on standard input gives the same tables.
+func TestBundleShapes(t *testing.T) {
+	const q = "select kind, count(*) as n, sum(lines) as lines, sum(parsed) as parsed, sum(merged) as merged from files where kind not in ('zip', 'tar') group by 1 order by 1"
+	code, want, stderr := runCLI(t, "query", "--format", "csv", "--sql", q, "../../fixtures/sample-bundle.zip")
+	if code != exitOK {
+		t.Fatalf("zip: %d %s", code, stderr)
+	}
+	// a tar.gz of the same files, named .bin: detected by its bytes
+	var tgz bytes.Buffer
+	gz := gzip.NewWriter(&tgz)
+	tw := tar.NewWriter(gz)
+	err := fs.WalkDir(os.DirFS(sample), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(filepath.Join(sample, p))
+		if err != nil {
+			return err
+		}
+		if err := tw.WriteHeader(&tar.Header{Name: p, Mode: 0o644, Size: int64(len(b))}); err != nil {
+			return err
+		}
+		_, err = tw.Write(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw.Close()
+	gz.Close()
+	bin := filepath.Join(t.TempDir(), "bundle.bin")
+	os.WriteFile(bin, tgz.Bytes(), 0o644)
+	if code, got, stderr := runCLI(t, "query", "--format", "csv", "--sql", q, bin); code != exitOK || got != want {
+		t.Errorf("tgz: exit %d\n%s\nwant\n%s\n%s", code, got, want, stderr)
+	}
+	zip, _ := os.ReadFile("../../fixtures/sample-bundle.zip")
+	if code, got, stderr := runCLIStdin(t, bytes.NewReader(zip), "query", "--format", "csv", "--sql", q, "-"); code != exitOK || got != want {
+		t.Errorf("stdin: exit %d\n%s\nwant\n%s\n%s", code, got, want, stderr)
 	}
 }
