@@ -389,6 +389,8 @@ func (p *AppLogText) Parse(c *Chunk, b *Batch) {
 			p.w = row{time: t, level: lvl, msg: msg, pid: pid, lineNo: lineNo, lineCount: 1,
 				truncated: len(c.Cut) > 0 && r.isTruncated(lineNo)}
 			r.add(&p.w)
+		case r.noText(line):
+			r.reject(lineNo, noTextReason, line)
 		case r.rejecting:
 			r.reject(lineNo, "continuation of a rejected line", line)
 		case r.continueRecord(line, lineNo):

@@ -44,7 +44,9 @@ func (p *KuduLog) Parse(c *Chunk, b *Batch) {
 			}
 			r.add(&p.w)
 		case NoPrefix:
-			if r.rejecting {
+			if r.noText(line) {
+				r.reject(lineNo, noTextReason, line)
+			} else if r.rejecting {
 				r.reject(lineNo, "continuation of a rejected line", line)
 			} else if r.continueRecord(line, lineNo) {
 				b.Stats.Parsed++

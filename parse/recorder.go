@@ -134,6 +134,22 @@ func (r *recorder) sanitize(line []byte) []byte {
 	return line
 }
 
+// noText reports whether a sanitized line holds nothing but replacement characters: NUL
+// bytes or undecodable bytes, such as the zeros a crashed writer leaves at the end of a
+// preallocated log. Such a line is rejected rather than appended to the record before it.
+func (r *recorder) noText(line []byte) bool {
+	if r.clean || len(line) == 0 {
+		return false
+	}
+	for len(line) >= 3 && line[0] == 0xEF && line[1] == 0xBF && line[2] == 0xBD {
+		line = line[3:]
+	}
+	return len(line) == 0
+}
+
+// noTextReason is the reject reason of a line that noText reports.
+const noTextReason = "no text: only NUL or undecodable bytes (padding of a file cut short?)"
+
 // isTruncated reports whether the reader cut line lineNo at the line limit.
 func (r *recorder) isTruncated(lineNo int64) bool {
 	cut := r.c.Cut
@@ -319,7 +335,13 @@ func (r *recorder) reject(lineNo int64, reason string, raw []byte) {
 	r.closeRecord()
 	raw = r.redacted(raw)
 	if len(raw) > MaxRejectBytes {
-		raw = raw[:MaxRejectBytes]
+		// Cut at a character boundary: the line is valid UTF-8 by now, and a character cut
+		// in two would be counted as invalid UTF-8.
+		n := MaxRejectBytes
+		for n > 0 && raw[n]&0xC0 == 0x80 {
+			n--
+		}
+		raw = raw[:n]
 	}
 	r.b.Rejects = append(r.b.Rejects, Reject{LineNo: lineNo, Reason: reason, Raw: string(r.sanitize(raw))})
 	r.b.Stats.Rejected++
