@@ -133,14 +133,39 @@ func Ingest(ctx context.Context, s *Store, sources []string, o Options, prog *Pr
 		}
 		return sum, walkErr
 	}
-	// Containers are recorded last: a container row means all its members are in.
+	// Containers are recorded last: a container row means all its members are in. The
+	// problems of a damaged archive are told on its row (status partial); other problems
+	// (an input that could not be opened at all) get a failed row of their own.
+	damage := map[string][]string{}
+	for _, c := range in.containers {
+		damage[c.Path] = nil
+	}
+	for _, p := range in.problems {
+		if msgs, ok := damage[p.Path]; ok && p.Status == "failed" {
+			damage[p.Path] = append(msgs, p.Error)
+			continue
+		}
+		dup, err := s.insertStandalone(ctx, p, nil)
+		if err != nil {
+			return sum, err
+		}
+		in.record(FileResult{Row: *p, Duplicate: dup})
+	}
 	for _, c := range in.containers {
 		row := &FileRow{ID: s.newFileID(), Path: c.Path, Kind: Kind(c.Kind), Compression: c.Compression,
 			Bytes: c.Size, SHA256: c.SHA256, Status: "ok"}
-		if _, err := s.insertStandalone(ctx, row, nil); err != nil {
+		if msgs := damage[c.Path]; len(msgs) > 0 {
+			row.Status, row.Error = "partial", strings.Join(msgs, "; ")
+		}
+		dup, err := s.insertStandalone(ctx, row, nil)
+		if err != nil {
 			return sum, err
 		}
+		if row.Status != "ok" {
+			in.record(FileResult{Row: *row, Duplicate: dup})
+		}
 	}
+	sum.Files = in.results
 	if !o.NoMerge {
 		ms, err := s.Merge(ctx)
 		if err != nil {
@@ -168,6 +193,7 @@ type ingester struct {
 	mu         sync.Mutex
 	results    []FileResult
 	containers []ContainerInfo
+	problems   []*FileRow // recorded when the walk is over (see Ingest)
 	err        error
 }
 
@@ -238,11 +264,9 @@ func (in *ingester) Problem(path string, err error) {
 		row.Status = "skipped"
 	}
 	in.redactError(row)
-	dup, e := in.s.insertStandalone(in.ctx, row, nil)
-	if e != nil && in.ctx.Err() == nil {
-		in.fail(e)
-	}
-	in.record(FileResult{Row: *row, Duplicate: dup})
+	in.mu.Lock()
+	in.problems = append(in.problems, row)
+	in.mu.Unlock()
 }
 
 // parseJob is one chunk to parse; the parsed batch goes to results.

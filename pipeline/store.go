@@ -181,7 +181,7 @@ func (s *Store) claim(ctx context.Context, conn *gosql.Conn, sha, path string) (
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.loaded {
-		rows, err := conn.QueryContext(ctx, "SELECT sha256, min(path) FROM files WHERE sha256 IS NOT NULL GROUP BY sha256")
+		rows, err := conn.QueryContext(ctx, "SELECT sha256, path FROM files WHERE sha256 IS NOT NULL ORDER BY file_id")
 		if err != nil {
 			return "", err
 		}
@@ -191,8 +191,8 @@ func (s *Store) claim(ctx context.Context, conn *gosql.Conn, sha, path string) (
 				rows.Close()
 				return "", err
 			}
-			if _, ok := s.claimed[h]; !ok {
-				s.claimed[h] = p
+			if k := claimKey(h, p); s.claimed[k] == "" {
+				s.claimed[k] = p
 			}
 		}
 		rows.Close()
@@ -201,16 +201,29 @@ func (s *Store) claim(ctx context.Context, conn *gosql.Conn, sha, path string) (
 		}
 		s.loaded = true
 	}
-	if p, ok := s.claimed[sha]; ok {
+	k := claimKey(sha, path)
+	if p, ok := s.claimed[k]; ok {
 		return p, nil
 	}
-	s.claimed[sha] = path
+	s.claimed[k] = path
 	return "", nil
 }
 
-func (s *Store) unclaim(sha string) {
+// emptySHA256 is the SHA-256 of no bytes.
+const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+// claimKey is what identifies a file's content: its hash, and for empty files also the path
+// (an empty job_log.txt says something about its job, however many empty files there are).
+func claimKey(sha, path string) string {
+	if sha == emptySHA256 {
+		return sha + "\x00" + path
+	}
+	return sha
+}
+
+func (s *Store) unclaim(sha, path string) {
 	s.mu.Lock()
-	delete(s.claimed, sha)
+	delete(s.claimed, claimKey(sha, path))
 	s.mu.Unlock()
 }
 
@@ -335,19 +348,19 @@ func (ft *fileTx) commit(ctx context.Context) (dup string, err error) {
 	}
 	if err := ft.s.insertFileRow(ctx, ft.conn, row); err != nil {
 		ft.rollback()
-		ft.s.unclaim(row.SHA256)
+		ft.s.unclaim(row.SHA256, row.Path)
 		return "", err
 	}
 	if row.Job != "" && row.Kind == KindKuduLog && row.Status != "failed" {
 		if err := ft.fixInferredJob(ctx); err != nil {
 			ft.rollback()
-			ft.s.unclaim(row.SHA256)
+			ft.s.unclaim(row.SHA256, row.Path)
 			return "", err
 		}
 	}
 	ft.open = false
 	if _, err := ft.conn.ExecContext(ctx, "COMMIT"); err != nil {
-		ft.s.unclaim(row.SHA256)
+		ft.s.unclaim(row.SHA256, row.Path)
 		return "", fmt.Errorf("commit %s: %w", row.Path, err)
 	}
 	return "", nil
