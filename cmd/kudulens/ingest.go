@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -23,6 +24,80 @@ type storeFlags struct {
 	quiet       bool
 	maxLine     int
 	noRedact    bool
+	limits      walkLimits
+}
+
+// walkLimits are the flags that bound what one input may cost (pipeline.WalkOptions).
+type walkLimits struct {
+	maxDepth      int
+	maxEntryBytes byteSize
+	maxRatio      int64
+	maxEntries    int
+}
+
+func (l *walkLimits) register(fs *pflag.FlagSet) {
+	l.maxEntryBytes = 64 << 30
+	fs.IntVar(&l.maxDepth, "max-depth", 8, "archives and compression layers opened inside one another, at most")
+	fs.Var(&l.maxEntryBytes, "max-entry-bytes", "decompressed bytes of one file or nested archive, at most (e.g. 500MB, 64GiB); a longer file is read up to there")
+	fs.Int64Var(&l.maxRatio, "max-ratio", 1000, "decompressed/compressed ratio of a compressed stream, at most, past its first MiB (decompression bombs)")
+	fs.IntVar(&l.maxEntries, "max-entries", 1_000_000, "members of one archive, at most; the rest are skipped")
+}
+
+// check rejects limits that are not positive.
+func (l *walkLimits) check() error {
+	switch {
+	case l.maxDepth <= 0:
+		return fmt.Errorf("--max-depth %d: must be at least 1", l.maxDepth)
+	case l.maxRatio <= 0:
+		return fmt.Errorf("--max-ratio %d: must be at least 1", l.maxRatio)
+	case l.maxEntries <= 0:
+		return fmt.Errorf("--max-entries %d: must be at least 1", l.maxEntries)
+	}
+	return nil
+}
+
+func (l *walkLimits) options() pipeline.WalkOptions {
+	return pipeline.WalkOptions{MaxDepth: l.maxDepth, MaxEntryBytes: int64(l.maxEntryBytes), MaxRatio: l.maxRatio, MaxEntries: l.maxEntries}
+}
+
+// byteSize is a flag value of bytes: "123", "64KB", "1.5GB" (powers of 1000), "64KiB", "2GiB"
+// (powers of 1024).
+type byteSize int64
+
+func (b *byteSize) String() string {
+	for _, u := range []struct {
+		suffix string
+		size   int64
+	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if v := int64(*b); v >= u.size && v%u.size == 0 {
+			return strconv.FormatInt(v/u.size, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(int64(*b), 10)
+}
+func (b *byteSize) Type() string { return "size" }
+
+func (b *byteSize) Set(s string) error {
+	units := []struct {
+		suffix string
+		mult   float64
+	}{
+		{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
+		{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1},
+	}
+	num, mult := strings.TrimSpace(s), 1.0
+	for _, u := range units {
+		if len(num) > len(u.suffix) && strings.EqualFold(num[len(num)-len(u.suffix):], u.suffix) {
+			num, mult = strings.TrimSpace(num[:len(num)-len(u.suffix)]), u.mult
+			break
+		}
+	}
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil || v <= 0 || v*mult >= 1<<63 {
+		return fmt.Errorf("bad size %q (want e.g. 500MB or 64GiB)", s)
+	}
+	*b = byteSize(v * mult)
+	return nil
 }
 
 func (f *storeFlags) register(fs *pflag.FlagSet, defaultDB string) {
@@ -32,6 +107,7 @@ func (f *storeFlags) register(fs *pflag.FlagSet, defaultDB string) {
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
 	fs.IntVar(&f.maxLine, "max-line", 1<<20, "lines longer than this many bytes are cut and flagged truncated")
 	fs.BoolVar(&f.noRedact, "no-redact", false, "keep secrets (passwords, keys, SAS signatures, tokens) in the database and reports")
+	f.limits.register(fs)
 }
 
 func (f *storeFlags) open(ctx context.Context, path string) (*pipeline.Store, error) {
@@ -43,8 +119,14 @@ func (f *storeFlags) ingestOptions(e *env) pipeline.Options {
 		ParseWorkers: f.threads,
 		MaxLine:      f.maxLine,
 		NoRedact:     f.noRedact,
-		Walk:         pipeline.WalkOptions{Stdin: e.stdin},
+		Walk:         f.walkOptions(e),
 	}
+}
+
+func (f *storeFlags) walkOptions(e *env) pipeline.WalkOptions {
+	o := f.limits.options()
+	o.Stdin = e.stdin
+	return o
 }
 
 // newFlagSet returns a flag set whose usage prints the command's help text.
@@ -91,6 +173,10 @@ func runIngest(ctx context.Context, args []string, e *env) int {
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintln(e.stderr, "kudulens ingest: no SOURCE given (see --help)")
+		return exitUsage
+	}
+	if err := sf.limits.check(); err != nil {
+		fmt.Fprintf(e.stderr, "kudulens ingest: %v\n", err)
 		return exitUsage
 	}
 	store, err := sf.open(ctx, sf.db)

@@ -238,6 +238,10 @@ func openOrIngest(ctx context.Context, dbSet bool, sources []string, sf *storeFl
 		}
 		return s, exitOK
 	}
+	if err := sf.limits.check(); err != nil {
+		fmt.Fprintf(e.stderr, "kudulens: %v\n", err)
+		return nil, exitUsage
+	}
 	path := ""
 	if dbSet {
 		path = sf.db
