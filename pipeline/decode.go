@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"strings"
 
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
@@ -11,31 +12,40 @@ import (
 
 // textReader prepares a file's bytes for the parsers, which read UTF-8 with LF or CRLF line
 // ends: it strips a UTF-8 byte-order mark, decodes UTF-16 (LE or BE, with a BOM, as Windows
-// editors save it) and turns old-Mac CR-only line ends into LF. note says what was done, for
-// the files table; it is "" for plain UTF-8.
+// editors save it; unpaired surrogates and a final odd byte become U+FFFD) and turns old-Mac
+// CR-only line ends into LF. note says what was done, for the files table; it is "" for
+// plain UTF-8. Invalid UTF-8 and NUL bytes are left to the parsers, which replace and count
+// them per line.
+//
+// Line ends are judged on the first 4 KiB of text: CR-only when it holds a CR and no LF.
 func textReader(br *bufio.Reader) (r io.Reader, note string) {
 	head, _ := br.Peek(4096)
+	var notes []string
 	switch {
 	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
 		br.Discard(3)
-		head = head[3:]
-		r, note = br, "UTF-8 BOM removed"
+		r, notes = br, append(notes, "UTF-8 BOM removed")
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
 		dec := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()
-		return transform.NewReader(br, dec), "decoded from UTF-16LE"
+		r, notes = transform.NewReader(br, dec), append(notes, "decoded from UTF-16LE")
 	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
 		dec := unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder()
-		return transform.NewReader(br, dec), "decoded from UTF-16BE"
+		r, notes = transform.NewReader(br, dec), append(notes, "decoded from UTF-16BE")
 	default:
 		r = br
 	}
-	if bytes.IndexByte(head, '\r') >= 0 && bytes.IndexByte(head, '\n') < 0 && len(head) > 0 {
-		if note != "" {
-			note += "; "
-		}
-		return &crToLF{r: r}, note + "CR line ends read as LF"
+	if r != io.Reader(br) {
+		// Look at the decoded text.
+		dbr := bufio.NewReaderSize(r, 4096)
+		r = dbr
+		head, _ = dbr.Peek(4096)
+	} else if len(notes) > 0 {
+		head = head[3:]
 	}
-	return r, note
+	if bytes.IndexByte(head, '\r') >= 0 && bytes.IndexByte(head, '\n') < 0 {
+		r, notes = &crToLF{r: r}, append(notes, "CR line ends read as LF")
+	}
+	return r, strings.Join(notes, "; ")
 }
 
 // crToLF turns every CR into LF.
