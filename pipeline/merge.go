@@ -69,10 +69,7 @@ func (s *Store) Merge(ctx context.Context) (MergeStats, error) {
 	// 1. The same job-log line in two job-log files (two bundles of one site, or job_log.txt
 	// saved twice): same job, instance, second, level and text, and the same ordinal among
 	// identical lines of that second. Keep the earliest-ingested file's row.
-	lo, hi, ok, err := span(`SELECT min(greatest(a.first_ts, b.first_ts)), max(least(a.last_ts, b.last_ts))
-		FROM files a JOIN files b ON a.file_id < b.file_id AND a.job IS NOT DISTINCT FROM b.job
-		WHERE a.kind = 'kudu-log' AND b.kind = 'kudu-log' AND a.` + live + ` AND b.` + live + `
-		  AND a.first_ts <= b.last_ts AND b.first_ts <= a.last_ts`)
+	lo, hi, ok, err := span(overlapSpanSQL("kind = 'kudu-log' AND "+live, "PARTITION BY job"))
 	if err != nil {
 		return ms, err
 	}
@@ -139,10 +136,7 @@ func (s *Store) Merge(ctx context.Context) (MergeStats, error) {
 
 	// 3. The same application-log row in two application-log files (overlapping exports):
 	// same instance, tick-precise time and text.
-	lo, hi, ok, err = span(`SELECT min(greatest(a.first_ts, b.first_ts)), max(least(a.last_ts, b.last_ts))
-		FROM files a JOIN files b ON a.file_id < b.file_id
-		WHERE a.kind IN ('app-log-csv', 'app-log-txt') AND b.kind IN ('app-log-csv', 'app-log-txt')
-		  AND a.` + live + ` AND b.` + live + ` AND a.first_ts <= b.last_ts AND b.first_ts <= a.last_ts`)
+	lo, hi, ok, err = span(overlapSpanSQL("kind IN ('app-log-csv', 'app-log-txt') AND "+live, ""))
 	if err != nil {
 		return ms, err
 	}
@@ -237,6 +231,25 @@ func (s *Store) Merge(ctx context.Context) (MergeStats, error) {
 	}
 	committed = true
 	return ms, nil
+}
+
+// overlapSpanSQL returns a query of the time span where files (those matching where, compared
+// within the given window partition) overlap in time: the earliest start and the latest end of
+// an overlap of two of them, NULLs when none overlap. It is what
+//
+//	SELECT min(greatest(a.first_ts, b.first_ts)), max(least(a.last_ts, b.last_ts))
+//	FROM files a JOIN files b ON a.file_id < b.file_id [AND a.job IS NOT DISTINCT FROM b.job]
+//	WHERE a.first_ts <= b.last_ts AND b.first_ts <= a.last_ts
+//
+// computes, without comparing every pair of files (quadratic: minutes for 100,000 files). In
+// the order of first_ts, a file overlaps an earlier one iff it starts before the latest end
+// among the earlier ones; the overlap with that one ends at the lesser of both ends.
+func overlapSpanSQL(where, partition string) string {
+	return `SELECT min(first_ts), max(least(prev_last, last_ts)) FROM (
+		SELECT first_ts, last_ts, max(last_ts) OVER (` + partition + ` ORDER BY first_ts, file_id
+			ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_last
+		FROM files WHERE ` + where + ` AND first_ts IS NOT NULL AND last_ts IS NOT NULL
+	) WHERE first_ts <= prev_last`
 }
 
 // applyPairs merges the rows in kl_pairs: the kept row notes where its copy was, derived rows
