@@ -30,6 +30,8 @@ type Options struct {
 	MaxMessage   int  // a multi-line record's message is cut after this many bytes; default 1 MiB
 	NoMerge      bool // skip merging copies of lines across files (for measuring)
 	NoRedact     bool // keep secrets in what is stored (parse.Redact); off by default
+
+	noGroup bool // every file in its own transaction (tests compare with grouped small files)
 }
 
 const (
@@ -295,23 +297,59 @@ func (in *ingester) parseLoop() {
 	}
 }
 
-// fileLoop runs on each file worker: one file at a time, each in its own transaction.
+// fileLoop runs on each file worker: one file at a time, each in its own transaction, or,
+// for small files, in the worker's group (see group).
 func (in *ingester) fileLoop() {
-	for job := range in.entries {
-		if in.ctx.Err() != nil {
+	g := in.newGroup()
+	idle := time.NewTimer(time.Hour)
+	idle.Stop()
+	failed := false
+	for {
+		var job fileJob
+		var more bool
+		if g.empty() {
+			job, more = <-in.entries
+		} else {
+			idle.Reset(max(time.Until(g.started.Add(groupIdle)), time.Millisecond))
+			select {
+			case job, more = <-in.entries:
+				idle.Stop()
+			case <-idle.C:
+				// Nothing came for a while: commit what the group holds.
+				if err := g.commit(in.ctx); err != nil && in.ctx.Err() == nil {
+					in.fail(err)
+				}
+				continue
+			}
+		}
+		if !more {
+			break
+		}
+		if in.ctx.Err() != nil || failed {
 			if job.opened != nil {
 				close(job.opened)
 			}
 			continue // drain; the walk stops
 		}
-		res, err := in.loadFile(job)
+		res, err := in.loadFile(job, g)
+		if err == nil && g.full() {
+			err = g.commit(in.ctx)
+		}
 		if err != nil {
+			failed = true
 			if in.ctx.Err() == nil {
 				in.fail(err)
 			}
 			continue
 		}
-		in.record(res)
+		if res != nil {
+			in.record(*res)
+		}
+	}
+	if !failed && in.ctx.Err() == nil {
+		if err := g.commit(in.ctx); err != nil && in.ctx.Err() == nil {
+			in.fail(err)
+		}
 	}
 }
 
@@ -334,8 +372,9 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 // loadFile reads, classifies, parses and loads one file. A returned error is fatal for the
-// run (database failure); problems with the file itself are in the result.
-func (in *ingester) loadFile(job fileJob) (FileResult, error) {
+// run (database failure); problems with the file itself are in the result. A small file goes
+// into g (nil result): it is recorded when g is committed.
+func (in *ingester) loadFile(job fileJob, g *group) (*FileResult, error) {
 	e := job.e
 	row := &FileRow{ID: in.s.newFileID(), Path: e.Path, Container: e.Container, Compression: e.Compression, Bytes: e.Size}
 	rc, err := e.Open()
@@ -344,7 +383,7 @@ func (in *ingester) loadFile(job fileJob) (FileResult, error) {
 	}
 	if err != nil {
 		row.Kind, row.Status, row.Error = KindUnknown, "failed", err.Error()
-		return in.standalone(row, nil)
+		return in.standalone(row, nil, nil)
 	}
 	defer rc.Close()
 	cr := &countingReader{r: rc, h: sha256.New(), prog: in.prog}
@@ -352,7 +391,8 @@ func (in *ingester) loadFile(job fileJob) (FileResult, error) {
 	tb := bufio.NewReaderSize(text, sniffLen)
 	// A read error here is met again by whoever reads on (Entry readers repeat their error):
 	// the lines before it are read like any others.
-	head, _ := tb.Peek(sniffLen)
+	head, peekErr := tb.Peek(sniffLen)
+	whole := errors.Is(peekErr, io.EOF) // the file is in head, and cr has hashed all of it
 	cls := Classify(e.Name, head)
 	row.Kind, row.Job = cls.Kind, cls.Job
 	switch cls.Kind {
@@ -371,14 +411,14 @@ func (in *ingester) loadFile(job fileJob) (FileResult, error) {
 			if n == 0 || cls.Kind == KindKuduStatus {
 				row.SHA256 = "" // failed rows are recorded once per path and message
 				row.Kind, row.Status, row.Error = KindUnknown, "failed", fmt.Sprintf("read stopped at byte offset %d: %s", n, describe(err))
-				return in.standalone(row, nil)
+				return in.standalone(row, nil, nil)
 			}
 			row.Error += fmt.Sprintf("; read stopped at byte offset %d: %s", n, describe(err))
 		}
 		if cls.Kind == KindKuduStatus {
-			return in.standalone(row, &jobStatus{job: cls.Job, instance: cls.Instance, status: st.Status})
+			return in.standalone(row, &jobStatus{job: cls.Job, instance: cls.Instance, status: st.Status}, g)
 		}
-		return in.standalone(row, nil)
+		return in.standalone(row, nil, g)
 	}
 
 	info := &parse.FileInfo{Job: cls.Job, JobSource: cls.JobSource, CSV: cls.CSV, MaxMessage: in.o.MaxMessage, NoRedact: in.o.NoRedact}
@@ -391,15 +431,18 @@ func (in *ingester) loadFile(job fileJob) (FileResult, error) {
 	default:
 		ck.safeCut = parse.TextSafeCut
 	}
+	if whole && !in.o.noGroup {
+		return in.loadSmall(g, e, row, cls, info, ck, cr, note)
+	}
 
 	conn, err := in.s.db.Conn(in.ctx)
 	if err != nil {
-		return FileResult{}, err
+		return nil, err
 	}
 	defer conn.Close()
 	ft, err := in.s.beginFile(in.ctx, conn, row)
 	if err != nil {
-		return FileResult{}, err
+		return nil, err
 	}
 	defer ft.rollback()
 
@@ -455,18 +498,64 @@ func (in *ingester) loadFile(job fileJob) (FileResult, error) {
 		loadErr = in.takeBatch(ft, row, b, &stats, loadErr)
 	}
 	if in.ctx.Err() != nil {
-		return FileResult{}, in.ctx.Err()
+		return nil, in.ctx.Err()
 	}
 	if loadErr != nil {
-		return FileResult{}, loadErr
+		return nil, loadErr
 	}
 	row.Stats = stats
 	row.Bytes = cr.n
+	// SHA256 is of what could be read: re-reading the same damaged file adds nothing.
 	row.SHA256 = hex.EncodeToString(cr.h.Sum(nil))
+	in.finishRow(row, e, note, readErr, ck, fn.notes(&stats))
+	if cls.Kind == KindKuduLog && row.Job == "" {
+		row.Job = inferJob(&stats)
+	}
+	dup, err := ft.commit(in.ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &FileResult{Row: *row, Duplicate: dup}, nil
+}
+
+// loadSmall loads a file that was read whole into g: parsed on this worker, committed with
+// the group.
+func (in *ingester) loadSmall(g *group, e *Entry, row *FileRow, cls Classification, info *parse.FileInfo, ck *chunker, cr *countingReader, note string) (*FileResult, error) {
+	row.Bytes = cr.n
+	row.SHA256 = hex.EncodeToString(cr.h.Sum(nil))
+	// Claimed before parsing: a file seen before costs no parsing.
+	dup, err := in.s.claim(in.ctx, row.SHA256, row.Path)
+	if err != nil || dup != "" {
+		return &FileResult{Row: *row, Duplicate: dup}, err
+	}
+	f, stats, readErr := g.parse(cls.Kind, info, ck)
+	in.prog.Lines.Add(stats.Lines)
+	f.row = row
+	row.Stats, row.Site = stats, g.b.Site
+	row.Traces = int64(f.traces[1] - f.traces[0])
+	row.Exceptions = int64(f.exceptions[1] - f.exceptions[0])
+	row.Events = int64(f.events[1] - f.events[0])
+	cut := int64(0)
+	if readErr != nil && ck.partial != nil {
+		cut = 1
+	}
+	in.finishRow(row, e, note, readErr, ck, g.notes(f, &stats, cut))
+	if cls.Kind == KindKuduLog && row.Job == "" {
+		if row.Job = inferJob(&stats); row.Job != "" {
+			g.setJob(f, row.Job)
+		}
+	}
+	g.add(f)
+	return nil, nil
+}
+
+// finishRow sets the status and the notes (files.error) of a file whose content was read;
+// content are the notes of fileNotes.
+func (in *ingester) finishRow(row *FileRow, e *Entry, note string, readErr error, ck *chunker, content []string) {
+	stats := &row.Stats
 	row.Status = "ok"
 	var notes []string
 	if readErr != nil {
-		// SHA256 is of what could be read: re-reading the same damaged file adds nothing.
 		row.Status = "partial"
 		after, off, cutLine := stats.Lines, ck.offset, int64(0)
 		if ck.partial != nil {
@@ -492,17 +581,9 @@ func (in *ingester) loadFile(job fileJob) (FileResult, error) {
 	if stats.Truncated > 0 {
 		notes = append(notes, fmt.Sprintf("%d %s longer than %d bytes cut (traces.truncated)", stats.Truncated, plural(stats.Truncated, "line", "lines"), in.o.MaxLine))
 	}
-	notes = append(notes, fn.notes(&stats)...)
+	notes = append(notes, content...)
 	row.Error = strings.Join(notes, "; ")
 	in.redactError(row)
-	if cls.Kind == KindKuduLog && row.Job == "" {
-		row.Job = inferJob(&stats)
-	}
-	dup, err := ft.commit(in.ctx)
-	if err != nil {
-		return FileResult{}, err
-	}
-	return FileResult{Row: *row, Duplicate: dup}, nil
 }
 
 // redactError removes secrets from row.Error: it may quote the file (a first line, a
@@ -515,11 +596,20 @@ func (in *ingester) redactError(row *FileRow) {
 	}
 }
 
-// standalone records a file that has no rows (skipped, failed, status file).
-func (in *ingester) standalone(row *FileRow, st *jobStatus) (FileResult, error) {
+// standalone records a file that has no rows (skipped, failed, status file): in g when g is
+// set and the file has a hash to tell duplicates by (nil result), else at once.
+func (in *ingester) standalone(row *FileRow, st *jobStatus, g *group) (*FileResult, error) {
 	in.redactError(row)
+	if g != nil && row.SHA256 != "" {
+		dup, err := in.s.claim(in.ctx, row.SHA256, row.Path)
+		if err != nil || dup != "" {
+			return &FileResult{Row: *row, Duplicate: dup}, err
+		}
+		g.addRow(row, st)
+		return nil, nil
+	}
 	dup, err := in.s.insertStandalone(in.ctx, row, st)
-	return FileResult{Row: *row, Duplicate: dup}, err
+	return &FileResult{Row: *row, Duplicate: dup}, err
 }
 
 // takeBatch loads one parsed batch (after an error it only recycles batches).

@@ -84,18 +84,21 @@ type timeSeg struct {
 	maxBack, maxBackLine           int64 // the largest step back (µs) and its line
 }
 
-func (n *fileNotes) see(b *parse.Batch) {
-	for i := range b.Rejects {
-		if r := &b.Rejects[i]; n.firstReject.LineNo == 0 || r.LineNo < n.firstReject.LineNo {
+func (n *fileNotes) see(b *parse.Batch) { n.seeRows(b, 0, b.Traces.Len(), b.Rejects) }
+
+// seeRows looks at the trace rows [start, end) of b and at rejects.
+func (n *fileNotes) seeRows(b *parse.Batch, start, end int, rejects []parse.Reject) {
+	for i := range rejects {
+		if r := &rejects[i]; n.firstReject.LineNo == 0 || r.LineNo < n.firstReject.LineNo {
 			n.firstReject = parse.Reject{LineNo: r.LineNo, Reason: r.Reason}
 		}
 	}
 	t := &b.Traces
-	if t.Len() == 0 {
+	if end <= start {
 		return
 	}
-	seg := timeSeg{firstLine: t.LineNo[0], firstTime: t.Time[0], lastTime: t.Time[t.Len()-1]}
-	for i := 1; i < len(t.Time); i++ {
+	seg := timeSeg{firstLine: t.LineNo[start], firstTime: t.Time[start], lastTime: t.Time[end-1]}
+	for i := start + 1; i < end; i++ {
 		if d := t.Time[i-1] - t.Time[i]; d > 0 {
 			seg.backs++
 			if d > seg.maxBack {

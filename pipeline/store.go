@@ -177,11 +177,11 @@ func (s *Store) newFileID() int32 { return s.nextID.Add(1) }
 // claim records that sha is being committed for path; it returns the path that claimed it
 // first ("" if none), in this process or in the database. The database's hashes are read
 // once: no other process can write to the file while this one has it open.
-func (s *Store) claim(ctx context.Context, conn *gosql.Conn, sha, path string) (string, error) {
+func (s *Store) claim(ctx context.Context, sha, path string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.loaded {
-		rows, err := conn.QueryContext(ctx, "SELECT sha256, path FROM files WHERE sha256 IS NOT NULL ORDER BY file_id")
+		rows, err := s.db.QueryContext(ctx, "SELECT sha256, path FROM files WHERE sha256 IS NOT NULL ORDER BY file_id")
 		if err != nil {
 			return "", err
 		}
@@ -337,7 +337,7 @@ func (ft *fileTx) insertTraces(ctx context.Context, b *parse.Batch) error {
 func (ft *fileTx) commit(ctx context.Context) (dup string, err error) {
 	row := ft.row
 	if row.SHA256 != "" {
-		if dup, err = ft.s.claim(ctx, ft.conn, row.SHA256, row.Path); err != nil {
+		if dup, err = ft.s.claim(ctx, row.SHA256, row.Path); err != nil {
 			ft.rollback()
 			return "", err
 		}
@@ -393,15 +393,22 @@ func (ft *fileTx) rollback() {
 	}
 }
 
+// insertFilesSQL inserts files rows; fileRowValues gives the values of one, in this order.
+const insertFilesSQL = `INSERT INTO files (file_id, path, container, kind, compression, bytes, sha256, job, site,
+        lines, parsed, rejected, merged, traces, exceptions, events, first_ts, last_ts, status, error, run_id, ingested_at)
+        VALUES `
+
+func (s *Store) fileRowValues(r *FileRow, now time.Time) []any {
+	st := &r.Stats
+	return []any{r.ID, r.Path, nullStr(r.Container), string(r.Kind), nullStr(r.Compression), r.Bytes, nullStr(r.SHA256),
+		nullStr(r.Job), nullStr(r.Site), st.Lines, st.Parsed, st.Rejected, r.Merged, r.Traces, r.Exceptions, r.Events,
+		nullTime(st.FirstTime), nullTime(st.LastTime), r.Status, nullStr(r.Error), s.runID, now}
+}
+
 // insertFileRow writes a files row on conn (inside the caller's transaction, if any).
 func (s *Store) insertFileRow(ctx context.Context, conn *gosql.Conn, r *FileRow) error {
-	st := &r.Stats
-	_, err := conn.ExecContext(ctx, `INSERT INTO files (file_id, path, container, kind, compression, bytes, sha256, job, site,
-        lines, parsed, rejected, merged, traces, exceptions, events, first_ts, last_ts, status, error, run_id, ingested_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.Path, nullStr(r.Container), string(r.Kind), nullStr(r.Compression), r.Bytes, nullStr(r.SHA256),
-		nullStr(r.Job), nullStr(r.Site), st.Lines, st.Parsed, st.Rejected, r.Merged, r.Traces, r.Exceptions, r.Events,
-		nullTime(st.FirstTime), nullTime(st.LastTime), r.Status, nullStr(r.Error), s.runID, time.Now().UTC())
+	_, err := conn.ExecContext(ctx, insertFilesSQL+"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		s.fileRowValues(r, time.Now().UTC())...)
 	if err != nil {
 		return fmt.Errorf("record file %s: %w", r.Path, err)
 	}
@@ -417,7 +424,7 @@ func (s *Store) insertStandalone(ctx context.Context, r *FileRow, status *jobSta
 	}
 	defer conn.Close()
 	if r.SHA256 != "" {
-		dup, err := s.claim(ctx, conn, r.SHA256, r.Path)
+		dup, err := s.claim(ctx, r.SHA256, r.Path)
 		if err != nil || dup != "" {
 			return dup, err
 		}

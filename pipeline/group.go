@@ -1,0 +1,386 @@
+package pipeline
+
+import (
+	"context"
+	gosql "database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/marcboeker/go-duckdb"
+
+	"github.com/kudulens/kudulens/parse"
+)
+
+// Small files in bulk. A folder of 100,000 small files (hourly application-log blobs, a
+// bundle unpacked by the customer) cost about ten DuckDB statements each when every file had
+// its own transaction: about 10 ms a file. A file worker instead collects small files — read
+// whole in the first 64 KiB, parsed on the worker — into a group, and loads the group with a
+// few statements in one transaction. Every file is still loaded whole or not at all: its rows
+// and its files row are in the same transaction. A group is committed when it is full, when
+// no file has come for groupIdle, and when the walk is over; an interrupted run loses the
+// uncommitted group, which the next run reads again.
+const (
+	groupMaxFiles = 512
+	groupMaxBytes = 16 << 20
+	groupMaxRows  = 200_000
+	groupMaxDict  = 4096 // distinct values in a dictionary column (int16 indices)
+	groupIdle     = 200 * time.Millisecond
+)
+
+// group is the open group of one file worker.
+type group struct {
+	in      *ingester
+	b       *parse.Batch
+	parsers map[Kind]parse.Parser
+	files   []*groupFile
+	bytes   int64
+	started time.Time
+}
+
+// groupFile is one file of a group: its files row and where its rows are in the batch.
+type groupFile struct {
+	row    *FileRow
+	dup    string
+	status *jobStatus
+	source string
+	// [start, end) of the file's rows in the batch.
+	traces, exceptions, events, rejects [2]int
+}
+
+func (in *ingester) newGroup() *group {
+	return &group{in: in, b: parse.NewBatch(4096), parsers: map[Kind]parse.Parser{
+		KindKuduLog:    &parse.KuduLog{},
+		KindAppLogCSV:  &parse.AppLogCSV{},
+		KindAppLogText: &parse.AppLogText{},
+	}}
+}
+
+func (g *group) empty() bool { return len(g.files) == 0 }
+
+// full reports whether the group should be committed before it takes more.
+func (g *group) full() bool {
+	t := &g.b.Traces
+	return len(g.files) >= groupMaxFiles || g.bytes >= groupMaxBytes || t.Len() >= groupMaxRows ||
+		len(t.Instance.Values) >= groupMaxDict || len(t.Job.Values) >= groupMaxDict || len(t.Operation.Values) >= groupMaxDict
+}
+
+// addRow adds a file without rows (skipped, status file).
+func (g *group) addRow(row *FileRow, st *jobStatus) {
+	g.add(&groupFile{row: row, status: st})
+}
+
+func (g *group) add(f *groupFile) {
+	if len(g.files) == 0 {
+		g.started = time.Now()
+	}
+	g.files = append(g.files, f)
+	g.bytes += f.row.Bytes
+}
+
+// parse parses the chunks of a small file (read whole) into the group's batch and returns the
+// file's entry; its Stats are those of this file alone. The chunks' buffers go back to the pool.
+func (g *group) parse(kind Kind, info *parse.FileInfo, ck *chunker) (*groupFile, parse.Stats, error) {
+	b := g.b
+	f := &groupFile{source: "job-log"}
+	if kind == KindAppLogCSV || kind == KindAppLogText {
+		f.source = "app-log"
+	}
+	b.Stats, b.Site = parse.Stats{}, ""
+	f.traces[0], f.exceptions[0], f.events[0], f.rejects[0] = b.Traces.Len(), len(b.Exceptions), len(b.Events), len(b.Rejects)
+	p := g.parsers[kind]
+	var readErr error
+	for {
+		c, err := ck.next()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				readErr = err
+			}
+			break
+		}
+		p.Parse(&parse.Chunk{Data: c.data, FirstLine: c.firstLine, Cut: c.cut, File: info}, b)
+		g.in.bufs.put(c.buf)
+	}
+	if readErr != nil && ck.partial != nil {
+		b.Rejects = append(b.Rejects, cutLineReject(ck.partial, ck.partialLine, g.in.o.NoRedact))
+		b.Stats.Lines++
+		b.Stats.Rejected++
+	}
+	f.traces[1], f.exceptions[1], f.events[1], f.rejects[1] = b.Traces.Len(), len(b.Exceptions), len(b.Events), len(b.Rejects)
+	return f, b.Stats, readErr
+}
+
+// notes returns the content notes of f (see fileNotes).
+func (g *group) notes(f *groupFile, st *parse.Stats, cut int64) []string {
+	var fn fileNotes
+	fn.cut = cut
+	fn.seeRows(g.b, f.traces[0], f.traces[1], g.b.Rejects[f.rejects[0]:f.rejects[1]])
+	return fn.notes(st)
+}
+
+// setJob gives the rows of f that have no job the job inferred from the file's content (as
+// fileTx.fixInferredJob does in SQL for large files).
+func (g *group) setJob(f *groupFile, job string) {
+	t := &g.b.Traces
+	op := parse.OperationName(job)
+	jobIdx, opIdx, srcJob := dictIndex(&t.Job, job), dictIndex(&t.Operation, op), parse.JobByContent
+	for i := f.traces[0]; i < f.traces[1]; i++ {
+		if t.Job.Values[t.Job.Index[i]] != "" {
+			continue
+		}
+		t.Job.Index[i], t.JobSource[i] = jobIdx, srcJob
+		if t.Operation.Values[t.Operation.Index[i]] == "" {
+			t.Operation.Index[i] = opIdx
+		}
+	}
+	for i := f.exceptions[0]; i < f.exceptions[1]; i++ {
+		if e := &g.b.Exceptions[i]; e.Job == "" {
+			e.Job = job
+			if e.Operation == "" {
+				e.Operation = op
+			}
+		}
+	}
+	for i := f.events[0]; i < f.events[1]; i++ {
+		if e := &g.b.Events[i]; e.Job == "" {
+			e.Job = job
+			if e.Operation == "" {
+				e.Operation = op
+			}
+		}
+	}
+}
+
+// dictIndex returns the index of v in d's values, adding it if new.
+func dictIndex(d *parse.Dict, v string) int16 {
+	for i, s := range d.Values {
+		if s == v {
+			return int16(i)
+		}
+	}
+	d.Values = append(d.Values, v)
+	return int16(len(d.Values) - 1)
+}
+
+// commit loads the group in one transaction and records its files; it empties the group.
+func (g *group) commit(ctx context.Context) error {
+	if g.empty() {
+		return nil
+	}
+	defer g.reset()
+	s := g.in.s
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			conn.ExecContext(context.Background(), "ROLLBACK")
+		}
+	}()
+	if err := g.insertRows(ctx, conn); err != nil {
+		return err
+	}
+	if err := g.insertFiles(ctx, conn); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("commit %d small files: %w", len(g.files), err)
+	}
+	done = true
+	for _, f := range g.files {
+		g.in.record(FileResult{Row: *f.row, Duplicate: f.dup})
+	}
+	return nil
+}
+
+func (g *group) reset() {
+	g.b.Reset()
+	clear(g.files)
+	g.files, g.bytes = g.files[:0], 0
+}
+
+// groupTracesSchema is tracesSchema plus the columns that are constant per file in a file's
+// own transaction and vary within a group.
+var groupTracesSchema = arrow.NewSchema(append(append([]arrow.Field(nil), tracesSchema.Fields()...),
+	arrow.Field{Name: "file_id", Type: arrow.PrimitiveTypes.Int32},
+	arrow.Field{Name: "source_file", Type: dictI16()},
+	arrow.Field{Name: "source", Type: dictI8()},
+), nil)
+
+const insertGroupTracesSQL = `INSERT INTO traces (timestamp, operation_Name, job, job_source, instance, level, is_system,
+    severityLevel, message, app_time, template, source, pid, truncated, msg_hash, file_id, source_file, line_no, line_count)
+SELECT ts, operation, job, job_source, instance, level, is_system, severity, message, app_time, template,
+    source, pid, truncated, msg_hash, file_id, source_file, line_no, line_count FROM `
+
+// insertRows inserts the traces, exceptions, events and rejects of the group.
+func (g *group) insertRows(ctx context.Context, conn *gosql.Conn) error {
+	b := g.b
+	if n := b.Traces.Len(); n > 0 {
+		ids := make([]int32, n)
+		paths := make([]int16, n)
+		sources := make([]int8, n)
+		var pathVals []string
+		for fi, f := range g.files {
+			src := int8(0)
+			if f.source == "app-log" {
+				src = 1
+			}
+			for i := f.traces[0]; i < f.traces[1]; i++ {
+				ids[i], paths[i], sources[i] = f.row.ID, int16(fi), src
+			}
+			pathVals = append(pathVals, f.row.Path)
+		}
+		rec := tracesRecord(b, g.in.s.dicts)
+		cols := append([]arrow.Array(nil), rec.Columns()...)
+		extra := []arrow.Array{
+			fixed(arrow.PrimitiveTypes.Int32, n, nil, arrow.Int32Traits.CastToBytes(ids)),
+			dictFixed(dictI16(), n, nil, arrow.Int16Traits.CastToBytes(paths), stringsData(pathVals)),
+			dictFixed(dictI8(), n, nil, int8Bytes(sources), stringsData([]string{"job-log", "app-log"})),
+		}
+		grec := array.NewRecord(groupTracesSchema, append(cols, extra...), int64(n))
+		for _, c := range extra {
+			c.Release()
+		}
+		rec.Release()
+		err := insertRecord(ctx, conn, grec, fmt.Sprintf("kl_group_%d", g.files[0].row.ID), insertGroupTracesSQL)
+		grec.Release()
+		if err != nil {
+			return fmt.Errorf("insert traces of %d small files: %w", len(g.files), err)
+		}
+	}
+	if len(b.Exceptions)+len(b.Events)+len(b.Rejects) == 0 {
+		return nil
+	}
+	// The file of row i of a table, for the appenders.
+	owner := func(rng func(*groupFile) [2]int) func(int) *FileRow {
+		fi := 0
+		return func(i int) *FileRow {
+			for rng(g.files[fi])[1] <= i {
+				fi++
+			}
+			return g.files[fi].row
+		}
+	}
+	return conn.Raw(func(dc any) error {
+		c := dc.(driver.Conn)
+		if len(b.Exceptions) > 0 {
+			of := owner(func(f *groupFile) [2]int { return f.exceptions })
+			if err := appendRows(c, "exceptions", len(b.Exceptions), func(i int) []driver.Value {
+				e, r := &b.Exceptions[i], of(i)
+				return []driver.Value{usTime(e.Time), nullStr(e.Operation), nullStr(e.Job), nullStr(e.Instance), e.Origin, nullStr(e.InferredBy),
+					nullStr(e.OuterType), nullStr(e.OuterMessage), nullStr(e.InnermostType), nullStr(e.InnermostMessage),
+					e.Details, e.Frames, nullSev(e.Severity), r.ID, r.Path, e.LineNo, e.LineCount}
+			}); err != nil {
+				return err
+			}
+		}
+		if len(b.Events) > 0 {
+			of := owner(func(f *groupFile) [2]int { return f.events })
+			if err := appendRows(c, "customEvents", len(b.Events), func(i int) []driver.Value {
+				e, r := &b.Events[i], of(i)
+				var dur driver.Value
+				if e.DurationS != parse.NullDuration {
+					dur = e.DurationS
+				}
+				return []driver.Value{usTime(e.Time), nullStr(e.Operation), nullStr(e.Job), nullStr(e.Instance), e.Name,
+					nullStr(e.Section), dur, e.Properties, r.ID, r.Path, e.LineNo}
+			}); err != nil {
+				return err
+			}
+		}
+		if len(b.Rejects) > 0 {
+			of := owner(func(f *groupFile) [2]int { return f.rejects })
+			if err := appendRows(c, "rejects", len(b.Rejects), func(i int) []driver.Value {
+				rj, r := &b.Rejects[i], of(i)
+				return []driver.Value{r.ID, r.Path, rj.LineNo, rj.Reason, rj.Raw}
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// insertRecord inserts an Arrow record through a view registered under name.
+func insertRecord(ctx context.Context, conn *gosql.Conn, rec arrow.Record, name, insertSQL string) error {
+	var release func()
+	err := conn.Raw(func(dc any) error {
+		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
+		if err != nil {
+			return err
+		}
+		rdr, err := array.NewRecordReader(rec.Schema(), []arrow.Record{rec})
+		if err != nil {
+			return err
+		}
+		release, err = ar.RegisterView(rdr, name)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("register batch: %w", err)
+	}
+	_, err = conn.ExecContext(ctx, insertSQL+name)
+	// The view must be dropped before its stream is released (stack-notes A3).
+	if _, derr := conn.ExecContext(ctx, "DROP VIEW IF EXISTS "+name); derr != nil && err == nil {
+		err = derr
+	}
+	release()
+	return err
+}
+
+func int8Bytes(v []int8) []byte { return arrow.Int8Traits.CastToBytes(v) }
+
+// insertFiles inserts the files rows (and job_status rows) of the group through appenders.
+// The files rows go through a temporary table with the columns of insertFilesSQL, so that
+// columns added to files later only need a default.
+func (g *group) insertFiles(ctx context.Context, conn *gosql.Conn) error {
+	tmp := fmt.Sprintf("kl_group_files_%d", g.files[0].row.ID)
+	cols := insertFilesSQL[strings.Index(insertFilesSQL, "(")+1 : strings.Index(insertFilesSQL, ")")]
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE TEMP TABLE %s AS SELECT %s FROM files LIMIT 0", tmp, cols)); err != nil {
+		return fmt.Errorf("record %d small files: %w", len(g.files), err)
+	}
+	defer conn.ExecContext(context.Background(), "DROP TABLE IF EXISTS "+tmp)
+	now := time.Now().UTC()
+	var statuses []*groupFile
+	err := conn.Raw(func(dc any) error {
+		c := dc.(driver.Conn)
+		if err := appendRows(c, tmp, len(g.files), func(i int) []driver.Value {
+			vals := g.in.s.fileRowValues(g.files[i].row, now)
+			out := make([]driver.Value, len(vals))
+			for j, v := range vals {
+				out[j] = v
+			}
+			if g.files[i].status != nil {
+				statuses = append(statuses, g.files[i])
+			}
+			return out
+		}); err != nil {
+			return err
+		}
+		if len(statuses) == 0 {
+			return nil
+		}
+		return appendRows(c, "job_status", len(statuses), func(i int) []driver.Value {
+			f := statuses[i]
+			return []driver.Value{nullStr(f.status.job), f.status.instance, f.status.status, f.row.ID, f.row.Path}
+		})
+	})
+	if err == nil {
+		_, err = conn.ExecContext(ctx, fmt.Sprintf("INSERT INTO files (%s) SELECT * FROM %s", cols, tmp))
+	}
+	if err != nil {
+		return fmt.Errorf("record %d small files: %w", len(g.files), err)
+	}
+	return nil
+}

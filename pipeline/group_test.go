@@ -1,0 +1,95 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// dumpTables renders every table of s without what differs between runs (file ids, times of
+// ingestion), sorted, for comparing two databases.
+func dumpTables(t *testing.T, s *Store) string {
+	t.Helper()
+	var out strings.Builder
+	for _, q := range []string{
+		`SELECT * EXCLUDE (file_id, run_id, ingested_at) FROM files`,
+		`SELECT * EXCLUDE (file_id) FROM traces`,
+		`SELECT * EXCLUDE (file_id) FROM exceptions`,
+		`SELECT * EXCLUDE (file_id) FROM customEvents`,
+		`SELECT * EXCLUDE (file_id) FROM rejects`,
+		`SELECT * EXCLUDE (file_id) FROM job_status`,
+	} {
+		rows, err := s.DB().Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		var lines []string
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			lines = append(lines, fmt.Sprint(vals...))
+		}
+		rows.Close()
+		sort.Strings(lines)
+		fmt.Fprintf(&out, "%s: %d rows\n%s\n", q, len(lines), strings.Join(lines, "\n"))
+	}
+	return out.String()
+}
+
+// Small files loaded in groups give exactly the tables that one transaction per file gives.
+func TestGroupedSmallFilesSameTables(t *testing.T) {
+	dir := t.TempDir()
+	// A Kudu log outside its folder (its job is inferred from the content), a status file,
+	// files of no known kind, an empty job log, and a damaged small file.
+	crash, err := os.ReadFile("../parse/testdata/crash_job_log.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "loose/job_log_copy.txt", crash)
+	writeFile(t, dir, "data/jobs/continuous/AppInsightsImporter/status_5e1c2a", []byte(`{"Status":"Running"}`))
+	writeFile(t, dir, "data/jobs/continuous/AppInsightsImporter/job_log.txt", nil)
+	writeFile(t, dir, "notes.txt", []byte("nothing to see\n"))
+	writeFile(t, dir, "bad.txt.gz", gz(t, crash)[:300])
+	sources := []string{"../fixtures/sample", dir}
+	var dumps [2]string
+	for i, noGroup := range []bool{true, false} {
+		ctx := context.Background()
+		s, err := OpenStore(ctx, "", StoreOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, err := Ingest(ctx, s, sources, Options{noGroup: noGroup}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sum.Files) < 45 {
+			t.Fatalf("%d files", len(sum.Files))
+		}
+		dumps[i] = dumpTables(t, s)
+		var n int
+		if err := s.DB().QueryRow(`SELECT count(*) FROM traces WHERE source_file LIKE '%loose%'
+			AND job = 'Office365ActivityImporter' AND job_source = 'content'`).Scan(&n); err != nil || n == 0 {
+			t.Errorf("noGroup=%v: the loose Kudu log's job was not inferred (%d rows, %v)", noGroup, n, err)
+		}
+		s.Close()
+	}
+	if dumps[0] != dumps[1] {
+		a, b := strings.Split(dumps[0], "\n"), strings.Split(dumps[1], "\n")
+		for i := range min(len(a), len(b)) {
+			if a[i] != b[i] {
+				t.Fatalf("grouped small files give other tables; first difference:\n one per transaction: %.400s\n grouped:             %.400s", a[i], b[i])
+			}
+		}
+		t.Fatalf("grouped small files give other tables (%d vs %d lines)", len(a), len(b))
+	}
+}
