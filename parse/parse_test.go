@@ -470,6 +470,30 @@ func TestRedact(t *testing.T) {
 	f("New event 'FinishedImportCycle'; 'context=SPOInsights.WebJob.AppInsightsImporter: 0 hours'.", "New event 'FinishedImportCycle'; 'context=SPOInsights.WebJob.AppInsightsImporter: 0 hours'.")
 	f("Json error in JobBase", "Json error in JobBase")
 	f("eyJ alone is not a token", "eyJ alone is not a token")
+
+	// key: value forms (configuration dumps, HTTP headers, JSON).
+	f("ClientSecret: s3cr3t-v4lue", "ClientSecret: [REDACTED]")
+	f("Client secret: abc, client ID: 123", "Client secret: [REDACTED], client ID: 123")
+	f(`{"clientSecret":"JSON-1","password": "p w","user":"bob"}`, `{"clientSecret":"[REDACTED]","password": "[REDACTED]","user":"bob"}`)
+	f(`{'AccountKey': 'abc=='}`, `{'AccountKey': '[REDACTED]'}`)
+	f("Authorization: Bearer abcdefghijklmnop.qrstuvwxyz0123 next", "Authorization: Bearer [REDACTED] next")
+	f("Authorization: Basic dXNlcjpwYXNz", "Authorization: Basic [REDACTED]")
+	f("Authorization: 'Bearer opaque-token'", "Authorization: 'Bearer [REDACTED]'")
+	f("Authorization=SharedKey acct:c2lnbmF0dXJl", "Authorization=SharedKey [REDACTED]")
+	f("calling Graph with Bearer EwBwA8l6BAAUAOyDv0l6PcCVu89kmzvqZmkWABkAAQ end", "calling Graph with Bearer [REDACTED] end")
+	f("Bearer short", "Bearer short")
+	f("login pwd=hunter2 ok", "login pwd=[REDACTED] ok")
+	f("Password = spaced", "Password = [REDACTED]")
+	f("SQL connection string='Server=tcp:x,1433;User ID=a;Password=p;'", "SQL connection string='[REDACTED]'")
+	f("AzureWebJobsStorage: DefaultEndpointsProtocol=https;AccountName=a;AccountKey=K==;EndpointSuffix=core.windows.net",
+		"AzureWebJobsStorage: DefaultEndpointsProtocol=https;AccountName=a;AccountKey=[REDACTED];EndpointSuffix=core.windows.net")
+	// Prose and times with a colon are left alone.
+	f("21-40-07:12: Got SQL error: Login failed for user 'x'.", "21-40-07:12: Got SQL error: Login failed for user 'x'.")
+	f("Retrieving secret: O365AdvancedAnalytics", "Retrieving secret: O365AdvancedAnalytics")
+	f("Got exception on ProcessCallQueueAndWebhook: AADSTS7000215: Invalid client secret provided.",
+		"Got exception on ProcessCallQueueAndWebhook: AADSTS7000215: Invalid client secret provided.")
+	f("Generating new OAuth token...", "Generating new OAuth token...")
+	f("text : more", "text : more")
 }
 
 // A secret planted in a log line reaches no table.
