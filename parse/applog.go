@@ -230,11 +230,11 @@ func (p *AppLogCSV) addRecord(lay *CSVLayout, fields [][]byte, lineNo int64, lin
 		return "invalid date/eventTickCount"
 	}
 	if lay.App >= 0 && lay.App < len(fields) && p.rec.b.Site == "" && len(fields[lay.App]) > 0 {
-		p.rec.b.Site = string(fields[lay.App])
+		p.rec.b.Site = string(validText(fields[lay.App]))
 	}
 	var inst []byte
 	if lay.Instance >= 0 && lay.Instance < len(fields) {
-		inst = fields[lay.Instance]
+		inst = validText(fields[lay.Instance])
 	}
 	pid := NullPID
 	if lay.PID >= 0 && lay.PID < len(fields) {

@@ -489,7 +489,8 @@ func TestRedact(t *testing.T) {
 		"AzureWebJobsStorage: DefaultEndpointsProtocol=https;AccountName=a;AccountKey=[REDACTED];EndpointSuffix=core.windows.net")
 	// Prose and times with a colon are left alone.
 	f("21-40-07:12: Got SQL error: Login failed for user 'x'.", "21-40-07:12: Got SQL error: Login failed for user 'x'.")
-	f("Retrieving secret: O365AdvancedAnalytics", "Retrieving secret: O365AdvancedAnalytics")
+	f("Retrieving secret: O365AdvancedAnalytics", "Retrieving secret: [REDACTED]") // the safe side
+	f("connecting as admin with password: hunter2", "connecting as admin with password: [REDACTED]")
 	f("Got exception on ProcessCallQueueAndWebhook: AADSTS7000215: Invalid client secret provided.",
 		"Got exception on ProcessCallQueueAndWebhook: AADSTS7000215: Invalid client secret provided.")
 	f("Generating new OAuth token...", "Generating new OAuth token...")

@@ -134,6 +134,16 @@ func (r *recorder) sanitize(line []byte) []byte {
 	return line
 }
 
+// validText returns b with invalid UTF-8 and NUL bytes replaced by U+FFFD, for the columns
+// other than the message (sanitize counts the lines; these are rarely bad, and a bad byte
+// there must not make DuckDB refuse the whole batch).
+func validText(b []byte) []byte {
+	if utf8.Valid(b) && bytes.IndexByte(b, 0) < 0 {
+		return b
+	}
+	return bytes.ReplaceAll(bytes.ToValidUTF8(b, []byte("\uFFFD")), []byte{0}, []byte("\uFFFD"))
+}
+
 // noText reports whether a sanitized line holds nothing but replacement characters: NUL
 // bytes or undecodable bytes, such as the zeros a crashed writer leaves at the end of a
 // preallocated log. Such a line is rejected rather than appended to the record before it.

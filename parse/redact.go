@@ -15,9 +15,8 @@ import (
 //     access_token=, "password": "...", ...). The value runs to the next ';', '&', quote or
 //     space (to the closing quote when quoted; to the next ';' in a connection string). After
 //     Authorization the scheme (Bearer, Basic, SharedKey, ...) is kept and the credential
-//     that follows it is redacted. In the key: value form the key is one word, or two words
-//     that name a secret together ("Client secret: ..."), so that prose with a colon is left
-//     alone;
+//     that follows it is redacted. In the key: value form the key is the last word, or the
+//     last two words together ("Client secret: ...");
 //   - JSON Web Tokens ("eyJ….….…"), wherever they are;
 //   - bearer tokens: "Bearer " followed by a token of 16 characters or more.
 //
@@ -50,6 +49,17 @@ func Redact(dst, line []byte) ([]byte, bool) {
 	out := append(dst[:0], line[:first]...)
 	for i := first; i < len(line); {
 		if vs, ve, ok := secretAt(line, i); ok {
+			// A value may swallow the key of a secret whose value runs further ("Pwd=
+			// ClientSecret: x"): the redaction then runs to the end of that one.
+			for j := vs; j < ve; j++ {
+				if candidate[line[j]] {
+					if at := secretNear(line, j, vs); at >= 0 {
+						if _, e, _ := secretAt(line, at); e > ve {
+							ve = e
+						}
+					}
+				}
+			}
 			out = append(out, line[i:vs]...)
 			out = append(out, Redacted...)
 			i = ve
@@ -200,15 +210,22 @@ func secretValue(line []byte, sep int) (vs, ve int, ok bool) {
 			return 0, 0, false
 		}
 	default:
-		// key: value with words before: the last two must name a secret together
-		// ("Client secret: x"); prose such as "Retrieving secret: name" is left alone.
-		if key = normKey(buf[:0], line[prev:end]); !secretKeys[string(key)] {
-			return 0, 0, false
+		// key: value after other words: the last word names the secret ("user password: x"),
+		// or the last two do together ("Client secret: x"). (Cutting too much is the safe
+		// side: "Retrieving secret: name" loses the name.)
+		key = normKey(buf[:0], line[last:end])
+		if !secretKeys[string(key)] && !endsWithSecretWord(key) {
+			if key = normKey(buf[:0], line[prev:end]); !secretKeys[string(key)] {
+				return 0, 0, false
+			}
 		}
 	}
 	vs = sep + 1
 	for vs < len(line) && line[vs] == ' ' {
 		vs++
+	}
+	if bytes.HasPrefix(line[vs:], []byte(Redacted)) {
+		return 0, 0, false // redacted before
 	}
 	if vs < len(line) && (line[vs] == '\'' || line[vs] == '"') {
 		q := line[vs]
