@@ -15,7 +15,14 @@ OUT      := out
 GOFLAGS  ?=
 export GOFLAGS
 
-.PHONY: all build run test vet fmt-check unit bench fuzz clean deps
+# Fuzzing: every native Go fuzz target of the module (found with go test -list), one after
+# the other. make test gives each FUZZSMOKE (regressions fail CI); make fuzz gives each
+# FUZZTIME. New crashers land in the package's testdata/fuzz and stay there as regression
+# inputs (plain go test runs them).
+FUZZTIME  ?= 60s
+FUZZSMOKE ?= 3s
+
+.PHONY: all build run test vet fmt-check unit bench fuzz fuzz-smoke fuzz-run clean deps
 
 all: build
 
@@ -39,7 +46,21 @@ fmt-check:
 unit: deps
 	$(GO) test -count=1 ./...
 
-test: fmt-check vet unit
+test: fmt-check vet unit fuzz-smoke
+
+fuzz-smoke: deps
+	@$(MAKE) --no-print-directory fuzz-run FUZZTIME=$(FUZZSMOKE)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-run FUZZTIME=$(FUZZTIME)
+
+fuzz-run:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "fuzz $$t ($$pkg, $(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $$pkg > .fuzz.log 2>&1 || { cat .fuzz.log; rm -f .fuzz.log; exit 1; }; \
+		done; \
+	done; rm -f .fuzz.log
 
 clean:
 	rm -rf bin $(OUT)

@@ -140,7 +140,7 @@ func Ingest(ctx context.Context, s *Store, sources []string, o Options, prog *Pr
 	// (an input that could not be opened at all) get a failed row of their own.
 	damage := map[string][]string{}
 	for _, c := range in.containers {
-		damage[c.Path] = nil
+		damage[cleanText(c.Path)] = nil
 	}
 	for _, p := range in.problems {
 		if msgs, ok := damage[p.Path]; ok && p.Status == "failed" {
@@ -154,9 +154,9 @@ func Ingest(ctx context.Context, s *Store, sources []string, o Options, prog *Pr
 		in.record(FileResult{Row: *p, Duplicate: dup})
 	}
 	for _, c := range in.containers {
-		row := &FileRow{ID: s.newFileID(), Path: c.Path, Kind: Kind(c.Kind), Compression: c.Compression,
+		row := &FileRow{ID: s.newFileID(), Path: cleanText(c.Path), Kind: Kind(c.Kind), Compression: c.Compression,
 			Bytes: c.Size, SHA256: c.SHA256, Status: "ok"}
-		if msgs := damage[c.Path]; len(msgs) > 0 {
+		if msgs := damage[row.Path]; len(msgs) > 0 {
 			row.Status, row.Error = "partial", strings.Join(msgs, "; ")
 		}
 		dup, err := s.insertStandalone(ctx, row, nil)
@@ -261,7 +261,7 @@ func (in *ingester) Container(c ContainerInfo) {
 // Problem implements Visitor: a damaged or refused input is recorded as a failed file; one
 // skipped on purpose (a symlink, a device) as skipped.
 func (in *ingester) Problem(path string, err error) {
-	row := &FileRow{ID: in.s.newFileID(), Path: path, Kind: KindUnknown, Status: "failed", Error: describe(err)}
+	row := &FileRow{ID: in.s.newFileID(), Path: cleanText(path), Kind: KindUnknown, Status: "failed", Error: describe(err)}
 	if errors.Is(err, ErrNotRegular) {
 		row.Status = "skipped"
 	}
@@ -376,7 +376,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // into g (nil result): it is recorded when g is committed.
 func (in *ingester) loadFile(job fileJob, g *group) (*FileResult, error) {
 	e := job.e
-	row := &FileRow{ID: in.s.newFileID(), Path: e.Path, Container: e.Container, Compression: e.Compression, Bytes: e.Size}
+	row := &FileRow{ID: in.s.newFileID(), Path: cleanText(e.Path), Container: cleanText(e.Container), Compression: e.Compression, Bytes: e.Size}
 	rc, err := e.Open()
 	if job.opened != nil {
 		close(job.opened)
@@ -394,6 +394,7 @@ func (in *ingester) loadFile(job fileJob, g *group) (*FileResult, error) {
 	head, peekErr := tb.Peek(sniffLen)
 	whole := errors.Is(peekErr, io.EOF) // the file is in head, and cr has hashed all of it
 	cls := Classify(e.Name, head)
+	cls.Job, cls.Instance = cleanText(cls.Job), cleanText(cls.Instance) // from the path
 	row.Kind, row.Job = cls.Kind, cls.Job
 	switch cls.Kind {
 	case KindUnknown, KindKuduStatus:
@@ -587,13 +588,14 @@ func (in *ingester) finishRow(row *FileRow, e *Entry, note string, readErr error
 }
 
 // redactError removes secrets from row.Error: it may quote the file (a first line, a
-// symlink's target).
+// symlink's target). It also makes it valid UTF-8 (it may quote a path).
 func (in *ingester) redactError(row *FileRow) {
 	if !in.o.NoRedact && row.Error != "" {
 		if r, changed := parse.Redact(nil, []byte(row.Error)); changed {
 			row.Error = string(r)
 		}
 	}
+	row.Error = cleanText(row.Error)
 }
 
 // standalone records a file that has no rows (skipped, failed, status file): in g when g is

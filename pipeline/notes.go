@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kudulens/kudulens/parse"
 )
@@ -144,4 +145,25 @@ func plural(n int64, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// cleanText makes a label (a path, a name from a path, a message quoting one) fit for the
+// database, which stores only valid UTF-8: each invalid byte and each NUL is written as \xNN,
+// so that distinct names stay distinct. Valid text is returned as it is.
+func cleanText(s string) string {
+	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n <= 1 || r == 0 {
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+			i++
+			continue
+		}
+		b.WriteString(s[i : i+n])
+		i += n
+	}
+	return b.String()
 }
