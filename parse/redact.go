@@ -336,8 +336,10 @@ func jwtEnd(line []byte, i int) (int, bool) {
 	for j < len(line) {
 		c := line[j]
 		switch {
-		case isB64URL(c) || c == '=':
+		case isB64URL(c):
 			segLen++
+		case c == '=' && (j+1 == len(line) || !isB64URL(line[j+1])):
+			// padding, at the end of a segment only (not counted)
 		case c == '.' && segLen >= 4:
 			dots++
 			segLen = 0
