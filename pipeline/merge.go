@@ -98,44 +98,9 @@ func (s *Store) Merge(ctx context.Context) (MergeStats, error) {
 	}
 	ms.KuduCopies = n
 
-	// 2. Application-log rows that copy a job-log line: same instance (Kudu prints the first six
-	// characters), text and level, logged in the same second or one apart (the application log
-	// is written just before Kudu's line). Pair identical lines in order within their second.
-	lo, hi, ok, err = span(`SELECT greatest(k.lo, a.lo) - INTERVAL 2 SECOND, least(k.hi, a.hi) + INTERVAL 2 SECOND
-		FROM (SELECT min(first_ts) AS lo, max(last_ts) AS hi FROM files WHERE kind = 'kudu-log' AND ` + live + `) k,
-		     (SELECT min(first_ts) AS lo, max(last_ts) AS hi FROM files WHERE kind IN ('app-log-csv', 'app-log-txt') AND ` + live + `) a`)
-	if err != nil {
-		return ms, err
-	}
-	for _, delta := range []int{0, -1, 1, -2, 2} {
-		if !ok {
-			break
-		}
-		if _, err := exec(fmt.Sprintf(`INSERT INTO kl_pairs
-			WITH k AS (
-				SELECT rowid AS rid, left(instance, 6) AS inst, msg_hash, epoch(timestamp)::BIGINT AS sec,
-					row_number() OVER (PARTITION BY left(instance, 6), msg_hash, epoch(timestamp)::BIGINT ORDER BY file_id, line_no) AS ord
-				FROM traces
-				WHERE source = 'job-log' AND NOT is_system AND also_file IS NULL AND timestamp BETWEEN ? AND ?
-					AND rowid NOT IN (SELECT keep_rid FROM kl_pairs)
-			), a AS (
-				SELECT rowid AS rid, left(coalesce(instance, ''), 6) AS inst, msg_hash, epoch(timestamp)::BIGINT AS sec,
-					row_number() OVER (PARTITION BY left(coalesce(instance, ''), 6), msg_hash, epoch(timestamp)::BIGINT ORDER BY file_id, line_no) AS ord
-				FROM traces
-				WHERE source = 'app-log' AND timestamp BETWEEN ? AND ? AND rowid NOT IN (SELECT drop_rid FROM kl_pairs)
-			)
-			SELECT k.rid, a.rid FROM k JOIN a
-				ON (a.inst = k.inst OR a.inst = '') AND a.msg_hash = k.msg_hash AND a.sec = k.sec + (%d) AND a.ord = k.ord`, delta), lo, hi, lo, hi); err != nil {
-			return ms, err
-		}
-	}
-	if n, err = s.applyPairs(ctx, conn); err != nil {
-		return ms, err
-	}
-	ms.AppLogCopies = n
-
-	// 3. The same application-log row in two application-log files (overlapping exports):
-	// same instance, tick-precise time and text.
+	// 2. The same application-log row in two application-log files (overlapping exports, or
+	// the same blob in two bundles): same instance, tick-precise time and text. Done before
+	// step 3, which would otherwise pair only one of the copies with its job-log line.
 	lo, hi, ok, err = span(overlapSpanSQL("kind IN ('app-log-csv', 'app-log-txt') AND "+live, ""))
 	if err != nil {
 		return ms, err
@@ -162,6 +127,46 @@ func (s *Store) Merge(ctx context.Context) (MergeStats, error) {
 		return ms, err
 	}
 	ms.AppLogDups = n
+
+	// 3. Application-log rows that copy a job-log line: same instance (Kudu prints the first six
+	// characters), text and level, logged in the same second or one apart (the application log
+	// is written just before Kudu's line). Pair identical lines in order within their second.
+	// A job-log row that already notes a copy (step 1) takes its application-log copy too:
+	// also_file keeps the first copy noted.
+	// (greatest and least skip NULLs: without logs of both kinds there is nothing to pair.)
+	lo, hi, ok, err = span(`SELECT CASE WHEN k.lo IS NOT NULL AND a.lo IS NOT NULL THEN greatest(k.lo, a.lo) - INTERVAL 2 SECOND END,
+			CASE WHEN k.hi IS NOT NULL AND a.hi IS NOT NULL THEN least(k.hi, a.hi) + INTERVAL 2 SECOND END
+		FROM (SELECT min(first_ts) AS lo, max(last_ts) AS hi FROM files WHERE kind = 'kudu-log' AND ` + live + `) k,
+		     (SELECT min(first_ts) AS lo, max(last_ts) AS hi FROM files WHERE kind IN ('app-log-csv', 'app-log-txt') AND ` + live + `) a`)
+	if err != nil {
+		return ms, err
+	}
+	for _, delta := range []int{0, -1, 1, -2, 2} {
+		if !ok {
+			break
+		}
+		if _, err := exec(fmt.Sprintf(`INSERT INTO kl_pairs
+			WITH k AS (
+				SELECT rowid AS rid, left(instance, 6) AS inst, msg_hash, epoch(timestamp)::BIGINT AS sec,
+					row_number() OVER (PARTITION BY left(instance, 6), msg_hash, epoch(timestamp)::BIGINT ORDER BY file_id, line_no) AS ord
+				FROM traces
+				WHERE source = 'job-log' AND NOT is_system AND timestamp BETWEEN ? AND ?
+					AND rowid NOT IN (SELECT keep_rid FROM kl_pairs)
+			), a AS (
+				SELECT rowid AS rid, left(coalesce(instance, ''), 6) AS inst, msg_hash, epoch(timestamp)::BIGINT AS sec,
+					row_number() OVER (PARTITION BY left(coalesce(instance, ''), 6), msg_hash, epoch(timestamp)::BIGINT ORDER BY file_id, line_no) AS ord
+				FROM traces
+				WHERE source = 'app-log' AND timestamp BETWEEN ? AND ? AND rowid NOT IN (SELECT drop_rid FROM kl_pairs)
+			)
+			SELECT k.rid, a.rid FROM k JOIN a
+				ON (a.inst = k.inst OR a.inst = '') AND a.msg_hash = k.msg_hash AND a.sec = k.sec + (%d) AND a.ord = k.ord`, delta), lo, hi, lo, hi); err != nil {
+			return ms, err
+		}
+	}
+	if n, err = s.applyPairs(ctx, conn); err != nil {
+		return ms, err
+	}
+	ms.AppLogCopies = n
 
 	// 4. Attribute the remaining application-log rows to a job by their nearest attributed
 	// neighbour (same instance, within 15 minutes, the closer of before and after), looking only
