@@ -462,6 +462,13 @@ func hostileCases() []hostileCase {
 				ok(jobLog, 0),
 			},
 		},
+		// ---- runs that must survive (hostile_runs_test.go) ----
+		{name: "a directory with 100,000 files", run: manySmallFiles},
+		{name: "overlapping job_prev_log/job_log and application-log copies from two bundles of one site, ingested twice", run: overlappingBundles},
+		{name: "SIGINT in the middle of ingest", run: interrupted(os.Interrupt)},
+		{name: "SIGKILL in the middle of ingest", run: interrupted(os.Kill)},
+		{name: "two kudulens processes on one database", run: twoProcesses},
+		{name: "secrets planted everywhere reach no table, report or message", run: secretsCase},
 		{
 			name: "binary file",
 			input: func(t *testing.T, dir string) []string {
@@ -500,8 +507,30 @@ func TestHostileInputs(t *testing.T) {
 			}
 			checkDB(t, db, in, c)
 			checkNothingWritten(t, dir)
+
+			// Re-ingesting the same input adds nothing and says the same.
+			before := tableCounts(t, db)
+			code2, stdout2, stderr2 := runCLI(t, append(args, sources...)...)
+			if code2 != code {
+				t.Errorf("re-ingest: exit code %d, first time %d\n%s%s", code2, code, stdout2, stderr2)
+			}
+			if after := tableCounts(t, db); after != before {
+				t.Errorf("re-ingest added rows:\n before %s\n after  %s", before, after)
+			}
 		})
 	}
+}
+
+// tableCounts renders the row count of every table.
+func tableCounts(t *testing.T, db string) string {
+	t.Helper()
+	s, err := pipeline.OpenStore(context.Background(), db, pipeline.StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	return queryRows(t, s.DB(), `SELECT (SELECT count(*) FROM files), (SELECT count(*) FROM traces), (SELECT count(*) FROM exceptions),
+		(SELECT count(*) FROM customEvents), (SELECT count(*) FROM rejects), (SELECT count(*) FROM job_status)`)
 }
 
 // checkDB compares the files rows and the queries of c, and checks the accounting of every file.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -189,6 +190,10 @@ func runIngest(ctx context.Context, args []string, e *env) int {
 		printIngestSummary(e.stdout, sum, sf.db)
 	}
 	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			fmt.Fprintf(e.stderr, "kudulens: interrupted: every file in %s was read whole, none in part; run the same command again to read the rest\n", sf.db)
+			return exitInterrupted
+		}
 		return fatal(e, err)
 	}
 	if sum.Failed() {

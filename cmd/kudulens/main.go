@@ -109,9 +109,10 @@ Run 'kudulens <command> --help' for a command's flags and examples.
 
 // fatal prints err and returns the exit code for it.
 func fatal(e *env, err error) int {
-	fmt.Fprintf(e.stderr, "kudulens: %v\n", err)
 	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(e.stderr, "kudulens: interrupted")
 		return exitInterrupted
 	}
+	fmt.Fprintf(e.stderr, "kudulens: %v\n", err)
 	return exitFatal
 }
