@@ -1,7 +1,8 @@
 # kudulens — build, run the sample, test.
 #
 #   make run     build and diagnose the bundled sample bundle
-#   make test    everything CI runs (vet, gofmt, unit and integration tests, Azurite, fuzz smoke)
+#   make test    everything CI runs (vet, gofmt, unit and integration tests, race detector on the
+#                pipeline, Azurite, fuzz smoke)
 #   make bench   benchmarks against the baselines (writes bench/RESULTS.md)
 #   make fuzz    longer fuzzing
 #
@@ -22,7 +23,7 @@ export GOFLAGS
 FUZZTIME  ?= 60s
 FUZZSMOKE ?= 3s
 
-.PHONY: all build run test vet fmt-check unit bench fuzz fuzz-smoke fuzz-run clean deps
+.PHONY: all build run test vet fmt-check unit race bench fuzz fuzz-smoke fuzz-run clean deps
 
 all: build
 
@@ -46,7 +47,12 @@ fmt-check:
 unit: deps
 	$(GO) test -count=1 ./...
 
-test: fmt-check vet unit fuzz-smoke
+test: fmt-check vet unit race fuzz-smoke
+
+# The data race detector on the pipeline and the parsers (concurrent readers, parse workers,
+# file workers and their groups).
+race: deps
+	$(GO) test -race -count=1 ./pipeline/ ./parse/
 
 fuzz-smoke: deps
 	@$(MAKE) --no-print-directory fuzz-run FUZZTIME=$(FUZZSMOKE)

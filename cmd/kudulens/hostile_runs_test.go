@@ -47,6 +47,7 @@ type procResult struct {
 	signaled       bool
 	stdout, stderr string
 	elapsed        time.Duration
+	maxRSS         int64 // bytes
 }
 
 func runProc(t *testing.T, cmd *exec.Cmd) procResult {
@@ -60,7 +61,12 @@ func runProc(t *testing.T, cmd *exec.Cmd) procResult {
 		}
 	}
 	ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
-	return procResult{code: cmd.ProcessState.ExitCode(), signaled: ws.Signaled(), stdout: out.String(), stderr: errb.String(), elapsed: time.Since(start)}
+	var rss int64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = ru.Maxrss << 10 // KiB on Linux
+	}
+	return procResult{code: cmd.ProcessState.ExitCode(), signaled: ws.Signaled(), stdout: out.String(), stderr: errb.String(),
+		elapsed: time.Since(start), maxRSS: rss}
 }
 
 // genJobLogs writes n Kudu job logs of about size bytes each, with the log generator
@@ -478,4 +484,32 @@ func gzCutAfter(t *testing.T, head, tail string) []byte {
 	io.WriteString(zw, tail)
 	zw.Close()
 	return buf.Bytes()[:n]
+}
+
+// noNewlineMemory ingests a 256 MB file without any newline in a process of its own and
+// checks how much memory that process took at most.
+func noNewlineMemory(t *testing.T, dir string) {
+	p := filepath.Join(dir, "in", jobLog)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(f, "[11/19/2026 21:40:07 > 5e1c2a: INFO] ")
+	mb := bytes.Repeat([]byte("z"), 1<<20)
+	for i := 0; i < 256; i++ {
+		f.Write(mb)
+	}
+	f.Close()
+	res := runProc(t, kudulensCmd("ingest", "--quiet", "--db", filepath.Join(dir, "k.duckdb"), filepath.Join(dir, "in")))
+	if res.code != 0 || !strings.Contains(res.stdout, "1 line longer than 1048576 bytes cut (traces.truncated)") {
+		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	maxRSS := res.maxRSS >> 20
+	t.Logf("256 MB in one line: %s, at most %d MB of memory", res.elapsed.Round(time.Millisecond), maxRSS)
+	if maxRSS > 200 {
+		t.Errorf("ingesting a 256 MB line took %d MB of memory", maxRSS)
+	}
 }

@@ -60,6 +60,7 @@ func hostileCases() []hostileCase {
 				return []string{p}
 			},
 			code: exitInputFailed,
+			out:  `(?m)^partial: .*/job_log.txt.gz: read stopped after line \d+ `,
 			files: []fileWant{{path: "job_log.txt.gz", kind: "kudu-log", status: "partial", lines: -1, rejected: 1,
 				err: `^read stopped after line \d+ \(byte offset \d+\): read .*job_log.txt.gz at offset \d+: gzip data broken at compressed offset \d+ \(output offset \d+\): unexpected EOF; lines 1-\d+ were kept, line \d+ \(cut short\) is in rejects$`}},
 			sql: []sqlWant{{"select reason from rejects", "incomplete line: the input stops here (damaged, or cut at a size limit)"}},
@@ -125,6 +126,7 @@ func hostileCases() []hostileCase {
 				return []string{writeInput(t, dir, "bundle.zip", zipOf(t, member{name: jobLog, data: log20, flags: 1}, member{name: "b/" + jobLog, data: log20 + "x\r\n"}))}
 			},
 			code: exitInputFailed,
+			out:  `(?m)^failed: .*/bundle.zip!data/jobs/continuous/AppInsightsImporter/job_log.txt: encrypted zip member skipped$`,
 			files: []fileWant{
 				{path: "bundle.zip!" + jobLog, kind: "unknown", status: "failed", err: `^encrypted zip member skipped$`},
 				ok("bundle.zip!b/"+jobLog, 21),
@@ -402,6 +404,7 @@ func hostileCases() []hostileCase {
 			files: []fileWant{{path: jobLog, kind: "kudu-log", status: "ok", lines: 1, err: `^1 line longer than 1048576 bytes cut`}},
 			sql:   []sqlWant{{"select truncated, length(message) from traces", "true|1048526"}},
 		},
+		{name: "a 256 MB file without any newline: memory stays bounded", run: noNewlineMemory},
 		{
 			name: "text without any newline, not a log",
 			input: func(t *testing.T, dir string) []string {
@@ -418,6 +421,7 @@ func hostileCases() []hostileCase {
 				bad := "[13/19/2026 21:40:30 > 5e1c2a: INFO] month 13\r\n[11/19/2026 25:40:31 > 5e1c2a: INFO] hour 25\r\n"
 				return []string{writeInput(t, dir, jobLog, []byte(log20+bad+kuduLine(40, "fine")))}
 			},
+			out: `(?m)^\s+kudu-log\s+1\s+23\s+21\s+2\s+21\s+.*\n(.*\n)*note: .*/job_log.txt: 2 lines rejected \(first: line 21, invalid timestamp in Kudu prefix\)$`,
 			files: []fileWant{{path: jobLog, kind: "kudu-log", status: "ok", lines: 23, rejected: 2,
 				err: `^2 lines rejected \(first: line 21, invalid timestamp in Kudu prefix\)$`}},
 			sql: []sqlWant{{"select line_no, reason from rejects order by 1",

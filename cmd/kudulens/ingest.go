@@ -218,9 +218,12 @@ type kindTotals struct {
 func printIngestSummary(w io.Writer, sum *pipeline.Summary, db string) {
 	totals := map[pipeline.Kind]*kindTotals{}
 	var all kindTotals
-	var skipped, failed, dups []pipeline.FileResult
+	var skipped, failed, dups, noted []pipeline.FileResult
 	for _, f := range sum.Files {
 		r := f.Row
+		if r.Status == "ok" && r.Error != "" && f.Duplicate == "" {
+			noted = append(noted, f)
+		}
 		switch {
 		case r.Status == "failed" || r.Status == "partial":
 			failed = append(failed, f)
@@ -256,9 +259,10 @@ func printIngestSummary(w io.Writer, sum *pipeline.Summary, db string) {
 	}
 	sort.Strings(kinds)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "kind\tfiles\tlines\ttraces\texceptions\tevents\trejected\tMB\t")
+	// lines = parsed + rejected, per file and so per kind.
+	fmt.Fprintln(tw, "kind\tfiles\tlines\tparsed\trejected\ttraces\texceptions\tevents\tMB\t")
 	row := func(name string, t *kindTotals) {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f\t\n", name, t.files, t.lines, t.traces, t.exceptions, t.events, t.rejected, float64(t.bytes)/1e6)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f\t\n", name, t.files, t.lines, t.parsed, t.rejected, t.traces, t.exceptions, t.events, float64(t.bytes)/1e6)
 	}
 	for _, k := range kinds {
 		row(k, totals[pipeline.Kind(k)])
@@ -273,9 +277,21 @@ func printIngestSummary(w io.Writer, sum *pipeline.Summary, db string) {
 	if len(dups) > 0 {
 		fmt.Fprintf(w, "already in the database: %d files (same content as before)\n", len(dups))
 	}
-	for _, f := range skipped {
-		fmt.Fprintf(w, "skipped: %s: %s\n", f.Row.Path, f.Row.Error)
+	// Notes (rejected lines, encodings, time going back) and skipped files can be many: the
+	// first few are shown, the files table has them all. Damage is always shown in full.
+	const show = 20
+	list := func(what string, fs []pipeline.FileResult, status string) {
+		for i, f := range fs {
+			if i == show {
+				fmt.Fprintf(w, "... and %d more %s files: kudulens query --sql \"select path, error from files where status = '%s' and error is not null\"\n",
+					len(fs)-show, what, status)
+				break
+			}
+			fmt.Fprintf(w, "%s: %s: %s\n", what, f.Row.Path, f.Row.Error)
+		}
 	}
+	list("note", noted, "ok")
+	list("skipped", skipped, "skipped")
 	for _, f := range failed {
 		fmt.Fprintf(w, "%s: %s: %s\n", f.Row.Status, f.Row.Path, f.Row.Error)
 	}
