@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/klauspost/compress/zstd"
+
 	"github.com/kudulens/kudulens/pipeline"
 )
 
@@ -221,6 +223,16 @@ func hostileCases() []hostileCase {
 			code: exitInputFailed,
 			files: []fileWant{{path: "job_log.txt.gz.gz", kind: "kudu-log", status: "partial", lines: 2, rejected: 1,
 				err: `decompression ratio above 1000:1 \(MaxRatio\)`}},
+		},
+		{
+			name: "zip member that is a zstd bomb",
+			input: func(t *testing.T, dir string) []string {
+				bomb := kuduLine(1, "start") + kuduLine(2, strings.Repeat("x", 64<<20))
+				return []string{writeInput(t, dir, "bundle.zip", zipOf(t, member{name: jobLog, data: bomb, method: zstd.ZipMethodWinZip}))}
+			},
+			code: exitInputFailed,
+			files: []fileWant{{path: "bundle.zip!" + jobLog, kind: "kudu-log", status: "partial", lines: 2, rejected: 1,
+				err: `^read stopped after line 1 \(byte offset \d+\): read .*bundle.zip!data/jobs/continuous/AppInsightsImporter/job_log.txt at offset \d+: limit exceeded: zstd decompression ratio above 1000:1 \(MaxRatio\): \d+ bytes out of \d+; raise it with --max-ratio; lines 1-1 were kept, line 2 \(cut short\) is in rejects$`}},
 		},
 		{
 			name:  "leaf over --max-entry-bytes",

@@ -156,8 +156,11 @@ const ingestHelp = `Usage: kudulens ingest SOURCE... [--db FILE]
 
 Reads web-job logs into a database: Kudu continuous-job logs (job_log.txt, job_prev_log.txt),
 App Service application logs (blob CSV and file-system text), and bundles of them. Files of
-no known kind are listed as skipped; damaged inputs are listed as failed and the rest is read.
-A file whose content was ingested before (same sha256) adds nothing.
+no known kind are listed as skipped; damaged inputs are listed as failed or partial (every
+whole line before the damage is kept) and the rest is read. A file whose content was ingested
+before (same sha256) adds nothing. The --max-* flags bound what one input may cost
+(decompression bombs, deep nesting); the README's Guarantees section lists what is kept,
+rejected and skipped.
 
 Examples:
   kudulens ingest customer-bundle.zip
