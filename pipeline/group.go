@@ -172,7 +172,13 @@ func (g *group) commit(ctx context.Context) error {
 	if g.empty() {
 		return nil
 	}
-	defer g.reset()
+	committed := false
+	defer func() {
+		if !committed {
+			g.abandon()
+		}
+		g.reset()
+	}()
 	s := g.in.s
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
@@ -197,11 +203,21 @@ func (g *group) commit(ctx context.Context) error {
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return fmt.Errorf("commit %d small files: %w", len(g.files), err)
 	}
-	done = true
+	done, committed = true, true
 	for _, f := range g.files {
 		g.in.record(FileResult{Row: *f.row, Duplicate: f.dup})
 	}
 	return nil
+}
+
+// abandon gives up the group's files: their hashes are no longer claimed, so that a later run
+// in this process reads them again.
+func (g *group) abandon() {
+	for _, f := range g.files {
+		if f.row.SHA256 != "" {
+			g.in.s.unclaim(f.row.SHA256, f.row.Path)
+		}
+	}
 }
 
 func (g *group) reset() {

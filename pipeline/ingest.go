@@ -350,6 +350,8 @@ func (in *ingester) fileLoop() {
 		if err := g.commit(in.ctx); err != nil && in.ctx.Err() == nil {
 			in.fail(err)
 		}
+	} else {
+		g.abandon()
 	}
 }
 
