@@ -102,7 +102,11 @@ func checkBatch(t *testing.T, data []byte, b *Batch) {
 func checkSplit(t *testing.T, data []byte, safeCut func([]byte) int, parse func(c *Chunk, b *Batch)) {
 	t.Helper()
 	whole := NewBatch(64)
+	start := time.Now()
 	parse(&Chunk{Data: data, FirstLine: 1}, whole)
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("parsing %d bytes took %s: more than linear?", len(data), d)
+	}
 	checkBatch(t, data, whole)
 	cut := safeCut(data[:len(data)/2])
 	if cut <= 0 {
