@@ -178,11 +178,13 @@ func (p *AppLogCSV) readRecord(data []byte) (fields [][]byte, lines int, rest []
 				i++
 			}
 		} else {
+			start := len(p.buf)
 			for i < len(data) && data[i] != ',' && data[i] != '\n' {
 				p.buf = append(p.buf, data[i])
 				i++
 			}
-			if n := len(p.buf); n > 0 && p.buf[n-1] == '\r' && (i >= len(data) || data[i] == '\n') {
+			// A CR before the line end belongs to it (only this field's own byte is looked at).
+			if n := len(p.buf); n > start && p.buf[n-1] == '\r' && (i >= len(data) || data[i] == '\n') {
 				p.buf = p.buf[:n-1]
 			}
 		}

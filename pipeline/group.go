@@ -54,11 +54,7 @@ type groupFile struct {
 }
 
 func (in *ingester) newGroup() *group {
-	return &group{in: in, b: parse.NewBatch(4096), parsers: map[Kind]parse.Parser{
-		KindKuduLog:    &parse.KuduLog{},
-		KindAppLogCSV:  &parse.AppLogCSV{},
-		KindAppLogText: &parse.AppLogText{},
-	}}
+	return &group{in: in, b: parse.NewBatch(4096), parsers: newParsers()}
 }
 
 func (g *group) empty() bool { return len(g.files) == 0 }
@@ -93,7 +89,6 @@ func (g *group) parse(kind Kind, info *parse.FileInfo, ck *chunker) (*groupFile,
 	}
 	b.Stats, b.Site = parse.Stats{}, ""
 	f.traces[0], f.exceptions[0], f.events[0], f.rejects[0] = b.Traces.Len(), len(b.Exceptions), len(b.Events), len(b.Rejects)
-	p := g.parsers[kind]
 	var readErr error
 	for {
 		c, err := ck.next()
@@ -103,7 +98,7 @@ func (g *group) parse(kind Kind, info *parse.FileInfo, ck *chunker) (*groupFile,
 			}
 			break
 		}
-		p.Parse(&parse.Chunk{Data: c.data, FirstLine: c.firstLine, Cut: c.cut, File: info}, b)
+		safeParse(g.parsers, kind, &parse.Chunk{Data: c.data, FirstLine: c.firstLine, Cut: c.cut, File: info}, b, g.in.o.NoRedact)
 		g.in.bufs.put(c.buf)
 	}
 	if readErr != nil && ck.partial != nil {

@@ -282,15 +282,11 @@ type parseJob struct {
 
 // parseLoop runs on each parse worker, with parsers of its own.
 func (in *ingester) parseLoop() {
-	parsers := map[Kind]parse.Parser{
-		KindKuduLog:    &parse.KuduLog{},
-		KindAppLogCSV:  &parse.AppLogCSV{},
-		KindAppLogText: &parse.AppLogText{},
-	}
+	parsers := newParsers()
 	for j := range in.jobs {
 		b := in.batches.Get().(*parse.Batch)
 		b.Reset()
-		parsers[j.kind].Parse(&parse.Chunk{Data: j.chunk.data, FirstLine: j.chunk.firstLine, Cut: j.chunk.cut, File: j.info}, b)
+		safeParse(parsers, j.kind, &parse.Chunk{Data: j.chunk.data, FirstLine: j.chunk.firstLine, Cut: j.chunk.cut, File: j.info}, b, in.o.NoRedact)
 		in.bufs.put(j.chunk.buf)
 		j.results <- b
 		j.done()
