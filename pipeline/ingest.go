@@ -3,7 +3,6 @@ package pipeline
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -318,7 +317,7 @@ func (in *ingester) loadFile(job fileJob) (FileResult, error) {
 		return in.standalone(row, nil)
 	}
 	defer rc.Close()
-	cr := &countingReader{r: rc, h: sha256.New(), prog: in.prog}
+	cr := &countingReader{r: rc, h: e.contentHash(), prog: in.prog}
 	text, note := textReader(bufio.NewReaderSize(cr, 64<<10))
 	tb := bufio.NewReaderSize(text, sniffLen)
 	head, peekErr := tb.Peek(sniffLen)
@@ -326,7 +325,7 @@ func (in *ingester) loadFile(job fileJob) (FileResult, error) {
 		row.Kind, row.Status, row.Error = KindUnknown, "failed", fmt.Sprintf("read: %v", peekErr)
 		return in.standalone(row, nil)
 	}
-	cls := Classify(e.Name, head)
+	cls := e.classify(head)
 	row.Kind, row.Job = cls.Kind, cls.Job
 	switch cls.Kind {
 	case KindUnknown:
@@ -344,7 +343,7 @@ func (in *ingester) loadFile(job fileJob) (FileResult, error) {
 	}
 
 	info := &parse.FileInfo{Job: cls.Job, JobSource: cls.JobSource, CSV: cls.CSV, MaxMessage: in.o.MaxMessage, NoRedact: in.o.NoRedact}
-	ck := &chunker{r: tb, block: in.o.ChunkSize, maxLine: in.o.MaxLine, pool: in.bufs, line: 1}
+	ck := &chunker{r: tb, block: in.o.ChunkSize, maxLine: in.o.MaxLine, pool: in.bufs, line: e.firstLineNo()}
 	switch cls.Kind {
 	case KindKuduLog:
 		ck.safeCut = parse.KuduSafeCut

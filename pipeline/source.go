@@ -55,6 +55,7 @@ type Entry struct {
 	open   func() (io.ReadCloser, error)
 	gate   *gate      // sequential entries only
 	opened atomicFlag // non-sequential entries: Open was called
+	tail   *tailInfo  // the appended tail of a blob loaded before (blob_state.go)
 }
 
 // Open returns the entry's content with every compression layer removed. Call it at most once.
@@ -132,6 +133,9 @@ type WalkOptions struct {
 	// wrapping ErrLimit that names the ratio.
 	MaxRatio   int64
 	MaxEntries int // max members per archive, default 1,000,000; the rest is skipped with a Problem
+	// Blob configures sources that are Azure Blob Storage URLs (https://, http://, az://; see
+	// blob_source.go). nil reads them with the credential in the URL, if any.
+	Blob *BlobOptions
 }
 
 const (
@@ -184,6 +188,8 @@ func Walk(ctx context.Context, sources []string, opts WalkOptions, v Visitor) er
 		var err error
 		if src == "-" {
 			err = w.stdin()
+		} else if IsBlobSource(src) {
+			err = w.blobSource(src)
 		} else {
 			err = w.source(src)
 		}

@@ -1,0 +1,380 @@
+package pipeline
+
+// Blob sources against a real Azurite (internal/azuritetest starts it). Every blob result is
+// compared with ingesting the same files from disk: identical tables, path columns aside.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/appendblob"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
+
+	"github.com/kudulens/kudulens/internal/azuritetest"
+)
+
+const (
+	sampleDir    = "../fixtures/sample"
+	sampleAppLog = "../fixtures/sample/applogs"
+	sampleZip    = "../fixtures/sample-bundle.zip"
+)
+
+// fastRetries keeps failing tests quick.
+func fastRetries(o *BlobOptions) *BlobOptions {
+	o.Retries = 2
+	o.RetryDelay = 10 * time.Millisecond
+	o.MaxRetryDelay = 50 * time.Millisecond
+	return o
+}
+
+// uploadTree uploads the files under dir into a container, named by their path below dir.
+// Application-log CSVs become append blobs (as App Service writes them), others block blobs.
+func uploadTree(t *testing.T, c *azblob.Client, containerName, dir, namePrefix string) []string {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := c.CreateContainer(ctx, containerName, nil); err != nil && !bloberror.HasCode(err, bloberror.ContainerAlreadyExists) {
+		t.Fatal(err)
+	}
+	var names []string
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		name := namePrefix + filepath.ToSlash(rel)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if strings.HasSuffix(name, ".applicationLog.csv") {
+			createAppend(t, c, containerName, name, data)
+		} else if _, err := c.UploadBuffer(ctx, containerName, name, data, nil); err != nil {
+			return err
+		}
+		names = append(names, name)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return names
+}
+
+func createAppend(t *testing.T, c *azblob.Client, containerName, name string, data []byte) {
+	t.Helper()
+	ab := c.ServiceClient().NewContainerClient(containerName).NewAppendBlobClient(name)
+	if _, err := ab.Create(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	appendTo(t, ab, data)
+}
+
+func appendTo(t *testing.T, ab *appendblob.Client, data []byte) {
+	t.Helper()
+	for len(data) > 0 {
+		n := min(len(data), 4<<20)
+		if _, err := ab.AppendBlock(context.Background(), streaming.NopCloser(bytes.NewReader(data[:n])), nil); err != nil {
+			t.Fatal(err)
+		}
+		data = data[n:]
+	}
+}
+
+// ingestSources ingests sources into a fresh in-memory store.
+func ingestSources(t *testing.T, sources []string, bo *BlobOptions) (*Store, *Summary) {
+	t.Helper()
+	s, err := OpenStore(context.Background(), "", StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	sum, err := Ingest(context.Background(), s, sources, Options{Walk: WalkOptions{Blob: bo}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, sum
+}
+
+// dumpTables returns every table's rows as sorted strings, with file ids, run ids and times of
+// ingestion left out and the path prefix (the source's root) removed from path columns.
+func dumpTables(t *testing.T, s *Store, prefix string) map[string][]string {
+	t.Helper()
+	rel := func(col string) string {
+		return fmt.Sprintf("replace(%s, '%s', '') AS rel_%s", col, strings.ReplaceAll(prefix, "'", "''"), col)
+	}
+	queries := map[string]string{
+		"files":        "SELECT * EXCLUDE (file_id, path, container, run_id, ingested_at), " + rel("path") + ", " + rel("container") + " FROM files",
+		"traces":       "SELECT * EXCLUDE (file_id, source_file, also_file), " + rel("source_file") + ", " + rel("also_file") + " FROM traces",
+		"exceptions":   "SELECT * EXCLUDE (file_id, source_file), " + rel("source_file") + " FROM exceptions",
+		"customEvents": "SELECT * EXCLUDE (file_id, source_file), " + rel("source_file") + " FROM customEvents",
+		"rejects":      "SELECT * EXCLUDE (file_id, source_file), " + rel("source_file") + " FROM rejects",
+		"job_status":   "SELECT * EXCLUDE (file_id, source_file), " + rel("source_file") + " FROM job_status",
+	}
+	out := map[string][]string{}
+	for table, q := range queries {
+		rows, err := s.DB().Query(q)
+		if err != nil {
+			t.Fatalf("%s: %v", table, err)
+		}
+		cols, _ := rows.Columns()
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			for i, v := range vals {
+				fmt.Fprintf(&b, "%s=%v|", cols[i], v)
+			}
+			out[table] = append(out[table], b.String())
+		}
+		rows.Close()
+		sort.Strings(out[table])
+	}
+	return out
+}
+
+// sameTables fails the test where two dumps differ.
+func sameTables(t *testing.T, what string, got, want map[string][]string) {
+	t.Helper()
+	for table, w := range want {
+		g := got[table]
+		if len(g) != len(w) {
+			t.Errorf("%s: %s has %d rows, want %d (as from disk)", what, table, len(g), len(w))
+		}
+		shown := 0
+		for i := 0; i < min(len(g), len(w)) && shown < 3; i++ {
+			if g[i] != w[i] {
+				t.Errorf("%s: %s row %d differs:\n got %.600s\nwant %.600s", what, table, i, g[i], w[i])
+				shown++
+			}
+		}
+	}
+}
+
+func count(t *testing.T, s *Store, q string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	if err := s.DB().QueryRow(q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+func absPrefix(t *testing.T, dir string) string {
+	t.Helper()
+	a, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a + "/"
+}
+
+// TestBlobSources runs against one Azurite: the sample's application logs and bundle, every
+// way to authenticate, prefixes, date pruning, and the errors.
+func TestBlobSources(t *testing.T) {
+	az := azuritetest.Start(t)
+	c := az.Client(t)
+	uploadTree(t, c, "applogs", sampleAppLog, "")
+	ctx := context.Background()
+	if _, err := c.CreateContainer(ctx, "bundles", nil); err != nil {
+		t.Fatal(err)
+	}
+	zipData, err := os.ReadFile(sampleZip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UploadBuffer(ctx, "bundles", "customer/sample-bundle.zip", zipData, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	diskAppLogs, _ := ingestSources(t, []string{absPrefix(t, sampleAppLog)}, nil)
+	wantAppLogs := dumpTables(t, diskAppLogs, absPrefix(t, sampleAppLog))
+	sas := az.ContainerSAS(t, "applogs")
+	base := az.URL + "/applogs/"
+
+	t.Run("sas", func(t *testing.T) {
+		s, sum := ingestSources(t, []string{az.URL + "/applogs?" + sas}, fastRetries(&BlobOptions{}))
+		if sum.Failed() {
+			t.Fatalf("failed: %+v", sum.Files)
+		}
+		sameTables(t, "SAS URL", dumpTables(t, s, base), wantAppLogs)
+		if n := count(t, s, "SELECT count(*) FROM files WHERE path NOT LIKE ?", base+"%"); n != 0 {
+			t.Errorf("%d files rows with other paths", n)
+		}
+		if n := count(t, s, "SELECT count(*) FROM files WHERE path LIKE '%sig=%' OR path LIKE '%?%'"); n != 0 {
+			t.Errorf("a path keeps the query string")
+		}
+	})
+
+	t.Run("connection-string", func(t *testing.T) {
+		o := fastRetries(&BlobOptions{ConnectionString: az.ConnectionString(), ConnectionStringFrom: "AZURE_STORAGE_CONNECTION_STRING"})
+		s, sum := ingestSources(t, []string{"az://applogs"}, o)
+		if sum.Failed() {
+			t.Fatalf("failed: %+v", sum.Files)
+		}
+		sameTables(t, "az:// with connection string", dumpTables(t, s, base), wantAppLogs)
+	})
+
+	t.Run("account-key", func(t *testing.T) {
+		o := fastRetries(&BlobOptions{Key: azuritetest.Key, KeyFrom: "AZURE_STORAGE_KEY"})
+		s, sum := ingestSources(t, []string{az.URL + "/applogs"}, o)
+		if sum.Failed() {
+			t.Fatalf("failed: %+v", sum.Files)
+		}
+		sameTables(t, "URL with account key", dumpTables(t, s, base), wantAppLogs)
+	})
+
+	t.Run("bundle-zip", func(t *testing.T) {
+		disk, _ := ingestSources(t, []string{absPrefix(t, "..") + "fixtures/sample-bundle.zip"}, nil)
+		want := dumpTables(t, disk, absPrefix(t, "..")+"fixtures/sample-bundle.zip")
+		blobPath := az.URL + "/bundles/customer/sample-bundle.zip"
+		s, sum := ingestSources(t, []string{az.URL + "/bundles?" + az.ContainerSAS(t, "bundles")}, fastRetries(&BlobOptions{}))
+		if sum.Failed() {
+			t.Fatalf("failed: %+v", sum.Files)
+		}
+		sameTables(t, "zip blob", dumpTables(t, s, blobPath), want)
+		if n := count(t, s, "SELECT count(*) FROM files WHERE kind = 'zip' AND path = ?", blobPath); n != 1 {
+			t.Errorf("zip blob rows: %d", n)
+		}
+	})
+
+	t.Run("prefix", func(t *testing.T) {
+		s, _ := ingestSources(t, []string{base + "contoso-analytics/2026/11/20?" + sas}, fastRetries(&BlobOptions{}))
+		var want int64
+		filepath.WalkDir(sampleAppLog+"/contoso-analytics/2026/11/20", func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				want++
+			}
+			return nil
+		})
+		if n := count(t, s, "SELECT count(*) FROM files"); n != want || want == 0 {
+			t.Errorf("prefix 2026/11/20: %d files, want %d", n, want)
+		}
+		if n := count(t, s, "SELECT count(*) FROM files WHERE path NOT LIKE ?", base+"contoso-analytics/2026/11/20/%"); n != 0 {
+			t.Errorf("%d files outside the prefix", n)
+		}
+		// A prefix is a folder: "2026/11/2" is not "2026/11/20".
+		_, sum := ingestSources(t, []string{base + "contoso-analytics/2026/11/2?" + sas}, fastRetries(&BlobOptions{}))
+		if len(sum.Files) != 1 || sum.Files[0].Row.Status != "failed" || !strings.Contains(sum.Files[0].Row.Error, `no blobs under "contoso-analytics/2026/11/2"`) {
+			t.Errorf("partial folder name: %+v", sum.Files)
+		}
+		// A single blob.
+		one := base + "contoso-analytics/2026/11/19/03/5b7e2d-8252.applicationLog.csv"
+		s, _ = ingestSources(t, []string{one + "?" + sas}, fastRetries(&BlobOptions{}))
+		if n := count(t, s, "SELECT count(*) FROM files WHERE path = ?", one); n != 1 || count(t, s, "SELECT count(*) FROM files") != 1 {
+			t.Errorf("single blob: %d", n)
+		}
+	})
+
+	t.Run("date-pruning", func(t *testing.T) {
+		var gets atomic.Int64
+		o := fastRetries(&BlobOptions{
+			Since:     time.Date(2026, 11, 19, 21, 30, 0, 0, time.UTC),
+			Until:     time.Date(2026, 11, 20, 0, 30, 0, 0, time.UTC),
+			Transport: countingTransport{&gets},
+		})
+		s, _ := ingestSources(t, []string{base + "?" + sas}, o)
+		rows, err := s.DB().Query("SELECT path FROM files ORDER BY 1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var hours []string
+		for rows.Next() {
+			var p string
+			rows.Scan(&p)
+			hours = append(hours, strings.TrimPrefix(p, base+"contoso-analytics/2026/11/")[:5])
+		}
+		rows.Close()
+		want := []string{"19/21", "19/22", "19/23", "20/00"}
+		if strings.Join(hours, " ") != strings.Join(want, " ") {
+			t.Errorf("hours read: %v, want %v", hours, want)
+		}
+		// One listing request and one download per blob read: pruned blobs are not downloaded.
+		if g := gets.Load(); g != int64(len(want))+1 {
+			t.Errorf("%d GET requests, want %d", g, len(want)+1)
+		}
+	})
+
+	t.Run("errors", func(t *testing.T) {
+		wrongKey := "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="
+		cases := []struct {
+			name, src string
+			o         BlobOptions
+			want      []string
+		}{
+			{"wrong key", az.URL + "/applogs", BlobOptions{Key: wrongKey, KeyFrom: "AZURE_STORAGE_KEY"},
+				[]string{"access denied (403", "with the account key from AZURE_STORAGE_KEY (account devstoreaccount1)", "the key is wrong or was rotated"}},
+			{"wrong key in connection string", "az://applogs", BlobOptions{ConnectionString: strings.Replace(az.ConnectionString(), azuritetest.Key, wrongKey, 1), ConnectionStringFrom: "--connection-string"},
+				[]string{"access denied (403", "the account key in the connection string from --connection-string"}},
+			{"bad SAS", az.URL + "/applogs?" + strings.Replace(sas, "sig=", "sig=AAAA", 1), BlobOptions{},
+				[]string{"access denied (403", "with the SAS token in the URL"}},
+			{"expired SAS", az.URL + "/applogs?sv=2025-01-05&se=2020-01-01T00%3A00%3A00Z&sr=c&sp=rl&sig=AAAA", BlobOptions{},
+				[]string{"with the SAS token in the URL", "expired at 2020-01-01T00:00:00Z"}},
+			{"no container", az.URL + "/nosuch?" + sas, BlobOptions{Key: azuritetest.Key},
+				[]string{"with the SAS token in the URL"}},
+			{"container not found", az.URL + "/nosuch", BlobOptions{Key: azuritetest.Key},
+				[]string{`container "nosuch" not found in storage account devstoreaccount1`}},
+			{"anonymous", az.URL + "/applogs", BlobOptions{},
+				[]string{"no credential (anonymous access)", "SAS URL"}},
+			{"connection refused", "http://127.0.0.1:1/devstoreaccount1/applogs", BlobOptions{Key: azuritetest.Key},
+				[]string{"cannot connect to 127.0.0.1:1: connection refused"}},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				_, sum := ingestSources(t, []string{tc.src}, fastRetries(&tc.o))
+				if !sum.Failed() || len(sum.Files) != 1 {
+					t.Fatalf("want one failed source: %+v", sum.Files)
+				}
+				msg := sum.Files[0].Row.Error
+				for _, w := range tc.want {
+					if !strings.Contains(msg, w) {
+						t.Errorf("error lacks %q:\n%s", w, msg)
+					}
+				}
+				for _, secret := range []string{wrongKey, wrongKey[:20], azuritetest.Key[:20], "sig=", "AccountKey"} {
+					if strings.Contains(msg, secret) {
+						t.Errorf("error shows a secret (%s):\n%s", secret, msg)
+					}
+				}
+				if p := sum.Files[0].Row.Path; strings.Contains(p, "?") {
+					t.Errorf("path keeps the query: %s", p)
+				}
+			})
+		}
+	})
+}
+
+// countingTransport counts GET requests.
+type countingTransport struct{ n *atomic.Int64 }
+
+func (c countingTransport) Do(r *http.Request) (*http.Response, error) {
+	if r.Method == http.MethodGet {
+		c.n.Add(1)
+	}
+	return http.DefaultClient.Do(r)
+}
+
+var _ policy.Transporter = countingTransport{}
+
+// keep imports used while the file grows
+var _ = errors.New
+var _ = io.EOF
