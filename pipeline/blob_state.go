@@ -278,11 +278,13 @@ func (st *BlobState) planBlob(ctx context.Context, p *blobPlan, read func(p *blo
 	case e == nil:
 		st.count(func(s *StateStats) { s.New++ })
 	case e.Complete && e.ETag == string(in.etag) && e.Length == in.size:
+		st.count(func(s *StateStats) { s.Unchanged++ })
 		return true, nil
 	case e.Tail != nil && e.Tail.Offset <= in.size &&
 		(e.ETag == string(in.etag) && e.Length == in.size || // a read that broke off: go on
 			in.isAppend() && e.Type == in.typ && e.Created.Equal(in.created)): // an append blob that grew
 		if e.Tail.Offset == in.size {
+			st.count(func(s *StateStats) { s.Unchanged++ })
 			return true, nil
 		}
 		cls, err := tailClassification(in.name, e.Tail.Kind, e.Tail.Header)
