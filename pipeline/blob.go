@@ -204,8 +204,7 @@ func (bw *blobWalk) blobClient(name string) *blob.Client { return bw.cc.NewBlobC
 
 // reader returns a reader of bytes [off, end) of a planned blob.
 func (bw *blobWalk) reader(ctx context.Context, p *blobPlan, off, end int64) *blobReader {
-	r := &blobReader{ctx: ctx, bc: bw.blobClient(p.info.name), src: bw.src, cred: bw.cred, o: bw.o,
-		path: p.path, off: off, end: end}
+	r := &blobReader{ctx: ctx, bc: bw.blobClient(p.info.name), src: bw.src, cred: bw.cred, o: bw.o, off: off, end: end}
 	if !p.info.isAppend() && p.info.etag != "" {
 		etag := p.info.etag
 		r.ifMatch = &etag // an overwritten block blob fails instead of mixing versions
@@ -332,7 +331,8 @@ func (bw *blobWalk) visit(p *blobPlan, head []byte) error {
 			}
 			rr := newRecordReader(bw.open(p, head), csv, p.info.isAppend(), h)
 			p.read.setReader(rr)
-			return rr, nil
+			// Errors name the blob and the offset, as for any other entry.
+			return &leafReader{path: p.path, r: rr, max: w.opts.MaxEntryBytes, onClose: func() { rr.Close() }}, nil
 		}
 		return w.v.File(e)
 	}

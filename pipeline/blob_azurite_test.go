@@ -574,3 +574,83 @@ func TestBlobIncremental(t *testing.T) {
 		t.Errorf("state of another database: %+v", stats)
 	}
 }
+
+// bigAppLog renders an application-log CSV of n rows from t0 on, one second apart.
+func bigAppLog(t0 time.Time, n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("date,level,applicationName,instanceId,eventTickCount,eventId,pid,tid,message,activityId\r\n")
+	for i := 0; i < n; i++ {
+		ts := t0.Add(time.Duration(i) * time.Second)
+		b.WriteString(csvLine(ts, "Information", fmt.Sprintf("%s: Imported page %d of the activity report for the tenant, %d rows so far.", ts.Format("15-04-05:00"), i, i*50)))
+	}
+	return b.Bytes()
+}
+
+// TestBlobDownloadBreaks: the connection drops in the middle of a large blob and does not come
+// back. That blob is loaded up to the last whole line before the break (status partial, the
+// error names the blob and the byte offset), the other blobs are read, and the next
+// incremental run goes on from where the first one stopped: nothing lost, nothing twice.
+func TestBlobDownloadBreaks(t *testing.T) {
+	az := azuritetest.Start(t)
+	c := az.Client(t)
+	ctx := context.Background()
+	if _, err := c.CreateContainer(ctx, "logs", nil); err != nil {
+		t.Fatal(err)
+	}
+	big := "site/2026/11/20/05/5b7e2d-8252.applicationLog.csv"
+	createAppend(t, c, "logs", big, bigAppLog(time.Date(2026, 11, 20, 5, 0, 0, 0, time.UTC), 60000))
+	for _, n := range []string{"site/2026/11/20/04/5b7e2d-8252.applicationLog.csv", "site/2026/11/20/06/5b7e2d-8252.applicationLog.csv"} {
+		hour, _ := time.Parse("2006/01/02/15", n[5:18])
+		createAppend(t, c, "logs", n, bigAppLog(hour, 300))
+	}
+	proxy := az.Proxy(t, "/05/", 3<<20, nil)
+	dir := t.TempDir()
+	db, state := filepath.Join(dir, "x.duckdb"), filepath.Join(dir, "state.json")
+	src := []string{proxy.URL + "/logs?" + az.ContainerSAS(t, "logs")}
+	bigPath := proxy.URL + "/logs/" + big
+
+	sum, _ := incRun(t, db, state, src, BlobOptions{}, false)
+	if !sum.Failed() {
+		t.Fatalf("the broken download is not reported: %+v", sum.Files)
+	}
+	var broken *FileRow
+	for i := range sum.Files {
+		f := &sum.Files[i].Row
+		switch {
+		case f.Path == bigPath:
+			broken = f
+		case f.Status != "ok":
+			t.Errorf("%s: %s %s", f.Path, f.Status, f.Error)
+		}
+	}
+	if broken == nil || broken.Status != "partial" || broken.Stats.Lines == 0 {
+		t.Fatalf("broken blob: %+v", broken)
+	}
+	for _, w := range []string{"read " + bigPath, "the download broke at byte offset", "could not be resumed", "connection refused"} {
+		if !strings.Contains(broken.Error, w) {
+			t.Errorf("error lacks %q: %s", w, broken.Error)
+		}
+	}
+	t.Logf("partial: %s", broken.Error)
+	if broken.Bytes >= 3<<20+1<<20 || broken.Bytes < 1<<20 {
+		t.Errorf("committed %d bytes of the broken blob", broken.Bytes)
+	}
+
+	// The network is back: the next run reads the rest.
+	proxy.Up(t)
+	sum, stats := incRun(t, db, state, src, BlobOptions{}, false)
+	if sum.Failed() || stats.Tails != 1 || stats.Unchanged != 2 || len(sum.Files) != 1 {
+		t.Fatalf("run after the break: stats %+v, files %+v", stats, sum.Files)
+	}
+	if f := sum.Files[0].Row; f.Stats.Lines+broken.Stats.Lines != 60001 {
+		t.Errorf("lines: %d before the break + %d after, want 60001", broken.Stats.Lines, f.Stats.Lines)
+	}
+	final := filepath.Join(dir, "final")
+	download(t, c, "logs", final)
+	want, _ := ingestSources(t, []string{final + "/"}, nil)
+	got := openDB(t, db)
+	wd, gd := dumpTables(t, want, final+"/"), dumpTables(t, got, proxy.URL+"/logs/")
+	for _, table := range rowTables {
+		sameTables(t, "after the break vs disk", map[string][]string{table: gd[table]}, map[string][]string{table: wd[table]})
+	}
+}

@@ -18,7 +18,7 @@ import (
 // blobReader reads the bytes [off, end) of a blob with ranged GETs. The request is sent on
 // the first Read. When a download breaks (connection reset, early EOF), it asks for the rest
 // from where it stopped, after a backoff; it gives up after Retries attempts in a row that
-// bring no data, with an error that names the blob and the byte offset. Failed requests are
+// bring no data, with an error that names the byte offset (the caller names the blob). Failed requests are
 // retried by the SDK's retry policy (same count and backoff).
 type blobReader struct {
 	ctx     context.Context
@@ -26,7 +26,6 @@ type blobReader struct {
 	src     *blobSource
 	cred    blobCred
 	o       *BlobOptions
-	path    string
 	ifMatch *azcore.ETag // block blobs: never mix two versions of a blob that is overwritten
 	off     int64
 	end     int64
@@ -85,7 +84,7 @@ func (r *blobReader) Read(p []byte) (int, error) {
 		r.lastErr = err
 		r.fails++
 		if r.fails > r.o.Retries {
-			r.err = newBlobError(err, "read %s: the download broke at byte offset %d (%s) %d times in a row", r.path, r.off, networkMessage(r.src, err), r.fails)
+			r.err = newBlobError(err, "the download broke at byte offset %d (%s) %d times in a row", r.off, networkMessage(r.src, err), r.fails)
 			return n, r.err
 		}
 		if n > 0 {
@@ -106,9 +105,9 @@ func (r *blobReader) open() error {
 			return cerr
 		}
 		if r.lastErr != nil {
-			return newBlobError(err, "read %s: the download broke at byte offset %d (%s) and could not be resumed: %s", r.path, r.off, networkMessage(r.src, r.lastErr), explainBlobErr(r.src, r.cred, err))
+			return newBlobError(err, "the download broke at byte offset %d (%s) and could not be resumed: %s", r.off, networkMessage(r.src, r.lastErr), explainBlobErr(r.src, r.cred, err))
 		}
-		return describeBlobErr(r.src, r.cred, "read "+r.path, err)
+		return describeBlobErr(r.src, r.cred, "download failed", err)
 	}
 	r.body = resp.Body
 	return nil
