@@ -15,7 +15,7 @@ OUT      := out
 GOFLAGS  ?=
 export GOFLAGS
 
-.PHONY: all build run test vet fmt-check unit bench fuzz clean deps
+.PHONY: all build run test vet fmt-check unit bench fuzz clean deps azurite
 
 all: build
 
@@ -36,8 +36,26 @@ vet:
 fmt-check:
 	@out=$$(gofmt -l . 2>/dev/null | grep -v '^.cache/'); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-unit: deps
+unit: deps azurite
 	$(GO) test -count=1 ./...
+
+# Azurite (the Azure Storage emulator) for the blob-source tests, installed into .cache/azurite
+# (gitignored) when missing; the tests start it on a free loopback port and stop it after
+# (internal/azuritetest). 3.35.0 is the last release that runs on Node 20. Without npm the
+# tests that need Azurite are skipped, and say so.
+AZURITE_VERSION := 3.35.0
+AZURITE_DIR     := .cache/azurite
+AZURITE_STAMP   := $(AZURITE_DIR)/.installed-$(AZURITE_VERSION)
+
+azurite: $(AZURITE_STAMP)
+
+$(AZURITE_STAMP):
+	@if command -v npm >/dev/null 2>&1; then \
+		echo "installing Azurite $(AZURITE_VERSION) into $(AZURITE_DIR)"; \
+		npm install --prefix $(AZURITE_DIR) azurite@$(AZURITE_VERSION) --no-audit --no-fund && touch $@; \
+	else \
+		echo "npm not found: Azurite not installed, the blob-storage tests will be skipped"; \
+	fi
 
 test: fmt-check vet unit
 

@@ -123,7 +123,7 @@ func (bw *blobWalk) list() ([]blobInfo, error) {
 	for pager.More() {
 		page, err := pager.NextPage(bw.w.ctx)
 		if err != nil {
-			return nil, describeBlobErr(src, bw.cred, "list "+src.display, err)
+			return nil, describeBlobErr(src, bw.cred, "cannot list the blobs", err)
 		}
 		for _, it := range page.Segment.BlobItems {
 			if it.Name == nil || it.Properties == nil {

@@ -170,7 +170,7 @@ func TestBlobNetworkErrors(t *testing.T) {
 		if err := Walk(context.Background(), []string{tc.src + "?sv=1&sig=SECRET"}, WalkOptions{Blob: o}, v); err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != 1 || !strings.Contains(got[0], tc.want) || !strings.HasPrefix(got[0], tc.src+": list "+tc.src+": ") || strings.Contains(got[0], "SECRET") {
+		if len(got) != 1 || !strings.Contains(got[0], tc.want) || !strings.HasPrefix(got[0], tc.src+": cannot list the blobs: ") || strings.Contains(got[0], "SECRET") {
 			t.Errorf("%s:\n got %q\nwant %q", tc.src, got, tc.want)
 		}
 	}

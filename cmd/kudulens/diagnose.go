@@ -79,6 +79,7 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 		fmt.Fprintf(e.stderr, "kudulens diagnose: %v\n", err)
 		return exitUsage
 	}
+	sf.blob.pruneFor(since, opts.At) // blob sources: skip application-log hours not evaluated
 	store, code := openOrIngest(ctx, fs.Changed("db"), fs.Args(), &sf, e)
 	if store == nil {
 		return code

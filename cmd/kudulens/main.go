@@ -98,7 +98,9 @@ Commands:
 	}
 	fmt.Fprint(w, `
 SOURCE is a file, a folder (read recursively), a .zip/.tar/.tar.gz/.gz/.zst bundle (archives
-nested in archives too), or - for standard input.
+nested in archives too), - for standard input, or an Azure Blob Storage container (with a
+prefix): https://<account>.blob.core.windows.net/<container>[/<prefix>][?<SAS>] (any endpoint
+host, e.g. a private endpoint) or az://<container>[/<prefix>] (see kudulens ingest --help).
 
 Exit codes: 0 ok; 1 a check failed (diagnose); 2 usage error; 3 some inputs failed (the rest was
 processed); 4 the run failed; 130 interrupted.
