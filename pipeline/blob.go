@@ -342,6 +342,9 @@ func (bw *blobWalk) visit(p *blobPlan, head []byte) error {
 	)
 	if p.read != nil {
 		cls, tailable = textLogClass(p.info.name, head)
+		if p.info.isAppend() && p.info.size <= int64(len(head)) && !hasRecordEnd(head, tailable && cls.Kind == KindAppLogCSV) {
+			return nil // an append blob without one whole line yet: read it when it has one
+		}
 	}
 	raw := bw.open(p, head)
 	defer raw.Close()

@@ -76,6 +76,8 @@ func responseMessage(s *blobSource, cred blobCred, status int, code string) stri
 		return fmt.Sprintf("the blob is gone (%s): it was deleted after the listing", st)
 	case code == "ConditionNotMet" || status == 412:
 		return fmt.Sprintf("the blob changed while it was read (%s): it was overwritten; run again", st)
+	case code == "BlobArchived":
+		return fmt.Sprintf("the blob is in the Archive tier (%s): rehydrate it to Hot or Cool first", st)
 	case code == "InvalidRange" || status == 416:
 		return fmt.Sprintf("the blob is shorter than listed (%s): it was overwritten; run again", st)
 	case code == "PublicAccessNotPermitted" || cred.anon && (status == 404 || status == 401 || status == 403):

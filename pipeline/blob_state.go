@@ -561,7 +561,11 @@ func (st *BlobState) outcome(r *blobRead, res *FileResult, runErr error) *blobEn
 			return nil // cannot happen: the database hashed what the reader delivered
 		}
 		hs := rr.hashState()
-		mark := &tailMark{Offset: r.plan.start + rr.delivered, Kind: row.Kind, Hash: hs}
+		kind := row.Kind
+		if _, err := tailClassification(r.plan.info.name, kind, r.header); err != nil {
+			kind = r.cls.Kind // nothing whole was delivered yet (an empty file is "unknown")
+		}
+		mark := &tailMark{Offset: r.plan.start + rr.delivered, Kind: kind, Hash: hs}
 		if r.tail != nil {
 			mark.Lines = r.tail.Lines + rr.lines
 			mark.Header = r.tail.Header

@@ -171,7 +171,8 @@ func (o *WalkOptions) setDefaults() {
 }
 
 // Walk visits every source in order. Sources are paths (file or directory, walked recursively
-// in lexical order, symlinks to directories not followed) or "-" for opts.Stdin. A source path
+// in lexical order, symlinks to directories not followed), "-" for opts.Stdin, or Azure Blob
+// Storage containers (https://, http:// and az:// URLs, see blob.go and opts.Blob). A source path
 // that is a symlink to a directory is followed; a source that is neither a regular file nor a
 // directory (a named pipe, /dev/stdin) is read once, as a stream.
 //
