@@ -47,7 +47,7 @@ type BlobOptions struct {
 	// of a larger blob streams while its file worker parses it.
 	Parallel int
 	// PrefetchBytes is how much of each blob is fetched ahead (default 1 MiB). Memory held by
-	// prefetched data is at most about (2×Parallel + FileWorkers + 1) × PrefetchBytes.
+	// prefetched data is at most about (2×Parallel + FileWorkers + 2) × PrefetchBytes.
 	PrefetchBytes int
 
 	// Since and Until prune application-log blobs (<site>/<yyyy>/<MM>/<dd>/<HH>/<name>.applicationLog.csv)
