@@ -12,6 +12,7 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -235,6 +236,7 @@ func (bw *blobWalk) read(plans []*blobPlan) error {
 	sem := make(chan struct{}, o.Parallel)
 	fetches := make([]*prefetch, len(plans))
 	next := 0
+	failed := 0 // blobs in a row whose download failed for a reason not their own
 	for i, p := range plans {
 		for ; next < len(plans) && next <= i+2*o.Parallel; next++ {
 			f := &prefetch{done: make(chan struct{})}
@@ -265,13 +267,42 @@ func (bw *blobWalk) read(plans []*blobPlan) error {
 			if err := w.problem(p.path, f.err); err != nil {
 				return err
 			}
+			if !blobOwnFault(f.err) {
+				failed++
+			}
+			if failed >= maxFailsInARow {
+				// The endpoint or the credential fails every blob: stop trying the rest
+				// (each would cost all its retries) and say so once.
+				cancel()
+				left := len(plans) - i - 1
+				return w.problem(bw.src.display, fmt.Errorf("gave up after %d blobs in a row could not be downloaded; %d more blobs of this source were not tried (run again when the cause is fixed)", failed, left))
+			}
 			continue
 		}
+		failed = 0
 		if err := bw.visit(p, f.head); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// maxFailsInARow is how many blobs in a row may fail to download (network, credential)
+// before the rest of the source is given up.
+const maxFailsInARow = 3
+
+// blobOwnFault reports whether a download failed because of the blob itself (deleted or
+// changed after the listing, archived) rather than the endpoint or the credential.
+func blobOwnFault(err error) bool {
+	var re *azcore.ResponseError
+	if !errors.As(err, &re) {
+		return false
+	}
+	switch re.ErrorCode {
+	case "BlobNotFound", "ConditionNotMet", "InvalidRange", "BlobArchived":
+		return true
+	}
+	return re.StatusCode == 404 || re.StatusCode == 412 || re.StatusCode == 416
 }
 
 // fetchHead downloads the first PrefetchBytes of what is to be read of a blob.

@@ -8,12 +8,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -313,6 +315,29 @@ func TestBlobSources(t *testing.T) {
 		}
 	})
 
+	t.Run("endpoint-gone", func(t *testing.T) {
+		_, sum := ingestSources(t, []string{base + "?" + sas}, fastRetries(&BlobOptions{Parallel: 2, Transport: listOnlyTransport{}}))
+		var blobs, sources []string
+		for _, f := range sum.Files {
+			if f.Row.Status != "failed" {
+				t.Errorf("%s: %s", f.Row.Path, f.Row.Status)
+			}
+			if f.Row.Path == strings.TrimSuffix(base, "/") {
+				sources = append(sources, f.Row.Error)
+			} else {
+				blobs = append(blobs, f.Row.Error)
+			}
+		}
+		if len(blobs) != 3 || len(sources) != 1 || !strings.Contains(sources[0], "gave up after 3 blobs in a row could not be downloaded; 32 more blobs") {
+			t.Errorf("blob failures %d, source failures %q", len(blobs), sources)
+		}
+		for _, b := range blobs {
+			if !strings.Contains(b, "download failed: cannot connect to 127.0.0.1:") {
+				t.Errorf("blob failure: %s", b)
+			}
+		}
+	})
+
 	t.Run("errors", func(t *testing.T) {
 		wrongKey := "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="
 		cases := []struct {
@@ -360,6 +385,17 @@ func TestBlobSources(t *testing.T) {
 			})
 		}
 	})
+}
+
+// listOnlyTransport lets listings through and refuses every download, like an endpoint that
+// went down right after the listing.
+type listOnlyTransport struct{}
+
+func (listOnlyTransport) Do(r *http.Request) (*http.Response, error) {
+	if r.URL.Query().Get("comp") == "list" {
+		return http.DefaultClient.Do(r)
+	}
+	return nil, &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
 }
 
 // countingTransport counts GET requests.
