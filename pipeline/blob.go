@@ -42,8 +42,10 @@ func (b *blobInfo) isAppend() bool { return b.typ == string(blob.BlobTypeAppendB
 type blobPlan struct {
 	info  blobInfo
 	path  string
-	start int64     // first byte to read: 0, or where a tail starts
+	start int64     // first byte to download: 0, or for a tail where its saved hash state is
+	skip  int64     // bytes after start that are only hashed: a tail's content starts at start+skip
 	tail  *tailInfo // for a tail: how to parse it and where its lines start
+	mark  *tailMark // for a tail: the state it goes on from
 	read  *blobRead // incremental mode: the outcome, for the state
 }
 
@@ -335,10 +337,11 @@ func readFull(r *blobReader, buf []byte) (int, error) {
 	return n, nil
 }
 
-// open returns the content of a planned blob from its start: the head, then the rest.
-func (bw *blobWalk) open(p *blobPlan, head []byte) *headReader {
+// open returns the content of a planned blob from offset off: head (which starts there),
+// then the rest.
+func (bw *blobWalk) open(p *blobPlan, off int64, head []byte) *headReader {
 	h := &headReader{head: head}
-	if rest := p.start + int64(len(head)); rest < p.info.size {
+	if rest := off + int64(len(head)); rest < p.info.size {
 		h.rest = bw.reader(bw.w.ctx, p, rest, p.info.size)
 	}
 	return h
@@ -350,17 +353,22 @@ func (bw *blobWalk) visit(p *blobPlan, head []byte) error {
 	w := bw.w
 	bw.o.Progress.Started.Add(1)
 	if p.tail != nil {
+		// The head starts at the saved hash state; the tail, skip bytes later.
+		ph, err := newPrefixHash(p.mark.Hash, p.mark.HashAt)
+		if err != nil || int64(len(head)) <= p.skip {
+			return w.problem(p.path, errors.New("the state of this blob is unusable; remove it from the state file to read the blob again"))
+		}
+		ph.Write(head[:p.skip])
+		p.tail.hash = ph.current() // for loadFile's hash of the entry (in memory only)
+		off := p.start + p.skip
+		head = head[p.skip:]
 		csv := p.tail.class.Kind == KindAppLogCSV
-		if p.info.isAppend() && p.info.size-p.start <= int64(len(head)) && !hasRecordEnd(head, csv) {
+		if p.info.isAppend() && p.info.size-off <= int64(len(head)) && !hasRecordEnd(head, csv) {
 			return nil // only an unfinished last line is new: nothing to load yet
 		}
-		e := &Entry{Path: p.path, Name: p.info.name, Size: p.info.size - p.start, ModTime: p.info.modified, tail: p.tail}
+		e := &Entry{Path: p.path, Name: p.info.name, Size: p.info.size - off, ModTime: p.info.modified, tail: p.tail}
 		e.open = func() (io.ReadCloser, error) {
-			h, err := resumeHash(p.tail.hash)
-			if err != nil {
-				return nil, fmt.Errorf("open %s: %w", p.path, err)
-			}
-			rr := newRecordReader(bw.open(p, head), csv, p.info.isAppend(), h)
+			rr := newRecordReader(bw.open(p, off, head), csv, p.info.isAppend(), ph)
 			p.read.setReader(rr)
 			// Errors name the blob and the offset, as for any other entry.
 			return &leafReader{path: p.path, r: rr, max: w.opts.MaxEntryBytes, onClose: func() { rr.Close() }}, nil
@@ -377,7 +385,7 @@ func (bw *blobWalk) visit(p *blobPlan, head []byte) error {
 			return nil // an append blob without one whole line yet: read it when it has one
 		}
 	}
-	raw := bw.open(p, head)
+	raw := bw.open(p, 0, head)
 	defer raw.Close()
 	n := &node{
 		path:    p.path,
@@ -386,7 +394,7 @@ func (bw *blobWalk) visit(p *blobPlan, head []byte) error {
 		modTime: p.info.modified,
 		raw:     ctxReader{w.ctx, raw},
 		reopen: func() (io.ReadCloser, error) {
-			rc := bw.open(p, head)
+			rc := bw.open(p, 0, head)
 			if !tailable {
 				return rc, nil
 			}

@@ -6,6 +6,7 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -608,6 +609,25 @@ func TestBlobIncremental(t *testing.T) {
 		t.Errorf("pieces of the grown blob: %d files rows, want 5", n)
 	}
 	got.Close()
+
+	// The state file holds no log content: hash states are taken at 64-byte boundaries.
+	var sf stateFile
+	if data, err := os.ReadFile(state); err != nil || json.Unmarshal(data, &sf) != nil {
+		t.Fatalf("state file: %v", err)
+	}
+	for p, e := range sf.Blobs {
+		if e.Tail == nil {
+			continue
+		}
+		if e.Tail.HashAt%64 != 0 || e.Tail.Offset-e.Tail.HashAt >= 64 {
+			t.Errorf("%s: hash state at %d for offset %d", p, e.Tail.HashAt, e.Tail.Offset)
+		}
+		for _, frag := range []string{"contoso", "Waiting", "mins", "Information", "5b7e2d"} {
+			if bytes.Contains(e.Tail.Hash, []byte(frag)) {
+				t.Errorf("%s: the saved hash state holds log content (%q)", p, frag)
+			}
+		}
+	}
 
 	// 7. The same state with another database: its entries are not trusted, all is read again.
 	sum, stats = incRun(t, filepath.Join(dir, "other.duckdb"), state, src, BlobOptions{}, false)

@@ -177,13 +177,13 @@ const maxPendingRecord = 8 << 20
 // is delivered, and therefore committed, always ends at a record boundary, and the next
 // incremental run goes on from exactly there.
 //
-// It hashes (SHA-256, continuing from a saved state for a tail) and counts the lines it
+// It hashes (SHA-256 of the blob from byte 0, see prefixHash) and counts the lines it
 // delivers: the state of the blob after the rows are committed.
 type recordReader struct {
 	r         io.ReadCloser
 	csv       bool
 	holdAtEOF bool
-	h         hash.Hash
+	h         *prefixHash
 
 	buf     []byte // read buffer
 	out     []byte // ready to deliver
@@ -197,9 +197,10 @@ type recordReader struct {
 	err       error
 }
 
-func newRecordReader(r io.ReadCloser, csv, holdAtEOF bool, h hash.Hash) *recordReader {
+// newRecordReader reads r; h is the hash of the blob up to r's first byte (nil: r starts at 0).
+func newRecordReader(r io.ReadCloser, csv, holdAtEOF bool, h *prefixHash) *recordReader {
 	if h == nil {
-		h = sha256.New()
+		h, _ = newPrefixHash(nil, 0)
 	}
 	return &recordReader{r: r, csv: csv, holdAtEOF: holdAtEOF, h: h}
 }
@@ -284,12 +285,55 @@ func (b *recordReader) release(n int) {
 
 func (b *recordReader) Close() error { return b.r.Close() }
 
-// sum is the hex SHA-256 of everything before the delivered end (for a tail: from byte 0).
-func (b *recordReader) sum() string { return hex.EncodeToString(b.h.Sum(nil)) }
+// sum is the hex SHA-256 of the blob from byte 0 to the delivered end.
+func (b *recordReader) sum() string { return b.h.sum() }
 
-// hashState is the marshalled hash state, to continue after the delivered end.
-func (b *recordReader) hashState() []byte {
-	s, _ := b.h.(encoding.BinaryMarshaler).MarshalBinary()
+// prefixHash is the SHA-256 of a blob from byte 0 on. Its state can be saved without saving
+// any of the blob's bytes (which may hold secrets): the state kept for saving is the one at
+// the last multiple of 64 bytes (a SHA-256 block), where the hash buffers no input. A run that
+// goes on from offset o re-reads the o mod 64 bytes before o from the blob.
+type prefixHash struct {
+	h     hash.Hash
+	n     int64  // bytes hashed, from byte 0 of the blob
+	at    int64  // where saved was taken: the last multiple of 64 ≤ n
+	saved []byte // marshalled state at at
+}
+
+// newPrefixHash continues from a state saved at offset at (nil and 0 for a new hash).
+func newPrefixHash(saved []byte, at int64) (*prefixHash, error) {
+	if at < 0 || at%sha256.BlockSize != 0 || len(saved) == 0 && at != 0 {
+		return nil, errors.New("saved hash state unusable")
+	}
+	h, err := resumeHash(saved)
+	if err != nil {
+		return nil, err
+	}
+	if saved == nil {
+		saved, _ = h.(encoding.BinaryMarshaler).MarshalBinary()
+	}
+	return &prefixHash{h: h, n: at, at: at, saved: saved}, nil
+}
+
+func (p *prefixHash) Write(b []byte) (int, error) {
+	n := len(b)
+	if aligned := (p.n + int64(n)) &^ (sha256.BlockSize - 1); aligned > p.at {
+		k := aligned - p.n // > 0: the block boundary falls inside b (or at its end)
+		p.h.Write(b[:k])
+		p.n += k
+		p.saved, _ = p.h.(encoding.BinaryMarshaler).MarshalBinary()
+		p.at = aligned
+		b = b[k:]
+	}
+	p.h.Write(b)
+	p.n += int64(len(b))
+	return n, nil
+}
+
+func (p *prefixHash) sum() string { return hex.EncodeToString(p.h.Sum(nil)) }
+
+// current is the full state at n (with buffered bytes: in memory only, never saved).
+func (p *prefixHash) current() []byte {
+	s, _ := p.h.(encoding.BinaryMarshaler).MarshalBinary()
 	return s
 }
 

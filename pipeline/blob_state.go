@@ -17,11 +17,13 @@ package pipeline
 // or for CSV a line end outside quotes. An append blob's unfinished last line (and, after a
 // broken download, anything after the last boundary) is held back. So the part that is loaded
 // and committed, [0, offset), always ends at a boundary; the state stores offset (the
-// committed length), the number of lines in it, the CSV header, and the SHA-256 state after
-// it. The next run reads the tail [offset, length) as an Entry whose lines are numbered from
-// lines+1 (so traces.line_no keeps counting the blob's physical lines), parsed with the
-// stored kind and CSV header (the tail has no header line), and hashed by continuing the
-// stored SHA-256 state.
+// committed length), the number of lines in it, the CSV header, and the SHA-256 state at the
+// last multiple of 64 bytes before offset (a state there buffers no input, so the state file
+// holds no log content, see prefixHash). The next run downloads from that multiple of 64,
+// hashes the few bytes up to offset, and reads the tail [offset, length) as an Entry whose
+// lines are numbered from lines+1 (so traces.line_no keeps counting the blob's physical
+// lines), parsed with the stored kind and CSV header (the tail has no header line), and
+// hashed by continuing the SHA-256.
 //
 // Each piece of a growing blob is one files row, all with the same path (the blob's URL), so
 // source_file and line_no read as one file. A piece's bytes and lines are those of the piece;
@@ -48,7 +50,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -97,7 +98,10 @@ type tailMark struct {
 	Lines  int64  `json:"lines"`            // physical lines in [0, offset); the next piece starts at line lines+1
 	Kind   Kind   `json:"kind"`             // kudu-log | app-log-csv | app-log-txt
 	Header string `json:"header,omitempty"` // the CSV header line: the columns of the next piece
-	Hash   []byte `json:"hash"`             // SHA-256 state after [0, offset) (base64)
+	// Hash is the SHA-256 state after [0, hash_at) (base64), where hash_at is offset rounded
+	// down to a multiple of 64: a state there holds no bytes of the blob (see prefixHash).
+	HashAt int64  `json:"hash_at"`
+	Hash   []byte `json:"hash"`
 }
 
 // pendingPiece is a files row of a blob path committed by a run after the state was written.
@@ -292,8 +296,12 @@ func (st *BlobState) planBlob(ctx context.Context, p *blobPlan, read func(p *blo
 			st.count(func(s *StateStats) { s.New++ })
 			return false, nil // read whole
 		}
-		p.start = e.Tail.Offset
-		p.tail = &tailInfo{class: cls, firstLine: e.Tail.Lines + 1, hash: e.Tail.Hash}
+		if e.Tail.HashAt > e.Tail.Offset || e.Tail.Offset-e.Tail.HashAt >= 64 {
+			st.count(func(s *StateStats) { s.New++ })
+			return false, nil // unusable: read whole
+		}
+		p.start, p.skip, p.mark = e.Tail.HashAt, e.Tail.Offset-e.Tail.HashAt, e.Tail
+		p.tail = &tailInfo{class: cls, firstLine: e.Tail.Lines + 1}
 		r.tail = e.Tail
 		st.count(func(s *StateStats) { s.Tails++ })
 	default:
@@ -313,37 +321,35 @@ func (st *BlobState) count(f func(*StateStats)) {
 
 // recover verifies the pieces of p committed after the state was written, in order from the
 // entry's committed offset (0 without an entry): each must be exactly the next bytes of the
-// blob (same SHA-256) and end at a line end. Verified pieces advance the entry.
+// blob (same SHA-256 from byte 0) and end at a line end. Verified pieces advance the entry.
 func (st *BlobState) recover(ctx context.Context, p *blobPlan, e *blobEntry, pend []pendingPiece, read func(p *blobPlan, off, end int64) *blobReader) (*blobEntry, error) {
 	var (
 		off, lines int64
-		h          = sha256.New()
 		kind       Kind
 		header     string
-		sum        string
+		ph         *prefixHash
+		err        error
 	)
 	if e != nil {
 		if e.Tail == nil {
 			return e, nil // not a text log: re-reading it is a duplicate
 		}
 		off, lines, kind, header = e.Tail.Offset, e.Tail.Lines, e.Tail.Kind, e.Tail.Header
-		var err error
-		if h, err = resumeHash(e.Tail.Hash); err != nil {
-			return e, nil
-		}
+		ph, err = newPrefixHash(e.Tail.Hash, e.Tail.HashAt)
+	} else {
+		ph, err = newPrefixHash(nil, 0)
 	}
+	if err != nil {
+		return e, nil
+	}
+	var good *blobEntry // the entry after the last verified piece
 	done := 0
 	for _, pc := range pend {
 		if pc.bytes <= 0 || off+pc.bytes > p.info.size {
 			break
 		}
-		r := read(p, off, off+pc.bytes)
-		hh, err := cloneHash(h)
-		if err != nil {
-			break
-		}
-		var first []byte
-		n, nl, last, err := hashCount(r, hh, off == 0, &first)
+		r := read(p, ph.n, off+pc.bytes) // [ph.n, off) is only hashed
+		n, nl, last, first, err := hashPiece(r, ph, off-ph.n, off == 0)
 		r.Close()
 		if err != nil {
 			if cerr := ctx.Err(); cerr != nil {
@@ -351,7 +357,7 @@ func (st *BlobState) recover(ctx context.Context, p *blobPlan, e *blobEntry, pen
 			}
 			break
 		}
-		if n != pc.bytes || last != '\n' || hex.EncodeToString(hh.Sum(nil)) != pc.sha {
+		if n != pc.bytes || last != '\n' || ph.sum() != pc.sha {
 			break
 		}
 		if off == 0 {
@@ -360,78 +366,62 @@ func (st *BlobState) recover(ctx context.Context, p *blobPlan, e *blobEntry, pen
 		}
 		off += n
 		lines += nl
-		h = hh
-		sum = pc.sha
 		done++
+		good = &blobEntry{Type: p.info.typ, Created: p.info.created, SHA256: pc.sha, Kind: kind, Lines: lines,
+			Tail: &tailMark{Offset: off, Lines: lines, Kind: kind, Header: header, HashAt: ph.at, Hash: ph.saved}}
 	}
-	if done == 0 {
+	if good == nil {
 		return e, nil
 	}
-	hs, err := marshalHash(h)
-	if err != nil {
-		return e, nil
-	}
-	ne := &blobEntry{Type: p.info.typ, Created: p.info.created, SHA256: sum, Kind: kind, Lines: lines,
-		Tail: &tailMark{Offset: off, Lines: lines, Kind: kind, Header: header, Hash: hs}}
 	if e != nil {
-		ne.Pieces = e.Pieces
+		good.Pieces = e.Pieces
 	}
-	ne.Pieces += done
+	good.Pieces += done
 	if off == p.info.size {
-		ne.ETag, ne.Length, ne.Complete = string(p.info.etag), p.info.size, true
+		good.ETag, good.Length, good.Complete = string(p.info.etag), p.info.size, true
 	}
 	st.mu.Lock()
-	st.file.Blobs[p.path] = ne
+	st.file.Blobs[p.path] = good
 	st.stats.Recovered += done
 	st.mu.Unlock()
-	st.note("%s: %d piece(s) (%d bytes) loaded by an interrupted run were verified and taken into the state", p.path, done, off)
-	return ne, nil
+	st.note("%s: %d piece(s) loaded by an interrupted run were verified and taken into the state (committed up to byte %d)", p.path, done, off)
+	return good, nil
 }
 
-// hashCount reads r to the end into h, counting bytes and line ends; it returns the last byte
-// and, if wantFirst, the first line.
-func hashCount(r io.Reader, h hash.Hash, wantFirst bool, first *[]byte) (n, lines int64, last byte, err error) {
+// hashPiece reads r to the end into h. The first skip bytes are only hashed; of the rest it
+// returns the count, the line ends, the last byte and, if wantFirst, the first line.
+func hashPiece(r io.Reader, h *prefixHash, skip int64, wantFirst bool) (n, lines int64, last byte, first []byte, err error) {
 	buf := make([]byte, 64<<10)
 	for {
 		k, err := r.Read(buf)
 		if k > 0 {
 			b := buf[:k]
 			h.Write(b)
-			if wantFirst && len(*first) < 1<<20 {
-				if i := bytes.IndexByte(b, '\n'); i >= 0 {
-					*first = append(*first, b[:i]...)
-					wantFirst = false
-				} else {
-					*first = append(*first, b...)
-				}
+			if skip > 0 {
+				d := min(skip, int64(len(b)))
+				b, skip = b[d:], skip-d
 			}
-			n += int64(k)
-			lines += int64(bytes.Count(b, []byte{'\n'}))
-			last = b[k-1]
+			if len(b) > 0 {
+				if wantFirst && len(first) < 1<<20 {
+					if i := bytes.IndexByte(b, '\n'); i >= 0 {
+						first = append(first, b[:i]...)
+						wantFirst = false
+					} else {
+						first = append(first, b...)
+					}
+				}
+				n += int64(len(b))
+				lines += int64(bytes.Count(b, []byte{'\n'}))
+				last = b[len(b)-1]
+			}
 		}
 		if err == io.EOF {
-			return n, lines, last, nil
+			return n, lines, last, first, nil
 		}
 		if err != nil {
-			return n, lines, last, err
+			return n, lines, last, first, err
 		}
 	}
-}
-
-func marshalHash(h hash.Hash) ([]byte, error) {
-	m, ok := h.(interface{ MarshalBinary() ([]byte, error) })
-	if !ok {
-		return nil, errors.New("hash state cannot be saved")
-	}
-	return m.MarshalBinary()
-}
-
-func cloneHash(h hash.Hash) (hash.Hash, error) {
-	s, err := marshalHash(h)
-	if err != nil {
-		return nil, err
-	}
-	return resumeHash(s)
 }
 
 // tailClassification rebuilds the classification of a text log's tail from the state.
@@ -560,12 +550,11 @@ func (st *BlobState) outcome(r *blobRead, res *FileResult, runErr error) *blobEn
 		if res.Duplicate == "" && row.SHA256 != sum {
 			return nil // cannot happen: the database hashed what the reader delivered
 		}
-		hs := rr.hashState()
 		kind := row.Kind
 		if _, err := tailClassification(r.plan.info.name, kind, r.header); err != nil {
 			kind = r.cls.Kind // nothing whole was delivered yet (an empty file is "unknown")
 		}
-		mark := &tailMark{Offset: r.plan.start + rr.delivered, Kind: kind, Hash: hs}
+		mark := &tailMark{Offset: r.plan.start + r.plan.skip + rr.delivered, Kind: kind, HashAt: rr.h.at, Hash: rr.h.saved}
 		if r.tail != nil {
 			mark.Lines = r.tail.Lines + rr.lines
 			mark.Header = r.tail.Header

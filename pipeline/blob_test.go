@@ -296,23 +296,36 @@ func TestRecordReader(t *testing.T) {
 			}
 		}
 	}
-	// A tail continues the hash of what came before.
-	first, rest := "a\nb\n", "c\nd\n"
-	rr := newRecordReader(&chunkedReader{data: []byte(first), err: io.EOF}, false, true, nil)
-	io.ReadAll(rr)
-	h, err := resumeHash(rr.hashState())
-	if err != nil {
-		t.Fatal(err)
-	}
-	rr2 := newRecordReader(&chunkedReader{data: []byte(rest), err: io.EOF}, false, true, h)
-	io.ReadAll(rr2)
-	all := sha256.Sum256([]byte(first + rest))
-	if rr2.sum() != hex.EncodeToString(all[:]) {
-		t.Error("resumed hash differs from the hash of the whole")
+	// A tail continues the hash of what came before: from the state saved at a multiple of
+	// 64 bytes, re-hashing the bytes between it and the tail's start.
+	data := []byte(strings.Repeat("2026-11-20T09:00:00,Information,password=hunter2 secret line\n", 40))
+	for _, cut := range []int{0, 1, 63, 64, 65, 700, len(data) - 1, len(data)} {
+		first := newRecordReader(&chunkedReader{data: data[:cut], sizes: []int{7, 100, 3}, err: io.EOF}, false, false, nil)
+		io.ReadAll(first)
+		at, saved := first.h.at, first.h.saved
+		if at%64 != 0 || at > int64(cut) || int64(cut)-at >= 64 {
+			t.Fatalf("cut %d: state saved at %d", cut, at)
+		}
+		for i := 0; i+8 <= len(data); i += 8 {
+			if bytes.Contains(saved, data[i:i+8]) {
+				t.Fatalf("cut %d: the saved hash state holds bytes of the content", cut)
+			}
+		}
+		ph, err := newPrefixHash(saved, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ph.Write(data[at:cut])
+		rest := newRecordReader(&chunkedReader{data: data[cut:], err: io.EOF}, false, false, ph)
+		io.ReadAll(rest)
+		all := sha256.Sum256(data)
+		if rest.sum() != hex.EncodeToString(all[:]) {
+			t.Errorf("cut %d: resumed hash differs from the hash of the whole", cut)
+		}
 	}
 	// A line longer than the pending limit is let through at its line end.
 	long := bytes.Repeat([]byte("x"), maxPendingRecord+10)
-	rr = newRecordReader(&chunkedReader{data: append(append([]byte("\""), long...), '\n', 'y'), err: io.EOF}, true, true, nil)
+	rr := newRecordReader(&chunkedReader{data: append(append([]byte("\""), long...), '\n', 'y'), err: io.EOF}, true, true, nil)
 	got, _ := io.ReadAll(rr)
 	if len(got) != len(long)+2 {
 		t.Errorf("unbalanced quote: %d bytes delivered, want %d", len(got), len(long)+2)
