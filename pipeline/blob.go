@@ -65,7 +65,7 @@ func (w *walker) blobSource(arg string) error {
 	o := w.opts.Blob.withDefaults()
 	src, err := parseBlobSource(arg, o)
 	if err != nil {
-		return w.problem(StripQuery(arg), newBlobError(err, "%s", err.Error()))
+		return w.problem(safeArg(arg), newBlobError(err, "%s", err.Error()))
 	}
 	cred, err := src.chooseCred(o)
 	if err != nil {

@@ -118,10 +118,26 @@ func (o *BlobOptions) withDefaults() *BlobOptions {
 	return &c
 }
 
-// IsBlobSource reports whether a source argument names Azure Blob Storage rather than a path.
+// IsBlobSource reports whether a source argument is for the blob-source code rather than a
+// path: a URL (https://, http://, az://, or another scheme, which is refused with a message),
+// or an argument holding a secret (a connection string or a SAS given by mistake as a source),
+// which is refused without being printed, where a path would be printed in "not found".
 func IsBlobSource(src string) bool {
 	l := strings.ToLower(src)
-	return strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "az://")
+	return strings.Contains(l, "://") || looksLikeConnectionString(l) || strings.Contains(l, "sig=")
+}
+
+func looksLikeConnectionString(lower string) bool {
+	return strings.Contains(lower, "accountkey=") || strings.Contains(lower, "sharedaccesssignature=") ||
+		strings.Contains(lower, "usedevelopmentstorage=")
+}
+
+// safeArg is how a source argument may be shown: without query string or secrets.
+func safeArg(arg string) string {
+	if looksLikeConnectionString(strings.ToLower(arg)) {
+		return "(a connection string)"
+	}
+	return sanitize(StripQuery(arg))
 }
 
 // StripQuery returns a URL without its query string (where a SAS token lives) and fragment.
@@ -153,8 +169,14 @@ func (s *blobSource) blobPath(name string) string {
 
 // parseBlobSource parses a source argument. Errors never contain the query string.
 func parseBlobSource(src string, o *BlobOptions) (*blobSource, error) {
-	if strings.HasPrefix(strings.ToLower(src), "az://") {
+	lower := strings.ToLower(src)
+	switch {
+	case looksLikeConnectionString(lower):
+		return nil, errors.New("this source is a connection string: give it with --connection-string (or AZURE_STORAGE_CONNECTION_STRING) and name the container as az://<container>[/<prefix>]")
+	case strings.HasPrefix(lower, "az://"):
 		return parseAzSource(src, o)
+	case !strings.HasPrefix(lower, "https://") && !strings.HasPrefix(lower, "http://"):
+		return nil, errors.New("not a blob URL: want https://<account>.blob.core.windows.net/<container>[/<prefix>][?<SAS>], http://<host>:<port>/<account>/<container> or az://<container>[/<prefix>]")
 	}
 	u, err := url.Parse(src)
 	if err != nil {

@@ -68,10 +68,39 @@ func TestParseBlobSource(t *testing.T) {
 		{"az://", "names no container"},
 		{"az://applogs", "needs the storage account"},
 		{"https://x y/c?sig=SECRET", "not a valid URL"},
+		{"ftp://host/c?sig=SECRET", "not a blob URL"},
+		{"htps:/contosologs.blob.core.windows.net/c?sv=1&sig=SECRET", "not a blob URL"},
+		{"DefaultEndpointsProtocol=https;AccountName=a;AccountKey=SECRET", "this source is a connection string"},
 	} {
 		_, err := parseBlobSource(tc.src, &BlobOptions{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "SECRET") {
 			t.Errorf("%s: %v, want %q", tc.src, err, tc.want)
+		}
+	}
+}
+
+// Secrets given by mistake as sources are refused without being shown.
+func TestSecretSources(t *testing.T) {
+	for _, src := range []string{
+		"DefaultEndpointsProtocol=https;AccountName=a;AccountKey=SECRETKEY==",
+		"htps:/contosologs.blob.core.windows.net/c?sv=1&sig=SECRETSIG",
+		"contosologs.blob.core.windows.net/c?sv=1&sig=SECRETSIG",
+	} {
+		if !IsBlobSource(src) {
+			t.Errorf("%s is taken for a path", src)
+		}
+		var got []string
+		v := &recordingVisitor{problem: func(path string, err error) { got = append(got, path+": "+err.Error()) }}
+		if err := Walk(context.Background(), []string{src}, WalkOptions{}, v); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || strings.Contains(got[0], "SECRET") {
+			t.Errorf("%s: %q", src, got)
+		}
+	}
+	for _, p := range []string{"logs/job_log.txt", `C:\logs\bundle.zip`, "-"} {
+		if IsBlobSource(p) {
+			t.Errorf("%s is taken for a blob source", p)
 		}
 	}
 }
