@@ -209,8 +209,13 @@ func (bw *blobWalk) blobClient(name string) *blob.Client { return bw.cc.NewBlobC
 func (bw *blobWalk) reader(ctx context.Context, p *blobPlan, off, end int64) *blobReader {
 	r := &blobReader{ctx: ctx, bc: bw.blobClient(p.info.name), src: bw.src, cred: bw.cred, o: bw.o, off: off, end: end}
 	if !p.info.isAppend() && p.info.etag != "" {
+		// An overwritten block blob fails instead of mixing versions. Listings give the ETag
+		// without the quotes HTTP wants in If-Match.
 		etag := p.info.etag
-		r.ifMatch = &etag // an overwritten block blob fails instead of mixing versions
+		if !strings.HasPrefix(string(etag), `"`) {
+			etag = azcore.ETag(`"` + string(etag) + `"`)
+		}
+		r.ifMatch = &etag
 	}
 	return r
 }

@@ -274,6 +274,8 @@ func TestBlobSources(t *testing.T) {
 		if n := count(t, s, "SELECT count(*) FROM files WHERE path NOT LIKE ?", base+"contoso-analytics/2026/11/20/%"); n != 0 {
 			t.Errorf("%d files outside the prefix", n)
 		}
+		disk, _ := ingestSources(t, []string{absPrefix(t, sampleAppLog) + "contoso-analytics/2026/11/20"}, nil)
+		sameTables(t, "prefix", dumpTables(t, s, base), dumpTables(t, disk, absPrefix(t, sampleAppLog)))
 		// A prefix is a folder: "2026/11/2" is not "2026/11/20".
 		_, sum := ingestSources(t, []string{base + "contoso-analytics/2026/11/2?" + sas}, fastRetries(&BlobOptions{}))
 		if len(sum.Files) != 1 || sum.Files[0].Row.Status != "failed" || !strings.Contains(sum.Files[0].Row.Error, `no blobs under "contoso-analytics/2026/11/2"`) {
@@ -310,9 +312,37 @@ func TestBlobSources(t *testing.T) {
 		if strings.Join(hours, " ") != strings.Join(want, " ") {
 			t.Errorf("hours read: %v, want %v", hours, want)
 		}
+		var dirs []string
+		for _, h := range want {
+			dirs = append(dirs, absPrefix(t, sampleAppLog)+"contoso-analytics/2026/11/"+h)
+		}
+		disk, _ := ingestSources(t, dirs, nil)
+		sameTables(t, "date pruning", dumpTables(t, s, base), dumpTables(t, disk, absPrefix(t, sampleAppLog)))
 		// One listing request and one download per blob read: pruned blobs are not downloaded.
 		if g := gets.Load(); g != int64(len(want))+1 {
 			t.Errorf("%d GET requests, want %d", g, len(want)+1)
+		}
+	})
+
+	t.Run("overwritten-while-read", func(t *testing.T) {
+		job := []byte("[11/20/2026 09:29:51 > 5b7e2d: INFO] 09-29-51:00: Waiting 10 mins...\r\n")
+		if _, err := c.CreateContainer(ctx, "owr", nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.UploadBuffer(ctx, "owr", "job_log.txt", job, nil); err != nil {
+			t.Fatal(err)
+		}
+		var once atomic.Bool
+		tr := hookTransport(func(r *http.Request) {
+			if r.URL.Query().Get("comp") != "list" && once.CompareAndSwap(false, true) {
+				if _, err := c.UploadBuffer(ctx, "owr", "job_log.txt", append(job, job...), nil); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+		_, sum := ingestSources(t, []string{az.URL + "/owr?" + az.ContainerSAS(t, "owr")}, fastRetries(&BlobOptions{Transport: tr}))
+		if len(sum.Files) != 1 || sum.Files[0].Row.Status != "failed" || !strings.Contains(sum.Files[0].Row.Error, "the blob changed while it was read (412") {
+			t.Errorf("overwritten block blob: %+v", sum.Files)
 		}
 	})
 
@@ -397,6 +427,14 @@ func (listOnlyTransport) Do(r *http.Request) (*http.Response, error) {
 		return http.DefaultClient.Do(r)
 	}
 	return nil, &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+}
+
+// hookTransport calls hook before sending each request.
+type hookTransport func(*http.Request)
+
+func (h hookTransport) Do(r *http.Request) (*http.Response, error) {
+	h(r)
+	return http.DefaultClient.Do(r)
 }
 
 // countingTransport counts GET requests.
