@@ -57,7 +57,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -605,18 +604,6 @@ func writeFileAtomic(path string, data []byte) error {
 		d.Close()
 	}
 	return nil
-}
-
-// SortedPaths lists the blob paths in the state (for tests and tools).
-func (st *BlobState) SortedPaths() []string {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	ps := make([]string, 0, len(st.file.Blobs))
-	for p := range st.file.Blobs {
-		ps = append(ps, p)
-	}
-	sort.Strings(ps)
-	return ps
 }
 
 // tailInfo makes an Entry the continuation of a text log loaded before (see above).
