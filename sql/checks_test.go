@@ -1632,6 +1632,12 @@ var checkCases = map[string][]checkCase{
 			logs: func(b *bundle) {
 				b.kudu(act).start(t0).print(at("1m"), "Got exception on DownloadActivityData: Exception of type 'System.OutOfMemoryException' was thrown.")
 			}},
+		{name: "the SQL server out of memory is not the web-job", status: klsql.StatusPass, count: n(0),
+			logs: func(b *bundle) {
+				b.kudu(ai).start(t0).aiStartup(at("1s")).
+					log(at("1m"), "Got SQL error: There is insufficient system memory in resource pool 'default' to run this query.").
+					log(at("2m"), "Got SQL error: There is insufficient memory available in the buffer pool.")
+			}},
 		{name: "a healthy run passes", status: klsql.StatusPass, count: n(0), logs: healthyActivity},
 	},
 	"sql-database-read-only": append(thresholdCases(2, 10*time.Minute, func(b *bundle, i int, t time.Time) {
