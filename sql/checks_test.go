@@ -1327,8 +1327,21 @@ var checkCases = map[string][]checkCase{
 			}},
 		{name: "no Office365ActivityImporter output is unknown", status: klsql.StatusUnknown, text: "no Office365ActivityImporter output",
 			logs: func(b *bundle) { b.kudu(ai).start(t0).aiStartup(at("1s")).aiCycle(at("1m"), 3) }},
-		{name: "start-up only is unknown", status: klsql.StatusUnknown, text: "no Office365ActivityImporter cycle is visible",
+		{name: "start-up only is unknown", status: klsql.StatusUnknown, text: "the start of no Office365ActivityImporter cycle is visible",
 			logs: func(b *bundle) { b.kudu(act).start(t0).activityStartup(at("1s")) }},
+		{name: "an application log holding only the end of a cycle is unknown", status: klsql.StatusUnknown,
+			text: "the start of no Office365ActivityImporter cycle is visible",
+			logs: func(b *bundle) {
+				// a one-hour blob: the cycle started before it (its verification is not in it)
+				b.appLog().every(at("1m"), at("50m"), 5*time.Minute, progress).
+					log(at("51m"), "Audit events import: Got 1,234 audit events from 12 summary reports. 1,200 imported, 34 processed already, 0 URLs out of scope of SharePoint site import whitelist (org_urls)").
+					log(at("51m"), "Audit events import: 0 hours, 1 mins, and 53 seconds.").
+					print(at("51m"), "New event 'FinishedSectionImport'; 'context=Audit events import: 0 hours, 1 mins, and 53 seconds.'.").
+					log(at("51m"), finishedActivity).
+					log(at("51m"), "SPOInsights.WebJob.Office365ActivityImport: 2 hours, 7 mins, and 10 seconds.").
+					print(at("51m"), "New event 'FinishedImportCycle'; 'context=SPOInsights.WebJob.Office365ActivityImport: 2 hours, 7 mins, and 10 seconds.'.").
+					log(at("51m"), "Waiting 10 mins...")
+			}},
 	},
 	"config-errors": {
 		{name: "settings of the wrong type fail", status: klsql.StatusFail, count: n(1), evidence: "error",
