@@ -1404,6 +1404,14 @@ var checkCases = map[string][]checkCase{
 				k.app = nil
 				k.capNow(at("1h10m")).stillRunning(at("1h51m"))
 			}},
+		{name: "a capped run ends when its process exits", status: klsql.StatusPass, text: "covered by the application log",
+			logs: func(b *bundle) {
+				// application-log blobs were sent for hour 08 only; the job crashed at its end
+				k := b.kudu(act).withAppLog().start(t0).activityStartup(at("1s")).capNow(at("20m")).
+					every(at("25m"), at("59m"), 5*time.Minute, progress).crash(at("59m30s"), efCrash)
+				k.app = nil
+				k.start(at("1h30s")).activityStartup(at("1h31s"))
+			}},
 	},
 	"ef-model-changed": {
 		{name: "a start-up crash on the schema fails", status: klsql.StatusFail, count: n(1), evidence: "crash",
