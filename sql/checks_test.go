@@ -927,13 +927,11 @@ type jobStep struct {
 	do func(k *kuduLog, t time.Time)
 }
 
-// usageReportsAt plans "Usage reports" finishing at each of ts.
-func usageReportsAt(ts ...time.Time) []jobStep {
+// sectionAt plans section finishing at each of ts.
+func sectionAt(section string, ts ...time.Time) []jobStep {
 	var out []jobStep
 	for _, t := range ts {
-		out = append(out, jobStep{t, func(k *kuduLog, t time.Time) {
-			k.log(t, "Activity reports imported. Will run again in 24 hours").section(t, "Usage reports")
-		}})
+		out = append(out, jobStep{t, func(k *kuduLog, t time.Time) { k.section(t, section) }})
 	}
 	return out
 }
@@ -1124,16 +1122,34 @@ var checkCases = map[string][]checkCase{
 					return []string{"no:Teams import"}
 				})
 			}},
+		{name: "a section just under 24h apart passes", status: klsql.StatusPass,
+			logs: func(b *bundle) {
+				busySite(b, at("26h"), func(int) []string { return []string{"no:Teams import"} },
+					sectionAt("Teams import", at("1h30m"), at("25h29m"))...)
+			}},
+		{name: "a section just over 24h apart fails", status: klsql.StatusFail, first: at("25h30m"),
+			text: "Teams import: none from 2026-11-19T09:30:00Z to 2026-11-20T09:31:00Z",
+			logs: func(b *bundle) {
+				busySite(b, at("26h"), func(int) []string { return []string{"no:Teams import"} },
+					sectionAt("Teams import", at("1h30m"), at("25h31m"))...)
+			}},
+		{name: "a day without page views is no missing hits import", status: klsql.StatusPass,
+			logs: func(b *bundle) {
+				aiRun(b, true, at("30h"), at("1h"))
+				activityRun(b, at("30h"), func(int) []string { return nil })
+			}},
+		{name: "no hits import for two days fails", status: klsql.StatusFail, text: "Hits import: none from 2026-11-19T09:00:02",
+			logs: func(b *bundle) { aiRun(b, true, at("49h10m"), at("1h")) }},
 		{name: "usage reports just under 26h apart pass", status: klsql.StatusPass,
 			logs: func(b *bundle) {
 				busySite(b, at("28h"), func(int) []string { return []string{"no:Usage reports"} },
-					usageReportsAt(at("1h30m"), at("27h29m"))...)
+					sectionAt("Usage reports", at("1h30m"), at("27h29m"))...)
 			}},
 		{name: "usage reports just over 26h apart fail", status: klsql.StatusFail, first: at("27h30m"),
 			text: "Usage reports: none from 2026-11-19T09:30:00Z to 2026-11-20T11:31:00Z",
 			logs: func(b *bundle) {
 				busySite(b, at("28h"), func(int) []string { return []string{"no:Usage reports"} },
-					usageReportsAt(at("1h30m"), at("27h31m"))...)
+					sectionAt("Usage reports", at("1h30m"), at("27h31m"))...)
 			}},
 		{name: "a section disabled in ImportJobSettings is skipped", status: klsql.StatusPass,
 			text: `skipped Teams import: disabled in ImportJobSettings (the job prints "Skipping Teams import")`,
