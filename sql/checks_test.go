@@ -1410,6 +1410,12 @@ var checkCases = map[string][]checkCase{
 				k := b.kudu(act).withAppLog().start(t0).activityStartup(at("1s")).activityCycle(at("1m"), "open").capNow(at("20m"))
 				k.every(at("25m"), at("2h"), 5*time.Minute, progress)
 			}},
+		{name: "capped with the application log up to a minute before Kudu's last line passes", status: klsql.StatusPass,
+			text: "covered by the application log",
+			logs: func(b *bundle) {
+				k := b.kudu(act).withAppLog().start(t0).activityStartup(at("1s")).activityCycle(at("1m"), "open").capNow(at("20m"))
+				k.every(at("25m"), at("12h59m"), 10*time.Minute, progress).stillRunning(at("13h"))
+			}},
 		{name: "each capped run is judged on its own", status: klsql.StatusFail, count: n(1), evidence: "cap2",
 			text: "console capped from 2026-11-19T09:10:00Z to 2026-11-19T09:51:00Z, not covered",
 			logs: func(b *bundle) {

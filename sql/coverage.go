@@ -44,7 +44,7 @@ type CappedRun struct {
 	Start, End    time.Time // from the cap warning to the end of the run (or evaluation time)
 	File          string    // where the cap warning is
 	Line          int64
-	Covered       bool // the application log covers the whole capped stretch
+	Covered       bool // the application log covers the capped stretch (to within appLogBridge of its end)
 }
 
 // appLogBridge joins application-log files closer than this into one stretch.
@@ -115,7 +115,9 @@ func ComputeCoverage(ctx context.Context, q queryer, at time.Time) (*Coverage, e
 		}
 		op := parse.OperationName(c.Job)
 		capped[op] = append(capped[op], Interval{c.Start, c.End})
-		c.Covered = covers(cv.AppLog, Interval{c.Start, c.End})
+		// The jobs print at least every 10 minutes while they run, so application-log rows that
+		// reach within appLogBridge of the run's end hold all of it (as between two files).
+		c.Covered = covers(cv.AppLog, Interval{c.Start, maxTime(c.Start, c.End.Add(-appLogBridge))})
 		cv.Capped = append(cv.Capped, c)
 		return nil
 	}, at)
@@ -198,6 +200,13 @@ func fmtHours(d time.Duration) string {
 
 // FormatTime writes a UTC time the way reports show it.
 func FormatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
 
 func minTime(a, b time.Time) time.Time {
 	if a.Before(b) {
