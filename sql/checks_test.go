@@ -641,8 +641,8 @@ func (p plan) run() {
 	}
 }
 
-// stillRunningEvery12h plans Kudu's "WebJob is still running" lines of a run started at start:
-// one hour after it, then every 12 hours, up to end.
+// stillRunning plans Kudu's "WebJob is still running" lines of a run started at start: one
+// hour after it, then every 12 hours, up to end.
 func (p *plan) stillRunning(k *kuduLog, start, end time.Time) {
 	for t := start.Add(time.Hour); !t.After(end); t = t.Add(12 * time.Hour) {
 		p.at(t, func(t time.Time) { k.stillRunning(t) })
@@ -670,9 +670,9 @@ func (k *kuduLog) activityStartup(t time.Time) *kuduLog {
 // minutes long (§2.3, §3.4–§3.6). Flags change it: an ImportJobSettings value such as
 // "GraphTeams=False" disables that import (the job prints its "Skipping ..." line),
 // "no:<section>" leaves that section unfinished (its import failed), "no:webhook" leaves out
-// the webhook verification (older builds), "open" stops after the
-// audit import has started (the cycle goes on; activityCycleEnd ends it) and "old-build"
-// prints sections as 2022 builds did ("<Section> taken so far: ...", "Audit events").
+// the webhook verification (older builds), "open" stops after the audit import has started
+// (the cycle goes on; activityCycleEnd ends it) and "old-build" prints sections as 2022
+// builds did ("<Section> taken so far: ...", "Audit events").
 func (k *kuduLog) activityCycle(t time.Time, flags ...string) *kuduLog {
 	on := func(f string) bool {
 		for _, x := range flags {
@@ -814,7 +814,7 @@ func (k *kuduLog) aiCycle(t time.Time, hits int) *kuduLog {
 	} else {
 		k.log(t, "Hits downloaded - '"+n0(hits)+"' in total. Earliest: "+from.Format("2006-01-02 15:04:05")+".12, latest: "+
 			t.Format("2006-01-02 15:04:05")+".88").
-			log(t, "Processed 17 events, and "+n0(hits)+" page-views").
+			log(t, "Processed 17 events, and "+fmt.Sprint(hits)+" page-views").
 			log(t, "Hits batch imported.").
 			log(t, "Saved 17 events, and "+n0(hits)+" page-views").
 			section(t, "Hits import")
@@ -858,10 +858,10 @@ func hourly(from, to time.Time) []time.Time {
 }
 
 // longCycle is an Office365ActivityImporter run with one long cycle: the job starts at t0,
-// ends its first cycle at 30m (lines marked "finished" and "beat"), starts the next at 40m and imports
-// audit events, printing a progress line every `every` until end; that cycle ends at next
-// (unless zero), and the one after it starts ten minutes later. Kudu prints "WebJob is still
-// running" an hour after the start and every 12 hours.
+// ends its first cycle at 30m (lines marked "finished" and "beat"), starts the next at 40m
+// and imports audit events, printing a progress line every `every` until end; that cycle ends
+// at next (unless zero), and the one after it starts ten minutes later. Kudu prints "WebJob
+// is still running" an hour after the start and every 12 hours.
 func longCycle(b *bundle, app bool, every time.Duration, next, end time.Time) *kuduLog {
 	k := b.kudu(act)
 	if app {
