@@ -485,7 +485,7 @@ func (b *bundle) ingest() *pipeline.Store {
 func (b *bundle) runChecks(checks []*klsql.Check) *klsql.Report {
 	b.t.Helper()
 	store := b.ingest()
-	rep, err := klsql.Run(context.Background(), store.DB(), checks, klsql.Options{})
+	rep, err := klsql.Run(context.Background(), store.DB(), checks, klsql.Options{KQL: translateKQL})
 	if err != nil {
 		b.t.Fatal(err)
 	}
