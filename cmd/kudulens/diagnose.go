@@ -16,7 +16,7 @@ import (
 	klsql "github.com/kudulens/kudulens/sql"
 )
 
-const diagnoseHelp = `Usage: kudulens diagnose SOURCE... [--db FILE] [--at TIME] [--format text|json|md] [--out FILE]
+const diagnoseHelp = `Usage: kudulens diagnose SOURCE... [--db FILE] [--at TIME] [--format text|json|md|html] [--out FILE]
                          [--fail-on error|warning|never] [--checks DIR]
 
 Runs every check of the vendor's monitoring guide (and more) on the logs and reports what is
@@ -34,6 +34,7 @@ Examples:
   kudulens diagnose customer-bundle.zip
   kudulens diagnose --db site.duckdb --format json --out report.json --fail-on warning
   kudulens diagnose bundle.zip --checks ./our-checks --format md > ticket.md
+  kudulens diagnose bundle.zip --format html --out report.html
 `
 
 func runDiagnose(ctx context.Context, args []string, e *env) int {
@@ -41,7 +42,7 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 	var formatName, out, failOn, checksDir, at, since string
 	fs := newFlagSet("diagnose", diagnoseHelp, e)
 	sf.register(fs, "kudulens.duckdb")
-	fs.StringVar(&formatName, "format", "text", "report format: text, json or md")
+	fs.StringVar(&formatName, "format", "text", "report format: text, json, md or html (one self-contained page with charts)")
 	fs.StringVarP(&out, "out", "o", "", "write the report to this file instead of standard output")
 	fs.StringVar(&failOn, "fail-on", "error", "exit 1 when a check fails at or above this severity: error, warning, info or never")
 	fs.StringVar(&checksDir, "checks", "", "a folder of your own .sql checks, added to the catalogue (same id replaces a built-in)")
@@ -51,9 +52,9 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 		return code
 	}
 	switch formatName {
-	case "text", "json", "md", "markdown":
+	case "text", "json", "md", "markdown", "html":
 	default:
-		fmt.Fprintf(e.stderr, "kudulens diagnose: unknown format %q (want text, json or md)\n", formatName)
+		fmt.Fprintf(e.stderr, "kudulens diagnose: unknown format %q (want text, json, md or html)\n", formatName)
 		return exitUsage
 	}
 	var minSev klsql.Severity
@@ -102,6 +103,8 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 		err = report.JSON(&buf, rep)
 	case "md", "markdown":
 		err = report.Markdown(&buf, rep)
+	case "html":
+		err = writeHTML(ctx, &buf, store, rep)
 	default:
 		err = report.Text(&buf, rep, report.TextOptions{Color: out == "" && isTerminalWriter(e.stdout)})
 	}
