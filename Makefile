@@ -6,7 +6,8 @@
 #   make fuzz    longer fuzzing
 #
 # The Makefile installs what is missing: Go modules (go mod download) and, for tests that need
-# it, Azurite into .cache/azurite (npm).
+# it, Azurite into .cache/azurite (npm) and headless Chromium (Debian package chromium, with
+# apt-get) for the HTML report's browser test (its report and screenshots: out/browser/).
 
 GO       ?= go
 BIN      := bin/kudulens
@@ -15,7 +16,7 @@ OUT      := out
 GOFLAGS  ?=
 export GOFLAGS
 
-.PHONY: all build run test vet fmt-check unit bench fuzz clean deps
+.PHONY: all build run test vet fmt-check unit bench fuzz clean deps chromium
 
 all: build
 
@@ -36,8 +37,17 @@ vet:
 fmt-check:
 	@out=$$(gofmt -l . 2>/dev/null | grep -v '^.cache/'); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-unit: deps
+unit: deps chromium
 	$(GO) test -count=1 ./...
+
+# Headless Chromium for cmd/kudulens/html_browser_test.go. Installed with apt-get when missing
+# (as root, or with sudo); if that is impossible the test skips and says why.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+		echo "installing Debian package chromium for the browser test"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO="sudo -n"; \
+		( $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium ) >/dev/null 2>&1 \
+		|| echo "could not install chromium: the browser test will be skipped"; }
 
 test: fmt-check vet unit
 
