@@ -148,7 +148,8 @@ func (p problem) appliesTo(job string) bool {
 
 type problemView struct {
 	problem
-	StartText, EndText, Ago, Lead, Duration string
+	StartText, EndText, Ago, Lead string
+	Quote                         string // the first evidence line, for checks that match lines
 }
 
 type jobView struct {
@@ -358,17 +359,21 @@ func HTML(w io.Writer, r *klsql.Report, in *klsql.Insights, o HTMLOptions) error
 }
 
 func viewProblem(p problem, at time.Time) problemView {
-	v := problemView{problem: p, StartText: ts(p.Start), EndText: ts(p.End), Ago: ago(at.Sub(p.Start))}
+	v := problemView{problem: p, StartText: ts(p.Start), EndText: ts(p.End), Ago: ago(at.Sub(p.Start)) + " before capture"}
 	switch {
 	case p.Absence:
 		v.Lead = "none since"
-	case p.Start.Equal(at):
-		v.Lead = "at capture"
+	case at.Sub(p.Start) < time.Minute && !p.Absence:
+		v.Lead, v.Ago = "at", "the evaluation time"
 	default:
 		v.Lead = "since"
 	}
-	if d := p.End.Sub(p.Start); d > 0 && !p.Absence {
-		v.Duration = ago(d)
+	if d := p.End.Sub(p.Start); d >= time.Minute && !p.Absence {
+		v.Ago += ", for " + ago(d)
+	}
+	if !p.Absence && len(p.Evidence) > 0 {
+		first, _, _ := strings.Cut(strings.TrimSpace(p.Evidence[0].Message), "\n")
+		v.Quote = shorten(strings.TrimSpace(first), 150)
 	}
 	return v
 }
