@@ -5,6 +5,7 @@ import (
 	gosql "database/sql"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -232,5 +233,31 @@ func TestParquetAppend(t *testing.T) {
 	st3, err := openIngested(t, night2...).ExportParquet(ctx, dir, ExportOptions{Site: "fabrikam"})
 	if err != nil || st3.NewFiles != 2 {
 		t.Errorf("other site: %+v %v", st3, err)
+	}
+}
+
+// The README lists the exported columns; they must be what an export writes.
+func TestLakeSchemaDocumented(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols, err := openIngested(t).LakeSchema(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range LakeTables {
+		var names []string
+		for _, c := range cols[table] {
+			name, typ, _ := strings.Cut(c, " ")
+			if typ == "JSON" {
+				name += " (JSON text)"
+			}
+			names = append(names, name)
+		}
+		line := fmt.Sprintf("%-14s%s", table+":", strings.Join(names, ", "))
+		if !strings.Contains(string(readme), "\n"+line+"\n") {
+			t.Errorf("README does not list the columns of %s as exported:\n%s", table, line)
+		}
 	}
 }
