@@ -37,7 +37,9 @@ func TestFleetWithState(t *testing.T) {
 	fleet := filepath.Join(root, "bundles")
 	state := filepath.Join(root, "state.json")
 	hour00 := "../../fixtures/sample/applogs/contoso-analytics/2026/11/19/00/5b7e2d-5344.applicationLog.csv"
-	copyFile(t, "../../fixtures/sample-bundle.zip", filepath.Join(fleet, "contoso.zip"))
+	// the hour of the redeploy: crash loop and the invalid client secret (3 failing checks)
+	broken := "../../fixtures/sample/applogs/contoso-analytics/2026/11/20/07/5b7e2d-8252.applicationLog.csv"
+	copyFile(t, broken, filepath.Join(fleet, "contoso", "a.csv"))
 	copyFile(t, hour00, filepath.Join(fleet, "quiet", "a.csv"))
 	copyFile(t, hour00, filepath.Join(fleet, ".hidden", "a.csv"))
 	copyFile(t, hour00, filepath.Join(fleet, "_old", "a.csv"))
@@ -58,7 +60,7 @@ func TestFleetWithState(t *testing.T) {
 	if len(f.Sites) != 2 || f.Sites[0].Site != "contoso" || f.Sites[1].Site != "quiet" || f.Previous != nil {
 		t.Fatalf("first run: %+v", f)
 	}
-	if f.Sites[0].Status != "problems" || len(f.Sites[0].Failing) != 8 || len(f.Sites[0].New) != 0 {
+	if f.Sites[0].Status != "problems" || len(f.Sites[0].Failing) != 3 || len(f.Sites[0].New) != 0 {
 		t.Errorf("contoso: %+v", f.Sites[0])
 	}
 	if f.Sites[1].Status != "ok" {
@@ -66,19 +68,18 @@ func TestFleetWithState(t *testing.T) {
 	}
 
 	// Next night: contoso is fixed (only a quiet hour), quiet is gone, a new site appears.
-	os.Remove(filepath.Join(fleet, "contoso.zip"))
 	os.RemoveAll(filepath.Join(fleet, "quiet"))
 	copyFile(t, hour00, filepath.Join(fleet, "contoso", "a.csv"))
-	copyFile(t, "../../fixtures/sample-bundle.zip", filepath.Join(fleet, "fabrikam.tar.gz.zip"))
+	copyFile(t, broken, filepath.Join(fleet, "fabrikam.tar.gz", "a.csv"))
 	f = run()
 	if f.Previous == nil || len(f.Gone) != 1 || f.Gone[0] != "quiet" || len(f.Sites) != 2 {
 		t.Fatalf("second run: %+v", f)
 	}
 	c, fab := f.Sites[0], f.Sites[1]
-	if c.Site != "contoso" || c.Status != "ok" || len(c.Resolved) != 8 || len(c.New) != 0 || c.NewSite {
+	if c.Site != "contoso" || c.Status != "ok" || len(c.Resolved) != 3 || len(c.New) != 0 || c.NewSite {
 		t.Errorf("contoso: %+v", c)
 	}
-	if fab.Site != "fabrikam" || !fab.NewSite || len(fab.New) != 8 {
+	if fab.Site != "fabrikam.tar.gz" || !fab.NewSite || len(fab.New) != 3 {
 		t.Errorf("fabrikam: %+v", fab)
 	}
 
@@ -89,7 +90,7 @@ func TestFleetWithState(t *testing.T) {
 		t.Fatalf("html: exit %d %s", code, stderr)
 	}
 	page, _ := os.ReadFile(out)
-	if !strings.Contains(string(page), `href="sites/fabrikam.html"`) || !strings.Contains(string(page), "1 of 2 sites with problems") {
+	if !strings.Contains(string(page), `href="sites/fabrikam.tar.gz.html"`) || !strings.Contains(string(page), "1 of 2 sites with problems") {
 		t.Errorf("fleet page:\n%.3000s", page)
 	}
 	if _, err := os.Stat(filepath.Join(root, "out", "sites", "contoso.html")); err != nil {
@@ -101,5 +102,16 @@ func TestFleetWithState(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "diagnose", "--fleet", fleet, "x.zip"); code != exitUsage {
 		t.Errorf("--fleet with a SOURCE: exit %d", code)
+	}
+}
+
+func TestSiteNames(t *testing.T) {
+	for in, want := range map[string]string{"contoso.zip": "contoso", "a.tar.gz": "a", "b.tgz": "b", "c.log.zst": "c.log", "d": "d"} {
+		if got := siteName(in, false); got != want {
+			t.Errorf("siteName(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := siteName("x.zip", true); got != "x.zip" {
+		t.Errorf("a folder keeps its name: %q", got)
 	}
 }
