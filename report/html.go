@@ -177,7 +177,7 @@ type kindRow struct {
 type htmlView struct {
 	Site, Sources, Version, Generated string
 	Verdict                           string
-	OK                                bool
+	OK, NoData                        bool
 	Errors, Warnings, Infos, Total    int
 	EvaluatedAt, SpanStart, SpanEnd   string
 	Since                             string
@@ -225,6 +225,7 @@ func HTML(w io.Writer, r *klsql.Report, in *klsql.Insights, o HTMLOptions) error
 	}
 	ps := problems(r)
 	v.OK = len(ps) == 0
+	v.NoData = r.Ingest.Lines == 0
 	for _, p := range ps {
 		switch p.Severity {
 		case klsql.SeverityError:
@@ -265,7 +266,10 @@ func HTML(w io.Writer, r *klsql.Report, in *klsql.Insights, o HTMLOptions) error
 		if len(ps) > 0 {
 			v.Gantt = problemChart(ps, in.Focus, at)
 		}
-		v.Overview = overviewChart(in.Overview, in.Focus, at)
+		// the whole span, when the detailed window is only part of it
+		if len(in.Overview.Jobs) > 0 && in.Focus.Start.After(in.Start.Add(in.Focus.Step)) {
+			v.Overview = overviewChart(in.Overview, in.Focus, at)
+		}
 		var cyc template.HTML
 		cyc, v.CycleLegend = durationChart(in.Cycles, func(p klsql.DurationPoint) string { return p.Job }, in.Focus, at,
 			"Import cycle durations over time")

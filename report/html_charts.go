@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"math"
 	"sort"
+	"strconv"
 	"time"
 
 	klsql "github.com/kudulens/kudulens/sql"
@@ -278,7 +279,7 @@ func durationChart(points []klsql.DurationPoint, series func(klsql.DurationPoint
 	y := func(v float64) float64 { return bottom - v/mx*plotH }
 	for _, f := range []float64{0.5, 1} {
 		s.line(plotX0, y(mx*f), plotX1, y(mx*f), "grid")
-		s.text(plotX0-6, y(mx*f)+4, "end", "tick", secs(mx*f))
+		s.text(plotX0-6, y(mx*f)+4, "end", "tick", tickSeconds(mx*f))
 	}
 	s.text(plotX0-6, bottom, "end", "tick", "0")
 	s.open("g", "dots")
@@ -304,6 +305,17 @@ func niceSeconds(v float64) float64 {
 		}
 	}
 	return niceMax(v/86400) * 86400
+}
+
+// tickSeconds writes an axis value: 30s, 5m, 2h, 1.5h.
+func tickSeconds(v float64) string {
+	switch {
+	case v >= 3600:
+		return strconv.FormatFloat(math.Round(v/360)/10, 'f', -1, 64) + "h"
+	case v >= 60:
+		return strconv.FormatFloat(math.Round(v/6)/10, 'f', -1, 64) + "m"
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64) + "s"
 }
 
 type legendItem struct {

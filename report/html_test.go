@@ -50,7 +50,7 @@ func TestHTMLEscapesLogText(t *testing.T) {
 }
 
 func TestHTMLWithoutInsightsOrFailures(t *testing.T) {
-	r := &klsql.Report{EvaluatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+	r := &klsql.Report{EvaluatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Ingest: klsql.Totals{Files: 1, Lines: 10},
 		Checks: []klsql.Result{{ID: "a", Title: "A", Severity: klsql.SeverityError, Status: klsql.StatusPass}}}
 	var b bytes.Buffer
 	if err := HTML(&b, r, nil, HTMLOptions{}); err != nil {
@@ -58,6 +58,15 @@ func TestHTMLWithoutInsightsOrFailures(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "OK — no check failed") || !strings.Contains(b.String(), "2026-01-02T03:04:05Z") {
 		t.Errorf("verdict or time missing:\n%.600s", b.String())
+	}
+	// No log lines at all is not "OK".
+	r.Ingest.Lines = 0
+	b.Reset()
+	if err := HTML(&b, r, nil, HTMLOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "OK — no check failed") || !strings.Contains(b.String(), "nothing could be judged") {
+		t.Errorf("no data: %.600s", b.String())
 	}
 }
 
