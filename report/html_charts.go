@@ -275,13 +275,19 @@ func durationChart(points []klsql.DurationPoint, series func(klsql.DurationPoint
 	}
 	s := newSVG(chartW, h, "durations", label)
 	s.axis(ts, top, bottom, 9)
-	mx := niceSeconds(m)
-	y := func(v float64) float64 { return bottom - v/mx*plotH }
-	for _, f := range []float64{0.5, 1} {
-		s.line(plotX0, y(mx*f), plotX1, y(mx*f), "grid")
-		s.text(plotX0-6, y(mx*f)+4, "end", "tick", tickSeconds(mx*f))
+	// log scale: a 5-minute cycle and a 2-second one (nothing imported) both show
+	lo, hi := 0.5, math.Max(niceSeconds(m), 10)
+	y := func(v float64) float64 {
+		return bottom - (math.Log(math.Max(v, lo))-math.Log(lo))/(math.Log(hi)-math.Log(lo))*plotH
+	}
+	for _, tk := range []float64{1, 10, 60, 600, 3600, 6 * 3600, 86400, hi} {
+		if tk <= hi && (tk == hi || hi/tk > 1.6) {
+			s.line(plotX0, y(tk), plotX1, y(tk), "grid")
+			s.text(plotX0-6, y(tk)+4, "end", "tick", tickSeconds(tk))
+		}
 	}
 	s.text(plotX0-6, bottom, "end", "tick", "0")
+	s.text(plotX0-40, top+8, "end", "tick", "log scale")
 	s.open("g", "dots")
 	for _, p := range in {
 		k := series(p)
