@@ -268,7 +268,7 @@ func HTML(w io.Writer, r *klsql.Report, in *klsql.Insights, o HTMLOptions) error
 		}
 		// the whole span, when the detailed window is only part of it
 		if len(in.Overview.Jobs) > 0 && in.Focus.Start.After(in.Start.Add(in.Focus.Step)) {
-			v.Overview = overviewChart(in.Overview, in.Focus, at)
+			v.Overview = overviewChart(in.Overview, in.Focus, chartPs, at)
 		}
 		var cyc template.HTML
 		cyc, v.CycleLegend = durationChart(in.Cycles, func(p klsql.DurationPoint) string { return p.Job }, in.Focus, at,

@@ -198,7 +198,7 @@ func activityChart(ja klsql.JobActivity, tl klsql.Timeline, ps []problem, uncove
 
 // overviewChart draws every job's daily (or coarser) volume over the whole span, one row per
 // job, with the focus window bracketed.
-func overviewChart(tl klsql.Timeline, focus klsql.Timeline, at time.Time) template.HTML {
+func overviewChart(tl klsql.Timeline, focus klsql.Timeline, ps []problem, at time.Time) template.HTML {
 	const rowH, top = 34.0, 6.0
 	h := top + rowH*float64(len(tl.Jobs)) + axisH + 4
 	bottom := top + rowH*float64(len(tl.Jobs))
@@ -240,6 +240,17 @@ func overviewChart(tl klsql.Timeline, focus klsql.Timeline, at time.Time) templa
 			}
 		}
 		s.line(plotX0, y+rowH-4, plotX1, y+rowH-4, "lanebase")
+		// where an error check of this job was failing: a red rule under its row
+		var jps []problem
+		for _, p := range ps {
+			if p.appliesTo(ja.Job) {
+				jps = append(jps, p)
+			}
+		}
+		for _, iv := range errorWindows(jps) {
+			x0, x1 := ts.x(iv.Start), ts.x(iv.End)
+			s.rect(x0, y+rowH-3, math.Max(x1-x0, 2), 3, "win sev-error", "an error check failing: "+ts2(iv.Start)+" → "+ts2(iv.End))
+		}
 	}
 	capture(s, ts, at, top, bottom)
 	return s.done()

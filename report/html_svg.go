@@ -142,7 +142,7 @@ func (s *svg) axis(ts timeScale, top, y float64, n int) {
 		s.text(x, y+13, "middle", "tick", label(t))
 	}
 	s.line(ts.x0, y, ts.x1, y, "base")
-	s.text(ts.x0-8, y+13, "end", "tick", "UTC")
+	s.text(ts.x0-30, y+13, "end", "tick", "UTC")
 	s.close("g")
 }
 
