@@ -80,6 +80,12 @@ func siteName(name string, dir bool) string {
 }
 
 func runFleet(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *env) int {
+	if strings.Contains(fo.dir, "://") {
+		// Listing a container's top-level prefixes needs the blob source's lister; until
+		// pipeline exposes one, each site's prefix can be diagnosed on its own.
+		fmt.Fprintf(e.stderr, "kudulens diagnose: --fleet %s: only a local folder can be a fleet for now; diagnose each site's prefix with 'kudulens diagnose URL'\n", fo.dir)
+		return exitUsage
+	}
 	fi, err := os.Stat(fo.dir)
 	if err != nil || !fi.IsDir() {
 		fmt.Fprintf(e.stderr, "kudulens diagnose: --fleet %s: not a folder (each of its top-level files or folders is one site)\n", fo.dir)
