@@ -63,7 +63,7 @@ func problemChart(all []problem, tl klsql.Timeline, at time.Time) template.HTML 
 		// the start time, beside the bar where there is room
 		lbl := p.Start.Format("Jan 2 15:04")
 		if x0 > plotX0+80 {
-			s.text(x0-5, y+rowH/2+4, "end", "when", lbl)
+			s.text(x0-9, y+rowH/2+4, "end", "when", lbl)
 		} else if x1 < plotX1-80 {
 			s.text(x1+5, y+rowH/2+4, "start", "when", "from "+lbl)
 		} else {
