@@ -141,7 +141,7 @@ func (s *Store) ExportParquet(ctx context.Context, dir string, o ExportOptions) 
 		}
 	}
 	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE kl_export AS
-		SELECT file_id, `+fileKey+` AS k FROM files WHERE `+fileKey+` NOT IN (SELECT k FROM kl_done)`); err != nil {
+		SELECT file_id, `+fileKey+` AS k FROM files f WHERE NOT EXISTS (SELECT 1 FROM kl_done d WHERE d.k = `+fileKey+`)`); err != nil {
 		return nil, err
 	}
 	if err := conn.QueryRowContext(ctx, "SELECT count(*), (SELECT count(*) FROM files) - count(*) FROM kl_export").Scan(&st.NewFiles, &st.AlreadyDone); err != nil {
