@@ -261,3 +261,54 @@ func TestLakeSchemaDocumented(t *testing.T) {
 		}
 	}
 }
+
+// An export that died before writing its files table is redone under the same names, leaving
+// no stray or half-written file; rows of an export with no files rows are not loaded.
+func TestParquetExportRedoneAfterCrash(t *testing.T) {
+	ctx := context.Background()
+	src := "../fixtures/sample/applogs/contoso-analytics/2026/11/19/00"
+	dir := t.TempDir()
+	st, err := openIngested(t, src).ExportParquet(ctx, dir, ExportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := parquetFiles(t, dir)
+	// the crash: no files table, a half-written file
+	os.RemoveAll(filepath.Join(dir, "table=files"))
+	half := filepath.Join(dir, "table=traces", "date=2026-11-19", "job=AppInsightsImporter", ".part-"+st.ExportID+"-0.parquet.tmp")
+	os.WriteFile(half, []byte("PAR1 half"), 0o644)
+	// an orphan of another export that never finished
+	orphan := filepath.Join(dir, "table=traces", "date=2026-11-19", "job=AppInsightsImporter", "part-0000000000000000-0.parquet")
+	scratch := openIngested(t)
+	if _, err := scratch.DB().ExecContext(ctx, fmt.Sprintf("COPY (SELECT * REPLACE ('0000000000000000' AS export_id) FROM read_parquet(%s)) TO %s (FORMAT PARQUET)",
+		quoteStr(filepath.Join(dir, "table=traces", "date=2026-11-19", "job=AppInsightsImporter", "part-"+st.ExportID+"-0.parquet")), quoteStr(orphan))); err != nil {
+		t.Fatal(err)
+	}
+
+	st2, err := openIngested(t, src).ExportParquet(ctx, dir, ExportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st2.ExportID != st.ExportID || st2.NewFiles != st.NewFiles {
+		t.Errorf("redone export: %+v, first %+v", st2, st)
+	}
+	got := parquetFiles(t, dir)
+	delete(got, orphan)
+	if len(got) != len(want) {
+		t.Errorf("%d files after the redo, %d before", len(got), len(want))
+	}
+	for p := range want {
+		if _, ok := got[p]; !ok {
+			t.Errorf("missing after the redo: %s", p)
+		}
+	}
+	s := openIngested(t)
+	if _, err := s.LoadParquet(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	s.DB().QueryRowContext(ctx, "SELECT count(*) FROM traces").Scan(&n)
+	if n != st.Rows["traces"] {
+		t.Errorf("loaded %d traces, want %d (the orphan export's rows are not loaded)", n, st.Rows["traces"])
+	}
+}
