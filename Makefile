@@ -1,6 +1,7 @@
 # kudulens — build, run the sample, test.
 #
 #   make run     build and diagnose the bundled sample bundle
+#   make report  the sample's HTML report: out/sample-report.html
 #   make test    everything CI runs (vet, gofmt, unit and integration tests, Azurite, fuzz smoke)
 #   make bench   benchmarks against the baselines (writes bench/RESULTS.md)
 #   make fuzz    longer fuzzing
@@ -16,7 +17,7 @@ OUT      := out
 GOFLAGS  ?=
 export GOFLAGS
 
-.PHONY: all build run test vet fmt-check unit bench fuzz clean deps chromium
+.PHONY: all build run report test vet fmt-check unit bench fuzz clean deps chromium
 
 all: build
 
@@ -30,6 +31,11 @@ build: deps
 # outcome here, so only other codes fail make run.
 run: build
 	@./$(BIN) diagnose --quiet $(SAMPLE); code=$$?; if [ $$code -gt 1 ]; then exit $$code; fi
+
+report: build
+	@mkdir -p $(OUT)
+	@./$(BIN) diagnose --quiet --format html --out $(OUT)/sample-report.html $(SAMPLE); code=$$?; if [ $$code -gt 1 ]; then exit $$code; fi
+	@echo "wrote $(OUT)/sample-report.html"
 
 vet:
 	$(GO) vet ./...
