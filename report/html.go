@@ -48,6 +48,9 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	},
 }).Parse(htmlTemplate))
 
+// maxFileRows bounds the list of every file (a big bundle has thousands of hourly blobs).
+const maxFileRows = 1000
+
 // HTMLOptions control the HTML report.
 type HTMLOptions struct {
 	Version string // kudulens version, shown in the footer
@@ -196,6 +199,7 @@ type htmlView struct {
 	Ingest                            klsql.Totals
 	Kinds                             []kindRow
 	Files                             []klsql.FileAccount
+	MoreFiles                         int
 	BadFiles                          []klsql.FileAccount
 	Rejects                           []klsql.RejectReason
 	CSS                               template.CSS
@@ -359,6 +363,10 @@ func HTML(w io.Writer, r *klsql.Report, in *klsql.Insights, o HTMLOptions) error
 	}
 	sort.Slice(v.Kinds, func(i, j int) bool { return v.Kinds[i].Kind < v.Kinds[j].Kind })
 	v.Files = in.Files
+	if len(v.Files) > maxFileRows { // the failed and skipped ones come first and are listed above too
+		v.MoreFiles = len(v.Files) - maxFileRows
+		v.Files = v.Files[:maxFileRows]
+	}
 	return htmlTmpl.Execute(w, &v)
 }
 

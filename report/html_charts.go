@@ -280,6 +280,7 @@ func durationChart(points []klsql.DurationPoint, series func(klsql.DurationPoint
 		seen[k]++
 	}
 	sort.Strings(names)
+	in = decimate(in, series, timeScale{tl.Start, tl.End, plotX0, plotX1}, 2000)
 	colour := map[string]int{}
 	for i, n := range names {
 		colour[n] = i % 8
@@ -312,6 +313,43 @@ func durationChart(points []klsql.DurationPoint, series func(klsql.DurationPoint
 		legend[i] = legendItem{Name: n, Class: fmt.Sprintf("c%d", colour[n]), Count: seen[n]}
 	}
 	return s.done(), legend
+}
+
+// decimate keeps, when there are more than max points, only the shortest and the longest of
+// each series in each pixel column: the chart looks the same, the page stays small.
+func decimate(ps []klsql.DurationPoint, series func(klsql.DurationPoint) string, ts timeScale, max int) []klsql.DurationPoint {
+	if len(ps) <= max {
+		return ps
+	}
+	type key struct {
+		s string
+		x int
+	}
+	lo, hi := map[key]int{}, map[key]int{}
+	var order []key
+	for i, p := range ps {
+		k := key{series(p), int(ts.x(p.Time))}
+		j, ok := lo[k]
+		if !ok {
+			lo[k], hi[k] = i, i
+			order = append(order, k)
+			continue
+		}
+		if p.Seconds < ps[j].Seconds {
+			lo[k] = i
+		}
+		if p.Seconds > ps[hi[k]].Seconds {
+			hi[k] = i
+		}
+	}
+	out := make([]klsql.DurationPoint, 0, 2*len(order))
+	for _, k := range order {
+		out = append(out, ps[lo[k]])
+		if hi[k] != lo[k] {
+			out = append(out, ps[hi[k]])
+		}
+	}
+	return out
 }
 
 // niceSeconds rounds v up to a duration a person reads easily (5s, 1m, 10m, 2h, ...).

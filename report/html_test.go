@@ -83,3 +83,23 @@ func TestNiceSteps(t *testing.T) {
 		t.Errorf("complement = %v", iv)
 	}
 }
+
+func TestDecimate(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var ps []klsql.DurationPoint
+	for i := 0; i < 10000; i++ {
+		ps = append(ps, klsql.DurationPoint{Time: t0.Add(time.Duration(i) * time.Second), Job: "a", Seconds: float64(i % 97)})
+	}
+	ts := timeScale{t0, t0.Add(10000 * time.Second), 0, 100}
+	out := decimate(ps, func(p klsql.DurationPoint) string { return p.Job }, ts, 2000)
+	if len(out) > 202 || len(out) < 100 {
+		t.Errorf("%d points", len(out))
+	}
+	var mx float64
+	for _, p := range out {
+		mx = max(mx, p.Seconds)
+	}
+	if mx != 96 {
+		t.Errorf("the longest duration is lost: %v", mx)
+	}
+}
