@@ -316,7 +316,7 @@ func durationChart(points []klsql.DurationPoint, series func(klsql.DurationPoint
 }
 
 // decimate keeps, when there are more than max points, only the shortest and the longest of
-// each series in each pixel column: the chart looks the same, the page stays small.
+// each series in each narrow column: the chart looks the same, the page stays small.
 func decimate(ps []klsql.DurationPoint, series func(klsql.DurationPoint) string, ts timeScale, max int) []klsql.DurationPoint {
 	if len(ps) <= max {
 		return ps
@@ -328,7 +328,7 @@ func decimate(ps []klsql.DurationPoint, series func(klsql.DurationPoint) string,
 	lo, hi := map[key]int{}, map[key]int{}
 	var order []key
 	for i, p := range ps {
-		k := key{series(p), int(ts.x(p.Time))}
+		k := key{series(p), int(ts.x(p.Time) / 3)} // 3-unit columns: a dot is 5 wide
 		j, ok := lo[k]
 		if !ok {
 			lo[k], hi[k] = i, i

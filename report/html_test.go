@@ -90,7 +90,7 @@ func TestDecimate(t *testing.T) {
 	for i := 0; i < 10000; i++ {
 		ps = append(ps, klsql.DurationPoint{Time: t0.Add(time.Duration(i) * time.Second), Job: "a", Seconds: float64(i % 97)})
 	}
-	ts := timeScale{t0, t0.Add(10000 * time.Second), 0, 100}
+	ts := timeScale{t0, t0.Add(10000 * time.Second), 0, 300}
 	out := decimate(ps, func(p klsql.DurationPoint) string { return p.Job }, ts, 2000)
 	if len(out) > 202 || len(out) < 100 {
 		t.Errorf("%d points", len(out))
