@@ -246,7 +246,22 @@ func openOrIngest(ctx context.Context, dbSet bool, sources []string, sf *storeFl
 	if err != nil {
 		return nil, fatal(e, err)
 	}
-	sum, err := ingest(ctx, s, sources, sf, e)
+	// Folders written by kudulens export --parquet are loaded as they are; the rest is ingested.
+	var logs []string
+	for _, src := range sources {
+		if !pipeline.IsParquetDir(src) {
+			logs = append(logs, src)
+			continue
+		}
+		if _, err := s.LoadParquet(ctx, src); err != nil {
+			s.Close()
+			return nil, fatal(e, err)
+		}
+	}
+	if len(logs) == 0 {
+		return s, exitOK
+	}
+	sum, err := ingest(ctx, s, logs, sf, e)
 	if err != nil {
 		s.Close()
 		return nil, fatal(e, err)
