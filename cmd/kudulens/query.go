@@ -267,11 +267,18 @@ func openOrIngest(ctx context.Context, dbSet bool, sources []string, sf *storeFl
 		return nil, fatal(e, err)
 	}
 	code := exitOK
+	skipped := 0
 	for _, f := range sum.Files {
-		if f.Row.Status == "failed" || f.Row.Status == "partial" {
+		switch f.Row.Status {
+		case "failed", "partial":
 			fmt.Fprintf(e.stderr, "kudulens: %s: %s: %s\n", f.Row.Status, f.Row.Path, f.Row.Error)
 			code = exitInputFailed
+		case "skipped":
+			skipped++
 		}
+	}
+	if skipped > 0 && !sf.quiet {
+		fmt.Fprintf(e.stderr, "kudulens: %d file(s) skipped as not a log kudulens reads (kudulens ingest lists them with the reason)\n", skipped)
 	}
 	return s, code
 }
