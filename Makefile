@@ -1,12 +1,14 @@
 # kudulens — build, run the sample, test.
 #
 #   make run     build and diagnose the bundled sample bundle
+#   make report  the sample's HTML report: out/sample-report.html
 #   make test    everything CI runs (vet, gofmt, unit and integration tests, Azurite, fuzz smoke)
 #   make bench   benchmarks against the baselines (writes bench/RESULTS.md)
 #   make fuzz    longer fuzzing
 #
 # The Makefile installs what is missing: Go modules (go mod download) and, for tests that need
-# it, Azurite into .cache/azurite (npm).
+# it, Azurite into .cache/azurite (npm) and headless Chromium (Debian package chromium, with
+# apt-get) for the HTML report's browser test (its report and screenshots: out/browser/).
 
 GO       ?= go
 BIN      := bin/kudulens
@@ -15,7 +17,7 @@ OUT      := out
 GOFLAGS  ?=
 export GOFLAGS
 
-.PHONY: all build run test vet fmt-check unit bench fuzz clean deps azurite
+.PHONY: all build run report test vet fmt-check unit bench fuzz clean deps chromium azurite
 
 all: build
 
@@ -30,14 +32,28 @@ build: deps
 run: build
 	@./$(BIN) diagnose --quiet $(SAMPLE); code=$$?; if [ $$code -gt 1 ]; then exit $$code; fi
 
+report: build
+	@mkdir -p $(OUT)
+	@./$(BIN) diagnose --quiet --format html --out $(OUT)/sample-report.html $(SAMPLE); code=$$?; if [ $$code -gt 1 ]; then exit $$code; fi
+	@echo "wrote $(OUT)/sample-report.html"
+
 vet:
 	$(GO) vet ./...
 
 fmt-check:
 	@out=$$(gofmt -l . 2>/dev/null | grep -v '^.cache/'); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-unit: deps azurite
+unit: deps chromium azurite
 	$(GO) test -count=1 ./...
+
+# Headless Chromium for cmd/kudulens/html_browser_test.go. Installed with apt-get when missing
+# (as root, or with sudo); if that is impossible the test skips and says why.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+		echo "installing Debian package chromium for the browser test"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO="sudo -n"; \
+		( $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium ) >/dev/null 2>&1 \
+		|| echo "could not install chromium: the browser test will be skipped"; }
 
 # Azurite (the Azure Storage emulator) for the blob-source tests, installed into .cache/azurite
 # (gitignored) when missing; the tests start it on a free loopback port and stop it after

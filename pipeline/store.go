@@ -175,27 +175,40 @@ func (s *Store) newFileID() int32 { return s.nextID.Add(1) }
 
 // claim records that sha is being committed for path; it returns the path that claimed it
 // first ("" if none), looking in this process and in the database.
-func (s *Store) claim(ctx context.Context, conn *gosql.Conn, sha, path string) (string, error) {
+//
+// Logs are identified by content alone: the same job_log.txt in two bundles is one file. Files
+// without rows of their own (status files, skipped files) are identified by content and path:
+// two jobs' status files often hold the same bytes ({"Status":"Running"}) and both count.
+func (s *Store) claim(ctx context.Context, conn *gosql.Conn, r *FileRow) (string, error) {
+	key, q, args := r.SHA256, "SELECT path FROM files WHERE sha256 = ? AND status <> 'failed' LIMIT 1", []any{r.SHA256}
+	if !r.Kind.hasRows() {
+		key += "\x00" + r.Path
+		q, args = "SELECT path FROM files WHERE sha256 = ? AND path = ? AND status <> 'failed' LIMIT 1", []any{r.SHA256, r.Path}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if p, ok := s.claimed[sha]; ok {
+	if p, ok := s.claimed[key]; ok {
 		return p, nil
 	}
 	var p gosql.NullString
-	err := conn.QueryRowContext(ctx, "SELECT path FROM files WHERE sha256 = ? AND status <> 'failed' LIMIT 1", sha).Scan(&p)
+	err := conn.QueryRowContext(ctx, q, args...).Scan(&p)
 	if err != nil && !errors.Is(err, gosql.ErrNoRows) {
 		return "", err
 	}
 	if p.Valid {
 		return p.String, nil
 	}
-	s.claimed[sha] = path
+	s.claimed[key] = r.Path
 	return "", nil
 }
 
-func (s *Store) unclaim(sha string) {
+func (s *Store) unclaim(r *FileRow) {
+	key := r.SHA256
+	if !r.Kind.hasRows() {
+		key += "\x00" + r.Path
+	}
 	s.mu.Lock()
-	delete(s.claimed, sha)
+	delete(s.claimed, key)
 	s.mu.Unlock()
 }
 
@@ -309,7 +322,7 @@ func (ft *fileTx) insertTraces(ctx context.Context, b *parse.Batch) error {
 func (ft *fileTx) commit(ctx context.Context) (dup string, err error) {
 	row := ft.row
 	if row.SHA256 != "" {
-		if dup, err = ft.s.claim(ctx, ft.conn, row.SHA256, row.Path); err != nil {
+		if dup, err = ft.s.claim(ctx, ft.conn, row); err != nil {
 			ft.rollback()
 			return "", err
 		}
@@ -320,19 +333,19 @@ func (ft *fileTx) commit(ctx context.Context) (dup string, err error) {
 	}
 	if err := ft.s.insertFileRow(ctx, ft.conn, row); err != nil {
 		ft.rollback()
-		ft.s.unclaim(row.SHA256)
+		ft.s.unclaim(row)
 		return "", err
 	}
 	if row.Job != "" && row.Kind == KindKuduLog && row.Status != "failed" {
 		if err := ft.fixInferredJob(ctx); err != nil {
 			ft.rollback()
-			ft.s.unclaim(row.SHA256)
+			ft.s.unclaim(row)
 			return "", err
 		}
 	}
 	ft.open = false
 	if _, err := ft.conn.ExecContext(ctx, "COMMIT"); err != nil {
-		ft.s.unclaim(row.SHA256)
+		ft.s.unclaim(row)
 		return "", fmt.Errorf("commit %s: %w", row.Path, err)
 	}
 	return "", nil
@@ -389,7 +402,7 @@ func (s *Store) insertStandalone(ctx context.Context, r *FileRow, status *jobSta
 	}
 	defer conn.Close()
 	if r.SHA256 != "" {
-		dup, err := s.claim(ctx, conn, r.SHA256, r.Path)
+		dup, err := s.claim(ctx, conn, r)
 		if err != nil || dup != "" {
 			return dup, err
 		}

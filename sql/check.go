@@ -16,7 +16,8 @@ import (
 )
 
 // Check is one diagnostic: a query over the tables and a rule that turns its rows into a
-// status. Checks are .sql files whose leading comment lines hold the metadata:
+// status. Checks are .sql files (or .kql files, with // comments) whose leading comment lines
+// hold the metadata:
 //
 //	-- id: sql-database-read-only
 //	-- title: SQL database is read-only
@@ -50,6 +51,7 @@ type Check struct {
 	Guide    string   // the monitoring guide's original KQL or rule, for reference
 	Advice   string
 	Query    string
+	Lang     string // "sql" (DuckDB SQL) or "kql" (translated at run time, see Options.KQL)
 	File     string // where it was loaded from ("checks/x.sql" for built-ins)
 }
 
@@ -195,9 +197,14 @@ func (e *CheckError) Unwrap() error { return e.Err }
 
 var idRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
-// ParseCheck reads one check file.
+// ParseCheck reads one check file. A .kql file holds a KQL query and writes its header
+// with // comments; a .sql file holds DuckDB SQL and writes it with -- comments.
 func ParseCheck(file, text string) (*Check, error) {
-	c := &Check{File: file}
+	c := &Check{File: file, Lang: "sql"}
+	comment := "--"
+	if strings.EqualFold(filepath.Ext(file), ".kql") {
+		c.Lang, comment = "kql", "//"
+	}
 	sc := bufio.NewScanner(strings.NewReader(text))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	var key string
@@ -211,8 +218,8 @@ func ParseCheck(file, text string) (*Check, error) {
 	for sc.Scan() {
 		lineNo++
 		line := strings.TrimRight(sc.Text(), "\r")
-		if inHeader && strings.HasPrefix(line, "--") {
-			rest := strings.TrimPrefix(line, "--")
+		if inHeader && strings.HasPrefix(line, comment) {
+			rest := strings.TrimPrefix(line, comment)
 			if strings.HasPrefix(rest, "   ") && key != "" { // continuation of the key above
 				c.appendKey(key, strings.TrimSpace(rest))
 				continue
@@ -306,7 +313,7 @@ func (c *Check) appendKey(key, v string) {
 	}
 }
 
-//go:embed checks/*.sql
+//go:embed checks/*.sql checks/*.kql
 var builtinChecks embed.FS
 
 // BuiltinChecks returns the catalogue of checks shipped with kudulens, sorted by id.
@@ -314,7 +321,7 @@ func BuiltinChecks() ([]*Check, error) {
 	return loadFS(builtinChecks, "checks")
 }
 
-// LoadChecks reads the .sql checks of a directory (a user's own, in the same format).
+// LoadChecks reads the .sql and .kql checks of a directory (a user's own, in the same format).
 func LoadChecks(dir string) ([]*Check, error) {
 	if _, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("checks %s: %w", dir, err)
@@ -327,6 +334,11 @@ func loadFS(fsys fs.FS, dir string, display ...string) ([]*Check, error) {
 	if err != nil {
 		return nil, err
 	}
+	kqls, err := fs.Glob(fsys, filepath.ToSlash(filepath.Join(dir, "*.kql")))
+	if err != nil {
+		return nil, err
+	}
+	names = append(names, kqls...)
 	sort.Strings(names)
 	var out []*Check
 	var errs []error

@@ -71,6 +71,10 @@ type Options struct {
 	At          time.Time // evaluation time; zero means the latest timestamp in the database
 	Since       time.Time // only lines at or after this count; zero means all
 	MaxEvidence int       // evidence lines per result; default 5
+	// KQL translates the query of a .kql check into DuckDB SQL, with now as the time ago()
+	// and now() refer to (sql/kql.Translate; this package cannot import it). Without it,
+	// KQL checks are unknown.
+	KQL func(query string, now time.Time) (string, error)
 }
 
 // Run evaluates the checks on db. A check whose query fails is reported as unknown with the
@@ -114,7 +118,7 @@ func Run(ctx context.Context, db *gosql.DB, checks []*Check, o Options) (*Report
 	if err := prepareTemp(ctx, conn, at, cov); err != nil {
 		return nil, err
 	}
-	ev := &evaluator{ctx: ctx, conn: conn, at: at, since: o.Since, cov: cov, maxEvidence: o.MaxEvidence}
+	ev := &evaluator{ctx: ctx, conn: conn, at: at, since: o.Since, cov: cov, maxEvidence: o.MaxEvidence, kql: o.KQL}
 	for _, c := range checks {
 		rep.Checks = append(rep.Checks, ev.run(c))
 	}
@@ -183,6 +187,7 @@ type evaluator struct {
 	at, since   time.Time
 	cov         *Coverage
 	maxEvidence int
+	kql         func(string, time.Time) (string, error)
 }
 
 // row is one row of a check's query, with the columns the rules know.
@@ -207,7 +212,7 @@ func (e *evaluator) run(c *Check) Result {
 	}
 	switch c.Rule.Kind {
 	case RuleMoreThan:
-		e.moreThan(c, rows, &r, c.Rule.Threshold, c.Rule.Window)
+		e.moreThanByGroup(c, rows, &r)
 	case RuleAny:
 		e.moreThan(c, rows, &r, 0, 0)
 	case RuleAtLeastOnePer:
@@ -219,7 +224,17 @@ func (e *evaluator) run(c *Check) Result {
 }
 
 func (e *evaluator) query(c *Check) ([]row, error) {
-	rs, err := e.conn.QueryContext(e.ctx, c.Query)
+	q := c.Query
+	if c.Lang == "kql" {
+		if e.kql == nil {
+			return nil, fmt.Errorf("no KQL translator to run %s", c.File)
+		}
+		var err error
+		if q, err = e.kql(c.Query, e.at); err != nil {
+			return nil, err
+		}
+	}
+	rs, err := e.conn.QueryContext(e.ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -231,6 +246,15 @@ func (e *evaluator) query(c *Check) ([]row, error) {
 	idx := map[string]int{}
 	for i, n := range cols {
 		idx[strings.ToLower(n)] = i
+	}
+	// A query over a table as it is (a KQL check's "traces | where ...") names provenance
+	// source_file and line_no.
+	for alias, name := range map[string]string{"file": "source_file", "line": "line_no"} {
+		if _, ok := idx[alias]; !ok {
+			if i, ok := idx[name]; ok {
+				idx[alias] = i
+			}
+		}
 	}
 	if _, ok := idx["timestamp"]; !ok && c.Rule.Kind != RuleRows {
 		return nil, fmt.Errorf("the query must return a timestamp column (it returns %s)", strings.Join(cols, ", "))
@@ -296,6 +320,42 @@ func (e *evaluator) evidence(r row) Evidence {
 		ev.Timestamp = *r.time
 	}
 	return ev
+}
+
+// moreThanByGroup applies the more-than rule to each group of rows (the grp column, e.g. one
+// per job) on its own: the check fails when any group fires.
+func (e *evaluator) moreThanByGroup(c *Check, rows []row, r *Result) {
+	var order []string
+	groups := map[string][]row{}
+	for _, x := range rows {
+		if _, ok := groups[x.grp]; !ok {
+			order = append(order, x.grp)
+		}
+		groups[x.grp] = append(groups[x.grp], x)
+	}
+	if len(order) <= 1 {
+		e.moreThan(c, rows, r, c.Rule.Threshold, c.Rule.Window)
+		return
+	}
+	var details []string
+	r.Status = StatusPass
+	for _, g := range order {
+		gr := Result{Evidence: []Evidence{}}
+		e.moreThan(c, groups[g], &gr, c.Rule.Threshold, c.Rule.Window)
+		details = append(details, g+": "+gr.Detail)
+		r.Count = max(r.Count, gr.Count)
+		if gr.Status != StatusFail {
+			continue
+		}
+		if r.Status != StatusFail || gr.FirstSeen.Before(*r.FirstSeen) {
+			r.FirstSeen, r.Evidence = gr.FirstSeen, gr.Evidence
+		}
+		if r.LastSeen == nil || gr.LastSeen.After(*r.LastSeen) {
+			r.LastSeen = gr.LastSeen
+		}
+		r.Status = StatusFail
+	}
+	r.Detail = strings.Join(details, "; ")
 }
 
 // moreThan: fail when a sliding window of length w holds more than n matches (w == 0: the

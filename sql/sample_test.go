@@ -9,10 +9,12 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kudulens/kudulens/pipeline"
 	"github.com/kudulens/kudulens/report"
 	klsql "github.com/kudulens/kudulens/sql"
+	"github.com/kudulens/kudulens/sql/kql"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -51,7 +53,7 @@ func diagnoseSample(t *testing.T) *klsql.Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := klsql.Run(ctx, store.DB(), checks, klsql.Options{})
+	rep, err := klsql.Run(ctx, store.DB(), checks, klsql.Options{KQL: translateKQL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,6 +149,10 @@ func TestSampleJSONGolden(t *testing.T) {
 			t.Errorf("check %s appears %d times in the report", c.ID, seen[c.ID])
 		}
 	}
+}
+
+func translateKQL(q string, now time.Time) (string, error) {
+	return kql.Translate(q, kql.Options{Now: now})
 }
 
 // memberPath returns the path of a file inside the sample, however it was read.

@@ -20,6 +20,9 @@ type blobFlags struct {
 	account          string
 	parallel         int
 	retries          int
+	// parallelFlag is set by a command that registers --parallel itself (diagnose, where it
+	// is shared with --fleet); see useParallel.
+	parallelFlag string
 
 	// ingest only
 	statePath    string
@@ -33,8 +36,17 @@ type blobFlags struct {
 func (b *blobFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&b.connectionString, "connection-string", "", "Azure Storage connection string for blob sources (default: $AZURE_STORAGE_CONNECTION_STRING)")
 	fs.StringVar(&b.account, "account", "", "storage account of az:// sources (default: $AZURE_STORAGE_ACCOUNT); its key comes from $AZURE_STORAGE_KEY")
-	fs.IntVar(&b.parallel, "parallel", 4, "blob sources: blobs downloaded at once")
+	if b.parallelFlag == "" {
+		fs.IntVar(&b.parallel, "parallel", 4, "blob sources: blobs downloaded at once")
+	}
 	fs.IntVar(&b.retries, "retries", 4, "blob sources: retries of a failed request or a broken download, with backoff")
+}
+
+// useParallel takes --parallel from a command that registered it itself, when it was given.
+func (b *blobFlags) useParallel(fs *pflag.FlagSet, v int) {
+	if fs.Changed("parallel") {
+		b.parallel = v
+	}
 }
 
 // registerIngest adds the flags only ingest has.

@@ -70,7 +70,7 @@ func TestDiagnoseBlob(t *testing.T) {
 
 	for _, format := range []string{"json", "text", "md"} {
 		codeDisk, wantOut, errDisk := runCLI(t, "diagnose", "--format", format, sample)
-		codeBlob, gotOut, errBlob := runCLI(t, "diagnose", "--format", format, src)
+		codeBlob, gotOut, errBlob := runCLI(t, "diagnose", "--format", format, "--parallel", "2", src)
 		if codeDisk != exitCheckFailed || codeBlob != codeDisk {
 			t.Fatalf("%s: exit %d (disk) and %d (blob)\n%s\n%s", format, codeDisk, codeBlob, errDisk, errBlob)
 		}

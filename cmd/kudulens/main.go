@@ -57,7 +57,8 @@ func commands() []command {
 		{"ingest", "read logs into a database", runIngest},
 		{"diagnose", "run the monitoring guide's checks and report", runDiagnose},
 		{"checks", "list the checks", runChecks},
-		{"query", "run SQL on the tables", runQuery},
+		{"query", "run SQL or KQL on the tables", runQuery},
+		{"export", "write the tables as partitioned Parquet", runExport},
 		{"version", "print the version", func(ctx context.Context, args []string, e *env) int {
 			fmt.Fprintf(e.stdout, "kudulens %s\n", version)
 			return exitOK

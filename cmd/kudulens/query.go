@@ -13,19 +13,36 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/marcboeker/go-duckdb"
+
 	"github.com/kudulens/kudulens/pipeline"
+	"github.com/kudulens/kudulens/sql/kql"
 )
 
-const queryHelp = `Usage: kudulens query [--db FILE | SOURCE...] --sql "SELECT ..." [--format table|csv|json]
+const queryHelp = `Usage: kudulens query [--db FILE | SOURCE...] (--sql SQL | --kql KQL | --kql-file FILE)
+                      [--format table|csv|json] [--explain] [--at TIME]
 
-Runs SQL (DuckDB dialect) on the tables: traces, exceptions, customEvents, files, rejects,
-job_status. With SOURCE arguments the sources are ingested first (into memory unless --db is
-given). Times are UTC.
+Runs a query on the tables: traces, exceptions, customEvents, files, rejects, job_status.
+--sql takes DuckDB SQL. --kql and --kql-file take KQL as the monitoring guide and Application
+Insights write it (multi-line, '|' operators, customDimensions for customEvents.properties);
+kudulens translates it to one DuckDB statement (a KQL subset: constructs outside it fail with
+their line:col). With SOURCE arguments the sources are ingested first (into memory unless
+--db is given). Times are UTC.
+
+--explain prints the statement that would run (the SQL of a KQL query) and exits.
+--at is the evaluation time of KQL's ago() and now(); it defaults to the capture time, the
+latest timestamp in traces, so an old bundle is queried as of when it was captured.
 
 Examples:
   kudulens query --db site.duckdb --sql "select count(*) from exceptions"
   kudulens query bundle.zip --sql "select timestamp, job, message from traces where level = 'ERR' order by 1" --format csv
   kudulens query --db site.duckdb --format json --sql "select name, section, count(*) n from customEvents group by all"
+  kudulens query --db site.duckdb --kql 'traces | where message contains "ServiceBus"'
+  kudulens query --db site.duckdb --kql 'customEvents
+    | where name == "FinishedSectionImport" or name == "FinishedImportCycle"
+    | summarize count(), last = max(timestamp) by operation_Name, tostring(customDimensions.context)'
+  kudulens query --db site.duckdb --kql 'exceptions | where timestamp > ago(1h) | summarize count() by outerType'
+  kudulens query --db site.duckdb --at 2026-11-19T22:00:00Z --kql-file alerts.kql --explain
 `
 
 // format is an output format of query results.
@@ -47,10 +64,15 @@ func formatFromString(s string) (format, error) {
 
 func runQuery(ctx context.Context, args []string, e *env) int {
 	var sf storeFlags
-	var query, formatName string
+	var sqlText, kqlText, kqlFile, formatName, at string
+	var explain bool
 	fs := newFlagSet("query", queryHelp, e)
 	sf.register(fs, "kudulens.duckdb")
-	fs.StringVar(&query, "sql", "", "the SQL to run (required)")
+	fs.StringVar(&sqlText, "sql", "", "the SQL (DuckDB) to run")
+	fs.StringVar(&kqlText, "kql", "", "the KQL to translate and run")
+	fs.StringVar(&kqlFile, "kql-file", "", "a file holding the KQL to run (- for standard input)")
+	fs.BoolVar(&explain, "explain", false, "print the SQL that would run and exit")
+	fs.StringVar(&at, "at", "", "evaluation time of KQL ago()/now(), e.g. 2026-11-19T22:00:00Z (default: the latest timestamp in traces)")
 	fs.StringVar(&formatName, "format", "table", "output format: table, csv or json")
 	if code := parseFlags(fs, args, e); code >= 0 {
 		return code
@@ -60,20 +82,144 @@ func runQuery(ctx context.Context, args []string, e *env) int {
 		fmt.Fprintf(e.stderr, "kudulens query: %v\n", err)
 		return exitUsage
 	}
-	if strings.TrimSpace(query) == "" {
-		fmt.Fprintln(e.stderr, "kudulens query: --sql is required (see --help)")
+	given := 0
+	for _, name := range []string{"sql", "kql", "kql-file"} {
+		if fs.Changed(name) {
+			given++
+		}
+	}
+	if given != 1 {
+		fmt.Fprintln(e.stderr, "kudulens query: give exactly one of --sql, --kql and --kql-file (see --help)")
 		return exitUsage
+	}
+	isKQL := !fs.Changed("sql")
+	if fs.Changed("at") && !isKQL {
+		fmt.Fprintln(e.stderr, "kudulens query: --at is the evaluation time of KQL; it has no use with --sql")
+		return exitUsage
+	}
+	if kqlFile != "" {
+		b, err := readQueryFile(kqlFile, e)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "kudulens query: %v\n", err)
+			return exitUsage
+		}
+		kqlText = string(b)
+	}
+	query := sqlText
+	if isKQL {
+		query = kqlText
+	}
+	if strings.TrimSpace(query) == "" {
+		fmt.Fprintln(e.stderr, "kudulens query: the query is empty")
+		return exitUsage
+	}
+	var now time.Time
+	if fs.Changed("at") {
+		if now, err = parseAt(at); err != nil {
+			fmt.Fprintf(e.stderr, "kudulens query: --at: %v\n", err)
+			return exitUsage
+		}
+	}
+	if explain && (!isKQL || fs.Changed("at") || !haveDatabase(fs.Args(), &sf)) {
+		// Nothing to read from a database: explain without opening one.
+		return explainQuery(query, isKQL, now, e)
 	}
 	store, code := openOrIngest(ctx, fs.Changed("db"), fs.Args(), &sf, e)
 	if store == nil {
 		return code
 	}
 	defer store.Close()
+	if isKQL {
+		if !fs.Changed("at") {
+			if now, err = captureTime(ctx, store.DB()); err != nil {
+				return fatal(e, err)
+			}
+		}
+		if explain {
+			return explainQuery(query, true, now, e)
+		}
+		res, err := kql.Compile(query, kql.Options{Now: now})
+		if err != nil {
+			fmt.Fprintf(e.stderr, "kudulens query: %v\n", kqlHint(err, now))
+			return exitUsage
+		}
+		for _, n := range res.Notes {
+			fmt.Fprintf(e.stderr, "kudulens query: note: %s\n", n)
+		}
+		query = res.SQL
+	}
 	if err := runSQL(ctx, store.DB(), query, f, e.stdout); err != nil {
 		fmt.Fprintf(e.stderr, "kudulens query: %v\n", err)
 		return exitFatal
 	}
 	return code
+}
+
+// readQueryFile reads a query from a file, or from standard input for "-".
+func readQueryFile(path string, e *env) ([]byte, error) {
+	if path == "-" {
+		return io.ReadAll(e.stdin)
+	}
+	return os.ReadFile(path)
+}
+
+// atLayouts are the forms --at accepts; times without a zone are UTC.
+var atLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999", "2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02"}
+
+func parseAt(s string) (time.Time, error) {
+	for _, l := range atLayouts {
+		if t, err := time.Parse(l, strings.TrimSpace(s)); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("cannot read %q as a time (write 2026-11-19T22:00:00Z or 2026-11-19 22:00)", s)
+}
+
+// haveDatabase reports whether there is a database to read the capture time from.
+func haveDatabase(sources []string, sf *storeFlags) bool {
+	if len(sources) > 0 {
+		return true
+	}
+	_, err := os.Stat(sf.db)
+	return err == nil
+}
+
+// captureTime is the default evaluation time of ago()/now(): the latest trace, when the
+// logs were captured. It is zero for a database without traces.
+func captureTime(ctx context.Context, db *gosql.DB) (time.Time, error) {
+	var t gosql.NullTime
+	if err := db.QueryRowContext(ctx, "SELECT max(timestamp) FROM traces").Scan(&t); err != nil {
+		return time.Time{}, fmt.Errorf("capture time: %w", err)
+	}
+	return t.Time.UTC(), nil
+}
+
+// kqlHint adds what the user can do about a missing evaluation time.
+func kqlHint(err error, now time.Time) error {
+	var ke *kql.Error
+	if errors.As(err, &ke) && now.IsZero() && strings.Contains(ke.Msg, "needs the evaluation time") {
+		return fmt.Errorf("%w\n(the database has no traces to take the capture time from: give --at)", err)
+	}
+	return err
+}
+
+// explainQuery prints the SQL that would run: the translation of a KQL query, with its
+// notes as SQL comments.
+func explainQuery(query string, isKQL bool, now time.Time, e *env) int {
+	if !isKQL {
+		fmt.Fprintln(e.stdout, strings.TrimSpace(query))
+		return exitOK
+	}
+	res, err := kql.Compile(query, kql.Options{Now: now})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "kudulens query: %v\n", kqlHint(err, now))
+		return exitUsage
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(e.stdout, "-- %s\n", n)
+	}
+	fmt.Fprintln(e.stdout, res.SQL)
+	return exitOK
 }
 
 // openOrIngest opens the database for a reading command: the --db file, or, when sources are
@@ -100,17 +246,39 @@ func openOrIngest(ctx context.Context, dbSet bool, sources []string, sf *storeFl
 	if err != nil {
 		return nil, fatal(e, err)
 	}
-	sum, err := ingest(ctx, s, sources, sf, e)
+	// Folders written by kudulens export --parquet are loaded as they are; the rest is ingested.
+	var logs []string
+	for _, src := range sources {
+		if !pipeline.IsParquetDir(src) {
+			logs = append(logs, src)
+			continue
+		}
+		if _, err := s.LoadParquet(ctx, src); err != nil {
+			s.Close()
+			return nil, fatal(e, err)
+		}
+	}
+	if len(logs) == 0 {
+		return s, exitOK
+	}
+	sum, err := ingest(ctx, s, logs, sf, e)
 	if err != nil {
 		s.Close()
 		return nil, fatal(e, err)
 	}
 	code := exitOK
+	skipped := 0
 	for _, f := range sum.Files {
-		if f.Row.Status == "failed" || f.Row.Status == "partial" {
+		switch f.Row.Status {
+		case "failed", "partial":
 			fmt.Fprintf(e.stderr, "kudulens: %s: %s: %s\n", f.Row.Status, f.Row.Path, f.Row.Error)
 			code = exitInputFailed
+		case "skipped":
+			skipped++
 		}
+	}
+	if skipped > 0 && !sf.quiet {
+		fmt.Fprintf(e.stderr, "kudulens: %d file(s) skipped as not a log kudulens reads (kudulens ingest lists them with the reason)\n", skipped)
 	}
 	return s, code
 }
@@ -166,6 +334,8 @@ func text(v any) string {
 		return ""
 	case time.Time:
 		return formatTime(x)
+	case duckdb.Interval:
+		return formatInterval(x)
 	case []byte:
 		return string(x)
 	case string:
@@ -183,11 +353,34 @@ func formatTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.999999Z")
 }
 
+// formatInterval prints an INTERVAL as KQL prints a timespan: [-][d.]hh:mm:ss[.fffffff]
+// (a month counts 30 days, as in DuckDB's interval comparisons).
+func formatInterval(iv duckdb.Interval) string {
+	us := iv.Micros + int64(iv.Days)*86_400_000_000 + int64(iv.Months)*30*86_400_000_000
+	var b strings.Builder
+	if us < 0 {
+		b.WriteByte('-')
+		us = -us
+	}
+	const day = 86_400_000_000
+	if us >= day {
+		fmt.Fprintf(&b, "%d.", us/day)
+		us %= day
+	}
+	fmt.Fprintf(&b, "%02d:%02d:%02d", us/3_600_000_000, us%3_600_000_000/60_000_000, us%60_000_000/1_000_000)
+	if f := us % 1_000_000; f != 0 {
+		fmt.Fprintf(&b, ".%06d0", f)
+	}
+	return b.String()
+}
+
 // jsonValue converts a scanned value to what encoding/json should print.
 func jsonValue(v any) any {
 	switch x := v.(type) {
 	case time.Time:
 		return formatTime(x)
+	case duckdb.Interval:
+		return formatInterval(x)
 	case []byte:
 		return string(x)
 	case map[string]any:
