@@ -1,13 +1,15 @@
 # kudulens — build, run the sample, test.
 #
 #   make run     build and diagnose the bundled sample bundle
+#   make report  the sample's HTML report: out/sample-report.html
 #   make test    everything CI runs (vet, gofmt, unit and integration tests, race detector on the
 #                pipeline, Azurite, fuzz smoke)
 #   make bench   benchmarks against the baselines (writes bench/RESULTS.md)
 #   make fuzz    longer fuzzing
 #
 # The Makefile installs what is missing: Go modules (go mod download) and, for tests that need
-# it, Azurite into .cache/azurite (npm).
+# it, Azurite into .cache/azurite (npm) and headless Chromium (Debian package chromium, with
+# apt-get) for the HTML report's browser test (its report and screenshots: out/browser/).
 
 GO       ?= go
 BIN      := bin/kudulens
@@ -23,7 +25,7 @@ export GOFLAGS
 FUZZTIME  ?= 60s
 FUZZSMOKE ?= 3s
 
-.PHONY: all build run test vet fmt-check unit race bench fuzz fuzz-smoke fuzz-run clean deps
+.PHONY: all build run report test vet fmt-check unit race bench fuzz fuzz-smoke fuzz-run clean deps chromium azurite
 
 all: build
 
@@ -38,14 +40,46 @@ build: deps
 run: build
 	@./$(BIN) diagnose --quiet $(SAMPLE); code=$$?; if [ $$code -gt 1 ]; then exit $$code; fi
 
+report: build
+	@mkdir -p $(OUT)
+	@./$(BIN) diagnose --quiet --format html --out $(OUT)/sample-report.html $(SAMPLE); code=$$?; if [ $$code -gt 1 ]; then exit $$code; fi
+	@echo "wrote $(OUT)/sample-report.html"
+
 vet:
 	$(GO) vet ./...
 
 fmt-check:
 	@out=$$(gofmt -l . 2>/dev/null | grep -v '^.cache/'); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-unit: deps
+unit: deps chromium azurite
 	$(GO) test -count=1 ./...
+
+# Headless Chromium for cmd/kudulens/html_browser_test.go. Installed with apt-get when missing
+# (as root, or with sudo); if that is impossible the test skips and says why.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+		echo "installing Debian package chromium for the browser test"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO="sudo -n"; \
+		( $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium ) >/dev/null 2>&1 \
+		|| echo "could not install chromium: the browser test will be skipped"; }
+
+# Azurite (the Azure Storage emulator) for the blob-source tests, installed into .cache/azurite
+# (gitignored) when missing; the tests start it on a free loopback port and stop it after
+# (internal/azuritetest). 3.35.0 is the last release that runs on Node 20. Without npm the
+# tests that need Azurite are skipped, and say so.
+AZURITE_VERSION := 3.35.0
+AZURITE_DIR     := .cache/azurite
+AZURITE_STAMP   := $(AZURITE_DIR)/.installed-$(AZURITE_VERSION)
+
+azurite: $(AZURITE_STAMP)
+
+$(AZURITE_STAMP):
+	@if command -v npm >/dev/null 2>&1; then \
+		echo "installing Azurite $(AZURITE_VERSION) into $(AZURITE_DIR)"; \
+		npm install --prefix $(AZURITE_DIR) azurite@$(AZURITE_VERSION) --no-audit --no-fund && touch $@; \
+	else \
+		echo "npm not found: Azurite not installed, the blob-storage tests will be skipped"; \
+	fi
 
 test: fmt-check vet unit race fuzz-smoke
 

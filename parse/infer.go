@@ -61,6 +61,9 @@ var inferRules = []inferRule{
 		"String or binary data would be truncated",
 		"Arithmetic overflow error",
 		"A transport-level error has occurred",
+		// errors 701 and 802: SQL Server itself is short of memory, not the web-job
+		"insufficient system memory in resource pool",
+		"insufficient memory available in the buffer pool",
 	)},
 	// Azure AD / Entra ID errors carry an AADSTS code; MSAL raises MsalServiceException.
 	{"aadsts-code", "Microsoft.Identity.Client.MsalServiceException", aadstsCode.MatchString},

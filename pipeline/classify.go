@@ -20,6 +20,12 @@ const (
 	KindUnknown    Kind = "unknown"     // skipped, with the reason
 )
 
+// hasRows reports whether files of kind k hold log lines (and so are identified by their
+// content alone).
+func (k Kind) hasRows() bool {
+	return k == KindKuduLog || k == KindAppLogCSV || k == KindAppLogText
+}
+
 // Classification is the result of looking at a file's name and first bytes.
 type Classification struct {
 	Kind      Kind

@@ -210,7 +210,7 @@ func (g *group) commit(ctx context.Context) error {
 func (g *group) abandon() {
 	for _, f := range g.files {
 		if f.row.SHA256 != "" {
-			g.in.s.unclaim(f.row.SHA256, f.row.Path)
+			g.in.s.unclaim(f.row)
 		}
 	}
 }

@@ -10,9 +10,9 @@ import (
 	"time"
 )
 
-// dumpTables renders every table of s without what differs between runs (file ids, times of
+// dumpAllTables renders every table of s without what differs between runs (file ids, times of
 // ingestion), sorted, for comparing two databases.
-func dumpTables(t *testing.T, s *Store) string {
+func dumpAllTables(t *testing.T, s *Store) string {
 	t.Helper()
 	var out strings.Builder
 	for _, q := range []string{
@@ -76,7 +76,7 @@ func TestGroupedSmallFilesSameTables(t *testing.T) {
 		if len(sum.Files) < 45 {
 			t.Fatalf("%d files", len(sum.Files))
 		}
-		dumps[i] = dumpTables(t, s)
+		dumps[i] = dumpAllTables(t, s)
 		var n int
 		if err := s.DB().QueryRow(`SELECT count(*) FROM traces WHERE source_file LIKE '%loose%'
 			AND job = 'Office365ActivityImporter' AND job_source = 'content'`).Scan(&n); err != nil || n == 0 {

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -384,14 +383,14 @@ func (in *ingester) loadFile(job fileJob, g *group) (*FileResult, error) {
 		return in.standalone(row, nil, nil)
 	}
 	defer rc.Close()
-	cr := &countingReader{r: rc, h: sha256.New(), prog: in.prog}
+	cr := &countingReader{r: rc, h: e.contentHash(), prog: in.prog}
 	text, note := textReader(bufio.NewReaderSize(cr, 64<<10))
 	tb := bufio.NewReaderSize(text, sniffLen)
 	// A read error here is met again by whoever reads on (Entry readers repeat their error):
 	// the lines before it are read like any others.
 	head, peekErr := tb.Peek(sniffLen)
 	whole := errors.Is(peekErr, io.EOF) // the file is in head, and cr has hashed all of it
-	cls := Classify(e.Name, head)
+	cls := e.classify(head)
 	cls.Job, cls.Instance = cleanText(cls.Job), cleanText(cls.Instance) // from the path
 	row.Kind, row.Job = cls.Kind, cls.Job
 	switch cls.Kind {
@@ -421,7 +420,7 @@ func (in *ingester) loadFile(job fileJob, g *group) (*FileResult, error) {
 	}
 
 	info := &parse.FileInfo{Job: cls.Job, JobSource: cls.JobSource, CSV: cls.CSV, MaxMessage: in.o.MaxMessage, NoRedact: in.o.NoRedact}
-	ck := &chunker{r: tb, block: in.o.ChunkSize, maxLine: in.o.MaxLine, pool: in.bufs, line: 1}
+	ck := &chunker{r: tb, block: in.o.ChunkSize, maxLine: in.o.MaxLine, pool: in.bufs, line: e.firstLineNo()}
 	switch cls.Kind {
 	case KindKuduLog:
 		ck.safeCut = parse.KuduSafeCut
@@ -523,7 +522,7 @@ func (in *ingester) loadSmall(g *group, e *Entry, row *FileRow, cls Classificati
 	row.Bytes = cr.n
 	row.SHA256 = hex.EncodeToString(cr.h.Sum(nil))
 	// Claimed before parsing: a file seen before costs no parsing.
-	dup, err := in.s.claim(in.ctx, row.SHA256, row.Path)
+	dup, err := in.s.claim(in.ctx, row)
 	if err != nil || dup != "" {
 		return &FileResult{Row: *row, Duplicate: dup}, err
 	}
@@ -601,7 +600,7 @@ func (in *ingester) redactError(row *FileRow) {
 func (in *ingester) standalone(row *FileRow, st *jobStatus, g *group) (*FileResult, error) {
 	in.redactError(row)
 	if g != nil && row.SHA256 != "" {
-		dup, err := in.s.claim(in.ctx, row.SHA256, row.Path)
+		dup, err := in.s.claim(in.ctx, row)
 		if err != nil || dup != "" {
 			return &FileResult{Row: *row, Duplicate: dup}, err
 		}

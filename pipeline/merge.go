@@ -261,6 +261,10 @@ func overlapSpanSQL(where, partition string) string {
 // (exceptions, events) anchored on a dropped row are merged into the kept row's (the richer
 // exception text wins), the dropped rows are deleted and counted in files.merged.
 func (s *Store) applyPairs(ctx context.Context, conn *gosql.Conn) (int64, error) {
+	var pairs int64
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM kl_pairs").Scan(&pairs); err != nil || pairs == 0 {
+		return 0, err
+	}
 	stmts := []string{
 		`CREATE OR REPLACE TEMP TABLE kl_p AS
 			SELECT k.rowid AS keep_rid, d.rowid AS drop_rid, k.file_id AS keep_file, k.line_no AS keep_line,

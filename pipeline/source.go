@@ -74,6 +74,7 @@ type Entry struct {
 	open   func() (io.ReadCloser, error)
 	gate   *gate      // sequential entries only
 	opened atomicFlag // non-sequential entries: Open was called
+	tail   *tailInfo  // the appended tail of a blob loaded before (blob_state.go)
 }
 
 // Open returns the entry's content with every compression layer removed. Call it at most once.
@@ -151,6 +152,9 @@ type WalkOptions struct {
 	// wrapping ErrLimit that names the ratio.
 	MaxRatio   int64
 	MaxEntries int // max members per archive, default 1,000,000; the rest is skipped with a Problem
+	// Blob configures sources that are Azure Blob Storage URLs (https://, http://, az://; see
+	// blob_source.go). nil reads them with the credential in the URL, if any.
+	Blob *BlobOptions
 }
 
 const (
@@ -186,7 +190,8 @@ func (o *WalkOptions) setDefaults() {
 }
 
 // Walk visits every source in order. Sources are paths (file or directory, walked recursively
-// in lexical order, symlinks to directories not followed) or "-" for opts.Stdin. A source path
+// in lexical order, symlinks to directories not followed), "-" for opts.Stdin, or Azure Blob
+// Storage containers (https://, http:// and az:// URLs, see blob.go and opts.Blob). A source path
 // that is a symlink to a directory is followed; a source that is neither a regular file nor a
 // directory (a named pipe, /dev/stdin) is read once, as a stream.
 //
@@ -203,6 +208,8 @@ func Walk(ctx context.Context, sources []string, opts WalkOptions, v Visitor) er
 		var err error
 		if src == "-" {
 			err = w.stdin()
+		} else if IsBlobSource(src) {
+			err = w.blobSource(src)
 		} else {
 			err = w.source(src)
 		}

@@ -175,24 +175,29 @@ type FileRow struct {
 func (s *Store) newFileID() int32 { return s.nextID.Add(1) }
 
 // claim records that sha is being committed for path; it returns the path that claimed it
-// first ("" if none), in this process or in the database. The database's hashes are read
+// first ("" if none), in this process or in the database. The database's files are read
 // once: no other process can write to the file while this one has it open.
-func (s *Store) claim(ctx context.Context, sha, path string) (string, error) {
+//
+// Logs are identified by content alone: the same job_log.txt in two bundles is one file. Files
+// without rows of their own (status files, skipped files) are identified by content and path:
+// two jobs' status files often hold the same bytes ({"Status":"Running"}) and both count. So
+// are empty files: an empty job_log.txt says something about its job, however many there are.
+func (s *Store) claim(ctx context.Context, r *FileRow) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.loaded {
-		rows, err := s.db.QueryContext(ctx, "SELECT sha256, path FROM files WHERE sha256 IS NOT NULL ORDER BY file_id")
+		rows, err := s.db.QueryContext(ctx, "SELECT sha256, path, kind FROM files WHERE sha256 IS NOT NULL ORDER BY file_id")
 		if err != nil {
 			return "", err
 		}
 		for rows.Next() {
-			var h, p string
-			if err := rows.Scan(&h, &p); err != nil {
+			var h, p, k string
+			if err := rows.Scan(&h, &p, &k); err != nil {
 				rows.Close()
 				return "", err
 			}
-			if k := claimKey(h, p); s.claimed[k] == "" {
-				s.claimed[k] = p
+			if key := claimKey(h, p, Kind(k)); s.claimed[key] == "" {
+				s.claimed[key] = p
 			}
 		}
 		rows.Close()
@@ -201,29 +206,28 @@ func (s *Store) claim(ctx context.Context, sha, path string) (string, error) {
 		}
 		s.loaded = true
 	}
-	k := claimKey(sha, path)
-	if p, ok := s.claimed[k]; ok {
+	key := claimKey(r.SHA256, r.Path, r.Kind)
+	if p, ok := s.claimed[key]; ok {
 		return p, nil
 	}
-	s.claimed[k] = path
+	s.claimed[key] = r.Path
 	return "", nil
 }
 
 // emptySHA256 is the SHA-256 of no bytes.
 const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
-// claimKey is what identifies a file's content: its hash, and for empty files also the path
-// (an empty job_log.txt says something about its job, however many empty files there are).
-func claimKey(sha, path string) string {
-	if sha == emptySHA256 {
+// claimKey is what identifies a file (see claim).
+func claimKey(sha, path string, k Kind) string {
+	if !k.hasRows() || sha == emptySHA256 {
 		return sha + "\x00" + path
 	}
 	return sha
 }
 
-func (s *Store) unclaim(sha, path string) {
+func (s *Store) unclaim(r *FileRow) {
 	s.mu.Lock()
-	delete(s.claimed, claimKey(sha, path))
+	delete(s.claimed, claimKey(r.SHA256, r.Path, r.Kind))
 	s.mu.Unlock()
 }
 
@@ -337,7 +341,7 @@ func (ft *fileTx) insertTraces(ctx context.Context, b *parse.Batch) error {
 func (ft *fileTx) commit(ctx context.Context) (dup string, err error) {
 	row := ft.row
 	if row.SHA256 != "" {
-		if dup, err = ft.s.claim(ctx, row.SHA256, row.Path); err != nil {
+		if dup, err = ft.s.claim(ctx, row); err != nil {
 			ft.rollback()
 			return "", err
 		}
@@ -348,19 +352,19 @@ func (ft *fileTx) commit(ctx context.Context) (dup string, err error) {
 	}
 	if err := ft.s.insertFileRow(ctx, ft.conn, row); err != nil {
 		ft.rollback()
-		ft.s.unclaim(row.SHA256, row.Path)
+		ft.s.unclaim(row)
 		return "", err
 	}
 	if row.Job != "" && row.Kind == KindKuduLog && row.Status != "failed" {
 		if err := ft.fixInferredJob(ctx); err != nil {
 			ft.rollback()
-			ft.s.unclaim(row.SHA256, row.Path)
+			ft.s.unclaim(row)
 			return "", err
 		}
 	}
 	ft.open = false
 	if _, err := ft.conn.ExecContext(ctx, "COMMIT"); err != nil {
-		ft.s.unclaim(row.SHA256, row.Path)
+		ft.s.unclaim(row)
 		return "", fmt.Errorf("commit %s: %w", row.Path, err)
 	}
 	return "", nil
@@ -424,7 +428,7 @@ func (s *Store) insertStandalone(ctx context.Context, r *FileRow, status *jobSta
 	}
 	defer conn.Close()
 	if r.SHA256 != "" {
-		dup, err := s.claim(ctx, r.SHA256, r.Path)
+		dup, err := s.claim(ctx, r)
 		if err != nil || dup != "" {
 			return dup, err
 		}

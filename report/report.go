@@ -22,6 +22,9 @@ func Verdict(r *klsql.Report) string {
 			unknown++
 		}
 	}
+	if len(fails) == 0 && r.Ingest.Traces == 0 {
+		return "NO LOGS: the inputs hold no log lines to judge (see the files listed as skipped or failed)"
+	}
 	if len(fails) == 0 {
 		s := fmt.Sprintf("OK: none of %d checks failed", len(r.Checks))
 		if unknown > 0 {

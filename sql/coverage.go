@@ -17,8 +17,9 @@ import (
 // process run; §5.1: the application log has every line).
 //
 //   - A job's Kudu log covers its job from its first line to the evaluation time, except from
-//     each "Reached maximum allowed output lines" warning until that instance's next process
-//     start (the capped stretch).
+//     each "Reached maximum allowed output lines" warning until that process run ends (the
+//     instance's next "Status changed to ..." line: PendingRestart or Success after an exit,
+//     Stopping, ...): the capped stretch.
 //   - The application log covers every job of the site from its first to its last row; files
 //     less than 15 minutes apart are one stretch (the jobs print at least every 10 minutes
 //     while they run).
@@ -40,10 +41,10 @@ func (i Interval) Duration() time.Duration { return i.End.Sub(i.Start) }
 // CappedRun is a process run whose console output Kudu stopped recording.
 type CappedRun struct {
 	Job, Instance string
-	Start, End    time.Time // from the cap warning to the next process start (or evaluation time)
+	Start, End    time.Time // from the cap warning to the end of the run (or evaluation time)
 	File          string    // where the cap warning is
 	Line          int64
-	Covered       bool // the application log covers the whole capped stretch
+	Covered       bool // the application log covers the capped stretch (to within appLogBridge of its end)
 }
 
 // appLogBridge joins application-log files closer than this into one stretch.
@@ -71,18 +72,25 @@ func ComputeCoverage(ctx context.Context, q queryer, at time.Time) (*Coverage, e
 	cv.AppLog = union(app, appLogBridge)
 
 	// Process starts and caps per job and instance, from the Kudu logs.
+	// A run's status changes only when it ends (its process exited or the job is stopping);
+	// the next run starts with the status lines after that.
 	type key struct{ job, inst string }
-	starts := map[key][]time.Time{}
-	err = scanRows(ctx, q, `SELECT job, coalesce(instance, ''), timestamp FROM traces
-		WHERE source = 'job-log' AND is_system AND job IS NOT NULL
-		AND template = 'kudu-status' AND message IN ('Status changed to Running', 'Status changed to Starting')
-		ORDER BY timestamp`, func(r *gosql.Rows) error {
+	type statusLine struct {
+		t    time.Time
+		file string
+		line int64
+	}
+	statuses := map[key][]statusLine{}
+	err = scanRows(ctx, q, `SELECT job, coalesce(instance, ''), timestamp, source_file, line_no FROM traces
+		WHERE source = 'job-log' AND is_system AND job IS NOT NULL AND template = 'kudu-status'
+		ORDER BY timestamp, line_no`, func(r *gosql.Rows) error {
 		var k key
-		var t time.Time
-		if err := r.Scan(&k.job, &k.inst, &t); err != nil {
+		var s statusLine
+		if err := r.Scan(&k.job, &k.inst, &s.t, &s.file, &s.line); err != nil {
 			return err
 		}
-		starts[k] = append(starts[k], t.UTC())
+		s.t = s.t.UTC()
+		statuses[k] = append(statuses[k], s)
 		return nil
 	})
 	if err != nil {
@@ -98,15 +106,18 @@ func ComputeCoverage(ctx context.Context, q queryer, at time.Time) (*Coverage, e
 			return err
 		}
 		c.Start, c.End = t.UTC(), at
-		for _, s := range starts[key{c.Job, c.Instance}] {
-			if s.After(c.Start) {
-				c.End = s
+		for _, s := range statuses[key{c.Job, c.Instance}] {
+			// Kudu times have second resolution: a crash often ends the run in the cap's second
+			if s.t.After(c.Start) || s.t.Equal(c.Start) && s.file == c.File && s.line > c.Line {
+				c.End = s.t
 				break
 			}
 		}
 		op := parse.OperationName(c.Job)
 		capped[op] = append(capped[op], Interval{c.Start, c.End})
-		c.Covered = covers(cv.AppLog, Interval{c.Start, c.End})
+		// The jobs print at least every 10 minutes while they run, so application-log rows that
+		// reach within appLogBridge of the run's end hold all of it (as between two files).
+		c.Covered = covers(cv.AppLog, Interval{c.Start, maxTime(c.Start, c.End.Add(-appLogBridge))})
 		cv.Capped = append(cv.Capped, c)
 		return nil
 	}, at)
@@ -189,6 +200,13 @@ func fmtHours(d time.Duration) string {
 
 // FormatTime writes a UTC time the way reports show it.
 func FormatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
 
 func minTime(a, b time.Time) time.Time {
 	if a.Before(b) {

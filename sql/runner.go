@@ -212,7 +212,7 @@ func (e *evaluator) run(c *Check) Result {
 	}
 	switch c.Rule.Kind {
 	case RuleMoreThan:
-		e.moreThan(c, rows, &r, c.Rule.Threshold, c.Rule.Window)
+		e.moreThanByGroup(c, rows, &r)
 	case RuleAny:
 		e.moreThan(c, rows, &r, 0, 0)
 	case RuleAtLeastOnePer:
@@ -320,6 +320,42 @@ func (e *evaluator) evidence(r row) Evidence {
 		ev.Timestamp = *r.time
 	}
 	return ev
+}
+
+// moreThanByGroup applies the more-than rule to each group of rows (the grp column, e.g. one
+// per job) on its own: the check fails when any group fires.
+func (e *evaluator) moreThanByGroup(c *Check, rows []row, r *Result) {
+	var order []string
+	groups := map[string][]row{}
+	for _, x := range rows {
+		if _, ok := groups[x.grp]; !ok {
+			order = append(order, x.grp)
+		}
+		groups[x.grp] = append(groups[x.grp], x)
+	}
+	if len(order) <= 1 {
+		e.moreThan(c, rows, r, c.Rule.Threshold, c.Rule.Window)
+		return
+	}
+	var details []string
+	r.Status = StatusPass
+	for _, g := range order {
+		gr := Result{Evidence: []Evidence{}}
+		e.moreThan(c, groups[g], &gr, c.Rule.Threshold, c.Rule.Window)
+		details = append(details, g+": "+gr.Detail)
+		r.Count = max(r.Count, gr.Count)
+		if gr.Status != StatusFail {
+			continue
+		}
+		if r.Status != StatusFail || gr.FirstSeen.Before(*r.FirstSeen) {
+			r.FirstSeen, r.Evidence = gr.FirstSeen, gr.Evidence
+		}
+		if r.LastSeen == nil || gr.LastSeen.After(*r.LastSeen) {
+			r.LastSeen = gr.LastSeen
+		}
+		r.Status = StatusFail
+	}
+	r.Detail = strings.Join(details, "; ")
 }
 
 // moreThan: fail when a sliding window of length w holds more than n matches (w == 0: the

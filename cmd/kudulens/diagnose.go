@@ -17,8 +17,9 @@ import (
 	"github.com/kudulens/kudulens/sql/kql"
 )
 
-const diagnoseHelp = `Usage: kudulens diagnose SOURCE... [--db FILE] [--at TIME] [--format text|json|md] [--out FILE]
+const diagnoseHelp = `Usage: kudulens diagnose SOURCE... [--db FILE] [--at TIME] [--format text|json|md|html] [--out FILE]
                          [--fail-on error|warning|never] [--checks DIR]
+       kudulens diagnose --fleet DIR [--state FILE] [--reports DIR] [--parallel N] [--format ...] [--out FILE]
 
 Runs every check of the vendor's monitoring guide (and more) on the logs and reports what is
 wrong, with evidence (time, job, file:line, message) and advice. With SOURCE arguments the
@@ -35,26 +36,39 @@ Examples:
   kudulens diagnose customer-bundle.zip
   kudulens diagnose --db site.duckdb --format json --out report.json --fail-on warning
   kudulens diagnose bundle.zip --checks ./our-checks --format md > ticket.md
+  kudulens diagnose bundle.zip --format html --out report.html
+  kudulens diagnose --fleet bundles/ --state fleet-state.json --format html --out fleet.html --reports sites/
+
+Fleet: every top-level file or folder of DIR is one site (a bundle, a folder of logs, or a
+folder written by export --parquet), named by its name without archive extensions; names
+starting with '.' or '_' are left out. Exit 1 when a site fails a check at or above --fail-on,
+3 when a site could not be read completely.
 `
 
 func runDiagnose(ctx context.Context, args []string, e *env) int {
 	var sf storeFlags
 	var formatName, out, failOn, checksDir, at, since string
+	var fo fleetOptions
 	fs := newFlagSet("diagnose", diagnoseHelp, e)
+	sf.blob.parallelFlag = "diagnose" // --parallel is registered below, shared with --fleet
 	sf.register(fs, "kudulens.duckdb")
-	fs.StringVar(&formatName, "format", "text", "report format: text, json or md")
+	fs.StringVar(&formatName, "format", "text", "report format: text, json, md or html (one self-contained page with charts)")
 	fs.StringVarP(&out, "out", "o", "", "write the report to this file instead of standard output")
 	fs.StringVar(&failOn, "fail-on", "error", "exit 1 when a check fails at or above this severity: error, warning, info or never")
 	fs.StringVar(&checksDir, "checks", "", "a folder of your own .sql checks, added to the catalogue (same id replaces a built-in)")
 	fs.StringVar(&at, "at", "", "evaluation time (RFC 3339, e.g. 2026-11-20T09:30:00Z); default: the latest timestamp in the logs")
 	fs.StringVar(&since, "since", "", "only lines at or after this time count (RFC 3339, or a duration before --at such as 24h or 7d)")
+	fs.StringVar(&fo.dir, "fleet", "", "diagnose every site under this folder (each top-level file or folder is one site) and write one summary")
+	fs.StringVar(&fo.state, "state", "", "with --fleet: compare with the run that wrote this file (new and resolved failures), then rewrite it")
+	fs.StringVar(&fo.reports, "reports", "", "with --fleet: also write each site's HTML report into this folder (linked from the summary)")
+	fs.IntVar(&fo.parallel, "parallel", 1, "with --fleet: sites diagnosed at once, each in its own in-memory database; with blob sources: blobs downloaded at once (default 4)")
 	if code := parseFlags(fs, args, e); code >= 0 {
 		return code
 	}
 	switch formatName {
-	case "text", "json", "md", "markdown":
+	case "text", "json", "md", "markdown", "html":
 	default:
-		fmt.Fprintf(e.stderr, "kudulens diagnose: unknown format %q (want text, json or md)\n", formatName)
+		fmt.Fprintf(e.stderr, "kudulens diagnose: unknown format %q (want text, json, md or html)\n", formatName)
 		return exitUsage
 	}
 	var minSev klsql.Severity
@@ -82,6 +96,16 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 		fmt.Fprintf(e.stderr, "kudulens diagnose: %v\n", err)
 		return exitUsage
 	}
+	if fo.dir != "" {
+		if fs.NArg() > 0 || fs.Changed("db") {
+			fmt.Fprintln(e.stderr, "kudulens diagnose: --fleet takes no SOURCE and no --db (each site is read into memory)")
+			return exitUsage
+		}
+		fo.format, fo.out, fo.minSev, fo.checks, fo.opts, fo.since = formatName, out, minSev, checks, opts, since
+		return runFleet(ctx, &fo, &sf, e)
+	}
+	sf.blob.useParallel(fs, fo.parallel) // --parallel for blob sources too
+	sf.blob.pruneFor(since, opts.At)     // blob sources: skip application-log hours not evaluated
 	store, code := openOrIngest(ctx, fs.Changed("db"), fs.Args(), &sf, e)
 	if store == nil {
 		return code
@@ -105,6 +129,8 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 		err = report.JSON(&buf, rep)
 	case "md", "markdown":
 		err = report.Markdown(&buf, rep)
+	case "html":
+		err = writeHTML(ctx, &buf, store, rep)
 	default:
 		err = report.Text(&buf, rep, report.TextOptions{Color: out == "" && isTerminalWriter(e.stdout)})
 	}

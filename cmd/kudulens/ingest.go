@@ -26,6 +26,7 @@ type storeFlags struct {
 	maxLine     int
 	noRedact    bool
 	limits      walkLimits
+	blob        blobFlags // Azure Blob Storage sources (blob.go)
 }
 
 // walkLimits are the flags that bound what one input may cost (pipeline.WalkOptions).
@@ -109,6 +110,7 @@ func (f *storeFlags) register(fs *pflag.FlagSet, defaultDB string) {
 	fs.IntVar(&f.maxLine, "max-line", 1<<20, "lines longer than this many bytes are cut and flagged truncated")
 	fs.BoolVar(&f.noRedact, "no-redact", false, "keep secrets (passwords, keys, SAS signatures, tokens) in the database and reports")
 	f.limits.register(fs)
+	f.blob.register(fs)
 }
 
 func (f *storeFlags) open(ctx context.Context, path string) (*pipeline.Store, error) {
@@ -126,7 +128,7 @@ func (f *storeFlags) ingestOptions(e *env) pipeline.Options {
 
 func (f *storeFlags) walkOptions(e *env) pipeline.WalkOptions {
 	o := f.limits.options()
-	o.Stdin = e.stdin
+	o.Stdin, o.Blob = e.stdin, f.blob.options(e)
 	return o
 }
 
@@ -152,7 +154,7 @@ func parseFlags(fs *pflag.FlagSet, args []string, e *env) int {
 	return -1
 }
 
-const ingestHelp = `Usage: kudulens ingest SOURCE... [--db FILE]
+const ingestHelp = `Usage: kudulens ingest SOURCE... [--db FILE] [--state FILE]
 
 Reads web-job logs into a database: Kudu continuous-job logs (job_log.txt, job_prev_log.txt),
 App Service application logs (blob CSV and file-system text), and bundles of them. Files of
@@ -166,12 +168,21 @@ Examples:
   kudulens ingest customer-bundle.zip
   kudulens ingest --db site.duckdb D:/home/data/jobs/continuous applogs/
   cat bundle.tar.gz | kudulens ingest -
+  kudulens ingest "https://contosologs.blob.core.windows.net/applogs?<SAS>" --since 7d
+  kudulens ingest az://applogs/contoso-analytics --db site.duckdb --state site.state.json   # nightly
+
+Blob sources (see README, "Blob Storage"): a container URL with an optional prefix and SAS
+token, or az://<container>/<prefix>. Credentials, in this order: the SAS in the URL;
+--connection-string or AZURE_STORAGE_CONNECTION_STRING; the account (from the URL, --account
+or AZURE_STORAGE_ACCOUNT) with AZURE_STORAGE_KEY. With --state, a run reads only blobs that are
+new or grew since the last run, and only what they gained.
 `
 
 func runIngest(ctx context.Context, args []string, e *env) int {
 	var sf storeFlags
 	fs := newFlagSet("ingest", ingestHelp, e)
 	sf.register(fs, "kudulens.duckdb")
+	sf.blob.registerIngest(fs)
 	if code := parseFlags(fs, args, e); code >= 0 {
 		return code
 	}
@@ -183,14 +194,24 @@ func runIngest(ctx context.Context, args []string, e *env) int {
 		fmt.Fprintf(e.stderr, "kudulens ingest: %v\n", err)
 		return exitUsage
 	}
+	if err := sf.blob.parseTimes(time.Now()); err != nil {
+		fmt.Fprintf(e.stderr, "kudulens ingest: %v\n", err)
+		return exitUsage
+	}
 	store, err := sf.open(ctx, sf.db)
 	if err != nil {
 		return fatal(e, err)
 	}
 	defer store.Close()
+	if err := sf.blob.loadState(ctx, store, sf.db, e); err != nil {
+		return fatal(e, err)
+	}
 	sum, err := ingest(ctx, store, fs.Args(), &sf, e)
 	if sum != nil {
 		printIngestSummary(e.stdout, sum, sf.db)
+	}
+	if serr := sf.blob.saveState(sum, err, e); serr != nil && err == nil {
+		err = serr
 	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
@@ -208,7 +229,7 @@ func runIngest(ctx context.Context, args []string, e *env) int {
 // ingest runs pipeline.Ingest with a progress bar on a terminal.
 func ingest(ctx context.Context, store *pipeline.Store, sources []string, sf *storeFlags, e *env) (*pipeline.Summary, error) {
 	var prog pipeline.Progress
-	stop := startProgress(e.stderr, &prog, sf.quiet)
+	stop := startProgress(e.stderr, &prog, sf.quiet, sf.blob.progressText)
 	sum, err := pipeline.Ingest(ctx, store, sources, sf.ingestOptions(e), &prog)
 	stop()
 	return sum, err
@@ -310,7 +331,7 @@ func printIngestSummary(w io.Writer, sum *pipeline.Summary, db string) {
 
 // startProgress shows a progress line on w when it is a terminal and the work takes more
 // than a second; the returned func stops it and clears the line.
-func startProgress(w io.Writer, p *pipeline.Progress, quiet bool) func() {
+func startProgress(w io.Writer, p *pipeline.Progress, quiet bool, extra func() string) func() {
 	f, ok := w.(*os.File)
 	if quiet || !ok || !isTerminal(f) {
 		return func() {}
@@ -337,6 +358,9 @@ func startProgress(w io.Writer, p *pipeline.Progress, quiet bool) func() {
 				}
 				mb := float64(p.Bytes.Load()) / 1e6
 				line := fmt.Sprintf("\rkudulens: %d files, %.1f MB, %d lines, %.1f MB/s", p.Files.Load(), mb, p.Lines.Load(), mb/el.Seconds())
+				if x := extra(); x != "" { // blob sources: downloads first
+					line = fmt.Sprintf("\rkudulens: %s; %d files, %d lines", x, p.Files.Load(), p.Lines.Load())
+				}
 				fmt.Fprintf(w, "%-78s", line)
 				shown = true
 			}

@@ -58,6 +58,7 @@ func commands() []command {
 		{"diagnose", "run the monitoring guide's checks and report", runDiagnose},
 		{"checks", "list the checks", runChecks},
 		{"query", "run SQL or KQL on the tables", runQuery},
+		{"export", "write the tables as partitioned Parquet", runExport},
 		{"version", "print the version", func(ctx context.Context, args []string, e *env) int {
 			fmt.Fprintf(e.stdout, "kudulens %s\n", version)
 			return exitOK
@@ -98,7 +99,9 @@ Commands:
 	}
 	fmt.Fprint(w, `
 SOURCE is a file, a folder (read recursively), a .zip/.tar/.tar.gz/.gz/.zst bundle (archives
-nested in archives too), or - for standard input.
+nested in archives too), - for standard input, or an Azure Blob Storage container (with a
+prefix): https://<account>.blob.core.windows.net/<container>[/<prefix>][?<SAS>] (any endpoint
+host, e.g. a private endpoint) or az://<container>[/<prefix>] (see kudulens ingest --help).
 
 Exit codes: 0 ok; 1 a check failed (diagnose); 2 usage error; 3 some inputs failed (the rest was
 processed); 4 the run failed; 130 interrupted.

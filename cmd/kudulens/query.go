@@ -250,17 +250,39 @@ func openOrIngest(ctx context.Context, dbSet bool, sources []string, sf *storeFl
 	if err != nil {
 		return nil, fatal(e, err)
 	}
-	sum, err := ingest(ctx, s, sources, sf, e)
+	// Folders written by kudulens export --parquet are loaded as they are; the rest is ingested.
+	var logs []string
+	for _, src := range sources {
+		if !pipeline.IsParquetDir(src) {
+			logs = append(logs, src)
+			continue
+		}
+		if _, err := s.LoadParquet(ctx, src); err != nil {
+			s.Close()
+			return nil, fatal(e, err)
+		}
+	}
+	if len(logs) == 0 {
+		return s, exitOK
+	}
+	sum, err := ingest(ctx, s, logs, sf, e)
 	if err != nil {
 		s.Close()
 		return nil, fatal(e, err)
 	}
 	code := exitOK
+	skipped := 0
 	for _, f := range sum.Files {
-		if f.Row.Status == "failed" || f.Row.Status == "partial" {
+		switch f.Row.Status {
+		case "failed", "partial":
 			fmt.Fprintf(e.stderr, "kudulens: %s: %s: %s\n", f.Row.Status, f.Row.Path, f.Row.Error)
 			code = exitInputFailed
+		case "skipped":
+			skipped++
 		}
+	}
+	if skipped > 0 && !sf.quiet {
+		fmt.Fprintf(e.stderr, "kudulens: %d file(s) skipped as not a log kudulens reads (kudulens ingest lists them with the reason)\n", skipped)
 	}
 	return s, code
 }

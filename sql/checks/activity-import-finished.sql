@@ -12,7 +12,7 @@
 --   cycle/message should be no longer than once every 24 hours").
 WITH state AS (
     -- ImportJobSettings ActivityLog=False prints "Skipping Activity API import." every cycle.
-    SELECT arg_max(template, timestamp) AS last
+    SELECT arg_max(template, (timestamp, file_id, line_no)) AS last
     FROM traces WHERE template IN ('activity-skipped', 'activity-import-start', 'activity-import-finished')
 )
 SELECT timestamp, job, source_file AS file, line_no AS line, message, NULL AS skip_reason

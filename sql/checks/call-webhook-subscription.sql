@@ -15,7 +15,9 @@ WITH j AS (
         max(timestamp) FILTER (WHERE template = 'calls-skipped') AS skipped_at,
         max(timestamp) FILTER (WHERE template = 'webhook-verify') AS verified_at,
         max(timestamp) FILTER (WHERE template IN ('webhook-subscription-updated', 'webhook-subscription-created')) AS subscribed_at,
-        count(*) FILTER (WHERE template = 'event' AND message LIKE '%FinishedImportCycle%' AND operation_Name = 'Office365ActivityImporter') AS cycles,
+        -- cycle starts: "Starting Teams & Graph import." follows the verification (or the skip
+        -- line) at the start of every cycle; a log that starts mid-cycle shows the cycle's end only
+        count(*) FILTER (WHERE template = 'graph-import-start' AND operation_Name = 'Office365ActivityImporter') AS cycles,
         count(*) FILTER (WHERE operation_Name = 'Office365ActivityImporter' AND NOT is_system) AS lines
     FROM traces
 )
@@ -31,9 +33,9 @@ SELECT
         WHEN skipped_at IS NOT NULL AND (verified_at IS NULL OR skipped_at > verified_at) THEN 'call import is disabled (Calls=False: "Skipping Call Queue import & webhook validation.")'
         WHEN verified_at IS NOT NULL AND subscribed_at IS NOT NULL THEN 'subscription verified, last updated or created at ' || strftime(subscribed_at, '%Y-%m-%dT%H:%M:%SZ')
         WHEN verified_at IS NOT NULL THEN 'the job verifies the subscription but never updates or creates it (last verification ' || strftime(verified_at, '%Y-%m-%dT%H:%M:%SZ') || ')'
-        WHEN cycles > 0 THEN 'the job completes cycles but never verifies the call webhook subscription'
+        WHEN cycles > 0 THEN 'the job runs import cycles but never verifies the call webhook subscription'
         WHEN lines = 0 THEN 'no Office365ActivityImporter output in the logs'
-        ELSE 'no Office365ActivityImporter cycle is visible in the logs'
+        ELSE 'the start of no Office365ActivityImporter cycle is visible in the logs'
     END AS message,
     coalesce(verified_at, skipped_at) AS timestamp,
     'Office365ActivityImporter' AS job,

@@ -7,6 +7,7 @@
 --   Kudu's own lines (never in App Insights): "Process went down, waiting for N seconds" after
 --   every exit, with "Job failed due to exit code N" before it when the exit was a failure
 --   (-532462766 = unhandled .NET exception, -1 = the app gave up on its configuration).
+--   Judged per job: more than 2 exits of one job within an hour.
 -- advice: The job keeps exiting and Kudu keeps restarting it. The lines just before each exit
 --   say why: an unhandled exception (see the exceptions of the same minute), a configuration
 --   error, or the database. A continuous job should never exit.
@@ -18,7 +19,8 @@ WITH down AS (
     FROM traces d
     WHERE d.template = 'kudu-process-down' AND d.is_system
 )
--- the evidence is the exit-code line when the exit was a failure, else the "went down" line
-SELECT d.timestamp, d.job, d.source_file AS file, coalesce(d.exit_line, d.line_no) AS line,
+-- the evidence is the exit-code line when the exit was a failure, else the "went down" line;
+-- each job is judged on its own (grp)
+SELECT d.timestamp, d.job, d.job AS grp, d.source_file AS file, coalesce(d.exit_line, d.line_no) AS line,
        coalesce((SELECT f.message FROM traces f WHERE f.file_id = d.file_id AND f.line_no = d.exit_line) || ', then ', '') || d.message AS message
 FROM down d

@@ -10,12 +10,17 @@
 --   ChunkSize reduces the memory an import cycle needs.
 SELECT timestamp, job, source_file AS file, line_no AS line, coalesce(outerType || ': ', '') || coalesce(outerMessage, '') AS message
 FROM exceptions
-WHERE outerType = 'System.OutOfMemoryException' OR innermostType = 'System.OutOfMemoryException'
+WHERE (outerType = 'System.OutOfMemoryException' OR innermostType = 'System.OutOfMemoryException')
+  -- SQL Server's own memory errors (701 "There is insufficient system memory in resource pool
+  -- 'default' to run this query.", 802 "There is insufficient memory available in the buffer
+  -- pool.") come inside "Got SQL error: ..." lines: the database ran out, not the web-job.
+  AND NOT regexp_matches(coalesce(details, ''), 'insufficient (system )?memory (available )?in (the )?(resource|buffer) pool', 'i')
 UNION ALL
 SELECT t.timestamp, t.job, t.source_file, t.line_no, t.message
 FROM traces t
 WHERE (t.message ILIKE '%OutOfMemoryException%' OR t.message ILIKE '%insufficient memory%'
        OR t.message ILIKE '%insufficient system memory%')
+  AND NOT regexp_matches(t.message, 'insufficient (system )?memory (available )?in (the )?(resource|buffer) pool', 'i')
   AND NOT EXISTS (SELECT 1 FROM exceptions x WHERE x.file_id = t.file_id AND x.line_no <= t.line_no
                   AND t.line_no < x.line_no + x.line_count
                   AND (x.outerType = 'System.OutOfMemoryException' OR x.innermostType = 'System.OutOfMemoryException'))

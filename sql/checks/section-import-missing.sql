@@ -9,13 +9,15 @@
 --   Sections: Hits import, User Teams apps refresh, Usage reports, Teams import, Audit events,
 --   User metadata refresh, and each job's FinishedImportCycle. A section disabled in
 --   ImportJobSettings prints "Skipping ..." instead and is skipped here. Usage reports import at
---   most once per 24 h, after the cycle that follows the 24 h, so they get 26 h.
+--   most once per 24 h, after the cycle that follows the 24 h, so they get 26 h. Hits import
+--   finishes only in cycles that found new page views (log-formats.md §2.2), so a day without
+--   visitors is no failure: it gets the 48 h of the guide's page-view alert (web-hits-missing).
 -- advice: A section that stopped finishing names the failing import flow. Follow the guide's
 --   method: look at the errors of that flow (the checks failing beside this one usually name
 --   the cause), and if unclear disable the other imports in ImportJobSettings to get clean logs
 --   of the failing one.
 WITH sections(grp, job, skip_template, wnd) AS (
-    VALUES ('Hits import', 'AppInsightsImporter', 'web-traffic-disabled', '24h'),
+    VALUES ('Hits import', 'AppInsightsImporter', 'web-traffic-disabled', '48h'),
            ('User metadata refresh', 'Office365ActivityImporter', 'users-skipped', '24h'),
            ('User Teams apps refresh', 'Office365ActivityImporter', 'teams-apps-skipped', '24h'),
            ('Usage reports', 'Office365ActivityImporter', 'usage-reports-skipped', '26h'),

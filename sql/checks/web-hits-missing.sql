@@ -24,6 +24,6 @@ FROM customEvents WHERE name = 'FinishedSectionImport' AND section = 'Hits impor
 UNION ALL
 SELECT NULL, 'AppInsightsImporter', NULL, NULL, NULL,
        'web-traffic import is disabled in ImportJobSettings (WebTraffic=False)'
-FROM (SELECT arg_max(template, timestamp) AS last FROM traces
+FROM (SELECT arg_max(template, (timestamp, file_id, line_no)) AS last FROM traces
       WHERE template IN ('web-traffic-disabled', 'appinsights-import-start'))
 WHERE last = 'web-traffic-disabled'

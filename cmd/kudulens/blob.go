@@ -1,0 +1,167 @@
+package main
+
+// Flags and plumbing for Azure Blob Storage sources (pipeline/blob*.go).
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/kudulens/kudulens/pipeline"
+	klsql "github.com/kudulens/kudulens/sql"
+)
+
+// blobFlags configure blob sources. Credentials come from flags or the environment and are
+// never printed.
+type blobFlags struct {
+	connectionString string
+	account          string
+	parallel         int
+	retries          int
+	// parallelFlag is set by a command that registers --parallel itself (diagnose, where it
+	// is shared with --fleet); see useParallel.
+	parallelFlag string
+
+	// ingest only
+	statePath    string
+	since, until string
+
+	sinceT, untilT time.Time
+	state          *pipeline.BlobState
+	progress       pipeline.BlobProgress
+}
+
+func (b *blobFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&b.connectionString, "connection-string", "", "Azure Storage connection string for blob sources (default: $AZURE_STORAGE_CONNECTION_STRING)")
+	fs.StringVar(&b.account, "account", "", "storage account of az:// sources (default: $AZURE_STORAGE_ACCOUNT); its key comes from $AZURE_STORAGE_KEY")
+	if b.parallelFlag == "" {
+		fs.IntVar(&b.parallel, "parallel", 4, "blob sources: blobs downloaded at once")
+	}
+	fs.IntVar(&b.retries, "retries", 4, "blob sources: retries of a failed request or a broken download, with backoff")
+}
+
+// useParallel takes --parallel from a command that registered it itself, when it was given.
+func (b *blobFlags) useParallel(fs *pflag.FlagSet, v int) {
+	if fs.Changed("parallel") {
+		b.parallel = v
+	}
+}
+
+// registerIngest adds the flags only ingest has.
+func (b *blobFlags) registerIngest(fs *pflag.FlagSet) {
+	fs.StringVar(&b.statePath, "state", "", "incremental mode for blob sources: remember in FILE what was read; the next run reads only new blobs and appended tails")
+	fs.StringVar(&b.since, "since", "", "blob sources: skip application-log blobs whose hour ends before TIME (RFC 3339, or a duration before now such as 7d)")
+	fs.StringVar(&b.until, "until", "", "blob sources: skip application-log blobs whose hour starts after TIME (RFC 3339, or a duration before now)")
+}
+
+// parseTimes reads --since and --until (ingest).
+func (b *blobFlags) parseTimes(now time.Time) error {
+	var err error
+	if b.sinceT, err = timeOrAgo(b.since, now); err != nil {
+		return fmt.Errorf("--since: %w", err)
+	}
+	if b.untilT, err = timeOrAgo(b.until, now); err != nil {
+		return fmt.Errorf("--until: %w", err)
+	}
+	return nil
+}
+
+func timeOrAgo(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if d, err := klsql.ParseDuration(s); err == nil {
+		return now.Add(-d).UTC(), nil
+	}
+	return parseTime(s)
+}
+
+// pruneFor makes diagnose prune application-log blobs to what it evaluates: --since when it
+// is a time (or a duration before an explicit --at), and --at.
+func (b *blobFlags) pruneFor(since string, at time.Time) {
+	if since != "" {
+		if t, err := parseTime(since); err == nil {
+			b.sinceT = t
+		} else if d, err := klsql.ParseDuration(since); err == nil && !at.IsZero() {
+			b.sinceT = at.Add(-d)
+		}
+	}
+	b.untilT = at
+}
+
+// options are the pipeline options for blob sources.
+func (b *blobFlags) options(e *env) *pipeline.BlobOptions {
+	o := &pipeline.BlobOptions{
+		Parallel: b.parallel,
+		Retries:  b.retries,
+		Since:    b.sinceT,
+		Until:    b.untilT,
+		State:    b.state,
+		Progress: &b.progress,
+	}
+	if b.retries == 0 {
+		o.Retries = -1 // none (0 means the default in pipeline.BlobOptions)
+	}
+	switch {
+	case b.connectionString != "":
+		o.ConnectionString, o.ConnectionStringFrom = b.connectionString, "--connection-string"
+	case e.env("AZURE_STORAGE_CONNECTION_STRING") != "":
+		o.ConnectionString, o.ConnectionStringFrom = e.env("AZURE_STORAGE_CONNECTION_STRING"), "AZURE_STORAGE_CONNECTION_STRING"
+	}
+	o.Account = b.account
+	if o.Account == "" {
+		o.Account = e.env("AZURE_STORAGE_ACCOUNT")
+	}
+	if k := e.env("AZURE_STORAGE_KEY"); k != "" {
+		o.Key, o.KeyFrom = k, "AZURE_STORAGE_KEY"
+	}
+	return o
+}
+
+// loadState loads the --state file, if any, against the database.
+func (b *blobFlags) loadState(ctx context.Context, store *pipeline.Store, db string, e *env) error {
+	if b.statePath == "" {
+		return nil
+	}
+	st, err := pipeline.LoadBlobState(ctx, b.statePath, store, db)
+	if err != nil {
+		return err
+	}
+	for _, n := range st.Notes() {
+		fmt.Fprintf(e.stderr, "kudulens: %s\n", n)
+	}
+	b.state = st
+	return nil
+}
+
+// saveState writes the --state file after the run and says what the run did.
+func (b *blobFlags) saveState(sum *pipeline.Summary, runErr error, e *env) error {
+	if b.state == nil {
+		return nil
+	}
+	if err := b.state.Save(sum, runErr); err != nil {
+		return err
+	}
+	s := b.state.Stats()
+	fmt.Fprintf(e.stdout, "state %s: %d blobs unchanged, %d new, %d appended tails", b.statePath, s.Unchanged, s.New, s.Tails)
+	if s.Recovered > 0 {
+		fmt.Fprintf(e.stdout, ", %d pieces of an interrupted run recovered", s.Recovered)
+	}
+	if s.Forgotten > 0 {
+		fmt.Fprintf(e.stdout, ", %d entries dropped", s.Forgotten)
+	}
+	fmt.Fprintln(e.stdout)
+	return nil
+}
+
+// progressText is the blob part of the progress line ("" without blob sources).
+func (b *blobFlags) progressText() string {
+	p := &b.progress
+	listed := p.Listed.Load()
+	if listed == 0 && p.Unchanged.Load() == 0 {
+		return ""
+	}
+	return fmt.Sprintf("blobs %d/%d, %.1f MB downloaded", p.Started.Load(), listed, float64(p.Bytes.Load())/1e6)
+}

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Export the sample, diagnose the Parquet folder: the same report as the bundle's.
+func TestExportThenDiagnoseParquet(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "lake")
+	db := filepath.Join(t.TempDir(), "s.duckdb")
+	if code, _, stderr := runCLI(t, "ingest", "--db", db, "../../fixtures/sample-bundle.zip"); code != exitOK {
+		t.Fatalf("ingest: %d %s", code, stderr)
+	}
+	code, out, stderr := runCLI(t, "export", "--parquet", dir, "--db", db)
+	if code != exitOK || !strings.Contains(out, "traces           27047 rows") {
+		t.Fatalf("export: exit %d\n%s\n%s", code, out, stderr)
+	}
+	code, out, _ = runCLI(t, "export", "--parquet", dir, "--db", db)
+	if code != exitOK || !strings.HasPrefix(out, "nothing new: all 42 files") {
+		t.Errorf("second export: exit %d %q", code, out)
+	}
+	_, fromBundle, _ := runCLI(t, "diagnose", "--format", "json", "--db", db)
+	code, fromLake, stderr := runCLI(t, "diagnose", "--format", "json", dir)
+	if code != exitCheckFailed || fromLake != fromBundle {
+		t.Errorf("diagnose of the Parquet folder: exit %d, same report: %v\n%s", code, fromLake == fromBundle, stderr)
+	}
+	if code, _, _ := runCLI(t, "export", "../../fixtures/sample"); code != exitUsage {
+		t.Errorf("export without --parquet: exit %d", code)
+	}
+}

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kudulens/kudulens/pipeline"
+	"github.com/kudulens/kudulens/report"
+	klsql "github.com/kudulens/kudulens/sql"
+)
+
+// Fleet mode (diagnose --fleet DIR): every top-level entry of DIR is one site — a bundle file
+// (.zip, .tar.gz, ...), a folder of logs, or a folder written by export --parquet — named by
+// the entry's name without its archive extensions. Entries whose name starts with '.' or '_'
+// are left out (hidden files, the state file). Each site is ingested into its own in-memory
+// database, diagnosed with the same checks and options, and closed before the next one
+// (--parallel N runs N at once). The summary has one row per site; with --state FILE it also
+// says what changed since the run that wrote FILE, and rewrites FILE.
+
+type fleetOptions struct {
+	dir, state, reports, format, out string
+	parallel                         int
+	minSev                           klsql.Severity
+	checks                           []*klsql.Check
+	opts                             klsql.Options
+	since                            string
+}
+
+type fleetEntry struct{ site, path string }
+
+// fleetEntries lists the sites of dir, sorted by name.
+func fleetEntries(dir string) ([]fleetEntry, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []fleetEntry
+	seen := map[string]string{}
+	for _, e := range ents {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
+			continue
+		}
+		site := siteName(name, e.IsDir())
+		if prev, ok := seen[site]; ok {
+			site = name // two entries with one site name (site.zip and site/): keep them apart
+			if prev == site {
+				continue
+			}
+		}
+		seen[site] = name
+		out = append(out, fleetEntry{site: site, path: filepath.Join(dir, name)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].site < out[j].site })
+	return out, nil
+}
+
+// siteName is an entry's name without archive extensions (contoso.tar.gz → contoso).
+func siteName(name string, dir bool) string {
+	if dir {
+		return name
+	}
+	for {
+		ext := strings.ToLower(filepath.Ext(name))
+		switch ext {
+		case ".zip", ".tar", ".gz", ".tgz", ".zst", ".zstd":
+			name = strings.TrimSuffix(name, name[len(name)-len(ext):])
+			continue
+		}
+		return name
+	}
+}
+
+func runFleet(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *env) int {
+	if strings.Contains(fo.dir, "://") {
+		// Listing a container's top-level prefixes needs the blob source's lister; until
+		// pipeline exposes one, each site's prefix can be diagnosed on its own.
+		fmt.Fprintf(e.stderr, "kudulens diagnose: --fleet %s: only a local folder can be a fleet for now; diagnose each site's prefix with 'kudulens diagnose URL'\n", fo.dir)
+		return exitUsage
+	}
+	fi, err := os.Stat(fo.dir)
+	if err != nil || !fi.IsDir() {
+		fmt.Fprintf(e.stderr, "kudulens diagnose: --fleet %s: not a folder (each of its top-level files or folders is one site)\n", fo.dir)
+		return exitUsage
+	}
+	entries, err := fleetEntries(fo.dir)
+	if err != nil {
+		return fatal(e, err)
+	}
+	var prev *report.FleetState
+	if fo.state != "" {
+		if prev, err = report.ReadFleetState(fo.state); err != nil {
+			return fatal(e, err)
+		}
+	}
+	if fo.reports != "" {
+		if err := os.MkdirAll(fo.reports, 0o755); err != nil {
+			return fatal(e, err)
+		}
+	}
+	fleet := &report.Fleet{GeneratedAt: time.Now().UTC().Truncate(time.Second), Source: fo.dir,
+		Sites: make([]report.FleetSite, len(entries))}
+	sem := make(chan struct{}, max(1, fo.parallel))
+	var wg sync.WaitGroup
+	for i, en := range entries {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			fleet.Sites[i] = diagnoseSite(ctx, en, fo, sf, e)
+		}()
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return exitInterrupted
+	}
+	fleet.Compare(prev)
+	var buf bytes.Buffer
+	switch fo.format {
+	case "json":
+		err = report.FleetJSON(&buf, fleet)
+	case "md", "markdown":
+		err = report.FleetMarkdown(&buf, fleet)
+	case "html":
+		err = report.FleetHTML(&buf, fleet)
+	default:
+		err = report.FleetText(&buf, fleet)
+	}
+	if err != nil {
+		return fatal(e, err)
+	}
+	if err := writeOutput(fo.out, buf.Bytes(), e.stdout); err != nil {
+		return fatal(e, err)
+	}
+	if fo.state != "" {
+		b, err := json.MarshalIndent(fleet.State(prev), "", "  ")
+		if err != nil {
+			return fatal(e, err)
+		}
+		if err := writeOutput(fo.state, append(b, '\n'), nil); err != nil {
+			return fatal(e, err)
+		}
+	}
+	code := exitOK
+	for _, s := range fleet.Sites {
+		if s.Status == "failed" || s.InputErrors > 0 {
+			code = exitInputFailed
+		}
+	}
+	for _, s := range fleet.Sites {
+		for _, c := range s.Failing {
+			if fo.minSev != "" && c.Severity.Rank() >= fo.minSev.Rank() {
+				return exitCheckFailed
+			}
+		}
+	}
+	return code
+}
+
+// diagnoseSite ingests one site into its own in-memory database and diagnoses it.
+func diagnoseSite(ctx context.Context, en fleetEntry, fo *fleetOptions, sf *storeFlags, e *env) report.FleetSite {
+	failed := func(err error) report.FleetSite {
+		return report.FleetSite{Site: en.site, Source: en.path, Status: "failed", Error: err.Error(),
+			Failing: []report.FleetFailure{}, Verdict: "could not be diagnosed"}
+	}
+	store, err := sf.open(ctx, "")
+	if err != nil {
+		return failed(err)
+	}
+	defer store.Close()
+	inputErrors := 0
+	if pipeline.IsParquetDir(en.path) {
+		if _, err := store.LoadParquet(ctx, en.path); err != nil {
+			return failed(err)
+		}
+	} else {
+		o := sf.ingestOptions(e)
+		o.Walk.Stdin = nil
+		sum, err := pipeline.Ingest(ctx, store, []string{en.path}, o, nil)
+		if err != nil {
+			return failed(err)
+		}
+		for _, f := range sum.Files {
+			if f.Row.Status == "failed" || f.Row.Status == "partial" {
+				inputErrors++
+			}
+		}
+	}
+	opts := fo.opts
+	if fo.since != "" {
+		if opts.Since, err = parseSince(ctx, fo.since, opts.At, store); err != nil {
+			return failed(err)
+		}
+	}
+	rep, err := klsql.Run(ctx, store.DB(), fo.checks, opts)
+	if err != nil {
+		return failed(err)
+	}
+	row := report.FleetSiteFromReport(en.site, en.path, rep)
+	row.InputErrors = inputErrors
+	if fo.reports != "" {
+		var buf bytes.Buffer
+		if err := writeHTML(ctx, &buf, store, rep); err != nil {
+			row.Error = "report: " + err.Error()
+			return row
+		}
+		path := filepath.Join(fo.reports, safeFileName(en.site)+".html")
+		if err := writeOutput(path, buf.Bytes(), nil); err != nil {
+			row.Error = err.Error()
+			return row
+		}
+		row.Report = path
+		if fo.out != "" { // link relative to the summary
+			if rel, err := filepath.Rel(filepath.Dir(fo.out), path); err == nil {
+				row.Report = filepath.ToSlash(rel)
+			}
+		}
+	}
+	return row
+}
+
+func safeFileName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == ':' || r < 0x20 {
+			return '_'
+		}
+		return r
+	}, s)
+}
