@@ -483,6 +483,7 @@ func hostileCases() []hostileCase {
 		{name: "overlapping job_prev_log/job_log and application-log copies from two bundles of one site, ingested twice", run: overlappingBundles},
 		{name: "SIGINT in the middle of ingest", run: interrupted(os.Interrupt)},
 		{name: "SIGKILL in the middle of ingest", run: interrupted(os.Kill)},
+		{name: "SIGKILL in the middle of an incremental blob ingest (--state)", run: killedBlobIngest},
 		{name: "two kudulens processes on one database", run: twoProcesses},
 		{name: "secrets planted everywhere reach no table, report or message", run: secretsCase},
 		{
