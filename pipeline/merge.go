@@ -54,116 +54,133 @@ func (s *Store) Merge(ctx context.Context) (MergeStats, error) {
 		}
 	}
 
-	// 1. The same job-log line in two job-log files (two bundles of one site, or job_log.txt
-	// saved twice): same job, instance, second, level and text, and the same ordinal among
-	// identical lines of that second. Keep the earliest-ingested file's row.
-	if _, err := exec(`INSERT INTO kl_pairs
-		WITH multi AS (
-			SELECT job, instance, timestamp, msg_hash FROM traces WHERE source = 'job-log'
-			GROUP BY ALL HAVING count(DISTINCT file_id) > 1
-		), k AS (
-			SELECT t.rowid AS rid, t.file_id,
-				row_number() OVER (PARTITION BY t.file_id, t.job, t.instance, t.timestamp, t.msg_hash ORDER BY t.line_no) AS ord,
-				t.job, t.instance, t.timestamp, t.msg_hash
-			FROM traces t JOIN multi m USING (job, instance, timestamp, msg_hash)
-			WHERE t.source = 'job-log'
-		), r AS (
-			SELECT rid, first_value(rid) OVER w AS keep, row_number() OVER w AS n
-			FROM k WINDOW w AS (PARTITION BY job, instance, timestamp, msg_hash, ord ORDER BY file_id)
-		)
-		SELECT keep, rid FROM r WHERE n > 1`); err != nil {
-		return ms, err
-	}
-	n, err := s.applyPairs(ctx, conn)
+	// The steps below compare every row with every other (window functions over the whole
+	// table, several seconds for a few million rows), so each runs only when the data can
+	// hold what it looks for: one Kudu log alone has no copies and nothing to attribute.
+	sh, err := s.mergeShape(ctx, conn)
 	if err != nil {
 		return ms, err
 	}
-	ms.KuduCopies = n
+	var n int64
 
-	// 2. Application-log rows that copy a job-log line: same instance (Kudu prints the first six
-	// characters), text and level, logged in the same second or one apart (the application log
-	// is written just before Kudu's line). Pair identical lines in order within their second.
-	for _, delta := range []int{0, -1, 1, -2, 2} {
-		if _, err := exec(fmt.Sprintf(`INSERT INTO kl_pairs
-			WITH k AS (
-				SELECT rowid AS rid, left(instance, 6) AS inst, msg_hash, epoch(timestamp)::BIGINT AS sec,
-					row_number() OVER (PARTITION BY left(instance, 6), msg_hash, epoch(timestamp)::BIGINT ORDER BY file_id, line_no) AS ord
-				FROM traces
-				WHERE source = 'job-log' AND NOT is_system AND also_file IS NULL
-					AND rowid NOT IN (SELECT keep_rid FROM kl_pairs)
-			), a AS (
-				SELECT rowid AS rid, left(coalesce(instance, ''), 6) AS inst, msg_hash, epoch(timestamp)::BIGINT AS sec,
-					row_number() OVER (PARTITION BY left(coalesce(instance, ''), 6), msg_hash, epoch(timestamp)::BIGINT ORDER BY file_id, line_no) AS ord
-				FROM traces
-				WHERE source = 'app-log' AND rowid NOT IN (SELECT drop_rid FROM kl_pairs)
+	if sh.jobFiles > 1 {
+		// 1. The same job-log line in two job-log files (two bundles of one site, or job_log.txt
+		// saved twice): same job, instance, second, level and text, and the same ordinal among
+		// identical lines of that second. Keep the earliest-ingested file's row.
+		if _, err := exec(`INSERT INTO kl_pairs
+			WITH multi AS (
+				SELECT job, instance, timestamp, msg_hash FROM traces WHERE source = 'job-log'
+				GROUP BY ALL HAVING count(DISTINCT file_id) > 1
+			), k AS (
+				SELECT t.rowid AS rid, t.file_id,
+					row_number() OVER (PARTITION BY t.file_id, t.job, t.instance, t.timestamp, t.msg_hash ORDER BY t.line_no) AS ord,
+					t.job, t.instance, t.timestamp, t.msg_hash
+				FROM traces t JOIN multi m USING (job, instance, timestamp, msg_hash)
+				WHERE t.source = 'job-log'
+			), r AS (
+				SELECT rid, first_value(rid) OVER w AS keep, row_number() OVER w AS n
+				FROM k WINDOW w AS (PARTITION BY job, instance, timestamp, msg_hash, ord ORDER BY file_id)
 			)
-			SELECT k.rid, a.rid FROM k JOIN a
-				ON (a.inst = k.inst OR a.inst = '') AND a.msg_hash = k.msg_hash AND a.sec = k.sec + (%d) AND a.ord = k.ord`, delta)); err != nil {
+			SELECT keep, rid FROM r WHERE n > 1`); err != nil {
 			return ms, err
 		}
+		n, err = s.applyPairs(ctx, conn)
+		if err != nil {
+			return ms, err
+		}
+		ms.KuduCopies = n
 	}
-	if n, err = s.applyPairs(ctx, conn); err != nil {
-		return ms, err
-	}
-	ms.AppLogCopies = n
 
-	// 3. The same application-log row in two application-log files (overlapping exports):
-	// same instance, tick-precise time and text.
-	if _, err := exec(`INSERT INTO kl_pairs
-		WITH multi AS (
-			SELECT instance, timestamp, msg_hash FROM traces WHERE source = 'app-log'
-			GROUP BY ALL HAVING count(DISTINCT file_id) > 1
-		), k AS (
-			SELECT t.rowid AS rid, t.file_id, t.instance, t.timestamp, t.msg_hash,
-				row_number() OVER (PARTITION BY t.file_id, t.instance, t.timestamp, t.msg_hash ORDER BY t.line_no) AS ord
-			FROM traces t JOIN multi m ON t.instance IS NOT DISTINCT FROM m.instance AND t.timestamp = m.timestamp AND t.msg_hash = m.msg_hash
-			WHERE t.source = 'app-log'
-		), r AS (
-			SELECT rid, first_value(rid) OVER w AS keep, row_number() OVER w AS n
-			FROM k WINDOW w AS (PARTITION BY instance, timestamp, msg_hash, ord ORDER BY file_id)
-		)
-		SELECT keep, rid FROM r WHERE n > 1`); err != nil {
-		return ms, err
+	if sh.jobFiles > 0 && sh.appFiles > 0 {
+		// 2. Application-log rows that copy a job-log line: same instance (Kudu prints the first six
+		// characters), text and level, logged in the same second or one apart (the application log
+		// is written just before Kudu's line). Pair identical lines in order within their second.
+		for _, delta := range []int{0, -1, 1, -2, 2} {
+			if _, err := exec(fmt.Sprintf(`INSERT INTO kl_pairs
+				WITH k AS (
+					SELECT rowid AS rid, left(instance, 6) AS inst, msg_hash, epoch(timestamp)::BIGINT AS sec,
+						row_number() OVER (PARTITION BY left(instance, 6), msg_hash, epoch(timestamp)::BIGINT ORDER BY file_id, line_no) AS ord
+					FROM traces
+					WHERE source = 'job-log' AND NOT is_system AND also_file IS NULL
+						AND rowid NOT IN (SELECT keep_rid FROM kl_pairs)
+				), a AS (
+					SELECT rowid AS rid, left(coalesce(instance, ''), 6) AS inst, msg_hash, epoch(timestamp)::BIGINT AS sec,
+						row_number() OVER (PARTITION BY left(coalesce(instance, ''), 6), msg_hash, epoch(timestamp)::BIGINT ORDER BY file_id, line_no) AS ord
+					FROM traces
+					WHERE source = 'app-log' AND rowid NOT IN (SELECT drop_rid FROM kl_pairs)
+				)
+				SELECT k.rid, a.rid FROM k JOIN a
+					ON (a.inst = k.inst OR a.inst = '') AND a.msg_hash = k.msg_hash AND a.sec = k.sec + (%d) AND a.ord = k.ord`, delta)); err != nil {
+				return ms, err
+			}
+		}
+		if n, err = s.applyPairs(ctx, conn); err != nil {
+			return ms, err
+		}
+		ms.AppLogCopies = n
 	}
-	if n, err = s.applyPairs(ctx, conn); err != nil {
-		return ms, err
-	}
-	ms.AppLogDups = n
 
-	// 4. Attribute the remaining application-log rows to a job by their nearest attributed
-	// neighbour (same instance, within 15 minutes, the closer of before and after).
-	n, err = exec(`UPDATE traces SET job = nb.job, operation_Name = nb.op, job_source = 'neighbour'
-		FROM (
-			SELECT rid,
-				CASE WHEN prev_job IS NULL THEN next_job
-				     WHEN next_job IS NULL THEN prev_job
-				     WHEN ts - prev_ts <= next_ts - ts THEN prev_job ELSE next_job END AS job,
-				CASE WHEN prev_job IS NULL THEN next_op
-				     WHEN next_job IS NULL THEN prev_op
-				     WHEN ts - prev_ts <= next_ts - ts THEN prev_op ELSE next_op END AS op
-			FROM (
-				SELECT rowid AS rid, job, timestamp AS ts,
-					last_value(job IGNORE NULLS) OVER before AS prev_job,
-					last_value(operation_Name IGNORE NULLS) OVER before AS prev_op,
-					last_value(CASE WHEN job IS NOT NULL THEN timestamp END IGNORE NULLS) OVER before AS prev_ts,
-					first_value(job IGNORE NULLS) OVER after AS next_job,
-					first_value(operation_Name IGNORE NULLS) OVER after AS next_op,
-					first_value(CASE WHEN job IS NOT NULL THEN timestamp END IGNORE NULLS) OVER after AS next_ts,
-					source
-				FROM traces
-				WHERE NOT is_system
-				WINDOW before AS (PARTITION BY left(coalesce(instance, ''), 6) ORDER BY timestamp
-				                  RANGE BETWEEN INTERVAL 15 MINUTE PRECEDING AND CURRENT ROW),
-				       after AS (PARTITION BY left(coalesce(instance, ''), 6) ORDER BY timestamp
-				                  RANGE BETWEEN CURRENT ROW AND INTERVAL 15 MINUTE FOLLOWING)
+	if sh.appFiles > 1 {
+		// 3. The same application-log row in two application-log files (overlapping exports):
+		// same instance, tick-precise time and text.
+		if _, err := exec(`INSERT INTO kl_pairs
+			WITH multi AS (
+				SELECT instance, timestamp, msg_hash FROM traces WHERE source = 'app-log'
+				GROUP BY ALL HAVING count(DISTINCT file_id) > 1
+			), k AS (
+				SELECT t.rowid AS rid, t.file_id, t.instance, t.timestamp, t.msg_hash,
+					row_number() OVER (PARTITION BY t.file_id, t.instance, t.timestamp, t.msg_hash ORDER BY t.line_no) AS ord
+				FROM traces t JOIN multi m ON t.instance IS NOT DISTINCT FROM m.instance AND t.timestamp = m.timestamp AND t.msg_hash = m.msg_hash
+				WHERE t.source = 'app-log'
+			), r AS (
+				SELECT rid, first_value(rid) OVER w AS keep, row_number() OVER w AS n
+				FROM k WINDOW w AS (PARTITION BY instance, timestamp, msg_hash, ord ORDER BY file_id)
 			)
-			WHERE job IS NULL AND source = 'app-log' AND (prev_job IS NOT NULL OR next_job IS NOT NULL)
-		) nb
-		WHERE traces.rowid = nb.rid`)
-	if err != nil {
-		return ms, err
+			SELECT keep, rid FROM r WHERE n > 1`); err != nil {
+			return ms, err
+		}
+		if n, err = s.applyPairs(ctx, conn); err != nil {
+			return ms, err
+		}
+		ms.AppLogDups = n
 	}
-	ms.Attributed = n
+
+	if sh.appUnattributed > 0 {
+		// 4. Attribute the remaining application-log rows to a job by their nearest attributed
+		// neighbour (same instance, within 15 minutes, the closer of before and after).
+		n, err = exec(`UPDATE traces SET job = nb.job, operation_Name = nb.op, job_source = 'neighbour'
+			FROM (
+				SELECT rid,
+					CASE WHEN prev_job IS NULL THEN next_job
+					     WHEN next_job IS NULL THEN prev_job
+					     WHEN ts - prev_ts <= next_ts - ts THEN prev_job ELSE next_job END AS job,
+					CASE WHEN prev_job IS NULL THEN next_op
+					     WHEN next_job IS NULL THEN prev_op
+					     WHEN ts - prev_ts <= next_ts - ts THEN prev_op ELSE next_op END AS op
+				FROM (
+					SELECT rowid AS rid, job, timestamp AS ts,
+						last_value(job IGNORE NULLS) OVER before AS prev_job,
+						last_value(operation_Name IGNORE NULLS) OVER before AS prev_op,
+						last_value(CASE WHEN job IS NOT NULL THEN timestamp END IGNORE NULLS) OVER before AS prev_ts,
+						first_value(job IGNORE NULLS) OVER after AS next_job,
+						first_value(operation_Name IGNORE NULLS) OVER after AS next_op,
+						first_value(CASE WHEN job IS NOT NULL THEN timestamp END IGNORE NULLS) OVER after AS next_ts,
+						source
+					FROM traces
+					WHERE NOT is_system
+					WINDOW before AS (PARTITION BY left(coalesce(instance, ''), 6) ORDER BY timestamp
+					                  RANGE BETWEEN INTERVAL 15 MINUTE PRECEDING AND CURRENT ROW),
+					       after AS (PARTITION BY left(coalesce(instance, ''), 6) ORDER BY timestamp
+					                  RANGE BETWEEN CURRENT ROW AND INTERVAL 15 MINUTE FOLLOWING)
+				)
+				WHERE job IS NULL AND source = 'app-log' AND (prev_job IS NOT NULL OR next_job IS NOT NULL)
+			) nb
+			WHERE traces.rowid = nb.rid`)
+		if err != nil {
+			return ms, err
+		}
+		ms.Attributed = n
+	}
 
 	// 5. Exceptions and events of application-log rows take the job of their first line.
 	for _, tbl := range []string{"exceptions", "customEvents"} {
@@ -222,4 +239,20 @@ func (s *Store) applyPairs(ctx context.Context, conn *gosql.Conn) (int64, error)
 		}
 	}
 	return n, nil
+}
+
+// mergeShape is what Merge needs to know to skip the steps that cannot find anything.
+type mergeShape struct {
+	jobFiles, appFiles int64 // files with job-log / application-log rows
+	appUnattributed    int64 // application-log rows without a job
+}
+
+func (s *Store) mergeShape(ctx context.Context, conn *gosql.Conn) (mergeShape, error) {
+	var sh mergeShape
+	err := conn.QueryRowContext(ctx, `SELECT
+			count(DISTINCT file_id) FILTER (WHERE source = 'job-log'),
+			count(DISTINCT file_id) FILTER (WHERE source = 'app-log'),
+			count(*) FILTER (WHERE source = 'app-log' AND job IS NULL)
+		FROM traces`).Scan(&sh.jobFiles, &sh.appFiles, &sh.appUnattributed)
+	return sh, err
 }
