@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"sync"
+
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/memory"
@@ -182,3 +184,13 @@ func dictFixed(dt *arrow.DictionaryType, n int, valid, idx []byte, dict arrow.Ar
 	d.SetDictionary(dict)
 	return array.MakeFromData(d)
 }
+
+// TracesRecord wraps the trace columns of b as the Arrow record Ingest loads (no copy: the
+// record aliases b, which must stay untouched until the record is released). It is exported
+// for the benchmarks, which measure DuckDB's load of the same record.
+func TracesRecord(b *parse.Batch) arrow.Record { return tracesRecord(b, exportDicts()) }
+
+// TracesSchema is the schema of TracesRecord.
+func TracesSchema() *arrow.Schema { return tracesSchema }
+
+var exportDicts = sync.OnceValue(newStaticDicts)

@@ -1,0 +1,291 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func (b *bench) get(id string) *result {
+	for _, r := range b.results {
+		if r.id == id && r.err == nil && r.runs > 0 {
+			return r
+		}
+	}
+	return nil
+}
+
+// report renders the markdown report.
+func (b *bench) report() string {
+	var sb strings.Builder
+	w := func(format string, a ...any) { fmt.Fprintf(&sb, format, a...) }
+	w("# kudulens benchmark results\n\n")
+	w("Written by `make bench` (bench/cmd/kudubench) on %s. Every row ran in a process of its own on the same\n", b.started.UTC().Format("2006-01-02 15:04 MST"))
+	w("generated input; MB = 10^6 bytes of uncompressed log; the fastest of the runs counts (peak RSS: the largest).\n")
+	w("Wall time is the measured part only for in-process rows (`kudubench row ...`: input setup excluded), the\n")
+	w("process lifetime for programs (`kudulens`, `lnav`). CPU = user + sys of the whole process.\n\n")
+	w("## Machine\n\n")
+	for _, f := range b.machine() {
+		w("- %s\n", f)
+	}
+	w("- load average (1, 5, 15 min) before: %s; after: %s", b.loadAvg[0], b.loadAvg[1])
+	if strings.HasPrefix(b.loadAvg[0], "0.") && strings.HasPrefix(b.loadAvg[1], "0.") {
+		w(" (quiet)\n")
+	} else {
+		w(" (**shared machine: other jobs ran during the measurement; wall times are noisy, CPU times less so**)\n")
+	}
+	w("\n## Results on %s (%s, %d lines)\n\n", b.main.name, b.main.plain.path, b.linesOf(b.main))
+	w("| row | what | cores | wall s | MB/s | lines/s | CPU s | peak RSS MB |\n")
+	w("|---|---|---:|---:|---:|---:|---:|---:|\n")
+	for _, r := range b.results {
+		if r.in.path == b.small.plain.path || b.isBig(r.in.path) {
+			continue
+		}
+		b.row(&sb, r)
+	}
+	w("\n## Memory in input size\n\n")
+	w("| row | input | wall s | MB/s | CPU s | peak RSS MB |\n|---|---|---:|---:|---:|---:|\n")
+	for _, id := range []string{"parse-p2", "ingest"} {
+		if r := b.get(id); r != nil {
+			w("| %s | %s | %.2f | %.0f | %.2f | %d |\n", id, r.in.label, r.wall, r.mbps(), r.cpu, r.rssKB/1024)
+		}
+	}
+	for _, r := range b.results {
+		if r.in.path == b.small.plain.path || b.isBig(r.in.path) {
+			if r.err != nil {
+				w("| %s | %s | error: %v | | | |\n", r.id, r.in.label, r.err)
+				continue
+			}
+			w("| %s | %s | %.2f | %.0f | %.2f | %d |\n", r.id, r.in.label, r.wall, r.mbps(), r.cpu, r.rssKB/1024)
+		}
+	}
+	w("\n## Targets (issue 6)\n\n")
+	w("| target | measured | ratio | |\n|---|---|---:|---|\n")
+	for _, t := range b.targets() {
+		mark := "**missed**"
+		if t.met {
+			mark = "met"
+		}
+		if t.measured == "" {
+			mark, t.measured = "not measured", "—"
+		}
+		w("| %s | %s | %s | %s |\n", t.name, t.measured, t.ratio, mark)
+	}
+	if b.c.micro != "" {
+		if data, err := os.ReadFile(b.c.micro); err == nil {
+			w("\n## Parser micro-benchmarks\n\n```\n%s```\n", microLines(string(data)))
+		}
+	}
+	w("\n## Commands\n\n")
+	w("Inputs: `kudugen --kind kudu --size N --seed %d --out bench/data/kudu-N-seed%d.log[.gz|.zst]`.\n\n", b.c.seed, b.c.seed)
+	w("| row | command |\n|---|---|\n")
+	for _, r := range b.results {
+		w("| %s | `%s` |\n", r.id, strings.ReplaceAll(r.cmd, "|", `\|`))
+	}
+	w("\nThe DuckDB-SQL baseline query (`duckdb-sql`):\n\n```sql\n%s;\n```\n", duckdbSQL)
+	return sb.String()
+}
+
+func (b *bench) isBig(path string) bool {
+	for _, s := range b.big {
+		if s.plain.path == path {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *bench) linesOf(set inputSet) int64 {
+	if r := b.get("scan"); r != nil {
+		return r.lines
+	}
+	return 0
+}
+
+func (b *bench) row(sb *strings.Builder, r *result) {
+	cores := "—"
+	if r.procs > 0 {
+		cores = strconv.Itoa(r.procs)
+	}
+	if r.err != nil {
+		fmt.Fprintf(sb, "| %s | %s | %s | error: %s | | | | |\n", r.id, r.what, cores, strings.ReplaceAll(r.err.Error(), "\n", " "))
+		return
+	}
+	lines := r.lines
+	if lines == 0 {
+		lines = b.linesOf(b.main)
+	}
+	lps := "—"
+	if lines > 0 {
+		lps = fmt.Sprintf("%.2f M", float64(lines)/r.wall/1e6)
+	}
+	fmt.Fprintf(sb, "| %s | %s | %s | %.3f | %.0f | %s | %.2f | %d |\n", r.id, r.what, cores, r.wall, r.mbps(), lps, r.cpu, r.rssKB/1024)
+}
+
+type target struct {
+	name, measured, ratio string
+	met                   bool
+}
+
+func (b *bench) targets() []target {
+	var ts []target
+	add := func(name string, ok bool, measured, ratio string) {
+		ts = append(ts, target{name, measured, ratio, ok})
+	}
+	missing := func(name string) { ts = append(ts, target{name: name, ratio: "—"}) }
+	a1, a2, sqlr := b.get("arrow-p1"), b.get("arrow-p2"), b.get("duckdb-sql")
+	if a1 != nil {
+		add("parse → Arrow ≥ 1 GB/s per core", a1.mbps() >= 1000, fmt.Sprintf("%.0f MB/s on 1 core", a1.mbps()), fmt.Sprintf("%.2f×", a1.mbps()/1000))
+	} else {
+		missing("parse → Arrow ≥ 1 GB/s per core")
+	}
+	if a2 != nil && sqlr != nil {
+		x := sqlr.wall / a2.wall
+		add("parse → Arrow ≥ 10× the DuckDB-SQL parse (2 cores each)", x >= 10, fmt.Sprintf("%.0f vs %.0f MB/s", a2.mbps(), sqlr.mbps()), fmt.Sprintf("%.1f×", x))
+	} else {
+		missing("parse → Arrow ≥ 10× the DuckDB-SQL parse")
+	}
+	if apl, ok := microAllocsPerLine(b.c.micro); ok {
+		add("parse: 0 allocations per line in steady state", apl == 0, fmt.Sprintf("%.4g allocs/line (BenchmarkKuduLogGen)", apl), "—")
+	} else {
+		missing("parse: 0 allocations per line in steady state")
+	}
+	ing, lq, floor, diag := b.get("ingest"), b.get("lnav-query"), b.get("load-floor"), b.get("diagnose")
+	if ing != nil && lq != nil {
+		add("ingest faster than lnav answering one query", ing.wall < lq.wall, fmt.Sprintf("%.2f s vs %.2f s", ing.wall, lq.wall), fmt.Sprintf("%.2f×", lq.wall/ing.wall))
+	} else {
+		missing("ingest faster than lnav answering one query")
+	}
+	if ing != nil && sqlr != nil {
+		x := sqlr.wall / ing.wall
+		add("ingest ≥ 3× the DuckDB-SQL baseline", x >= 3, fmt.Sprintf("%.2f s vs %.2f s", ing.wall, sqlr.wall), fmt.Sprintf("%.2f×", x))
+	} else {
+		missing("ingest ≥ 3× the DuckDB-SQL baseline")
+	}
+	if ing != nil && floor != nil {
+		x := ing.wall / floor.wall
+		add("ingest within 1.5× of DuckDB's Arrow load floor", x <= 1.5, fmt.Sprintf("%.2f s vs %.2f s", ing.wall, floor.wall), fmt.Sprintf("%.2f×", x))
+	} else {
+		missing("ingest within 1.5× of DuckDB's Arrow load floor")
+	}
+	if diag != nil && lq != nil {
+		add(fmt.Sprintf("diagnose (%s) faster than lnav answering one query", b.main.name), diag.wall < lq.wall, fmt.Sprintf("%.2f s vs %.2f s", diag.wall, lq.wall), fmt.Sprintf("%.2f×", lq.wall/diag.wall))
+	} else {
+		missing("diagnose faster than lnav answering one query")
+	}
+	gz, agz := b.get("gunzip"), b.get("arrow-gz")
+	if gz != nil && agz != nil {
+		x := agz.wall / gz.wall
+		add(".gz input (parse → Arrow) within 1.3× of decompression alone", x <= 1.3, fmt.Sprintf("%.2f s vs %.2f s", agz.wall, gz.wall), fmt.Sprintf("%.2f×", x))
+	} else {
+		missing(".gz input within 1.3× of decompression alone")
+	}
+	var maxRSS int64
+	var maxID string
+	for _, r := range b.results {
+		if strings.HasPrefix(r.id, "ingest") && r.err == nil && r.rssKB > maxRSS {
+			maxRSS, maxID = r.rssKB, r.id+" ("+r.in.label+")"
+		}
+	}
+	if maxRSS > 0 {
+		add("peak RSS < 1 GB ingesting into a database file, any size", maxRSS < 1<<20, fmt.Sprintf("%d MB (%s)", maxRSS/1024, maxID), fmt.Sprintf("%.2f×", float64(maxRSS)/float64(1<<20)))
+	} else {
+		missing("peak RSS < 1 GB ingesting into a database file")
+	}
+	var lo, hi *result
+	for _, r := range b.results {
+		if (r.id == "parse-p2" || strings.HasPrefix(r.id, "parse-") && !strings.HasPrefix(r.id, "parse-p")) && r.err == nil && r.runs > 0 {
+			if lo == nil || r.in.size < lo.in.size {
+				lo = r
+			}
+			if hi == nil || r.in.size > hi.in.size {
+				hi = r
+			}
+		}
+	}
+	if lo != nil && hi != nil && lo != hi {
+		x := float64(hi.rssKB) / float64(lo.rssKB)
+		add("parse-only memory constant in input size", x < 1.25, fmt.Sprintf("%d MB at %s, %d MB at %s", lo.rssKB/1024, lo.in.label, hi.rssKB/1024, hi.in.label), fmt.Sprintf("%.2f×", x))
+	} else {
+		missing("parse-only memory constant in input size")
+	}
+	p1, p2 := b.get("parse-p1"), b.get("parse-p2")
+	if p1 != nil && p2 != nil {
+		x := p1.wall / p2.wall
+		add("parse 1 → 2 cores ≥ 1.8×", x >= 1.8, fmt.Sprintf("%.0f → %.0f MB/s", p1.mbps(), p2.mbps()), fmt.Sprintf("%.2f×", x))
+	} else {
+		missing("parse 1 → 2 cores ≥ 1.8×")
+	}
+	return ts
+}
+
+var microAllocRE = regexp.MustCompile(`BenchmarkKuduLogGen/parser=kudulog\S*\s.*?([0-9.e+-]+) allocs/line`)
+
+func microAllocsPerLine(path string) (float64, bool) {
+	if path == "" {
+		return 0, false
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, false
+	}
+	m := microAllocRE.FindAllStringSubmatch(string(data), -1)
+	if m == nil {
+		return 0, false
+	}
+	best := -1.0
+	for _, x := range m {
+		v, err := strconv.ParseFloat(x[1], 64)
+		if err == nil && (best < 0 || v < best) {
+			best = v
+		}
+	}
+	return best, best >= 0
+}
+
+func microLines(s string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, "Benchmark") || strings.HasPrefix(l, "cpu:") || strings.HasPrefix(l, "goos") || strings.HasPrefix(l, "pkg:") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n") + "\n"
+}
+
+// machine lists the facts of this machine a reader needs to compare numbers.
+func (b *bench) machine() []string {
+	var f []string
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(l, "model name") {
+				f = append(f, "CPU: "+strings.TrimSpace(strings.SplitN(l, ":", 2)[1])+fmt.Sprintf(", %d logical cores", runtime.NumCPU()))
+				break
+			}
+		}
+	}
+	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
+		l := strings.Fields(strings.SplitN(string(data), "\n", 2)[0])
+		if len(l) >= 2 {
+			kb, _ := strconv.ParseInt(l[1], 10, 64)
+			f = append(f, fmt.Sprintf("memory: %.1f GiB", float64(kb)/(1<<20)))
+		}
+	}
+	if out, err := exec.Command("uname", "-sr").Output(); err == nil {
+		f = append(f, "kernel: "+strings.TrimSpace(string(out)))
+	}
+	f = append(f, "Go: "+runtime.Version()+", go-duckdb v1.8.2 (DuckDB v1.1.2), arrow/go v17")
+	if out, err := exec.Command(b.c.lnav, "-V").Output(); err == nil {
+		f = append(f, "peer: "+strings.TrimSpace(string(out))+" (Debian package), format bench/lnav/kudu_log.json")
+	}
+	if out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil {
+		f = append(f, "kudulens commit: "+strings.TrimSpace(string(out)))
+	}
+	f = append(f, fmt.Sprintf("run took %s", time.Since(b.started).Round(time.Second)))
+	return f
+}
