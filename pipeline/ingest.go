@@ -104,6 +104,10 @@ func Ingest(ctx context.Context, s *Store, sources []string, o Options, prog *Pr
 		bufs:    newBufPool(o.ChunkSize+o.MaxLine+4096, 4*o.ParseWorkers+2*o.FileWorkers),
 	}
 	in.batches = sync.Pool{New: func() any { return parse.NewBatch(o.ChunkSize / 64) }}
+	if err := s.loadThreads(ctx, true); err != nil {
+		return nil, err
+	}
+	defer s.loadThreads(context.Background(), false)
 
 	var parsers sync.WaitGroup
 	for i := 0; i < o.ParseWorkers; i++ {
@@ -140,6 +144,9 @@ func Ingest(ctx context.Context, s *Store, sources []string, o Options, prog *Pr
 		if _, err := s.insertStandalone(ctx, row, nil); err != nil {
 			return sum, err
 		}
+	}
+	if err := s.loadThreads(ctx, false); err != nil {
+		return sum, err
 	}
 	if !o.NoMerge {
 		ms, err := s.Merge(ctx)
