@@ -54,7 +54,13 @@ func (d *Dict) reset() {
 }
 
 // id returns the index of v, adding it to Values if new.
-func (d *Dict) id(v []byte) int16 {
+func (d *Dict) id(v []byte) int16 { return dictID(d, v) }
+
+// dictID is Dict.id for both string and []byte values, so that neither converts. A value new
+// to this batch reuses the string the same slot held in the previous batch when it is the same
+// (Values keeps its backing array across reset): a steady stream of batches with the same few
+// instances and jobs allocates nothing.
+func dictID[T string | []byte](d *Dict, v T) int16 {
 	if d.last >= 0 && string(v) == d.Values[d.last] {
 		return d.last
 	}
@@ -64,14 +70,21 @@ func (d *Dict) id(v []byte) int16 {
 			return d.last
 		}
 	}
-	d.Values = append(d.Values, string(v))
+	if n := len(d.Values); n < cap(d.Values) && d.Values[:n+1][n] == string(v) {
+		d.Values = d.Values[:n+1]
+	} else {
+		d.Values = append(d.Values, string(v))
+	}
 	d.last = int16(len(d.Values) - 1)
 	return d.last
 }
 
-func (d *Dict) add(v []byte) { d.Index = append(d.Index, d.id(v)) }
+func (d *Dict) add(v []byte) { d.Index = append(d.Index, dictID(d, v)) }
 
-func (d *Dict) addString(v string) { d.Index = append(d.Index, d.id([]byte(v))) }
+func (d *Dict) addString(v string) { d.Index = append(d.Index, dictID(d, v)) }
+
+// Len returns the number of rows.
+func (d *Dict) Len() int { return len(d.Index) }
 
 // Value returns the value of row i.
 func (d *Dict) Value(i int) string { return d.Values[d.Index[i]] }
@@ -162,7 +175,36 @@ type Exception struct {
 	LineCount        int32
 }
 
-// Event is one customEvents row.
+// Events holds customEvents rows column by column, like Traces: the pipeline loads them as
+// an Arrow record without copying.
+type Events struct {
+	Time       []int64 // unix microseconds, UTC
+	Instance   Dict
+	Job        Dict // "" when not known yet
+	Operation  Dict
+	Name       Dict
+	Section    Dict    // "" when the context names none
+	DurationS  []int32 // NullDuration if the context has no duration
+	Properties Strings // JSON object
+	LineNo     []int64
+}
+
+// Len returns the number of rows.
+func (e *Events) Len() int { return len(e.Time) }
+
+func (e *Events) reset() {
+	e.Time = e.Time[:0]
+	e.Instance.reset()
+	e.Job.reset()
+	e.Operation.reset()
+	e.Name.reset()
+	e.Section.reset()
+	e.DurationS = e.DurationS[:0]
+	e.Properties.reset()
+	e.LineNo = e.LineNo[:0]
+}
+
+// Event is one customEvents row as values (Events.Row).
 type Event struct {
 	Time           int64
 	Instance       string
@@ -172,6 +214,14 @@ type Event struct {
 	DurationS      int32  // NullDuration if the context has no duration
 	Properties     string // JSON object
 	LineNo         int64
+}
+
+// Row returns row i as an Event (it copies the properties; for tests and tools, not for
+// the hot path).
+func (e *Events) Row(i int) Event {
+	return Event{Time: e.Time[i], Instance: e.Instance.Value(i), Job: e.Job.Value(i), Operation: e.Operation.Value(i),
+		Name: e.Name.Value(i), Section: e.Section.Value(i), DurationS: e.DurationS[i],
+		Properties: string(e.Properties.Value(i)), LineNo: e.LineNo[i]}
 }
 
 // Reject is a line that could not be parsed, kept verbatim (up to MaxRejectBytes).
@@ -229,7 +279,7 @@ func (s *Stats) Add(o *Stats) {
 type Batch struct {
 	Traces     Traces
 	Exceptions []Exception
-	Events     []Event
+	Events     Events
 	Rejects    []Reject
 	Stats      Stats
 	Site       string // App Service site name, when the chunk tells it (application-log CSV)
@@ -240,8 +290,7 @@ func (b *Batch) Reset() {
 	b.Traces.reset()
 	clear(b.Exceptions)
 	b.Exceptions = b.Exceptions[:0]
-	clear(b.Events)
-	b.Events = b.Events[:0]
+	b.Events.reset()
 	clear(b.Rejects)
 	b.Rejects = b.Rejects[:0]
 	b.Stats = Stats{}

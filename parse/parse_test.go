@@ -2,6 +2,7 @@ package parse
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -33,7 +34,8 @@ func render(b *Batch) string {
 			e.LineNo, e.LineCount, time.UnixMicro(e.Time).UTC().Format(time.RFC3339), e.Instance, e.Origin, e.InferredBy, e.Job,
 			e.OuterType, e.OuterMessage, e.InnermostType, e.InnermostMessage, e.Frames)
 	}
-	for _, e := range b.Events {
+	for i := 0; i < b.Events.Len(); i++ {
+		e := b.Events.Row(i)
 		fmt.Fprintf(&sb, "event L%d %s name=%s section=%q duration=%d props=%s job=%s\n",
 			e.LineNo, time.UnixMicro(e.Time).UTC().Format(time.RFC3339), e.Name, e.Section, e.DurationS, e.Properties, e.Job)
 	}
@@ -324,19 +326,52 @@ func TestAnalyzeException(t *testing.T) {
 
 func TestParseEventLine(t *testing.T) {
 	ev, ok := parseEventLine([]byte("New event 'FinishedSectionImport'; 'context=Teams import: 0 hours, 1 mins, and 53 seconds.'."))
-	if !ok || ev.name != "FinishedSectionImport" || ev.section != "Teams import" || ev.duration != 113 {
+	if !ok || string(ev.name) != "FinishedSectionImport" || string(ev.section) != "Teams import" || ev.duration != 113 {
 		t.Fatalf("%+v %v", ev, ok)
 	}
 	if got := propsJSON(ev.props); got != `{"context":"Teams import: 0 hours, 1 mins, and 53 seconds."}` {
 		t.Fatalf("props %s", got)
 	}
 	ev, ok = parseEventLine([]byte("New event 'AzureAIQuery'; 'a=1;b=x;y;c=3'."))
-	if !ok || len(ev.props) != 3 || ev.props[1] != [2]string{"b", "x;y"} || ev.duration != NullDuration {
+	if !ok || ev.duration != NullDuration {
 		t.Fatalf("%+v", ev)
+	}
+	if got := propsJSON(ev.props); got != `{"a":"1","b":"x;y","c":"3"}` {
+		t.Fatalf("props %s", got)
 	}
 	if _, ok := parseEventLine([]byte("New event 'X'; 'unterminated")); ok {
 		t.Fatal("accepted a malformed event")
 	}
+}
+
+// The properties JSON is what encoding/json writes for the same pairs, escapes included.
+func TestPropsJSON(t *testing.T) {
+	f := func(props string, want [][2]string) {
+		t.Helper()
+		var b bytes.Buffer
+		b.WriteByte('{')
+		for i, kv := range want {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			k, _ := json.Marshal(kv[0])
+			v, _ := json.Marshal(kv[1])
+			b.Write(k)
+			b.WriteByte(':')
+			b.Write(v)
+		}
+		b.WriteByte('}')
+		if got := propsJSON([]byte(props)); got != b.String() {
+			t.Errorf("propsJSON(%q) = %s, want %s", props, got, b.String())
+		}
+	}
+	f("", nil)
+	f("context=Teams import: 0 hours, 1 mins, and 53 seconds.", [][2]string{{"context", "Teams import: 0 hours, 1 mins, and 53 seconds."}})
+	f("a=1;b=x;y;c=3", [][2]string{{"a", "1"}, {"b", "x;y"}, {"c", "3"}})
+	f("no pairs here", [][2]string{{"", "no pairs here"}})
+	f("=x", [][2]string{{"", "=x"}})
+	f(`msg="quoted" \ <b> & more;n=2`, [][2]string{{"msg", `"quoted" \ <b> & more`}, {"n", "2"}})
+	f("tab=a	b;ctl=;bad=ÿþ;u=é ", [][2]string{{"tab", "a	b"}, {"ctl", ""}, {"bad", "ÿþ"}, {"u", "é "}})
 }
 
 func TestAppLogText(t *testing.T) {

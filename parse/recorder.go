@@ -181,7 +181,7 @@ func (r *recorder) add(w *row) {
 	isEvent := false
 	if num == r.m.event {
 		ev, isEvent = parseEventLine(msg)
-		hint = SectionJob(ev.section)
+		hint = sectionJobBytes(ev.section)
 	} else if num != 0 {
 		hint = r.m.templateJob(num, msg)
 	}
@@ -414,12 +414,17 @@ func (r *recorder) addHandled(w *row, msg []byte, num int16) {
 func (r *recorder) addEvent(w *row, ev *eventLine) {
 	t := &r.b.Traces
 	last := t.Len() - 1
-	r.b.Events = append(r.b.Events, Event{
-		Time: w.time, Instance: string(w.instance),
-		Job: t.Job.Value(last), Operation: t.Operation.Value(last),
-		Name: ev.name, Section: ev.section, DurationS: ev.duration,
-		Properties: propsJSON(ev.props), LineNo: w.lineNo,
-	})
+	e := &r.b.Events
+	e.Time = append(e.Time, w.time)
+	e.Instance.add(w.instance)
+	e.Job.addString(t.Job.Value(last))
+	e.Operation.addString(t.Operation.Value(last))
+	e.Name.add(ev.name)
+	e.Section.add(ev.section)
+	e.DurationS = append(e.DurationS, ev.duration)
+	e.Properties.Data = appendPropsJSON(e.Properties.Data, ev.props)
+	e.Properties.Offsets = append(e.Properties.Offsets, int32(len(e.Properties.Data)))
+	e.LineNo = append(e.LineNo, w.lineNo)
 }
 
 // isCleanASCII reports whether data is 7-bit ASCII without NUL bytes, eight bytes at a time.

@@ -40,6 +40,43 @@ var (
 	}, nil)
 )
 
+// eventsSchema is the customEvents batch as DuckDB sees it (see tracesSchema).
+var eventsSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Microsecond}},
+	{Name: "operation", Type: dictI16(), Nullable: true},
+	{Name: "job", Type: dictI16(), Nullable: true},
+	{Name: "instance", Type: dictI16(), Nullable: true},
+	{Name: "name", Type: dictI16(), Nullable: true},
+	{Name: "section", Type: dictI16(), Nullable: true},
+	{Name: "duration_s", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+	{Name: "properties", Type: arrow.BinaryTypes.String},
+	{Name: "line_no", Type: arrow.PrimitiveTypes.Int64},
+}, nil)
+
+// eventsRecord wraps the customEvents columns of b as an Arrow record. Release it before
+// reusing b.
+func eventsRecord(b *parse.Batch) arrow.Record {
+	e := &b.Events
+	n := e.Len()
+	cols := []arrow.Array{
+		fixed(&arrow.TimestampType{Unit: arrow.Microsecond}, n, nil, arrow.Int64Traits.CastToBytes(e.Time)),
+		dictColumn(&e.Operation, n),
+		dictColumn(&e.Job, n),
+		dictColumn(&e.Instance, n),
+		dictColumn(&e.Name, n),
+		dictColumn(&e.Section, n),
+		fixed(arrow.PrimitiveTypes.Int32, n, validWhere(n, func(i int) bool { return e.DurationS[i] != parse.NullDuration }),
+			arrow.Int32Traits.CastToBytes(e.DurationS)),
+		stringColumn(&e.Properties, nil),
+		fixed(arrow.PrimitiveTypes.Int64, n, nil, arrow.Int64Traits.CastToBytes(e.LineNo)),
+	}
+	rec := array.NewRecord(eventsSchema, cols, int64(n))
+	for _, c := range cols {
+		c.Release()
+	}
+	return rec
+}
+
 // staticDicts are dictionaries that do not change between batches.
 type staticDicts struct {
 	levels, jobSources, templates arrow.ArrayData
@@ -194,3 +231,6 @@ func TracesRecord(b *parse.Batch) arrow.Record { return tracesRecord(b, exportDi
 func TracesSchema() *arrow.Schema { return tracesSchema }
 
 var exportDicts = sync.OnceValue(newStaticDicts)
+
+// EventsRecord is TracesRecord for the customEvents rows of b.
+func EventsRecord(b *parse.Batch) arrow.Record { return eventsRecord(b) }

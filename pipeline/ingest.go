@@ -445,7 +445,7 @@ func (in *ingester) takeBatch(ft *fileTx, row *FileRow, b *parse.Batch, stats *p
 	}
 	row.Traces += int64(b.Traces.Len())
 	row.Exceptions += int64(len(b.Exceptions))
-	row.Events += int64(len(b.Events))
+	row.Events += int64(b.Events.Len())
 	if prev != nil {
 		return prev
 	}

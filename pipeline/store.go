@@ -242,11 +242,16 @@ func (s *Store) beginFile(ctx context.Context, conn *gosql.Conn, row *FileRow) (
 // addBatch inserts the rows of b.
 func (ft *fileTx) addBatch(ctx context.Context, b *parse.Batch) error {
 	if b.Traces.Len() > 0 {
-		if err := ft.insertTraces(ctx, b); err != nil {
-			return err
+		if err := ft.insertRecord(ctx, tracesRecord(b, ft.s.dicts), insertTracesSQL, ft.source, ft.row.ID, ft.row.Path); err != nil {
+			return fmt.Errorf("insert traces: %w", err)
 		}
 	}
-	if len(b.Exceptions) == 0 && len(b.Events) == 0 && len(b.Rejects) == 0 {
+	if b.Events.Len() > 0 {
+		if err := ft.insertRecord(ctx, eventsRecord(b), insertEventsSQL, ft.row.ID, ft.row.Path); err != nil {
+			return fmt.Errorf("insert events: %w", err)
+		}
+	}
+	if len(b.Exceptions) == 0 && len(b.Rejects) == 0 {
 		return nil
 	}
 	return ft.conn.Raw(func(dc any) error {
@@ -257,19 +262,6 @@ func (ft *fileTx) addBatch(ctx context.Context, b *parse.Batch) error {
 				return []driver.Value{usTime(e.Time), nullStr(e.Operation), nullStr(e.Job), nullStr(e.Instance), e.Origin, nullStr(e.InferredBy),
 					nullStr(e.OuterType), nullStr(e.OuterMessage), nullStr(e.InnermostType), nullStr(e.InnermostMessage),
 					e.Details, e.Frames, nullSev(e.Severity), ft.row.ID, ft.row.Path, e.LineNo, e.LineCount}
-			}); err != nil {
-				return err
-			}
-		}
-		if len(b.Events) > 0 {
-			if err := appendRows(c, "customEvents", len(b.Events), func(i int) []driver.Value {
-				e := &b.Events[i]
-				var dur driver.Value
-				if e.DurationS != parse.NullDuration {
-					dur = e.DurationS
-				}
-				return []driver.Value{usTime(e.Time), nullStr(e.Operation), nullStr(e.Job), nullStr(e.Instance), e.Name,
-					nullStr(e.Section), dur, e.Properties, ft.row.ID, ft.row.Path, e.LineNo}
 			}); err != nil {
 				return err
 			}
@@ -291,8 +283,13 @@ const insertTracesSQL = `INSERT INTO traces (timestamp, operation_Name, job, job
 SELECT ts, operation, job, job_source, instance, level, is_system, severity, message, app_time, template,
     ?, pid, truncated, msg_hash, ?, ?, line_no, line_count FROM `
 
-func (ft *fileTx) insertTraces(ctx context.Context, b *parse.Batch) error {
-	rec := tracesRecord(b, ft.s.dicts)
+const insertEventsSQL = `INSERT INTO customEvents (timestamp, operation_Name, job, instance, name, section, duration_s,
+    properties, file_id, source_file, line_no)
+SELECT ts, operation, job, instance, name, section, duration_s, properties, ?, ?, line_no FROM `
+
+// insertRecord runs insert (which ends in FROM) on rec through a registered Arrow view, and
+// releases rec.
+func (ft *fileTx) insertRecord(ctx context.Context, rec arrow.Record, insert string, args ...any) error {
 	defer rec.Release()
 	var release func()
 	err := ft.conn.Raw(func(dc any) error {
@@ -300,7 +297,7 @@ func (ft *fileTx) insertTraces(ctx context.Context, b *parse.Batch) error {
 		if err != nil {
 			return err
 		}
-		rdr, err := array.NewRecordReader(tracesSchema, []arrow.Record{rec})
+		rdr, err := array.NewRecordReader(rec.Schema(), []arrow.Record{rec})
 		if err != nil {
 			return err
 		}
@@ -310,16 +307,13 @@ func (ft *fileTx) insertTraces(ctx context.Context, b *parse.Batch) error {
 	if err != nil {
 		return fmt.Errorf("register batch: %w", err)
 	}
-	_, err = ft.conn.ExecContext(ctx, insertTracesSQL+ft.view, ft.source, ft.row.ID, ft.row.Path)
+	_, err = ft.conn.ExecContext(ctx, insert+ft.view, args...)
 	// The view must be dropped before its stream is released (stack-notes A3).
 	if _, derr := ft.conn.ExecContext(ctx, "DROP VIEW IF EXISTS "+ft.view); derr != nil && err == nil {
 		err = derr
 	}
 	release()
-	if err != nil {
-		return fmt.Errorf("insert traces: %w", err)
-	}
-	return nil
+	return err
 }
 
 // commit writes the files row and commits, or rolls back when the content was ingested

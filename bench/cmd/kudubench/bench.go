@@ -152,7 +152,10 @@ func (b *bench) measure() error {
 	}
 	b.inProc("arrow-gz", "kudulens parse → Arrow batches, .gz input", m.gz, 2, runs, "arrow", m.gz.path)
 	b.inProc("arrow-zst", "kudulens parse → Arrow batches, .zst input", m.zst, 2, runs, "arrow", m.zst.path)
-	b.inProc("load-floor", "DuckDB load floor: CREATE TABLE AS from the same rows as ready Arrow batches (db file)", m.plain, 2, runs, "load-floor", b.db("floor"), m.plain.path)
+	for _, t := range []string{"1", "2"} {
+		b.inProc("load-floor-t"+t, "DuckDB load floor: CREATE TABLE AS from the same rows as ready Arrow batches (db file), DuckDB threads = "+t,
+			m.plain, 2, runs, "load-floor", b.db("floor"), m.plain.path, t)
+	}
 	b.inProc("duckdb-sql", "baseline: DuckDB SQL read_csv + regexp_extract + strptime into a table (db file)", m.plain, 2, runs, "duckdb-sql", b.db("sql"), m.plain.path)
 	b.ingest("ingest", "kudulens ingest into a database file (memory_limit 1GB)", m.plain, runs)
 	b.ingest("ingest-gz", "kudulens ingest, .gz input", m.gz, runs)

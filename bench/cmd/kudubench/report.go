@@ -155,7 +155,10 @@ func (b *bench) targets() []target {
 	} else {
 		missing("parse: 0 allocations per line in steady state")
 	}
-	ing, lq, floor, diag := b.get("ingest"), b.get("lnav-query"), b.get("load-floor"), b.get("diagnose")
+	ing, lq, floor, diag := b.get("ingest"), b.get("lnav-query"), b.get("load-floor-t1"), b.get("diagnose")
+	if f2 := b.get("load-floor-t2"); f2 != nil && (floor == nil || f2.wall < floor.wall) {
+		floor = f2 // the floor is DuckDB's best of one and two threads
+	}
 	if ing != nil && lq != nil {
 		add("ingest faster than lnav answering one query", ing.wall < lq.wall, fmt.Sprintf("%.2f s vs %.2f s", ing.wall, lq.wall), fmt.Sprintf("%.2f×", lq.wall/ing.wall))
 	} else {

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -152,6 +153,7 @@ func rowParse(args []string, toArrow bool) (rowResult, error) {
 			rec := pipeline.TracesRecord(b)
 			rows.Add(rec.NumRows())
 			rec.Release()
+			pipeline.EventsRecord(b).Release()
 		}
 	})
 	if err == nil && toArrow && rows.Load() != st.Parsed {
@@ -165,6 +167,10 @@ func rowParse(args []string, toArrow bool) (rowResult, error) {
 // memory limit kudulens sets. Only the CTAS is timed.
 func rowLoadFloor(args []string) (rowResult, error) {
 	db, path := args[0], args[1]
+	threads, err := strconv.Atoi(args[2])
+	if err != nil {
+		return rowResult{}, err
+	}
 	var recs []arrow.Record
 	var lines int64
 	// Each record needs its own batch (Arrow aliases the batch's buffers): parse chunk by
@@ -192,7 +198,7 @@ func rowLoadFloor(args []string) (rowResult, error) {
 	data = nil
 	runtime.GC()
 
-	conn, closeDB, err := openDuckDB(db)
+	conn, closeDB, err := openDuckDB(db, threads)
 	if err != nil {
 		return rowResult{}, err
 	}
@@ -244,7 +250,7 @@ FROM (
 )`
 
 func rowDuckDBSQL(args []string) (rowResult, error) {
-	conn, closeDB, err := openDuckDB(args[0])
+	conn, closeDB, err := openDuckDB(args[0], runtime.GOMAXPROCS(0))
 	if err != nil {
 		return rowResult{}, err
 	}
@@ -264,9 +270,9 @@ func rowDuckDBSQL(args []string) (rowResult, error) {
 	return rowResult{Seconds: sec, Lines: n}, err
 }
 
-// openDuckDB creates a fresh database file with kudulens' settings: threads = GOMAXPROCS,
-// the default memory limit, no extension downloads.
-func openDuckDB(path string) (*gosql.Conn, func(), error) {
+// openDuckDB creates a fresh database file with kudulens' settings: the default memory limit,
+// no extension downloads, and the given number of threads.
+func openDuckDB(path string, threads int) (*gosql.Conn, func(), error) {
 	os.Remove(path)
 	os.Remove(path + ".wal")
 	connector, err := duckdb.NewConnector(path, nil)
@@ -280,7 +286,7 @@ func openDuckDB(path string) (*gosql.Conn, func(), error) {
 		return nil, nil, err
 	}
 	for _, s := range []string{
-		fmt.Sprintf("SET threads = %d", runtime.GOMAXPROCS(0)),
+		fmt.Sprintf("SET threads = %d", threads),
 		fmt.Sprintf("SET memory_limit = '%s'", pipeline.DefaultMemoryLimit),
 		"SET autoinstall_known_extensions = false",
 		"SET autoload_known_extensions = false",
