@@ -128,6 +128,9 @@ func (m *matcher) match(msg []byte) int16 {
 	}
 	// "10:15 AM User import - start": a short time inside the message, before the template.
 	if k := shortTimeLen(msg); k > 0 {
+		if k == len(msg) {
+			return 0 // "10:15 AM " and nothing after it (matchBucket needs a byte)
+		}
 		return m.matchBucket(msg[k:])
 	}
 	if bytes.HasSuffix(msg, []byte(" seconds.")) {
