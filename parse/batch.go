@@ -83,6 +83,15 @@ func (d *Dict) add(v []byte) { d.Index = append(d.Index, dictID(d, v)) }
 
 func (d *Dict) addString(v string) { d.Index = append(d.Index, dictID(d, v)) }
 
+// addCached adds v, a value that is the same on every call while the Dict is not reset (the
+// file's job): *id caches its index, -1 until the first call.
+func (d *Dict) addCached(v []byte, id *int16) {
+	if *id < 0 {
+		*id = dictID(d, v)
+	}
+	d.Index = append(d.Index, *id)
+}
+
 // Len returns the number of rows.
 func (d *Dict) Len() int { return len(d.Index) }
 

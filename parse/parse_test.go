@@ -438,6 +438,23 @@ func TestIsCleanASCII(t *testing.T) {
 			t.Errorf("%q: %v", c.s, got)
 		}
 	}
+	// Every position of the 32-byte blocks and the tail, every kind of bad byte.
+	for n := 1; n <= 70; n++ {
+		for pos := 0; pos < n; pos++ {
+			for _, bad := range []byte{0, 0x80, 0xff, 0xc3} {
+				b := bytes.Repeat([]byte{'a'}, n)
+				b[pos] = bad
+				if isCleanASCII(b) {
+					t.Fatalf("len %d, %#x at %d: clean", n, bad, pos)
+				}
+			}
+			b := bytes.Repeat([]byte{0x7f}, n)
+			b[pos] = 1
+			if !isCleanASCII(b) {
+				t.Fatalf("len %d, 0x01 at %d among 0x7f: not clean", n, pos)
+			}
+		}
+	}
 }
 
 func TestInferHandled(t *testing.T) {
