@@ -3,12 +3,10 @@ package pipeline
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"runtime"
 	"sort"
@@ -270,24 +268,6 @@ func (in *ingester) fileLoop() {
 	}
 }
 
-// countingReader hashes and counts the bytes read through it.
-type countingReader struct {
-	r    io.Reader
-	h    hash.Hash
-	n    int64
-	prog *Progress
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	if n > 0 {
-		c.h.Write(p[:n])
-		c.n += int64(n)
-		c.prog.Bytes.Add(int64(n))
-	}
-	return n, err
-}
-
 // loadFile reads, classifies, parses and loads one file. A returned error is fatal for the
 // run (database failure); problems with the file itself are in the result.
 func (in *ingester) loadFile(e *Entry) (FileResult, error) {
@@ -298,7 +278,8 @@ func (in *ingester) loadFile(e *Entry) (FileResult, error) {
 		return in.standalone(row, nil)
 	}
 	defer rc.Close()
-	cr := &countingReader{r: rc, h: sha256.New(), prog: in.prog}
+	cr := newAsyncHashReader(rc, in.prog)
+	defer cr.close()
 	text, note := textReader(bufio.NewReaderSize(cr, 64<<10))
 	tb := bufio.NewReaderSize(text, sniffLen)
 	head, peekErr := tb.Peek(sniffLen)
@@ -312,14 +293,14 @@ func (in *ingester) loadFile(e *Entry) (FileResult, error) {
 	case KindUnknown:
 		// Hashed all the same, so that re-ingesting the bundle does not list it twice.
 		io.Copy(io.Discard, tb)
-		row.Bytes, row.SHA256 = cr.n, hex.EncodeToString(cr.h.Sum(nil))
+		row.Bytes, row.SHA256 = cr.n, hex.EncodeToString(cr.sum())
 		row.Status, row.Error = "skipped", cls.Reason
 		return in.standalone(row, nil)
 	case KindKuduStatus:
 		var st struct{ Status string }
 		json.Unmarshal(head, &st)
 		io.Copy(io.Discard, tb)
-		row.Bytes, row.SHA256, row.Status = cr.n, hex.EncodeToString(cr.h.Sum(nil)), "ok"
+		row.Bytes, row.SHA256, row.Status = cr.n, hex.EncodeToString(cr.sum()), "ok"
 		return in.standalone(row, &jobStatus{job: cls.Job, instance: cls.Instance, status: st.Status})
 	}
 
@@ -392,7 +373,7 @@ func (in *ingester) loadFile(e *Entry) (FileResult, error) {
 	}
 	row.Stats = stats
 	row.Bytes = cr.n
-	row.SHA256 = hex.EncodeToString(cr.h.Sum(nil))
+	row.SHA256 = hex.EncodeToString(cr.sum())
 	row.Status = "ok"
 	if readErr != nil {
 		row.Status, row.Error = "partial", fmt.Sprintf("read stopped %v after line %d; the lines before were kept", readErr, stats.Lines)

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"io"
 	"sync"
@@ -78,7 +77,8 @@ func (v *parseOnly) File(e *Entry) error {
 		return err
 	}
 	defer rc.Close()
-	cr := &countingReader{r: rc, h: sha256.New(), prog: &Progress{}}
+	cr := newAsyncHashReader(rc, &Progress{})
+	defer cr.close()
 	text, _ := textReader(bufio.NewReaderSize(cr, 64<<10))
 	tb := bufio.NewReaderSize(text, sniffLen)
 	head, _ := tb.Peek(sniffLen)
@@ -114,7 +114,8 @@ func (v *parseOnly) File(e *Entry) error {
 			return v.ctx.Err()
 		}
 	}
-	cr.h.Sum(nil)
+	parsing.Wait()
+	cr.sum()
 	return nil
 }
 
