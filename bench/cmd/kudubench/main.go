@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -22,8 +23,16 @@ import (
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "row" {
+		// KUDUBENCH_CPUPROFILE=file profiles one row: kudubench row arrow FILE.
+		if path := os.Getenv("KUDUBENCH_CPUPROFILE"); path != "" {
+			f, err := os.Create(path)
+			if err == nil && pprof.StartCPUProfile(f) == nil {
+				defer pprof.StopCPUProfile()
+			}
+		}
 		if err := runRow(os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, "kudubench row:", err)
+			pprof.StopCPUProfile()
 			os.Exit(1)
 		}
 		return
