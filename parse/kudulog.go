@@ -12,6 +12,7 @@ type KuduLog struct {
 	rec    recorder
 	prefix kuduPrefixParser
 	kl     KuduLine
+	eq, j  byteFinder // '=' and 'J' in the chunk: lines without either hold no secret (Redact)
 }
 
 // Parse implements Parser.
@@ -20,7 +21,10 @@ func (p *KuduLog) Parse(c *Chunk, b *Batch) {
 	r.begin(c, b, false)
 	data := c.Data
 	lineNo := c.FirstLine - 1
+	p.eq.reset(c.Data, '=')
+	p.j.reset(c.Data, 'J')
 	for len(data) > 0 {
+		start := len(c.Data) - len(data)
 		var line []byte
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
 			line, data = data[:i], data[i+1:]
@@ -42,6 +46,8 @@ func (p *KuduLog) Parse(c *Chunk, b *Batch) {
 				time: p.kl.Time, instance: p.kl.Instance, level: p.kl.Level, system: p.kl.System,
 				msg: p.kl.Message, pid: NullPID, lineNo: lineNo, lineCount: 1,
 				truncated: len(c.Cut) > 0 && r.isTruncated(lineNo),
+				// sanitize never adds '=' or 'J', so the raw line's offsets answer for it.
+				noSecret: !p.eq.in(start, start+len(line)) && !p.j.in(start, start+len(line)),
 			}
 			r.add(&w)
 		case NoPrefix:

@@ -162,13 +162,16 @@ type row struct {
 	lineNo    int64
 	lineCount int32
 	truncated bool
+	noSecret  bool // the caller knows msg has neither '=' nor 'J': Redact would find nothing
 }
 
 // add appends a trace row (and the exception and event rows it implies).
 func (r *recorder) add(w *row) {
 	r.closeRecord()
 	b, t := r.b, &r.b.Traces
-	w.msg = r.redacted(w.msg)
+	if !w.noSecret {
+		w.msg = r.redacted(w.msg)
+	}
 	var appTime, msg []byte
 	if w.system {
 		msg = w.msg

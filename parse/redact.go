@@ -182,3 +182,27 @@ func jwtEnd(line []byte, i int) (int, bool) {
 	}
 	return j, dots == 2 && segLen >= 4
 }
+
+// byteFinder answers "does data[start:end] hold c?" for the lines of a chunk in order with
+// about one bytes.IndexByte call per occurrence of c instead of one per line: it remembers
+// where the next c is. Redact's fast path needs two scans of every line ('=' and 'J'); most
+// lines have neither, and the chunk has few of them.
+type byteFinder struct {
+	data []byte
+	c    byte
+	at   int // offset of the first c at or after the last start asked about; len(data) if none
+}
+
+func (f *byteFinder) reset(data []byte, c byte) { f.data, f.c, f.at = data, c, -1 }
+
+// in reports whether data[start:end] holds c. start must not decrease between calls.
+func (f *byteFinder) in(start, end int) bool {
+	if f.at < start {
+		if i := bytes.IndexByte(f.data[start:], f.c); i >= 0 {
+			f.at = start + i
+		} else {
+			f.at = len(f.data)
+		}
+	}
+	return f.at < end
+}

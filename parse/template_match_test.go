@@ -121,3 +121,24 @@ func BenchmarkMatch(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(msgs)), "ns/msg")
 }
+
+// byteFinder answers like bytes.IndexByte on every line of a chunk.
+func TestByteFinder(t *testing.T) {
+	data := []byte("a=b\nno\n\nJ here\n==\nlast J")
+	var f byteFinder
+	for _, c := range []byte{'=', 'J', 'x', '\n'} {
+		f.reset(data, c)
+		for start := 0; start < len(data); {
+			end := bytes.IndexByte(data[start:], '\n')
+			if end < 0 {
+				end = len(data)
+			} else {
+				end += start
+			}
+			if got, want := f.in(start, end), bytes.IndexByte(data[start:end], c) >= 0; got != want {
+				t.Errorf("%q in %q: %v", c, data[start:end], got)
+			}
+			start = end + 1
+		}
+	}
+}
