@@ -1,5 +1,7 @@
 package parse
 
+import "unsafe"
+
 // Strings is a column of byte strings in Arrow's layout: value i is
 // Data[Offsets[i]:Offsets[i+1]]. The pipeline wraps both slices as Arrow buffers without
 // copying, so a Strings must not be appended to while Arrow holds it.
@@ -57,9 +59,9 @@ func (d *Dict) reset() {
 func (d *Dict) id(v []byte) int16 { return dictID(d, v) }
 
 // dictID is Dict.id for both string and []byte values, so that neither converts. A value new
-// to this batch reuses the string the same slot held in the previous batch when it is the same
-// (Values keeps its backing array across reset): a steady stream of batches with the same few
-// instances and jobs allocates nothing.
+// to this batch reuses the string an earlier batch held (Values keeps its backing array across
+// reset, and the strings past its length are looked at before converting): a steady stream of
+// batches with the same few instances, jobs and event names allocates nothing.
 func dictID[T string | []byte](d *Dict, v T) int16 {
 	if d.last >= 0 && string(v) == d.Values[d.last] {
 		return d.last
@@ -70,8 +72,18 @@ func dictID[T string | []byte](d *Dict, v T) int16 {
 			return d.last
 		}
 	}
-	if n := len(d.Values); n < cap(d.Values) && d.Values[:n+1][n] == string(v) {
+	if n := len(d.Values); n < cap(d.Values) {
 		d.Values = d.Values[:n+1]
+		kept := d.Values[:cap(d.Values)]
+		for k := n; k < len(kept); k++ {
+			if kept[k] == string(v) {
+				kept[n], kept[k] = kept[k], kept[n]
+				break
+			}
+		}
+		if d.Values[n] != string(v) {
+			d.Values[n] = string(v)
+		}
 	} else {
 		d.Values = append(d.Values, string(v))
 	}
@@ -166,7 +178,90 @@ func (s JobSource) String() string { return jobSourceNames[s] }
 // JobSourceNames lists JobSource names indexed by value ("" for JobUnknown).
 func JobSourceNames() []string { return jobSourceNames }
 
-// Exception is one exceptions row.
+// Exceptions holds exceptions rows column by column, like Traces. Empty strings are NULL in
+// the database, except in Details.
+type Exceptions struct {
+	Time             []int64
+	Instance         Dict
+	Job, Operation   Dict
+	Origin           Dict // crash | kudu | handled
+	InferredBy       Dict
+	OuterType        Strings
+	OuterMessage     Strings
+	InnermostType    Strings
+	InnermostMessage Strings
+	Details          Strings
+	Frames           []int32
+	Severity         []int8
+	LineNo           []int64
+	LineCount        []int32
+}
+
+// Len returns the number of rows.
+func (e *Exceptions) Len() int { return len(e.Time) }
+
+func (e *Exceptions) reset() {
+	e.Time = e.Time[:0]
+	e.Instance.reset()
+	e.Job.reset()
+	e.Operation.reset()
+	e.Origin.reset()
+	e.InferredBy.reset()
+	e.OuterType.reset()
+	e.OuterMessage.reset()
+	e.InnermostType.reset()
+	e.InnermostMessage.reset()
+	e.Details.reset()
+	e.Frames = e.Frames[:0]
+	e.Severity = e.Severity[:0]
+	e.LineNo = e.LineNo[:0]
+	e.LineCount = e.LineCount[:0]
+}
+
+// add appends the row x; its strings are copied.
+func (e *Exceptions) add(x *exceptionRow) {
+	e.Time = append(e.Time, x.time)
+	e.Instance.addString(x.instance)
+	e.Job.addString(x.job)
+	e.Operation.addString(x.operation)
+	e.Origin.addString(x.origin)
+	e.InferredBy.addString(x.inferredBy)
+	e.OuterType.addString(x.outerType)
+	e.OuterMessage.addString(x.outerMessage)
+	e.InnermostType.addString(x.innermostType)
+	e.InnermostMessage.addString(x.innermostMessage)
+	e.Details.add(x.details)
+	e.Frames = append(e.Frames, x.frames)
+	e.Severity = append(e.Severity, x.severity)
+	e.LineNo = append(e.LineNo, x.lineNo)
+	e.LineCount = append(e.LineCount, x.lineCount)
+}
+
+// exceptionRow describes one row for Exceptions.add. Its strings and slices may alias
+// buffers that change after add.
+type exceptionRow struct {
+	time                                         int64
+	instance, job, operation, origin, inferredBy string
+	outerType, outerMessage                      string
+	innermostType, innermostMessage              string
+	details                                      []byte
+	frames                                       int32
+	severity                                     int8
+	lineNo                                       int64
+	lineCount                                    int32
+}
+
+// Row returns row i as an Exception (it copies; for tests and tools, not the hot path).
+func (e *Exceptions) Row(i int) Exception {
+	return Exception{Time: e.Time[i], Instance: e.Instance.Value(i), Job: e.Job.Value(i), Operation: e.Operation.Value(i),
+		Origin: e.Origin.Value(i), InferredBy: e.InferredBy.Value(i),
+		OuterType: string(e.OuterType.Value(i)), OuterMessage: string(e.OuterMessage.Value(i)),
+		InnermostType: string(e.InnermostType.Value(i)), InnermostMessage: string(e.InnermostMessage.Value(i)),
+		Details: string(e.Details.Value(i)), Frames: e.Frames[i], Severity: e.Severity[i],
+		LineNo: e.LineNo[i], LineCount: e.LineCount[i]}
+}
+
+// Exception is one exceptions row as values (Exceptions.Row).
 type Exception struct {
 	Time             int64
 	Instance         string
@@ -287,7 +382,7 @@ func (s *Stats) Add(o *Stats) {
 // Reset: Arrow arrays alias its buffers while DuckDB loads them.
 type Batch struct {
 	Traces     Traces
-	Exceptions []Exception
+	Exceptions Exceptions
 	Events     Events
 	Rejects    []Reject
 	Stats      Stats
@@ -297,8 +392,7 @@ type Batch struct {
 // Reset empties b, keeping its buffers for reuse.
 func (b *Batch) Reset() {
 	b.Traces.reset()
-	clear(b.Exceptions)
-	b.Exceptions = b.Exceptions[:0]
+	b.Exceptions.reset()
 	b.Events.reset()
 	clear(b.Rejects)
 	b.Rejects = b.Rejects[:0]
@@ -331,3 +425,7 @@ func NewBatch(rows int) *Batch {
 	b.Reset()
 	return b
 }
+
+// yoloString returns b as a string without copying. The string aliases b: use it only while
+// b does not change (to analyse text whose results are copied before the buffer is reused).
+func yoloString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }

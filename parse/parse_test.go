@@ -29,7 +29,8 @@ func render(b *Batch) string {
 			t.Instance.Value(i), sys, t.Level[i], t.Severity[i], ids[t.Template[i]], t.Job.Value(i), t.JobSource[i],
 			t.Operation.Value(i), t.PID[i], t.Truncated[i], t.AppTime.Value(i), t.Message.Value(i))
 	}
-	for _, e := range b.Exceptions {
+	for i := 0; i < b.Exceptions.Len(); i++ {
+		e := b.Exceptions.Row(i)
 		fmt.Fprintf(&sb, "exception L%d+%d %s %s origin=%s(%s) job=%s outer=%s: %q innermost=%s: %q frames=%d\n",
 			e.LineNo, e.LineCount, time.UnixMicro(e.Time).UTC().Format(time.RFC3339), e.Instance, e.Origin, e.InferredBy, e.Job,
 			e.OuterType, e.OuterMessage, e.InnermostType, e.InnermostMessage, e.Frames)
@@ -538,7 +539,8 @@ func TestRedactedRows(t *testing.T) {
 			t.Fatalf("secret %q survived:\n%s", secret, out)
 		}
 	}
-	for _, e := range b.Exceptions {
+	for i := 0; i < b.Exceptions.Len(); i++ {
+		e := b.Exceptions.Row(i)
 		if strings.Contains(e.Details+e.OuterMessage+e.InnermostMessage, "hunter2") {
 			t.Fatal("secret in exception")
 		}

@@ -295,21 +295,22 @@ func (r *recorder) closeRecord() {
 	msg := t.Message.Last()
 	t.Hash[last] = lineHash(t.Level[last], t.System[last], msg)
 	if r.openSys && r.openLevel != Info && looksLikeException(msg) {
-		info := AnalyzeException(string(msg))
-		r.b.Exceptions = append(r.b.Exceptions, Exception{
-			Time: t.Time[last], Instance: t.Instance.Value(last), Job: t.Job.Value(last), Operation: t.Operation.Value(last),
-			Origin:    "kudu",
-			OuterType: info.OuterType, OuterMessage: info.OuterMessage,
-			InnermostType: info.InnermostType, InnermostMessage: info.InnermostMessage,
-			Details: string(msg), Frames: int32(info.Frames), Severity: NullSeverity,
-			LineNo: t.LineNo[last], LineCount: t.LineCount[last],
+		// msg is the batch's own copy, which stays as it is while the row is added.
+		info := AnalyzeException(yoloString(msg))
+		r.b.Exceptions.add(&exceptionRow{
+			time: t.Time[last], instance: t.Instance.Value(last), job: t.Job.Value(last), operation: t.Operation.Value(last),
+			origin:    "kudu",
+			outerType: info.OuterType, outerMessage: info.OuterMessage,
+			innermostType: info.InnermostType, innermostMessage: info.InnermostMessage,
+			details: msg, frames: int32(info.Frames), severity: NullSeverity,
+			lineNo: t.LineNo[last], lineCount: t.LineCount[last],
 		})
 	}
 }
 
 // looksLikeException reports whether a multi-line message holds .NET exception text.
 func looksLikeException(msg []byte) bool {
-	return bytes.Contains(msg, []byte("\n   at ")) || findTypeToken(string(firstLine(msg))) >= 0 ||
+	return bytes.Contains(msg, []byte("\n   at ")) || findTypeToken(yoloString(firstLine(msg))) >= 0 ||
 		bytes.Contains(msg, []byte("Exception: "))
 }
 
@@ -353,13 +354,21 @@ func (r *recorder) trackCrash(w *row, msg []byte, num int16) {
 	if w.level == Err && !w.system && isCrashHeader(msg) {
 		if idx >= 0 {
 			r.finishCrash(&r.crashes[idx])
-			r.crashes = append(r.crashes[:idx], r.crashes[idx+1:]...)
+			r.removeCrash(idx)
 		}
-		r.crashes = append(r.crashes, openCrash{
-			instance: append([]byte(nil), w.instance...),
+		// Reuse the buffers of a finished crash kept past the end of the slice.
+		n := len(r.crashes)
+		if n == cap(r.crashes) {
+			r.crashes = append(r.crashes, openCrash{})
+		} else {
+			r.crashes = r.crashes[:n+1]
+		}
+		oc := &r.crashes[n]
+		*oc = openCrash{
+			instance: append(oc.instance[:0], w.instance...),
 			time:     w.time, lineNo: w.lineNo, lastLine: w.lineNo, lastTime: w.time,
-			text: append([]byte(nil), msg...),
-		})
+			text: append(oc.text[:0], msg...),
+		}
 		return
 	}
 	if idx < 0 {
@@ -378,23 +387,33 @@ func (r *recorder) trackCrash(w *row, msg []byte, num int16) {
 		return // the other job's lines interleave in the application log
 	}
 	r.finishCrash(oc)
-	r.crashes = append(r.crashes[:idx], r.crashes[idx+1:]...)
+	r.removeCrash(idx)
+}
+
+// removeCrash removes crash i, keeping the order of the others, and parks its buffers past
+// the end of the slice for the next crash (each element keeps buffers of its own).
+func (r *recorder) removeCrash(i int) {
+	done := r.crashes[i]
+	copy(r.crashes[i:], r.crashes[i+1:])
+	last := len(r.crashes) - 1
+	r.crashes[last] = done
+	r.crashes = r.crashes[:last]
 }
 
 func (r *recorder) finishCrash(oc *openCrash) {
-	info := AnalyzeException(string(oc.text))
-	job, op := string(r.job), string(r.op)
+	info := AnalyzeException(yoloString(oc.text)) // oc.text stays as it is until the row is added
+	job, op := yoloString(r.job), yoloString(r.op)
 	if job == "" {
 		// Application log: the crash's job is attributed later with its trace rows.
 		op = ""
 	}
-	r.b.Exceptions = append(r.b.Exceptions, Exception{
-		Time: oc.time, Instance: string(oc.instance), Job: job, Operation: op,
-		Origin:    "crash",
-		OuterType: info.OuterType, OuterMessage: info.OuterMessage,
-		InnermostType: info.InnermostType, InnermostMessage: info.InnermostMessage,
-		Details: string(oc.text), Frames: int32(info.Frames), Severity: NullSeverity,
-		LineNo: oc.lineNo, LineCount: int32(oc.lastLine - oc.lineNo + 1),
+	r.b.Exceptions.add(&exceptionRow{
+		time: oc.time, instance: yoloString(oc.instance), job: job, operation: op,
+		origin:    "crash",
+		outerType: info.OuterType, outerMessage: info.OuterMessage,
+		innermostType: info.InnermostType, innermostMessage: info.InnermostMessage,
+		details: oc.text, frames: int32(info.Frames), severity: NullSeverity,
+		lineNo: oc.lineNo, lineCount: int32(oc.lastLine - oc.lineNo + 1),
 	})
 }
 
@@ -405,16 +424,17 @@ func (r *recorder) addHandled(w *row, msg []byte, num int16) {
 		return
 	}
 	id := r.m.ids[num]
-	h := inferHandled(string(text), strings.HasPrefix(id, "page-updates-dbupdate"))
+	// text aliases msg, which stays as it is until the row is added.
+	h := inferHandled(yoloString(text), strings.HasPrefix(id, "page-updates-dbupdate"))
 	t := &r.b.Traces
 	last := t.Len() - 1
-	r.b.Exceptions = append(r.b.Exceptions, Exception{
-		Time: w.time, Instance: t.Instance.Value(last), Job: t.Job.Value(last), Operation: t.Operation.Value(last),
-		Origin: "handled", InferredBy: h.rule,
-		OuterType: h.outerType, OuterMessage: h.outerMessage,
-		InnermostType: h.innermostType, InnermostMessage: h.innermostMessage,
-		Details: string(msg), Severity: r.m.severity(num),
-		LineNo: w.lineNo, LineCount: w.lineCount,
+	r.b.Exceptions.add(&exceptionRow{
+		time: w.time, instance: t.Instance.Value(last), job: t.Job.Value(last), operation: t.Operation.Value(last),
+		origin: "handled", inferredBy: h.rule,
+		outerType: h.outerType, outerMessage: h.outerMessage,
+		innermostType: h.innermostType, innermostMessage: h.innermostMessage,
+		details: msg, severity: r.m.severity(num),
+		lineNo: w.lineNo, lineCount: w.lineCount,
 	})
 }
 

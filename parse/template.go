@@ -261,7 +261,7 @@ func (m *matcher) templateJob(num int16, msg []byte) Job {
 	}
 	switch num {
 	case m.runScript:
-		return JobOf(string(msg)) // "Run script 'SPOInsights.WebJob.AppInsightsImporter.exe' ..."
+		return JobOf(yoloString(msg)) // "Run script 'SPOInsights.WebJob.AppInsightsImporter.exe' ..."
 	case m.timer:
 		if sec, _, ok := parseTimer(msg); ok {
 			return sectionJobBytes(sec)

@@ -2,6 +2,7 @@ package parse
 
 import (
 	"bytes"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -140,5 +141,105 @@ func TestByteFinder(t *testing.T) {
 			}
 			start = end + 1
 		}
+	}
+}
+
+// defaultMessageType is the regular expression it replaced.
+func TestDefaultMessageType(t *testing.T) {
+	re := regexp.MustCompile(`^Exception of type '([A-Za-z_][\w.` + "`" + `+]*)' was thrown\.`)
+	for _, msg := range []string{
+		"Exception of type 'System.OutOfMemoryException' was thrown.",
+		"Exception of type 'System.OutOfMemoryException' was thrown. more",
+		"Exception of type 'Foo`1+Bar_2.Baz' was thrown.",
+		"Exception of type '1Bad' was thrown.",
+		"Exception of type '' was thrown.",
+		"Exception of type 'A B' was thrown.",
+		"Exception of type 'A' was thrown",
+		"Exception of type 'A",
+		"Exception of type '",
+		"xException of type 'A' was thrown.",
+		"Exception of type 'é' was thrown.",
+	} {
+		m := re.FindStringSubmatch(msg)
+		got, ok := defaultMessageType(msg)
+		if ok != (m != nil) || ok && got != m[1] {
+			t.Errorf("%q: got %q %v, regexp %q", msg, got, ok, m)
+		}
+	}
+}
+
+// Analysing an exception and inferring a handled one's type allocate nothing (the strings
+// they return are substrings of their input).
+func TestExceptionAnalysisAllocs(t *testing.T) {
+	text := "Unhandled Exception: System.AggregateException: One or more errors occurred. ---> System.Net.Http.HttpRequestException: 401\n   at A.B()\n   --- End of inner exception stack trace ---\n---> (Inner Exception #0) System.IO.IOException: x<---"
+	if n := testing.AllocsPerRun(100, func() { AnalyzeException(text) }); n != 0 {
+		t.Errorf("AnalyzeException: %v allocs", n)
+	}
+	for _, msg := range []string{"AADSTS7000215: Invalid client secret provided.", "Exception of type 'System.OutOfMemoryException' was thrown.",
+		"a; b; Login failed for user 'x'.", "nothing known"} {
+		if n := testing.AllocsPerRun(100, func() { inferHandled(msg, true) }); n != 0 {
+			t.Errorf("inferHandled(%q): %v allocs", msg, n)
+		}
+	}
+}
+
+// JobOf folds case as strings.ToLower does, and allocates nothing for ASCII names.
+func TestJobOfFold(t *testing.T) {
+	for _, name := range []string{"Run script 'SPOInsights.WebJob.AppInsightsImporter.exe'", "APPINSIGHTSIMPORTER",
+		"office365ActivityImport", "x ActivityImport y", "CallRecordWebhookController", "nothing", "", "Ünïcode AppInsightsImporter",
+		"appinsightsimpor", "\u212Aelvin"} {
+		want := NoJob
+		l := strings.ToLower(name)
+		switch {
+		case strings.Contains(l, "appinsightsimport"):
+			want = AppInsightsImporter
+		case strings.Contains(l, "activityimport"):
+			want = Office365ActivityImporter
+		case strings.Contains(l, "callrecordwebhook"):
+			want = CallRecordWebhookController
+		}
+		if got := JobOf(name); got != want {
+			t.Errorf("JobOf(%q) = %v, want %v", name, got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { JobOf("Run script 'SPOInsights.WebJob.AppInsightsImporter.exe'") }); n != 0 {
+		t.Errorf("JobOf: %v allocs", n)
+	}
+}
+
+// A Dict maps values to indexes within a batch, and after reset reuses the strings of earlier
+// batches whatever their order: no allocation once every value was seen.
+func TestDictReuse(t *testing.T) {
+	var d Dict
+	d.reset()
+	orders := [][]string{{"a", "b", "c"}, {"c", "a"}, {"b", "c", "a", "d"}, {"d", "c", "b", "a", "a", "d"}, {}, {"a"}}
+	for _, o := range orders {
+		d.reset()
+		for _, v := range o {
+			d.add([]byte(v))
+		}
+		for i, v := range o {
+			if d.Value(i) != v {
+				t.Fatalf("order %q: row %d = %q", o, i, d.Value(i))
+			}
+		}
+		seen := map[string]bool{}
+		for _, v := range d.Values {
+			if seen[v] {
+				t.Fatalf("order %q: %q twice in %q", o, v, d.Values)
+			}
+			seen[v] = true
+		}
+	}
+	n := testing.AllocsPerRun(50, func() {
+		for _, o := range orders {
+			d.reset()
+			for _, v := range o {
+				d.add([]byte(v))
+			}
+		}
+	})
+	if n != 0 {
+		t.Errorf("%v allocs per run of the orders", n)
 	}
 }

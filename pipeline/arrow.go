@@ -78,6 +78,54 @@ func eventsRecord(b *parse.Batch) arrow.Record {
 	return rec
 }
 
+// exceptionsSchema is the exceptions batch as DuckDB sees it (see tracesSchema).
+var exceptionsSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Microsecond}},
+	{Name: "operation", Type: dictI16(), Nullable: true},
+	{Name: "job", Type: dictI16(), Nullable: true},
+	{Name: "instance", Type: dictI16(), Nullable: true},
+	{Name: "origin", Type: dictI16(), Nullable: true},
+	{Name: "inferred_by", Type: dictI16(), Nullable: true},
+	{Name: "outer_type", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "outer_message", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "innermost_type", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "innermost_message", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "details", Type: arrow.BinaryTypes.String},
+	{Name: "frames", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "severity", Type: arrow.PrimitiveTypes.Int8, Nullable: true},
+	{Name: "line_no", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "line_count", Type: arrow.PrimitiveTypes.Int32},
+}, nil)
+
+// exceptionsRecord wraps the exceptions columns of b as an Arrow record (empty strings are
+// null, except in details). Release it before reusing b.
+func exceptionsRecord(b *parse.Batch) arrow.Record {
+	e := &b.Exceptions
+	n := e.Len()
+	cols := []arrow.Array{
+		fixed(&arrow.TimestampType{Unit: arrow.Microsecond}, n, nil, arrow.Int64Traits.CastToBytes(e.Time)),
+		dictColumn(&e.Operation, n),
+		dictColumn(&e.Job, n),
+		dictColumn(&e.Instance, n),
+		dictColumn(&e.Origin, n),
+		dictColumn(&e.InferredBy, n),
+		stringColumn(&e.OuterType, validNonEmpty(&e.OuterType)),
+		stringColumn(&e.OuterMessage, validNonEmpty(&e.OuterMessage)),
+		stringColumn(&e.InnermostType, validNonEmpty(&e.InnermostType)),
+		stringColumn(&e.InnermostMessage, validNonEmpty(&e.InnermostMessage)),
+		stringColumn(&e.Details, nil),
+		fixed(arrow.PrimitiveTypes.Int32, n, nil, arrow.Int32Traits.CastToBytes(e.Frames)),
+		fixed(arrow.PrimitiveTypes.Int8, n, validNot(e.Severity, parse.NullSeverity), arrow.Int8Traits.CastToBytes(e.Severity)),
+		fixed(arrow.PrimitiveTypes.Int64, n, nil, arrow.Int64Traits.CastToBytes(e.LineNo)),
+		fixed(arrow.PrimitiveTypes.Int32, n, nil, arrow.Int32Traits.CastToBytes(e.LineCount)),
+	}
+	rec := array.NewRecord(exceptionsSchema, cols, int64(n))
+	for _, c := range cols {
+		c.Release()
+	}
+	return rec
+}
+
 // staticDicts are dictionaries that do not change between batches.
 type staticDicts struct {
 	levels, jobSources, templates arrow.ArrayData
@@ -271,3 +319,6 @@ var exportDicts = sync.OnceValue(newStaticDicts)
 
 // EventsRecord is TracesRecord for the customEvents rows of b.
 func EventsRecord(b *parse.Batch) arrow.Record { return eventsRecord(b) }
+
+// ExceptionsRecord is TracesRecord for the exceptions rows of b.
+func ExceptionsRecord(b *parse.Batch) arrow.Record { return exceptionsRecord(b) }

@@ -425,7 +425,7 @@ func (in *ingester) takeBatch(ft *fileTx, row *FileRow, b *parse.Batch, stats *p
 		row.Site = b.Site
 	}
 	row.Traces += int64(b.Traces.Len())
-	row.Exceptions += int64(len(b.Exceptions))
+	row.Exceptions += int64(b.Exceptions.Len())
 	row.Events += int64(b.Events.Len())
 	if prev != nil {
 		return prev

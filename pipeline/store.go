@@ -251,21 +251,16 @@ func (ft *fileTx) addBatch(ctx context.Context, b *parse.Batch) error {
 			return fmt.Errorf("insert events: %w", err)
 		}
 	}
-	if len(b.Exceptions) == 0 && len(b.Rejects) == 0 {
+	if b.Exceptions.Len() > 0 {
+		if err := ft.insertRecord(ctx, exceptionsRecord(b), insertExceptionsSQL, ft.row.ID, ft.row.Path); err != nil {
+			return fmt.Errorf("insert exceptions: %w", err)
+		}
+	}
+	if len(b.Rejects) == 0 {
 		return nil
 	}
 	return ft.conn.Raw(func(dc any) error {
 		c := dc.(driver.Conn)
-		if len(b.Exceptions) > 0 {
-			if err := appendRows(c, "exceptions", len(b.Exceptions), func(i int) []driver.Value {
-				e := &b.Exceptions[i]
-				return []driver.Value{usTime(e.Time), nullStr(e.Operation), nullStr(e.Job), nullStr(e.Instance), e.Origin, nullStr(e.InferredBy),
-					nullStr(e.OuterType), nullStr(e.OuterMessage), nullStr(e.InnermostType), nullStr(e.InnermostMessage),
-					e.Details, e.Frames, nullSev(e.Severity), ft.row.ID, ft.row.Path, e.LineNo, e.LineCount}
-			}); err != nil {
-				return err
-			}
-		}
 		if len(b.Rejects) > 0 {
 			if err := appendRows(c, "rejects", len(b.Rejects), func(i int) []driver.Value {
 				r := &b.Rejects[i]
@@ -282,6 +277,12 @@ const insertTracesSQL = `INSERT INTO traces (timestamp, operation_Name, job, job
     severityLevel, message, app_time, template, source, pid, truncated, msg_hash, file_id, source_file, line_no, line_count)
 SELECT ts, operation, job, job_source, instance, level, is_system, severity, message, app_time, template,
     ?, pid, truncated, msg_hash, ?, ?, line_no, line_count FROM `
+
+const insertExceptionsSQL = `INSERT INTO exceptions (timestamp, operation_Name, job, instance, origin, inferred_by,
+    outerType, outerMessage, innermostType, innermostMessage, details, frames, severityLevel, file_id, source_file,
+    line_no, line_count)
+SELECT ts, operation, job, instance, origin, inferred_by, outer_type, outer_message, innermost_type, innermost_message,
+    details, frames, severity, ?, ?, line_no, line_count FROM `
 
 const insertEventsSQL = `INSERT INTO customEvents (timestamp, operation_Name, job, instance, name, section, duration_s,
     properties, file_id, source_file, line_no)

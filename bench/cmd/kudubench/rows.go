@@ -154,6 +154,7 @@ func rowParse(args []string, toArrow bool) (rowResult, error) {
 			rows.Add(rec.NumRows())
 			rec.Release()
 			pipeline.EventsRecord(b).Release()
+			pipeline.ExceptionsRecord(b).Release()
 		}
 	})
 	if err == nil && toArrow && rows.Load() != st.Parsed {
