@@ -130,3 +130,36 @@ func TestValidNot(t *testing.T) {
 		}
 	}
 }
+
+// A Kudu log outside its job folder gets the job its content names: the rows without one are
+// rewritten with it (copy + delete, not UPDATE) and nothing else changes.
+func TestInferredJobRewrite(t *testing.T) {
+	ctx := context.Background()
+	s, err := OpenStore(ctx, "", StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sum, err := Ingest(ctx, s, []string{"../parse/testdata/crash_job_log.txt"}, Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := sum.Files[0].Row
+	if row.Job == "" {
+		t.Fatalf("no job inferred: %+v", row)
+	}
+	var n, nullJob, content, wrongOp int64
+	err = s.db.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE job IS NULL),
+		count(*) FILTER (WHERE job_source = 'content'), count(*) FILTER (WHERE operation_Name IS NULL)
+		FROM traces WHERE file_id = ?`, row.ID).Scan(&n, &nullJob, &content, &wrongOp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != row.Traces || nullJob != 0 || content == 0 || wrongOp != 0 {
+		t.Errorf("traces %d (files says %d), %d without job, %d by content, %d without operation", n, row.Traces, nullJob, content, wrongOp)
+	}
+	var lines int64
+	if err := s.db.QueryRowContext(ctx, "SELECT count(DISTINCT line_no) FROM traces WHERE file_id = ?", row.ID).Scan(&lines); err != nil || lines != n {
+		t.Errorf("%d distinct lines for %d rows (%v)", lines, n, err)
+	}
+}

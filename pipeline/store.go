@@ -358,13 +358,23 @@ func (ft *fileTx) fixInferredJob(ctx context.Context) error {
 	if err := ft.conn.QueryRowContext(ctx, "SELECT count(*) FROM traces WHERE file_id = ? AND job IS NULL", ft.row.ID).Scan(&n); err != nil || n == 0 {
 		return err
 	}
-	op := parse.OperationName(ft.row.Job)
-	for _, q := range []string{
-		"UPDATE traces SET job = ?, operation_Name = coalesce(operation_Name, ?), job_source = 'content' WHERE file_id = ? AND job IS NULL",
-		"UPDATE exceptions SET job = ?, operation_Name = coalesce(operation_Name, ?) WHERE file_id = ? AND job IS NULL",
-		"UPDATE customEvents SET job = ?, operation_Name = coalesce(operation_Name, ?) WHERE file_id = ? AND job IS NULL",
+	job, op, id := ft.row.Job, parse.OperationName(ft.row.Job), ft.row.ID
+	for _, st := range []struct {
+		q    string
+		args []any
+	}{
+		// traces: copy the rows with the job set, then delete the originals. An UPDATE of
+		// VARCHAR columns keeps every new value in DuckDB's in-memory update segments outside
+		// the memory limit (about 500 bytes per row here: +370 MB RSS at commit for the 700 k
+		// unattributed rows of a 1 GB log), and a copy is also faster. The rows are the same
+		// as the UPDATE made; only their rowids are new.
+		{"INSERT INTO traces SELECT * REPLACE (?::VARCHAR AS job, coalesce(operation_Name, ?::VARCHAR) AS operation_Name, 'content' AS job_source) FROM traces WHERE file_id = ? AND job IS NULL",
+			[]any{job, op, id}},
+		{"DELETE FROM traces WHERE file_id = ? AND job IS NULL", []any{id}},
+		{"UPDATE exceptions SET job = ?, operation_Name = coalesce(operation_Name, ?) WHERE file_id = ? AND job IS NULL", []any{job, op, id}},
+		{"UPDATE customEvents SET job = ?, operation_Name = coalesce(operation_Name, ?) WHERE file_id = ? AND job IS NULL", []any{job, op, id}},
 	} {
-		if _, err := ft.conn.ExecContext(ctx, q, ft.row.Job, op, ft.row.ID); err != nil {
+		if _, err := ft.conn.ExecContext(ctx, st.q, st.args...); err != nil {
 			return fmt.Errorf("set inferred job: %w", err)
 		}
 	}
