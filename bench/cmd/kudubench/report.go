@@ -43,20 +43,23 @@ func (b *bench) report() string {
 	w("| row | what | cores | wall s | MB/s | lines/s | CPU s | peak RSS MB |\n")
 	w("|---|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range b.results {
-		if r.in.path == b.small.plain.path || b.isBig(r.in.path) {
+		if r.memRow {
 			continue
 		}
 		b.row(&sb, r)
 	}
+	w("\nCPU s is the CPU time of the timed part for in-process rows (`kudubench row`), of the whole process for\n")
+	w("programs. On a busy machine it is the steadier number: a one-core row's CPU time is about its wall time on a\n")
+	w("quiet machine.\n")
 	w("\n## Memory in input size\n\n")
+	w("Ingest rows here run with `--memory-limit %s` (DuckDB's buffer pool; Go's heap and what DuckDB keeps\n", memRowsLimit)
+	w("outside its pool come on top); the main ingest row above uses the default limit (1GB).\n\n")
 	w("| row | input | wall s | MB/s | CPU s | peak RSS MB |\n|---|---|---:|---:|---:|---:|\n")
-	for _, id := range []string{"parse-p2", "ingest"} {
-		if r := b.get(id); r != nil {
-			w("| %s | %s | %.2f | %.0f | %.2f | %d |\n", id, r.in.label, r.wall, r.mbps(), r.cpu, r.rssKB/1024)
-		}
+	if r := b.get("parse-p2"); r != nil {
+		w("| %s | %s | %.2f | %.0f | %.2f | %d |\n", r.id, r.in.label, r.wall, r.mbps(), r.cpu, r.rssKB/1024)
 	}
 	for _, r := range b.results {
-		if r.in.path == b.small.plain.path || b.isBig(r.in.path) {
+		if r.memRow {
 			if r.err != nil {
 				w("| %s | %s | error: %v | | | |\n", r.id, r.in.label, r.err)
 				continue
@@ -65,7 +68,10 @@ func (b *bench) report() string {
 		}
 	}
 	w("\n## Targets (issue 6)\n\n")
-	w("| target | measured | ratio | |\n|---|---|---:|---|\n")
+	w("The ratio is the measured one, to compare with the bound in the target's name. \"by CPU\" is the same\n")
+	w("ratio on CPU times, where that means something: on a shared machine it is closer to what a quiet machine\n")
+	w("gives for wall time.\n\n")
+	w("| target | measured | ratio | by CPU | |\n|---|---|---:|---:|---|\n")
 	for _, t := range b.targets() {
 		mark := "**missed**"
 		if t.met {
@@ -74,7 +80,10 @@ func (b *bench) report() string {
 		if t.measured == "" {
 			mark, t.measured = "not measured", "—"
 		}
-		w("| %s | %s | %s | %s |\n", t.name, t.measured, t.ratio, mark)
+		if t.cpuRatio == "" {
+			t.cpuRatio = "—"
+		}
+		w("| %s | %s | %s | %s | %s |\n", t.name, t.measured, t.ratio, t.cpuRatio, mark)
 	}
 	if b.c.micro != "" {
 		if data, err := os.ReadFile(b.c.micro); err == nil {
@@ -128,99 +137,111 @@ func (b *bench) row(sb *strings.Builder, r *result) {
 }
 
 type target struct {
-	name, measured, ratio string
-	met                   bool
+	name, measured, ratio, cpuRatio string
+	met                             bool
 }
 
 func (b *bench) targets() []target {
 	var ts []target
-	add := func(name string, ok bool, measured, ratio string) {
-		ts = append(ts, target{name, measured, ratio, ok})
+	add := func(name string, ok bool, measured, ratio, cpuRatio string) {
+		ts = append(ts, target{name: name, measured: measured, ratio: ratio, cpuRatio: cpuRatio, met: ok})
 	}
 	missing := func(name string) { ts = append(ts, target{name: name, ratio: "—"}) }
+	x := func(v float64) string { return fmt.Sprintf("%.2f×", v) }
 	a1, a2, sqlr := b.get("arrow-p1"), b.get("arrow-p2"), b.get("duckdb-sql")
 	if a1 != nil {
-		add("parse → Arrow ≥ 1 GB/s per core", a1.mbps() >= 1000, fmt.Sprintf("%.0f MB/s on 1 core", a1.mbps()), fmt.Sprintf("%.2f×", a1.mbps()/1000))
+		perCore := ""
+		if a2 != nil {
+			perCore = fmt.Sprintf("; %.0f MB/s per core on 2", a2.mbps()/2)
+		}
+		add("parse → Arrow ≥ 1 GB/s per core", a1.mbps() >= 1000, fmt.Sprintf("%.0f MB/s on 1 core%s", a1.mbps(), perCore),
+			x(a1.mbps()/1000)+" of 1 GB/s", x(float64(a1.in.size)/1e6/a1.cpu/1000)+" of 1 GB/s")
 	} else {
 		missing("parse → Arrow ≥ 1 GB/s per core")
 	}
 	if a2 != nil && sqlr != nil {
-		x := sqlr.wall / a2.wall
-		add("parse → Arrow ≥ 10× the DuckDB-SQL parse (2 cores each)", x >= 10, fmt.Sprintf("%.0f vs %.0f MB/s", a2.mbps(), sqlr.mbps()), fmt.Sprintf("%.1f×", x))
+		add("parse → Arrow ≥ 10× the DuckDB-SQL parse (2 cores each)", sqlr.wall/a2.wall >= 10,
+			fmt.Sprintf("%.0f vs %.0f MB/s", a2.mbps(), sqlr.mbps()), x(sqlr.wall/a2.wall), x(sqlr.cpu/a2.cpu))
 	} else {
 		missing("parse → Arrow ≥ 10× the DuckDB-SQL parse")
 	}
 	if apl, ok := microAllocsPerLine(b.c.micro); ok {
-		add("parse: 0 allocations per line in steady state", apl == 0, fmt.Sprintf("%.4g allocs/line (BenchmarkKuduLogGen)", apl), "—")
+		add("parse: 0 allocations per line in steady state", apl == 0, fmt.Sprintf("%.3g allocs/line (BenchmarkKuduLogGen)", apl), "—", "")
 	} else {
 		missing("parse: 0 allocations per line in steady state")
 	}
-	ing, lq, floor, diag := b.get("ingest"), b.get("lnav-query"), b.get("load-floor-t1"), b.get("diagnose")
+	ing, lq, diag := b.get("ingest"), b.get("lnav-query"), b.get("diagnose")
+	floor := b.get("load-floor-t1")
 	if f2 := b.get("load-floor-t2"); f2 != nil && (floor == nil || f2.wall < floor.wall) {
 		floor = f2 // the floor is DuckDB's best of one and two threads
 	}
 	if ing != nil && lq != nil {
-		add("ingest faster than lnav answering one query", ing.wall < lq.wall, fmt.Sprintf("%.2f s vs %.2f s", ing.wall, lq.wall), fmt.Sprintf("%.2f×", lq.wall/ing.wall))
+		add("ingest faster than lnav answering one query", ing.wall < lq.wall, fmt.Sprintf("%.2f s vs %.2f s", ing.wall, lq.wall),
+			x(lq.wall/ing.wall), x(lq.cpu/ing.cpu))
 	} else {
 		missing("ingest faster than lnav answering one query")
 	}
 	if ing != nil && sqlr != nil {
-		x := sqlr.wall / ing.wall
-		add("ingest ≥ 3× the DuckDB-SQL baseline", x >= 3, fmt.Sprintf("%.2f s vs %.2f s", ing.wall, sqlr.wall), fmt.Sprintf("%.2f×", x))
+		add("ingest ≥ 3× the DuckDB-SQL baseline", sqlr.wall/ing.wall >= 3, fmt.Sprintf("%.2f s vs %.2f s", ing.wall, sqlr.wall),
+			x(sqlr.wall/ing.wall), x(sqlr.cpu/ing.cpu))
 	} else {
 		missing("ingest ≥ 3× the DuckDB-SQL baseline")
 	}
 	if ing != nil && floor != nil {
-		x := ing.wall / floor.wall
-		add("ingest within 1.5× of DuckDB's Arrow load floor", x <= 1.5, fmt.Sprintf("%.2f s vs %.2f s", ing.wall, floor.wall), fmt.Sprintf("%.2f×", x))
+		add("ingest within 1.5× of DuckDB's Arrow load floor", ing.wall/floor.wall <= 1.5,
+			fmt.Sprintf("%.2f s vs %.2f s (%s)", ing.wall, floor.wall, floor.id), x(ing.wall/floor.wall), x(ing.cpu/floor.cpu))
 	} else {
 		missing("ingest within 1.5× of DuckDB's Arrow load floor")
 	}
 	if diag != nil && lq != nil {
-		add(fmt.Sprintf("diagnose (%s) faster than lnav answering one query", b.main.name), diag.wall < lq.wall, fmt.Sprintf("%.2f s vs %.2f s", diag.wall, lq.wall), fmt.Sprintf("%.2f×", lq.wall/diag.wall))
+		add(fmt.Sprintf("diagnose (%s) faster than lnav answering one query", b.main.name), diag.wall < lq.wall,
+			fmt.Sprintf("%.2f s vs %.2f s", diag.wall, lq.wall), x(lq.wall/diag.wall), x(lq.cpu/diag.cpu))
 	} else {
 		missing("diagnose faster than lnav answering one query")
 	}
 	gz, agz := b.get("gunzip"), b.get("arrow-gz")
 	if gz != nil && agz != nil {
-		x := agz.wall / gz.wall
-		add(".gz input (parse → Arrow) within 1.3× of decompression alone", x <= 1.3, fmt.Sprintf("%.2f s vs %.2f s", agz.wall, gz.wall), fmt.Sprintf("%.2f×", x))
+		add(".gz input (parse → Arrow) within 1.3× of decompression alone", agz.wall/gz.wall <= 1.3,
+			fmt.Sprintf("%.2f s vs %.2f s", agz.wall, gz.wall), x(agz.wall/gz.wall), "")
 	} else {
 		missing(".gz input within 1.3× of decompression alone")
 	}
 	var maxRSS int64
 	var maxID string
 	for _, r := range b.results {
-		if strings.HasPrefix(r.id, "ingest") && r.err == nil && r.rssKB > maxRSS {
-			maxRSS, maxID = r.rssKB, r.id+" ("+r.in.label+")"
+		if r.memRow && strings.HasPrefix(r.id, "ingest") && r.err == nil && r.rssKB > maxRSS {
+			maxRSS, maxID = r.rssKB, r.id
 		}
 	}
 	if maxRSS > 0 {
-		add("peak RSS < 1 GB ingesting into a database file, any size", maxRSS < 1<<20, fmt.Sprintf("%d MB (%s)", maxRSS/1024, maxID), fmt.Sprintf("%.2f×", float64(maxRSS)/float64(1<<20)))
+		add(fmt.Sprintf("peak RSS < 1 GB ingesting into a database file, any size (--memory-limit %s)", memRowsLimit), maxRSS < 1<<20,
+			fmt.Sprintf("%d MB at most (%s)", maxRSS/1024, maxID), fmt.Sprintf("%.2f of 1 GB", float64(maxRSS)/float64(1<<20)), "")
 	} else {
 		missing("peak RSS < 1 GB ingesting into a database file")
 	}
-	var lo, hi *result
+	// Parse-only memory: the main input against the largest (or, without --full, the smaller).
+	lo := b.get("parse-p2")
+	var hi *result
 	for _, r := range b.results {
-		if (r.id == "parse-p2" || strings.HasPrefix(r.id, "parse-") && !strings.HasPrefix(r.id, "parse-p")) && r.err == nil && r.runs > 0 {
-			if lo == nil || r.in.size < lo.in.size {
-				lo = r
-			}
-			if hi == nil || r.in.size > hi.in.size {
-				hi = r
-			}
+		if r.memRow && strings.HasPrefix(r.id, "parse-") && r.err == nil && r.runs > 0 && (hi == nil || r.in.size > hi.in.size) {
+			hi = r
 		}
 	}
-	if lo != nil && hi != nil && lo != hi {
-		x := float64(hi.rssKB) / float64(lo.rssKB)
-		add("parse-only memory constant in input size", x < 1.25, fmt.Sprintf("%d MB at %s, %d MB at %s", lo.rssKB/1024, lo.in.label, hi.rssKB/1024, hi.in.label), fmt.Sprintf("%.2f×", x))
+	if lo != nil && hi != nil {
+		a, c := lo, hi
+		if a.rssKB > c.rssKB {
+			a, c = c, a
+		}
+		grow := float64(c.rssKB) / float64(a.rssKB)
+		add("parse-only memory constant in input size (within 25%)", grow < 1.25,
+			fmt.Sprintf("%d MB at %s, %d MB at %s", lo.rssKB/1024, lo.in.label, hi.rssKB/1024, hi.in.label), x(grow), "")
 	} else {
 		missing("parse-only memory constant in input size")
 	}
 	p1, p2 := b.get("parse-p1"), b.get("parse-p2")
 	if p1 != nil && p2 != nil {
-		x := p1.wall / p2.wall
-		add("parse 1 → 2 cores ≥ 1.8×", x >= 1.8, fmt.Sprintf("%.0f → %.0f MB/s", p1.mbps(), p2.mbps()), fmt.Sprintf("%.2f×", x))
+		add("parse 1 → 2 cores ≥ 1.8×", p1.wall/p2.wall >= 1.8, fmt.Sprintf("%.0f → %.0f MB/s", p1.mbps(), p2.mbps()),
+			x(p1.wall/p2.wall), "")
 	} else {
 		missing("parse 1 → 2 cores ≥ 1.8×")
 	}

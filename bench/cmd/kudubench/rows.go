@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -31,7 +32,30 @@ import (
 // rowResult is what an in-process measurement prints (one JSON line on stdout) for the parent.
 type rowResult struct {
 	Seconds float64 `json:"seconds"` // wall time of the measured part only
+	CPU     float64 `json:"cpu"`     // CPU time (user + sys, all threads) of the measured part
 	Lines   int64   `json:"lines"`   // lines (rows) seen, 0 if the row does not count them
+}
+
+// cpuSeconds is the CPU time of this process so far. The rows measure it around the timed
+// part by resetting cpuStart right before it (see timed).
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
+}
+
+// timer measures the wall and CPU time of the part of a row that counts.
+type timer struct {
+	wall time.Time
+	cpu  float64
+}
+
+func startTimer() timer { return timer{wall: time.Now(), cpu: cpuSeconds()} }
+
+func (t timer) result(lines int64) rowResult {
+	return rowResult{Seconds: time.Since(t.wall).Seconds(), CPU: cpuSeconds() - t.cpu, Lines: lines}
 }
 
 // inProcessRows run in a child process (kudubench row NAME ARGS...), one per measurement, so
@@ -69,9 +93,9 @@ func rowScan(args []string) (rowResult, error) {
 		return rowResult{}, err
 	}
 	defer f.Close()
-	start := time.Now()
+	start := startTimer()
 	n, err := countLines(f)
-	return rowResult{Seconds: time.Since(start).Seconds(), Lines: n}, err
+	return start.result(n), err
 }
 
 func countLines(r io.Reader) (int64, error) {
@@ -103,11 +127,11 @@ func rowSHA256(args []string) (rowResult, error) {
 		return rowResult{}, err
 	}
 	defer f.Close()
-	start := time.Now()
+	start := startTimer()
 	h := sha256.New()
 	_, err = io.CopyBuffer(h, f, make([]byte, 1<<20))
 	h.Sum(nil)
-	return rowResult{Seconds: time.Since(start).Seconds()}, err
+	return start.result(0), err
 }
 
 // rowGunzip and rowUnzstd are decompression alone, with the decoders and settings the
@@ -118,13 +142,13 @@ func rowGunzip(args []string) (rowResult, error) {
 		return rowResult{}, err
 	}
 	defer f.Close()
-	start := time.Now()
+	start := startTimer()
 	z, err := gzip.NewReader(f)
 	if err != nil {
 		return rowResult{}, err
 	}
 	n, err := countLines(z)
-	return rowResult{Seconds: time.Since(start).Seconds(), Lines: n}, err
+	return start.result(n), err
 }
 
 func rowUnzstd(args []string) (rowResult, error) {
@@ -133,21 +157,21 @@ func rowUnzstd(args []string) (rowResult, error) {
 		return rowResult{}, err
 	}
 	defer f.Close()
-	start := time.Now()
+	start := startTimer()
 	z, err := zstd.NewReader(f, zstd.WithDecoderConcurrency(1))
 	if err != nil {
 		return rowResult{}, err
 	}
 	defer z.Close()
 	n, err := countLines(z)
-	return rowResult{Seconds: time.Since(start).Seconds(), Lines: n}, err
+	return start.result(n), err
 }
 
 // rowParse runs pipeline.ParseOnly: walker, decompression, hash, chunker and parse workers
 // (GOMAXPROCS of them), optionally wrapping every batch as the Arrow record Ingest loads.
 func rowParse(args []string, toArrow bool) (rowResult, error) {
 	var rows atomic.Int64
-	start := time.Now()
+	start := startTimer()
 	st, err := pipeline.ParseOnly(context.Background(), args, pipeline.Options{}, func(b *parse.Batch) {
 		if toArrow {
 			rec := pipeline.TracesRecord(b)
@@ -160,7 +184,7 @@ func rowParse(args []string, toArrow bool) (rowResult, error) {
 	if err == nil && toArrow && rows.Load() != st.Parsed {
 		err = fmt.Errorf("arrow: %d rows for %d parsed lines", rows.Load(), st.Parsed)
 	}
-	return rowResult{Seconds: time.Since(start).Seconds(), Lines: st.Lines}, err
+	return start.result(st.Lines), err
 }
 
 // rowLoadFloor is DuckDB's own load floor: the same rows, parsed beforehand into Arrow records
@@ -221,15 +245,15 @@ func rowLoadFloor(args []string) (rowResult, error) {
 		return rowResult{}, err
 	}
 	ctx := context.Background()
-	start := time.Now()
+	start := startTimer()
 	_, err = conn.ExecContext(ctx, "CREATE TABLE floor AS SELECT * FROM floor_v")
 	if err == nil {
 		_, err = conn.ExecContext(ctx, "CHECKPOINT")
 	}
-	sec := time.Since(start).Seconds()
+	res := start.result(lines)
 	conn.ExecContext(ctx, "DROP VIEW floor_v") // before release (stack-notes A3)
 	release()
-	return rowResult{Seconds: sec, Lines: lines}, err
+	return res, err
 }
 
 func jobOf(path string) string {
@@ -258,17 +282,16 @@ func rowDuckDBSQL(args []string) (rowResult, error) {
 	defer closeDB()
 	ctx := context.Background()
 	q := strings.Replace(duckdbSQL, "%s", strings.ReplaceAll(args[1], "'", "''"), 1)
-	start := time.Now()
+	start := startTimer()
 	if _, err := conn.ExecContext(ctx, q); err != nil {
 		return rowResult{}, err
 	}
 	if _, err := conn.ExecContext(ctx, "CHECKPOINT"); err != nil {
 		return rowResult{}, err
 	}
-	sec := time.Since(start).Seconds()
-	var n int64
-	err = conn.QueryRowContext(ctx, "SELECT count(*) FROM lines").Scan(&n)
-	return rowResult{Seconds: sec, Lines: n}, err
+	res := start.result(0)
+	err = conn.QueryRowContext(ctx, "SELECT count(*) FROM lines").Scan(&res.Lines)
+	return res, err
 }
 
 // openDuckDB creates a fresh database file with kudulens' settings: the default memory limit,
