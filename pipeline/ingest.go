@@ -325,6 +325,7 @@ func (in *ingester) loadFile(e *Entry) (FileResult, error) {
 		return FileResult{}, err
 	}
 	defer ft.rollback()
+	ft.inferring = cls.Kind == KindKuduLog && row.Job == ""
 
 	// The reader goroutine cuts chunks and queues them for the parse workers; this goroutine
 	// loads parsed batches as they come back, in any order (rows carry their line numbers).
@@ -430,11 +431,18 @@ func (in *ingester) takeBatch(ft *fileTx, row *FileRow, b *parse.Batch, stats *p
 	if prev != nil {
 		return prev
 	}
+	if ft.inferring && ft.guess == "" && stats.Parsed >= guessJobAfter {
+		ft.guess = inferJob(stats)
+	}
 	if err := ft.addBatch(in.ctx, b); err != nil {
 		return fmt.Errorf("load %s: %w", row.Path, err)
 	}
 	return nil
 }
+
+// guessJobAfter is how many lines of a Kudu log outside its job folder are loaded before the
+// job their templates name is guessed and given to the rows that follow (see fileTx.guess).
+var guessJobAfter int64 = 100_000
 
 // inferJob names the job of a Kudu log found outside its folder from the templates its lines
 // match: the job with most job-specific lines, if it has a clear majority.

@@ -6,8 +6,13 @@ import (
 	"crypto/sha256"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"testing"
 	"testing/iotest"
+	"time"
+
+	"github.com/kudulens/kudulens/bench/gen"
 )
 
 // Loads run with one DuckDB thread, on every connection (threads is global), and queries after
@@ -131,9 +136,9 @@ func TestValidNot(t *testing.T) {
 	}
 }
 
-// A Kudu log outside its job folder gets the job its content names: the rows without one are
-// rewritten with it (copy + delete, not UPDATE) and nothing else changes.
-func TestInferredJobRewrite(t *testing.T) {
+// A Kudu log outside its job folder gets the job its content names on every row that had
+// none, and nothing else changes.
+func TestInferredJob(t *testing.T) {
 	ctx := context.Background()
 	s, err := OpenStore(ctx, "", StoreOptions{})
 	if err != nil {
@@ -161,5 +166,60 @@ func TestInferredJobRewrite(t *testing.T) {
 	var lines int64
 	if err := s.db.QueryRowContext(ctx, "SELECT count(DISTINCT line_no) FROM traces WHERE file_id = ?", row.ID).Scan(&lines); err != nil || lines != n {
 		t.Errorf("%d distinct lines for %d rows (%v)", lines, n, err)
+	}
+}
+
+// Guessing the job of a Kudu log outside its folder from its first lines gives the same rows
+// as setting it at commit, also when the guess turns out wrong.
+func TestGuessedJobSameRows(t *testing.T) {
+	cfg := gen.BenchConfig(3, time.Date(2026, 1, 5, 6, 0, 0, 0, time.UTC), 2)
+	var one, mixed bytes.Buffer
+	if _, err := gen.Generate(&one, gen.GenerateOptions{Config: cfg, Kind: gen.KindKudu, Size: 6 << 20}); err != nil {
+		t.Fatal(err)
+	}
+	// The first lines name one job, the rest another: the guess is wrong.
+	gen.Generate(&mixed, gen.GenerateOptions{Config: cfg, Kind: gen.KindKudu, Size: 1 << 20, Job: "AppInsightsImporter"})
+	gen.Generate(&mixed, gen.GenerateOptions{Config: cfg, Kind: gen.KindKudu, Size: 6 << 20, Job: "Office365ActivityImporter"})
+	dir := t.TempDir()
+	for name, data := range map[string][]byte{"one.log": one.Bytes(), "mixed.log": mixed.Bytes()} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		digest := func(after int64) (string, string) {
+			t.Helper()
+			defer func(v int64) { guessJobAfter = v }(guessJobAfter)
+			guessJobAfter = after
+			ctx := context.Background()
+			s, err := OpenStore(ctx, "", StoreOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			sum, err := Ingest(ctx, s, []string{path}, Options{NoMerge: true}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var d string
+			for _, q := range []string{
+				"SELECT count(*)::VARCHAR || ' ' || bit_xor(hash(timestamp, operation_Name, job, job_source, instance, level, message, line_no, template))::VARCHAR FROM traces",
+				"SELECT count(*)::VARCHAR || ' ' || coalesce(bit_xor(hash(job, operation_Name, line_no))::VARCHAR, '') FROM exceptions",
+				"SELECT count(*)::VARCHAR || ' ' || coalesce(bit_xor(hash(job, operation_Name, line_no))::VARCHAR, '') FROM customEvents",
+				"SELECT string_agg(DISTINCT coalesce(job_source, 'null'), ',' ORDER BY coalesce(job_source, 'null')) FROM traces",
+			} {
+				var v string
+				if err := s.db.QueryRowContext(ctx, q).Scan(&v); err != nil {
+					t.Fatal(err)
+				}
+				d += v + "; "
+			}
+			return d, sum.Files[0].Row.Job
+		}
+		want, job := digest(1 << 62)
+		got, _ := digest(1000)
+		if got != want {
+			t.Errorf("%s (job %q): guessed early %s, set at commit %s", name, job, got, want)
+		}
+		t.Logf("%s: job %q, %s", name, job, want)
 	}
 }

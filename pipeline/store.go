@@ -226,6 +226,13 @@ type fileTx struct {
 	source string // traces.source: job-log | app-log
 	view   string // name of the registered Arrow view, unique per file (views of concurrent loads must not collide)
 	open   bool
+
+	// inferring: a Kudu log outside its job folder, whose content will name its job when the
+	// whole file is read. guess is the job the lines loaded so far name (see guessJob); the
+	// rows without a job are inserted with it, so that commit has only the rows loaded before
+	// the guess to set (or, rarely, a wrong guess to take back) instead of every such row.
+	inferring bool
+	guess     string
 }
 
 func (s *Store) beginFile(ctx context.Context, conn *gosql.Conn, row *FileRow) (*fileTx, error) {
@@ -242,7 +249,14 @@ func (s *Store) beginFile(ctx context.Context, conn *gosql.Conn, row *FileRow) (
 // addBatch inserts the rows of b.
 func (ft *fileTx) addBatch(ctx context.Context, b *parse.Batch) error {
 	if b.Traces.Len() > 0 {
-		if err := ft.insertRecord(ctx, tracesRecord(b, ft.s.dicts), insertTracesSQL, ft.source, ft.row.ID, ft.row.Path); err != nil {
+		var err error
+		if ft.guess != "" {
+			err = ft.insertRecord(ctx, tracesRecord(b, ft.s.dicts), insertTracesGuessSQL,
+				parse.OperationName(ft.guess), ft.guess, ft.source, ft.row.ID, ft.row.Path)
+		} else {
+			err = ft.insertRecord(ctx, tracesRecord(b, ft.s.dicts), insertTracesSQL, ft.source, ft.row.ID, ft.row.Path)
+		}
+		if err != nil {
 			return fmt.Errorf("insert traces: %w", err)
 		}
 	}
@@ -277,6 +291,14 @@ const insertTracesSQL = `INSERT INTO traces (timestamp, operation_Name, job, job
     severityLevel, message, app_time, template, source, pid, truncated, msg_hash, file_id, source_file, line_no, line_count)
 SELECT ts, operation, job, job_source, instance, level, is_system, severity, message, app_time, template,
     ?, pid, truncated, msg_hash, ?, ?, line_no, line_count FROM `
+
+// insertTracesGuessSQL is insertTracesSQL giving rows without a job the guessed job (the
+// parameters before the others: its operation, the job), as fixInferredJob would.
+const insertTracesGuessSQL = `INSERT INTO traces (timestamp, operation_Name, job, job_source, instance, level, is_system,
+    severityLevel, message, app_time, template, source, pid, truncated, msg_hash, file_id, source_file, line_no, line_count)
+SELECT ts, CASE WHEN job IS NULL THEN coalesce(operation, ?::VARCHAR) ELSE operation END, coalesce(job, ?::VARCHAR),
+    CASE WHEN job IS NULL THEN 'content' ELSE job_source END, instance, level, is_system, severity, message, app_time,
+    template, ?, pid, truncated, msg_hash, ?, ?, line_no, line_count FROM `
 
 const insertExceptionsSQL = `INSERT INTO exceptions (timestamp, operation_Name, job, instance, origin, inferred_by,
     outerType, outerMessage, innermostType, innermostMessage, details, frames, severityLevel, file_id, source_file,
@@ -336,7 +358,7 @@ func (ft *fileTx) commit(ctx context.Context) (dup string, err error) {
 		ft.s.unclaim(row.SHA256)
 		return "", err
 	}
-	if row.Job != "" && row.Kind == KindKuduLog && row.Status != "failed" {
+	if (row.Job != "" || ft.guess != "") && row.Kind == KindKuduLog && row.Status != "failed" {
 		if err := ft.fixInferredJob(ctx); err != nil {
 			ft.rollback()
 			ft.s.unclaim(row.SHA256)
@@ -354,8 +376,25 @@ func (ft *fileTx) commit(ctx context.Context) (dup string, err error) {
 // fixInferredJob sets the job of a Kudu log whose folder did not name it, once its content
 // has (the rows were inserted with no job).
 func (ft *fileTx) fixInferredJob(ctx context.Context) error {
+	if ft.guess != "" && ft.guess != ft.row.Job {
+		// The whole file names another job than its first lines did (rare): take back what
+		// the guess set. Those rows had neither job nor operation.
+		var job, op, src any // NULL when no job is inferred
+		if ft.row.Job != "" {
+			job, op, src = ft.row.Job, parse.OperationName(ft.row.Job), "content"
+		}
+		if _, err := ft.conn.ExecContext(ctx, "UPDATE traces SET job = ?, operation_Name = ?, job_source = ? WHERE file_id = ? AND job_source = 'content'",
+			job, op, src, ft.row.ID); err != nil {
+			return fmt.Errorf("set inferred job: %w", err)
+		}
+	}
+	if ft.row.Job == "" {
+		return nil
+	}
+	// Rows that had no job: still without one, or given the (right) guess.
 	var n int64
-	if err := ft.conn.QueryRowContext(ctx, "SELECT count(*) FROM traces WHERE file_id = ? AND job IS NULL", ft.row.ID).Scan(&n); err != nil || n == 0 {
+	if err := ft.conn.QueryRowContext(ctx, "SELECT count(*) FROM traces WHERE file_id = ? AND (job IS NULL OR job_source = 'content')",
+		ft.row.ID).Scan(&n); err != nil || n == 0 {
 		return err
 	}
 	job, op, id := ft.row.Job, parse.OperationName(ft.row.Job), ft.row.ID
@@ -363,14 +402,12 @@ func (ft *fileTx) fixInferredJob(ctx context.Context) error {
 		q    string
 		args []any
 	}{
-		// traces: copy the rows with the job set, then delete the originals. An UPDATE of
-		// VARCHAR columns keeps every new value in DuckDB's in-memory update segments outside
-		// the memory limit (about 500 bytes per row here: +370 MB RSS at commit for the 700 k
-		// unattributed rows of a 1 GB log), and a copy is also faster. The rows are the same
-		// as the UPDATE made; only their rowids are new.
-		{"INSERT INTO traces SELECT * REPLACE (?::VARCHAR AS job, coalesce(operation_Name, ?::VARCHAR) AS operation_Name, 'content' AS job_source) FROM traces WHERE file_id = ? AND job IS NULL",
+		// Only the rows loaded before the guess (or all of a file too short for one) are
+		// left here. An UPDATE of VARCHAR columns keeps the new values in DuckDB's in-memory
+		// update segments, outside memory_limit (about 500 bytes per row: +370 MB RSS at the
+		// commit of a 1 GB log when all its 700 k unattributed rows were set here).
+		{"UPDATE traces SET job = ?, operation_Name = coalesce(operation_Name, ?), job_source = 'content' WHERE file_id = ? AND job IS NULL",
 			[]any{job, op, id}},
-		{"DELETE FROM traces WHERE file_id = ? AND job IS NULL", []any{id}},
 		{"UPDATE exceptions SET job = ?, operation_Name = coalesce(operation_Name, ?) WHERE file_id = ? AND job IS NULL", []any{job, op, id}},
 		{"UPDATE customEvents SET job = ?, operation_Name = coalesce(operation_Name, ?) WHERE file_id = ? AND job IS NULL", []any{job, op, id}},
 	} {
