@@ -1,6 +1,9 @@
 package parse
 
-import "unsafe"
+import (
+	"strings"
+	"unsafe"
+)
 
 // Strings is a column of byte strings in Arrow's layout: value i is
 // Data[Offsets[i]:Offsets[i+1]]. The pipeline wraps both slices as Arrow buffers without
@@ -47,7 +50,14 @@ type Dict struct {
 	Index  []int16
 	Values []string
 	last   int16 // index of the value added last, to skip the search on runs
+	// seen interns the values of earlier batches (up to maxInterned), so that a stream of
+	// batches with the same few instances, jobs and event names converts no string.
+	seen map[string]string
 }
+
+// maxInterned bounds Dict.seen: an input with ever new values (hostile or odd) just
+// allocates their strings.
+const maxInterned = 256
 
 func (d *Dict) reset() {
 	d.Index = d.Index[:0]
@@ -58,10 +68,7 @@ func (d *Dict) reset() {
 // id returns the index of v, adding it to Values if new.
 func (d *Dict) id(v []byte) int16 { return dictID(d, v) }
 
-// dictID is Dict.id for both string and []byte values, so that neither converts. A value new
-// to this batch reuses the string an earlier batch held (Values keeps its backing array across
-// reset, and the strings past its length are looked at before converting): a steady stream of
-// batches with the same few instances, jobs and event names allocates nothing.
+// dictID is Dict.id for both string and []byte values, so that neither converts.
 func dictID[T string | []byte](d *Dict, v T) int16 {
 	if d.last >= 0 && string(v) == d.Values[d.last] {
 		return d.last
@@ -72,21 +79,24 @@ func dictID[T string | []byte](d *Dict, v T) int16 {
 			return d.last
 		}
 	}
-	if n := len(d.Values); n < cap(d.Values) {
-		d.Values = d.Values[:n+1]
-		kept := d.Values[:cap(d.Values)]
-		for k := n; k < len(kept); k++ {
-			if kept[k] == string(v) {
-				kept[n], kept[k] = kept[k], kept[n]
-				break
+	s, ok := d.seen[string(v)]
+	if !ok {
+		// Own a copy: a string v may alias a buffer that changes (yoloString of the recorder's
+		// job or a crash's instance), and the Dict keeps its values past this call.
+		switch x := any(v).(type) {
+		case string:
+			s = strings.Clone(x)
+		case []byte:
+			s = string(x)
+		}
+		if len(d.seen) < maxInterned {
+			if d.seen == nil {
+				d.seen = make(map[string]string)
 			}
+			d.seen[s] = s
 		}
-		if d.Values[n] != string(v) {
-			d.Values[n] = string(v)
-		}
-	} else {
-		d.Values = append(d.Values, string(v))
 	}
+	d.Values = append(d.Values, s)
 	d.last = int16(len(d.Values) - 1)
 	return d.last
 }

@@ -243,3 +243,24 @@ func TestDictReuse(t *testing.T) {
 		t.Errorf("%v allocs per run of the orders", n)
 	}
 }
+
+// A Dict owns its values: a string that aliases a buffer (yoloString) may change after it
+// was added, and the batch must not.
+func TestDictOwnsValues(t *testing.T) {
+	var d Dict
+	d.reset()
+	buf := []byte("5e1c2a")
+	d.addString(yoloString(buf))
+	copy(buf, "ffffff")
+	d.addString(yoloString(buf))
+	if d.Value(0) != "5e1c2a" || d.Value(1) != "ffffff" {
+		t.Fatalf("values %q", d.Values)
+	}
+	d.reset()
+	copy(buf, "abcdef")
+	d.addString(yoloString(buf))
+	copy(buf, "5e1c2a")
+	if d.Value(0) != "abcdef" {
+		t.Fatalf("after reset: %q", d.Values)
+	}
+}
