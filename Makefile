@@ -102,5 +102,22 @@ fuzz-run:
 		done; \
 	done; rm -f .fuzz.log
 
+# make bench: generated inputs go to bench/data/ (kept between runs, gitignored); the report to
+# bench/RESULTS.md. BENCH_SIZE sets the main input; BENCH_FULL=1 adds 1 GB and 4 GB inputs for
+# the memory rows. lnav (the peer) is installed with apt-get when missing.
+BENCH_SIZE ?= 200MB
+BENCH_RUNS ?= 3
+BENCH_FULL ?=
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+bench: deps
+	@command -v lnav >/dev/null 2>&1 || { echo "installing lnav (apt-get)"; $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq lnav; }
+	$(GO) build -o bin/kudugen ./bench/cmd/kudugen
+	$(GO) build -o bin/kudulens ./cmd/kudulens
+	$(GO) build -o bin/kudubench ./bench/cmd/kudubench
+	@mkdir -p bench/data
+	$(GO) test ./parse -run '^$$' -bench 'KuduLogGen|KuduLog$$' -benchmem -count 3 | tee bench/data/micro.txt
+	./bin/kudubench --size $(BENCH_SIZE) --runs $(BENCH_RUNS) $(if $(BENCH_FULL),--full) --micro bench/data/micro.txt --out bench/RESULTS.md
+
 clean:
 	rm -rf bin $(OUT)

@@ -1,5 +1,10 @@
 package parse
 
+import (
+	"strings"
+	"unsafe"
+)
+
 // Strings is a column of byte strings in Arrow's layout: value i is
 // Data[Offsets[i]:Offsets[i+1]]. The pipeline wraps both slices as Arrow buffers without
 // copying, so a Strings must not be appended to while Arrow holds it.
@@ -45,7 +50,14 @@ type Dict struct {
 	Index  []int16
 	Values []string
 	last   int16 // index of the value added last, to skip the search on runs
+	// seen interns the values of earlier batches (up to maxInterned), so that a stream of
+	// batches with the same few instances, jobs and event names converts no string.
+	seen map[string]string
 }
+
+// maxInterned bounds Dict.seen: an input with ever new values (hostile or odd) just
+// allocates their strings.
+const maxInterned = 256
 
 func (d *Dict) reset() {
 	d.Index = d.Index[:0]
@@ -54,7 +66,10 @@ func (d *Dict) reset() {
 }
 
 // id returns the index of v, adding it to Values if new.
-func (d *Dict) id(v []byte) int16 {
+func (d *Dict) id(v []byte) int16 { return dictID(d, v) }
+
+// dictID is Dict.id for both string and []byte values, so that neither converts.
+func dictID[T string | []byte](d *Dict, v T) int16 {
 	if d.last >= 0 && string(v) == d.Values[d.last] {
 		return d.last
 	}
@@ -64,14 +79,43 @@ func (d *Dict) id(v []byte) int16 {
 			return d.last
 		}
 	}
-	d.Values = append(d.Values, string(v))
+	s, ok := d.seen[string(v)]
+	if !ok {
+		// Own a copy: a string v may alias a buffer that changes (yoloString of the recorder's
+		// job or a crash's instance), and the Dict keeps its values past this call.
+		switch x := any(v).(type) {
+		case string:
+			s = strings.Clone(x)
+		case []byte:
+			s = string(x)
+		}
+		if len(d.seen) < maxInterned {
+			if d.seen == nil {
+				d.seen = make(map[string]string)
+			}
+			d.seen[s] = s
+		}
+	}
+	d.Values = append(d.Values, s)
 	d.last = int16(len(d.Values) - 1)
 	return d.last
 }
 
-func (d *Dict) add(v []byte) { d.Index = append(d.Index, d.id(v)) }
+func (d *Dict) add(v []byte) { d.Index = append(d.Index, dictID(d, v)) }
 
-func (d *Dict) addString(v string) { d.Index = append(d.Index, d.id([]byte(v))) }
+func (d *Dict) addString(v string) { d.Index = append(d.Index, dictID(d, v)) }
+
+// addCached adds v, a value that is the same on every call while the Dict is not reset (the
+// file's job): *id caches its index, -1 until the first call.
+func (d *Dict) addCached(v []byte, id *int16) {
+	if *id < 0 {
+		*id = dictID(d, v)
+	}
+	d.Index = append(d.Index, *id)
+}
+
+// Len returns the number of rows.
+func (d *Dict) Len() int { return len(d.Index) }
 
 // Value returns the value of row i.
 func (d *Dict) Value(i int) string { return d.Values[d.Index[i]] }
@@ -144,7 +188,90 @@ func (s JobSource) String() string { return jobSourceNames[s] }
 // JobSourceNames lists JobSource names indexed by value ("" for JobUnknown).
 func JobSourceNames() []string { return jobSourceNames }
 
-// Exception is one exceptions row.
+// Exceptions holds exceptions rows column by column, like Traces. Empty strings are NULL in
+// the database, except in Details.
+type Exceptions struct {
+	Time             []int64
+	Instance         Dict
+	Job, Operation   Dict
+	Origin           Dict // crash | kudu | handled
+	InferredBy       Dict
+	OuterType        Strings
+	OuterMessage     Strings
+	InnermostType    Strings
+	InnermostMessage Strings
+	Details          Strings
+	Frames           []int32
+	Severity         []int8
+	LineNo           []int64
+	LineCount        []int32
+}
+
+// Len returns the number of rows.
+func (e *Exceptions) Len() int { return len(e.Time) }
+
+func (e *Exceptions) reset() {
+	e.Time = e.Time[:0]
+	e.Instance.reset()
+	e.Job.reset()
+	e.Operation.reset()
+	e.Origin.reset()
+	e.InferredBy.reset()
+	e.OuterType.reset()
+	e.OuterMessage.reset()
+	e.InnermostType.reset()
+	e.InnermostMessage.reset()
+	e.Details.reset()
+	e.Frames = e.Frames[:0]
+	e.Severity = e.Severity[:0]
+	e.LineNo = e.LineNo[:0]
+	e.LineCount = e.LineCount[:0]
+}
+
+// add appends the row x; its strings are copied.
+func (e *Exceptions) add(x *exceptionRow) {
+	e.Time = append(e.Time, x.time)
+	e.Instance.addString(x.instance)
+	e.Job.addString(x.job)
+	e.Operation.addString(x.operation)
+	e.Origin.addString(x.origin)
+	e.InferredBy.addString(x.inferredBy)
+	e.OuterType.addString(x.outerType)
+	e.OuterMessage.addString(x.outerMessage)
+	e.InnermostType.addString(x.innermostType)
+	e.InnermostMessage.addString(x.innermostMessage)
+	e.Details.add(x.details)
+	e.Frames = append(e.Frames, x.frames)
+	e.Severity = append(e.Severity, x.severity)
+	e.LineNo = append(e.LineNo, x.lineNo)
+	e.LineCount = append(e.LineCount, x.lineCount)
+}
+
+// exceptionRow describes one row for Exceptions.add. Its strings and slices may alias
+// buffers that change after add.
+type exceptionRow struct {
+	time                                         int64
+	instance, job, operation, origin, inferredBy string
+	outerType, outerMessage                      string
+	innermostType, innermostMessage              string
+	details                                      []byte
+	frames                                       int32
+	severity                                     int8
+	lineNo                                       int64
+	lineCount                                    int32
+}
+
+// Row returns row i as an Exception (it copies; for tests and tools, not the hot path).
+func (e *Exceptions) Row(i int) Exception {
+	return Exception{Time: e.Time[i], Instance: e.Instance.Value(i), Job: e.Job.Value(i), Operation: e.Operation.Value(i),
+		Origin: e.Origin.Value(i), InferredBy: e.InferredBy.Value(i),
+		OuterType: string(e.OuterType.Value(i)), OuterMessage: string(e.OuterMessage.Value(i)),
+		InnermostType: string(e.InnermostType.Value(i)), InnermostMessage: string(e.InnermostMessage.Value(i)),
+		Details: string(e.Details.Value(i)), Frames: e.Frames[i], Severity: e.Severity[i],
+		LineNo: e.LineNo[i], LineCount: e.LineCount[i]}
+}
+
+// Exception is one exceptions row as values (Exceptions.Row).
 type Exception struct {
 	Time             int64
 	Instance         string
@@ -162,7 +289,36 @@ type Exception struct {
 	LineCount        int32
 }
 
-// Event is one customEvents row.
+// Events holds customEvents rows column by column, like Traces: the pipeline loads them as
+// an Arrow record without copying.
+type Events struct {
+	Time       []int64 // unix microseconds, UTC
+	Instance   Dict
+	Job        Dict // "" when not known yet
+	Operation  Dict
+	Name       Dict
+	Section    Dict    // "" when the context names none
+	DurationS  []int32 // NullDuration if the context has no duration
+	Properties Strings // JSON object
+	LineNo     []int64
+}
+
+// Len returns the number of rows.
+func (e *Events) Len() int { return len(e.Time) }
+
+func (e *Events) reset() {
+	e.Time = e.Time[:0]
+	e.Instance.reset()
+	e.Job.reset()
+	e.Operation.reset()
+	e.Name.reset()
+	e.Section.reset()
+	e.DurationS = e.DurationS[:0]
+	e.Properties.reset()
+	e.LineNo = e.LineNo[:0]
+}
+
+// Event is one customEvents row as values (Events.Row).
 type Event struct {
 	Time           int64
 	Instance       string
@@ -172,6 +328,14 @@ type Event struct {
 	DurationS      int32  // NullDuration if the context has no duration
 	Properties     string // JSON object
 	LineNo         int64
+}
+
+// Row returns row i as an Event (it copies the properties; for tests and tools, not for
+// the hot path).
+func (e *Events) Row(i int) Event {
+	return Event{Time: e.Time[i], Instance: e.Instance.Value(i), Job: e.Job.Value(i), Operation: e.Operation.Value(i),
+		Name: e.Name.Value(i), Section: e.Section.Value(i), DurationS: e.DurationS[i],
+		Properties: string(e.Properties.Value(i)), LineNo: e.LineNo[i]}
 }
 
 // Reject is a line that could not be parsed, kept verbatim (up to MaxRejectBytes).
@@ -228,8 +392,8 @@ func (s *Stats) Add(o *Stats) {
 // Reset: Arrow arrays alias its buffers while DuckDB loads them.
 type Batch struct {
 	Traces     Traces
-	Exceptions []Exception
-	Events     []Event
+	Exceptions Exceptions
+	Events     Events
 	Rejects    []Reject
 	Stats      Stats
 	Site       string // App Service site name, when the chunk tells it (application-log CSV)
@@ -238,10 +402,8 @@ type Batch struct {
 // Reset empties b, keeping its buffers for reuse.
 func (b *Batch) Reset() {
 	b.Traces.reset()
-	clear(b.Exceptions)
-	b.Exceptions = b.Exceptions[:0]
-	clear(b.Events)
-	b.Events = b.Events[:0]
+	b.Exceptions.reset()
+	b.Events.reset()
 	clear(b.Rejects)
 	b.Rejects = b.Rejects[:0]
 	b.Stats = Stats{}
@@ -273,3 +435,7 @@ func NewBatch(rows int) *Batch {
 	b.Reset()
 	return b
 }
+
+// yoloString returns b as a string without copying. The string aliases b: use it only while
+// b does not change (to analyse text whose results are copied before the buffer is reused).
+func yoloString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }

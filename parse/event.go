@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 )
 
-// eventLine is a parsed "New event '<Name>'; '<k>=<v>;...'." console line (AnalyticsLogger.TrackEvent).
+// eventLine is a parsed "New event '<Name>'; '<k>=<v>;...'." console line
+// (AnalyticsLogger.TrackEvent). Its slices alias the message.
 type eventLine struct {
-	name     string
-	props    [][2]string
-	section  string // the section (timer operation) of a FinishedSectionImport/FinishedImportCycle context
+	name     []byte
+	props    []byte // "k=v;k2=v2" as written; see propIter
+	section  []byte // the section (timer operation) of a FinishedSectionImport/FinishedImportCycle context, nil if none
 	duration int32  // seconds, NullDuration when the context has no timer text
 }
 
@@ -23,51 +24,60 @@ func parseEventLine(msg []byte) (ev eventLine, ok bool) {
 	if !found || len(name) == 0 {
 		return ev, false
 	}
-	ctx, found := bytes.CutSuffix(rest, []byte("'."))
+	props, found := bytes.CutSuffix(rest, []byte("'."))
 	if !found {
 		return ev, false
 	}
-	ev.name = internEventName(name)
-	ev.duration = NullDuration
-	ev.props = splitProps(ctx)
-	for _, kv := range ev.props {
-		if kv[0] == "context" {
-			if sec, d, ok := parseTimer([]byte(kv[1])); ok {
-				ev.section, ev.duration = internSection(sec), d
+	ev.name, ev.props, ev.duration = name, props, NullDuration
+	for it := (propIter{s: props}); ; {
+		k, v, ok := it.next()
+		if !ok {
+			break
+		}
+		if string(k) == "context" {
+			if sec, d, ok := parseTimer(v); ok {
+				ev.section, ev.duration = sec, d
 			}
 		}
 	}
 	return ev, true
 }
 
-// splitProps splits "k=v;k2=v2" as TrackEvent writes it. A value may itself hold ';' (a
-// message), so a ';' separates only when an identifier and '=' follow it.
-func splitProps(s []byte) [][2]string {
-	var out [][2]string
-	for len(s) > 0 {
-		eq := bytes.IndexByte(s, '=')
-		if eq <= 0 || !isIdent(s[:eq]) {
-			out = append(out, [2]string{"", string(s)})
-			break
-		}
-		key := string(s[:eq])
-		s = s[eq+1:]
-		end := len(s)
-		for i := 0; i < len(s); i++ {
-			if s[i] == ';' {
-				if j := bytes.IndexByte(s[i+1:], '='); j > 0 && isIdent(s[i+1:i+1+j]) {
-					end = i
-					break
-				}
+// propIter splits "k=v;k2=v2" as TrackEvent writes it, without allocating. A value may itself
+// hold ';' (a message), so a ';' separates only when an identifier and '=' follow it. Text that
+// does not start with "identifier=" is one value with an empty key.
+type propIter struct {
+	s    []byte
+	done bool
+}
+
+// next returns the next pair; ok is false at the end.
+func (it *propIter) next() (key, value []byte, ok bool) {
+	s := it.s
+	if it.done || len(s) == 0 {
+		return nil, nil, false
+	}
+	eq := bytes.IndexByte(s, '=')
+	if eq <= 0 || !isIdent(s[:eq]) {
+		it.done = true
+		return nil, s, true
+	}
+	key, s = s[:eq], s[eq+1:]
+	end := len(s)
+	for i := 0; i < len(s); i++ {
+		if s[i] == ';' {
+			if j := bytes.IndexByte(s[i+1:], '='); j > 0 && isIdent(s[i+1:i+1+j]) {
+				end = i
+				break
 			}
 		}
-		out = append(out, [2]string{key, string(s[:end])})
-		if end == len(s) {
-			break
-		}
-		s = s[end+1:]
 	}
-	return out
+	if end == len(s) {
+		it.done = true
+	} else {
+		it.s = s[end+1:]
+	}
+	return key, s[:end], true
 }
 
 func isIdent(b []byte) bool {
@@ -79,41 +89,39 @@ func isIdent(b []byte) bool {
 	return len(b) > 0
 }
 
-// propsJSON renders the properties as a JSON object, keys in the order written.
-func propsJSON(props [][2]string) string {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, kv := range props {
+// appendPropsJSON appends the properties as a JSON object, keys in the order written, exactly
+// as encoding/json renders each string.
+func appendPropsJSON(dst, props []byte) []byte {
+	dst = append(dst, '{')
+	for it, i := (propIter{s: props}), 0; ; i++ {
+		k, v, ok := it.next()
+		if !ok {
+			break
+		}
 		if i > 0 {
-			b.WriteByte(',')
+			dst = append(dst, ',')
 		}
-		k, _ := json.Marshal(kv[0])
-		v, _ := json.Marshal(kv[1])
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(v)
+		dst = appendJSONString(dst, k)
+		dst = append(dst, ':')
+		dst = appendJSONString(dst, v)
 	}
-	b.WriteByte('}')
-	return b.String()
+	return append(dst, '}')
 }
 
-// internEventName returns the known event names without allocating.
-func internEventName(b []byte) string {
-	switch string(b) {
-	case "FinishedSectionImport":
-		return "FinishedSectionImport"
-	case "FinishedImportCycle":
-		return "FinishedImportCycle"
-	}
-	return string(b)
-}
+// propsJSON renders the properties as a JSON object (see appendPropsJSON).
+func propsJSON(props []byte) string { return string(appendPropsJSON(nil, props)) }
 
-// internSection returns the known section names without allocating.
-func internSection(b []byte) string {
-	for _, k := range knownSections {
-		if k == string(b) {
-			return k
+// appendJSONString appends s as a JSON string. Fast path: printable ASCII that encoding/json
+// writes as it is (it escapes '"', '\\', control bytes and, for HTML safety, '<', '>', '&').
+// Anything else goes through encoding/json, so the output is byte for byte the same.
+func appendJSONString(dst, s []byte) []byte {
+	for _, c := range s {
+		if c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(string(s))
+			return append(dst, q...)
 		}
 	}
-	return string(b)
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
 }

@@ -27,14 +27,21 @@ const (
 	unhandledCore   = "Unhandled exception. "
 )
 
-// AnalyzeException reads exception text. Lines may end with "\r\n" or "\n".
+// AnalyzeException reads exception text. Lines may end with "\r\n" or "\n". The strings it
+// returns are substrings of text; it allocates only for a header of several lines ending in
+// "\r\n".
 func AnalyzeException(text string) ExceptionInfo {
 	var info ExceptionInfo
-	var header strings.Builder
+	// The header is the run of lines before the first frame, "--- End of ..." or aggregate
+	// inner block: text[:headerEnd], unless a header line ends in '\r' (then the lines
+	// without it are joined in a copy).
 	inHeader := true
-	aggregateStart := -1
-	lines := strings.Split(text, "\n")
-	for i, line := range lines {
+	headerEnd, headerCR := 0, false
+	aggregateLine := ""
+	aggregate := false
+	for rest, off := text, 0; ; {
+		line, after, more := strings.Cut(rest, "\n")
+		next := off + len(line) + 1
 		line = strings.TrimSuffix(line, "\r")
 		trimmed := strings.TrimLeft(line, " \t")
 		switch {
@@ -42,34 +49,43 @@ func AnalyzeException(text string) ExceptionInfo {
 			info.Frames++
 			inHeader = false
 		case strings.HasPrefix(trimmed, aggregateInner):
-			if aggregateStart < 0 {
-				aggregateStart = i
+			if !aggregate {
+				aggregate, aggregateLine = true, trimmed
 			}
 			inHeader = false
 		case strings.HasPrefix(trimmed, "--- End of"):
 			inHeader = false
 		case inHeader:
-			if header.Len() > 0 {
-				header.WriteByte('\n')
-			}
-			header.WriteString(line)
+			headerEnd = off + len(line)
+			headerCR = headerCR || off+len(line) < len(text) && text[off+len(line)] == '\r'
 		}
+		if !more {
+			break
+		}
+		rest, off = after, next
 	}
-	h := strings.TrimSpace(header.String())
+	h := text[:headerEnd]
+	if headerCR {
+		h = strings.ReplaceAll(h, "\r\n", "\n") // the rare CRLF multi-line header
+	}
+	h = strings.TrimSpace(h)
 	h = strings.TrimPrefix(h, unhandledPrefix)
 	h = strings.TrimPrefix(h, unhandledCore)
 	if i := findTypeToken(h); i > 0 {
 		// Text before the exception, e.g. Kudu's "Failed to copy job files: System.IO.IOException: ...".
 		h = h[i:]
 	}
-	chain := strings.Split(h, innerArrow)
-	info.OuterType, info.OuterMessage = splitTypeMessage(chain[0])
-	info.InnermostType, info.InnermostMessage = splitTypeMessage(chain[len(chain)-1])
-	if len(chain) == 1 && aggregateStart >= 0 {
+	// The inner chain: "Outer: m ---> Inner: m2 ---> Innermost: m3".
+	outer, innermost, chained := h, h, false
+	if i := strings.Index(h, innerArrow); i >= 0 {
+		outer, innermost, chained = h[:i], h[strings.LastIndex(h, innerArrow)+len(innerArrow):], true
+	}
+	info.OuterType, info.OuterMessage = splitTypeMessage(outer)
+	info.InnermostType, info.InnermostMessage = splitTypeMessage(innermost)
+	if !chained && aggregate {
 		// An AggregateException printed without its inner chain on the header line: the
 		// innermost exception is at the end of the first inner block's chain.
-		first := strings.TrimLeft(strings.TrimSuffix(lines[aggregateStart], "\r"), " \t")
-		if _, after, ok := strings.Cut(first, ") "); ok {
+		if _, after, ok := strings.Cut(aggregateLine, ") "); ok {
 			inner := AnalyzeException(after)
 			if inner.InnermostType != "" {
 				info.InnermostType, info.InnermostMessage = inner.InnermostType, inner.InnermostMessage

@@ -80,7 +80,8 @@ func checkBatch(t *testing.T, data []byte, b *Batch) {
 			t.Fatalf("reject at line %d of %d, %d bytes, valid UTF-8 %v", r.LineNo, lines, len(r.Raw), utf8.ValidString(r.Raw))
 		}
 	}
-	for _, e := range b.Exceptions {
+	for i := 0; i < b.Exceptions.Len(); i++ {
+		e := b.Exceptions.Row(i)
 		for _, v := range []string{e.Instance, e.OuterType, e.OuterMessage, e.InnermostType, e.InnermostMessage, e.Details} {
 			if !utf8.ValidString(v) {
 				t.Fatalf("exception at line %d: invalid UTF-8 %q", e.LineNo, v)
@@ -90,7 +91,8 @@ func checkBatch(t *testing.T, data []byte, b *Batch) {
 			t.Fatalf("exception at line %d of %d, %d frames", e.LineNo, lines, e.Frames)
 		}
 	}
-	for _, e := range b.Events {
+	for i := 0; i < b.Events.Len(); i++ {
+		e := b.Events.Row(i)
 		if !json.Valid([]byte(e.Properties)) || !utf8.ValidString(e.Name) || !utf8.ValidString(e.Section) {
 			t.Fatalf("event at line %d: properties %q", e.LineNo, e.Properties)
 		}
@@ -279,7 +281,7 @@ func FuzzParseEventLine(f *testing.F) {
 		if !ok {
 			return
 		}
-		if ev.name == "" || !bytes.HasPrefix(msg, []byte("New event '"+ev.name+"'")) {
+		if len(ev.name) == 0 || !bytes.HasPrefix(msg, []byte("New event '"+string(ev.name)+"'")) {
 			t.Fatalf("%q: name %q", msg, ev.name)
 		}
 		if ev.duration != NullDuration && ev.duration < 0 {

@@ -33,8 +33,7 @@ func contains(subs ...string) func(string) bool {
 }
 
 var (
-	aadstsCode      = regexp.MustCompile(`\bAADSTS\d{5,}\b`)
-	defaultMsgOfTyp = regexp.MustCompile(`^Exception of type '([A-Za-z_][\w.` + "`" + `+]*)' was thrown\.`)
+	aadstsCode = regexp.MustCompile(`\bAADSTS\d{5,}\b`)
 )
 
 // inferRules are tried in order; the first that matches names the type.
@@ -86,8 +85,8 @@ func inferHandled(msg string, chain bool) handledInfo {
 	msg = strings.TrimSpace(msg)
 	outer, innermost := msg, msg
 	if chain {
-		if parts := strings.Split(msg, "; "); len(parts) > 1 {
-			outer, innermost = parts[0], parts[len(parts)-1]
+		if i := strings.Index(msg, "; "); i >= 0 {
+			outer, innermost = msg[:i], msg[strings.LastIndex(msg, "; ")+2:]
 		}
 	}
 	h := handledInfo{outerMessage: outer, innermostMessage: innermost}
@@ -112,8 +111,8 @@ func inferHandled(msg string, chain bool) handledInfo {
 }
 
 func inferType(msg string) (typ, rule string) {
-	if m := defaultMsgOfTyp.FindStringSubmatch(msg); m != nil {
-		return m[1], "default-message"
+	if t, ok := defaultMessageType(msg); ok {
+		return t, "default-message"
 	}
 	for _, r := range inferRules {
 		if r.match(msg) {
@@ -121,4 +120,29 @@ func inferType(msg string) (typ, rule string) {
 		}
 	}
 	return "", ""
+}
+
+// defaultMessageType returns T when msg starts with "Exception of type 'T' was thrown." (the
+// default Exception.Message), as the regular expression
+// ^Exception of type '([A-Za-z_][\w.`+]*)' was thrown\. would, without allocating.
+func defaultMessageType(msg string) (string, bool) {
+	rest, ok := strings.CutPrefix(msg, "Exception of type '")
+	if !ok || rest == "" {
+		return "", false
+	}
+	if c := rest[0]; !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '_') {
+		return "", false
+	}
+	i := 1
+	for i < len(rest) {
+		c := rest[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '`' || c == '+') {
+			break
+		}
+		i++
+	}
+	if !strings.HasPrefix(rest[i:], "' was thrown.") {
+		return "", false
+	}
+	return rest[:i], true
 }

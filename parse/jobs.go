@@ -24,16 +24,30 @@ func (j Job) String() string { return jobNames[j] }
 // Folder names vary between installs ("Office365ActivityImport", "AppInsightsImporter-dev"), so
 // this matches by the distinctive part, case-insensitively.
 func JobOf(name string) Job {
-	l := strings.ToLower(name)
+	has := func(lower string) bool { return containsFoldASCII(name, lower) }
+	if !isASCII(name) {
+		// Unicode case folding (rare in job names): lower-case a copy.
+		l := strings.ToLower(name)
+		has = func(lower string) bool { return strings.Contains(l, lower) }
+	}
 	switch {
-	case strings.Contains(l, "appinsightsimport"):
+	case has("appinsightsimport"):
 		return AppInsightsImporter
-	case strings.Contains(l, "office365activityimport"), strings.Contains(l, "activityimport"):
+	case has("office365activityimport"), has("activityimport"):
 		return Office365ActivityImporter
-	case strings.Contains(l, "callrecordwebhook"):
+	case has("callrecordwebhook"):
 		return CallRecordWebhookController
 	}
 	return NoJob
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // OperationName returns the App Insights operation_Name for a Kudu job folder name: the
@@ -43,4 +57,25 @@ func OperationName(job string) string {
 		return j.String()
 	}
 	return job
+}
+
+// containsFoldASCII reports whether s contains lower (lower-case ASCII) ignoring ASCII case,
+// without allocating.
+func containsFoldASCII(s, lower string) bool {
+	for i := 0; i+len(lower) <= len(s); i++ {
+		j := 0
+		for ; j < len(lower); j++ {
+			c := s[i+j]
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != lower[j] {
+				break
+			}
+		}
+		if j == len(lower) {
+			return true
+		}
+	}
+	return false
 }

@@ -12,7 +12,6 @@ type KuduLog struct {
 	rec    recorder
 	prefix kuduPrefixParser
 	kl     KuduLine
-	w      row
 }
 
 // Parse implements Parser.
@@ -37,12 +36,14 @@ func (p *KuduLog) Parse(c *Chunk, b *Batch) {
 		switch p.prefix.parse(line, &p.kl) {
 		case Prefixed:
 			b.Stats.Parsed++
-			p.w = row{
+			// A local row stays on the stack (add does not keep it): no write barriers
+			// for its slices, as a field of the heap-allocated parser would need.
+			w := row{
 				time: p.kl.Time, instance: p.kl.Instance, level: p.kl.Level, system: p.kl.System,
 				msg: p.kl.Message, pid: NullPID, lineNo: lineNo, lineCount: 1,
 				truncated: len(c.Cut) > 0 && r.isTruncated(lineNo),
 			}
-			r.add(&p.w)
+			r.add(&w)
 		case NoPrefix:
 			if r.noText(line) {
 				r.reject(lineNo, noTextReason, line)

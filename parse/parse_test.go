@@ -2,6 +2,7 @@ package parse
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -28,12 +29,14 @@ func render(b *Batch) string {
 			t.Instance.Value(i), sys, t.Level[i], t.Severity[i], ids[t.Template[i]], t.Job.Value(i), t.JobSource[i],
 			t.Operation.Value(i), t.PID[i], t.Truncated[i], t.AppTime.Value(i), t.Message.Value(i))
 	}
-	for _, e := range b.Exceptions {
+	for i := 0; i < b.Exceptions.Len(); i++ {
+		e := b.Exceptions.Row(i)
 		fmt.Fprintf(&sb, "exception L%d+%d %s %s origin=%s(%s) job=%s outer=%s: %q innermost=%s: %q frames=%d\n",
 			e.LineNo, e.LineCount, time.UnixMicro(e.Time).UTC().Format(time.RFC3339), e.Instance, e.Origin, e.InferredBy, e.Job,
 			e.OuterType, e.OuterMessage, e.InnermostType, e.InnermostMessage, e.Frames)
 	}
-	for _, e := range b.Events {
+	for i := 0; i < b.Events.Len(); i++ {
+		e := b.Events.Row(i)
 		fmt.Fprintf(&sb, "event L%d %s name=%s section=%q duration=%d props=%s job=%s\n",
 			e.LineNo, time.UnixMicro(e.Time).UTC().Format(time.RFC3339), e.Name, e.Section, e.DurationS, e.Properties, e.Job)
 	}
@@ -324,19 +327,52 @@ func TestAnalyzeException(t *testing.T) {
 
 func TestParseEventLine(t *testing.T) {
 	ev, ok := parseEventLine([]byte("New event 'FinishedSectionImport'; 'context=Teams import: 0 hours, 1 mins, and 53 seconds.'."))
-	if !ok || ev.name != "FinishedSectionImport" || ev.section != "Teams import" || ev.duration != 113 {
+	if !ok || string(ev.name) != "FinishedSectionImport" || string(ev.section) != "Teams import" || ev.duration != 113 {
 		t.Fatalf("%+v %v", ev, ok)
 	}
 	if got := propsJSON(ev.props); got != `{"context":"Teams import: 0 hours, 1 mins, and 53 seconds."}` {
 		t.Fatalf("props %s", got)
 	}
 	ev, ok = parseEventLine([]byte("New event 'AzureAIQuery'; 'a=1;b=x;y;c=3'."))
-	if !ok || len(ev.props) != 3 || ev.props[1] != [2]string{"b", "x;y"} || ev.duration != NullDuration {
+	if !ok || ev.duration != NullDuration {
 		t.Fatalf("%+v", ev)
+	}
+	if got := propsJSON(ev.props); got != `{"a":"1","b":"x;y","c":"3"}` {
+		t.Fatalf("props %s", got)
 	}
 	if _, ok := parseEventLine([]byte("New event 'X'; 'unterminated")); ok {
 		t.Fatal("accepted a malformed event")
 	}
+}
+
+// The properties JSON is what encoding/json writes for the same pairs, escapes included.
+func TestPropsJSON(t *testing.T) {
+	f := func(props string, want [][2]string) {
+		t.Helper()
+		var b bytes.Buffer
+		b.WriteByte('{')
+		for i, kv := range want {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			k, _ := json.Marshal(kv[0])
+			v, _ := json.Marshal(kv[1])
+			b.Write(k)
+			b.WriteByte(':')
+			b.Write(v)
+		}
+		b.WriteByte('}')
+		if got := propsJSON([]byte(props)); got != b.String() {
+			t.Errorf("propsJSON(%q) = %s, want %s", props, got, b.String())
+		}
+	}
+	f("", nil)
+	f("context=Teams import: 0 hours, 1 mins, and 53 seconds.", [][2]string{{"context", "Teams import: 0 hours, 1 mins, and 53 seconds."}})
+	f("a=1;b=x;y;c=3", [][2]string{{"a", "1"}, {"b", "x;y"}, {"c", "3"}})
+	f("no pairs here", [][2]string{{"", "no pairs here"}})
+	f("=x", [][2]string{{"", "=x"}})
+	f(`msg="quoted" \ <b> & more;n=2`, [][2]string{{"msg", `"quoted" \ <b> & more`}, {"n", "2"}})
+	f("tab=a	b;ctl=;bad=ÿþ;u=é ", [][2]string{{"tab", "a	b"}, {"ctl", ""}, {"bad", "ÿþ"}, {"u", "é "}})
 }
 
 func TestAppLogText(t *testing.T) {
@@ -401,6 +437,23 @@ func TestIsCleanASCII(t *testing.T) {
 	}{{"", true}, {"hello world, this is ascii", true}, {"hello\x00world", false}, {"caf\xc3\xa9 au lait!!", false}, {"abcdefgh\x80", false}} {
 		if got := isCleanASCII([]byte(c.s)); got != c.want {
 			t.Errorf("%q: %v", c.s, got)
+		}
+	}
+	// Every position of the 32-byte blocks and the tail, every kind of bad byte.
+	for n := 1; n <= 70; n++ {
+		for pos := 0; pos < n; pos++ {
+			for _, bad := range []byte{0, 0x80, 0xff, 0xc3} {
+				b := bytes.Repeat([]byte{'a'}, n)
+				b[pos] = bad
+				if isCleanASCII(b) {
+					t.Fatalf("len %d, %#x at %d: clean", n, bad, pos)
+				}
+			}
+			b := bytes.Repeat([]byte{0x7f}, n)
+			b[pos] = 1
+			if !isCleanASCII(b) {
+				t.Fatalf("len %d, 0x01 at %d among 0x7f: not clean", n, pos)
+			}
 		}
 	}
 }
@@ -511,7 +564,8 @@ func TestRedactedRows(t *testing.T) {
 			t.Fatalf("secret %q survived:\n%s", secret, out)
 		}
 	}
-	for _, e := range b.Exceptions {
+	for i := 0; i < b.Exceptions.Len(); i++ {
+		e := b.Exceptions.Row(i)
 		if strings.Contains(e.Details+e.OuterMessage+e.InnermostMessage, "hunter2") {
 			t.Fatal("secret in exception")
 		}

@@ -128,6 +128,9 @@ func (m *matcher) match(msg []byte) int16 {
 	}
 	// "10:15 AM User import - start": a short time inside the message, before the template.
 	if k := shortTimeLen(msg); k > 0 {
+		if k == len(msg) {
+			return 0 // "10:15 AM " and nothing after it (matchBucket needs a byte)
+		}
 		return m.matchBucket(msg[k:])
 	}
 	if bytes.HasSuffix(msg, []byte(" seconds.")) {
@@ -258,7 +261,7 @@ func (m *matcher) templateJob(num int16, msg []byte) Job {
 	}
 	switch num {
 	case m.runScript:
-		return JobOf(string(msg)) // "Run script 'SPOInsights.WebJob.AppInsightsImporter.exe' ..."
+		return JobOf(yoloString(msg)) // "Run script 'SPOInsights.WebJob.AppInsightsImporter.exe' ..."
 	case m.timer:
 		if sec, _, ok := parseTimer(msg); ok {
 			return sectionJobBytes(sec)

@@ -1,6 +1,9 @@
 package pipeline
 
 import (
+	"math/bits"
+	"sync"
+
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/memory"
@@ -38,6 +41,91 @@ var (
 	}, nil)
 )
 
+// eventsSchema is the customEvents batch as DuckDB sees it (see tracesSchema).
+var eventsSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Microsecond}},
+	{Name: "operation", Type: dictI16(), Nullable: true},
+	{Name: "job", Type: dictI16(), Nullable: true},
+	{Name: "instance", Type: dictI16(), Nullable: true},
+	{Name: "name", Type: dictI16(), Nullable: true},
+	{Name: "section", Type: dictI16(), Nullable: true},
+	{Name: "duration_s", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+	{Name: "properties", Type: arrow.BinaryTypes.String},
+	{Name: "line_no", Type: arrow.PrimitiveTypes.Int64},
+}, nil)
+
+// eventsRecord wraps the customEvents columns of b as an Arrow record. Release it before
+// reusing b.
+func eventsRecord(b *parse.Batch) arrow.Record {
+	e := &b.Events
+	n := e.Len()
+	cols := []arrow.Array{
+		fixed(&arrow.TimestampType{Unit: arrow.Microsecond}, n, nil, arrow.Int64Traits.CastToBytes(e.Time)),
+		dictColumn(&e.Operation, n),
+		dictColumn(&e.Job, n),
+		dictColumn(&e.Instance, n),
+		dictColumn(&e.Name, n),
+		dictColumn(&e.Section, n),
+		fixed(arrow.PrimitiveTypes.Int32, n, validNot(e.DurationS, parse.NullDuration),
+			arrow.Int32Traits.CastToBytes(e.DurationS)),
+		stringColumn(&e.Properties, nil),
+		fixed(arrow.PrimitiveTypes.Int64, n, nil, arrow.Int64Traits.CastToBytes(e.LineNo)),
+	}
+	rec := array.NewRecord(eventsSchema, cols, int64(n))
+	for _, c := range cols {
+		c.Release()
+	}
+	return rec
+}
+
+// exceptionsSchema is the exceptions batch as DuckDB sees it (see tracesSchema).
+var exceptionsSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Microsecond}},
+	{Name: "operation", Type: dictI16(), Nullable: true},
+	{Name: "job", Type: dictI16(), Nullable: true},
+	{Name: "instance", Type: dictI16(), Nullable: true},
+	{Name: "origin", Type: dictI16(), Nullable: true},
+	{Name: "inferred_by", Type: dictI16(), Nullable: true},
+	{Name: "outer_type", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "outer_message", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "innermost_type", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "innermost_message", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "details", Type: arrow.BinaryTypes.String},
+	{Name: "frames", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "severity", Type: arrow.PrimitiveTypes.Int8, Nullable: true},
+	{Name: "line_no", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "line_count", Type: arrow.PrimitiveTypes.Int32},
+}, nil)
+
+// exceptionsRecord wraps the exceptions columns of b as an Arrow record (empty strings are
+// null, except in details). Release it before reusing b.
+func exceptionsRecord(b *parse.Batch) arrow.Record {
+	e := &b.Exceptions
+	n := e.Len()
+	cols := []arrow.Array{
+		fixed(&arrow.TimestampType{Unit: arrow.Microsecond}, n, nil, arrow.Int64Traits.CastToBytes(e.Time)),
+		dictColumn(&e.Operation, n),
+		dictColumn(&e.Job, n),
+		dictColumn(&e.Instance, n),
+		dictColumn(&e.Origin, n),
+		dictColumn(&e.InferredBy, n),
+		stringColumn(&e.OuterType, validNonEmpty(&e.OuterType)),
+		stringColumn(&e.OuterMessage, validNonEmpty(&e.OuterMessage)),
+		stringColumn(&e.InnermostType, validNonEmpty(&e.InnermostType)),
+		stringColumn(&e.InnermostMessage, validNonEmpty(&e.InnermostMessage)),
+		stringColumn(&e.Details, nil),
+		fixed(arrow.PrimitiveTypes.Int32, n, nil, arrow.Int32Traits.CastToBytes(e.Frames)),
+		fixed(arrow.PrimitiveTypes.Int8, n, validNot(e.Severity, parse.NullSeverity), arrow.Int8Traits.CastToBytes(e.Severity)),
+		fixed(arrow.PrimitiveTypes.Int64, n, nil, arrow.Int64Traits.CastToBytes(e.LineNo)),
+		fixed(arrow.PrimitiveTypes.Int32, n, nil, arrow.Int32Traits.CastToBytes(e.LineCount)),
+	}
+	rec := array.NewRecord(exceptionsSchema, cols, int64(n))
+	for _, c := range cols {
+		c.Release()
+	}
+	return rec
+}
+
 // staticDicts are dictionaries that do not change between batches.
 type staticDicts struct {
 	levels, jobSources, templates arrow.ArrayData
@@ -71,18 +159,18 @@ func tracesRecord(b *parse.Batch, sd *staticDicts) arrow.Record {
 		fixed(&arrow.TimestampType{Unit: arrow.Microsecond}, n, nil, arrow.Int64Traits.CastToBytes(t.Time)),
 		dictColumn(&t.Operation, n),
 		dictColumn(&t.Job, n),
-		dictFixed(dictI8(), n, validWhere(n, func(i int) bool { return t.JobSource[i] != parse.JobUnknown }),
+		dictFixed(dictI8(), n, validNot(t.JobSource, parse.JobUnknown),
 			bytesOf(t.JobSource), sd.jobSources),
 		dictColumn(&t.Instance, n),
 		dictFixed(dictI8(), n, nil, bytesOf(t.Level), sd.levels),
 		boolColumn(t.System),
-		fixed(arrow.PrimitiveTypes.Int8, n, validWhere(n, func(i int) bool { return t.Severity[i] != parse.NullSeverity }),
+		fixed(arrow.PrimitiveTypes.Int8, n, validNot(t.Severity, parse.NullSeverity),
 			arrow.Int8Traits.CastToBytes(t.Severity)),
 		stringColumn(&t.Message, nil),
-		stringColumn(&t.AppTime, validWhere(n, func(i int) bool { return t.AppTime.Offsets[i+1] > t.AppTime.Offsets[i] })),
-		dictFixed(dictI16(), n, validWhere(n, func(i int) bool { return t.Template[i] != 0 }),
+		stringColumn(&t.AppTime, validNonEmpty(&t.AppTime)),
+		dictFixed(dictI16(), n, validNot(t.Template, 0),
 			arrow.Int16Traits.CastToBytes(t.Template), sd.templates),
-		fixed(arrow.PrimitiveTypes.Int32, n, validWhere(n, func(i int) bool { return t.PID[i] != parse.NullPID }),
+		fixed(arrow.PrimitiveTypes.Int32, n, validNot(t.PID, parse.NullPID),
 			arrow.Int32Traits.CastToBytes(t.PID)),
 		boolColumn(t.Truncated),
 		fixed(arrow.PrimitiveTypes.Int64, n, nil, arrow.Int64Traits.CastToBytes(t.Hash)),
@@ -96,11 +184,48 @@ func tracesRecord(b *parse.Batch, sd *staticDicts) arrow.Record {
 	return rec
 }
 
-// validWhere returns a validity bitmap with bit i set when ok(i), or nil when all are valid.
-func validWhere(n int, ok func(int) bool) []byte {
+// validNot returns the validity bitmap of vals where the value null means null, or nil when
+// there is none. The common case (no nulls) is one compare loop; otherwise eight values make
+// a byte, without a call per value.
+func validNot[T comparable](vals []T, null T) []byte {
+	first := -1
+	for i, v := range vals {
+		if v == null {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		return nil
+	}
+	n := len(vals)
+	bm := make([]byte, (n+7)/8)
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		v := vals[i : i+8 : i+8]
+		var b byte
+		for j := range 8 {
+			if v[j] != null {
+				b |= 1 << j
+			}
+		}
+		bm[i>>3] = b
+	}
+	for ; i < n; i++ {
+		if vals[i] != null {
+			bm[i>>3] |= 1 << (i & 7)
+		}
+	}
+	return bm
+}
+
+// validNonEmpty returns the validity bitmap of a string column whose empty values are null,
+// or nil when there is none.
+func validNonEmpty(s *parse.Strings) []byte {
+	n := s.Len()
 	var bm []byte
 	for i := 0; i < n; i++ {
-		if !ok(i) {
+		if s.Offsets[i+1] == s.Offsets[i] {
 			if bm == nil {
 				bm = make([]byte, (n+7)/8)
 				for j := 0; j < i; j++ {
@@ -116,17 +241,16 @@ func validWhere(n int, ok func(int) bool) []byte {
 	return bm
 }
 
+// nullCount counts the clear bits of a bitmap of n values (bits past n are never set).
 func nullCount(valid []byte, n int) int {
 	if valid == nil {
 		return 0
 	}
-	nulls := 0
-	for i := 0; i < n; i++ {
-		if valid[i>>3]&(1<<(i&7)) == 0 {
-			nulls++
-		}
+	set := 0
+	for _, b := range valid {
+		set += bits.OnesCount8(b)
 	}
-	return nulls
+	return n - set
 }
 
 func fixed(dt arrow.DataType, n int, valid, values []byte) arrow.Array {
@@ -171,7 +295,7 @@ func dictColumn(d *parse.Dict, n int) arrow.Array {
 	}
 	var valid []byte
 	if empty >= 0 {
-		valid = validWhere(n, func(i int) bool { return d.Index[i] != empty })
+		valid = validNot(d.Index, empty)
 	}
 	return dictFixed(dictI16(), n, valid, arrow.Int16Traits.CastToBytes(d.Index), stringsData(d.Values))
 }
@@ -182,3 +306,19 @@ func dictFixed(dt *arrow.DictionaryType, n int, valid, idx []byte, dict arrow.Ar
 	d.SetDictionary(dict)
 	return array.MakeFromData(d)
 }
+
+// TracesRecord wraps the trace columns of b as the Arrow record Ingest loads (no copy: the
+// record aliases b, which must stay untouched until the record is released). It is exported
+// for the benchmarks, which measure DuckDB's load of the same record.
+func TracesRecord(b *parse.Batch) arrow.Record { return tracesRecord(b, exportDicts()) }
+
+// TracesSchema is the schema of TracesRecord.
+func TracesSchema() *arrow.Schema { return tracesSchema }
+
+var exportDicts = sync.OnceValue(newStaticDicts)
+
+// EventsRecord is TracesRecord for the customEvents rows of b.
+func EventsRecord(b *parse.Batch) arrow.Record { return eventsRecord(b) }
+
+// ExceptionsRecord is TracesRecord for the exceptions rows of b.
+func ExceptionsRecord(b *parse.Batch) arrow.Record { return exceptionsRecord(b) }

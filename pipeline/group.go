@@ -88,7 +88,7 @@ func (g *group) parse(kind Kind, info *parse.FileInfo, ck *chunker) (*groupFile,
 		f.source = "app-log"
 	}
 	b.Stats, b.Site = parse.Stats{}, ""
-	f.traces[0], f.exceptions[0], f.events[0], f.rejects[0] = b.Traces.Len(), len(b.Exceptions), len(b.Events), len(b.Rejects)
+	f.traces[0], f.exceptions[0], f.events[0], f.rejects[0] = b.Traces.Len(), b.Exceptions.Len(), b.Events.Len(), len(b.Rejects)
 	var readErr error
 	for {
 		c, err := ck.next()
@@ -106,7 +106,7 @@ func (g *group) parse(kind Kind, info *parse.FileInfo, ck *chunker) (*groupFile,
 		b.Stats.Lines++
 		b.Stats.Rejected++
 	}
-	f.traces[1], f.exceptions[1], f.events[1], f.rejects[1] = b.Traces.Len(), len(b.Exceptions), len(b.Events), len(b.Rejects)
+	f.traces[1], f.exceptions[1], f.events[1], f.rejects[1] = b.Traces.Len(), b.Exceptions.Len(), b.Events.Len(), len(b.Rejects)
 	return f, b.Stats, readErr
 }
 
@@ -133,19 +133,21 @@ func (g *group) setJob(f *groupFile, job string) {
 			t.Operation.Index[i] = opIdx
 		}
 	}
+	ex := &g.b.Exceptions
 	for i := f.exceptions[0]; i < f.exceptions[1]; i++ {
-		if e := &g.b.Exceptions[i]; e.Job == "" {
-			e.Job = job
-			if e.Operation == "" {
-				e.Operation = op
+		if ex.Job.Value(i) == "" {
+			ex.Job.Index[i] = dictIndex(&ex.Job, job)
+			if ex.Operation.Value(i) == "" {
+				ex.Operation.Index[i] = dictIndex(&ex.Operation, op)
 			}
 		}
 	}
+	ev := &g.b.Events
 	for i := f.events[0]; i < f.events[1]; i++ {
-		if e := &g.b.Events[i]; e.Job == "" {
-			e.Job = job
-			if e.Operation == "" {
-				e.Operation = op
+		if ev.Job.Value(i) == "" {
+			ev.Job.Index[i] = dictIndex(&ev.Job, job)
+			if ev.Operation.Value(i) == "" {
+				ev.Operation.Index[i] = dictIndex(&ev.Operation, op)
 			}
 		}
 	}
@@ -270,7 +272,7 @@ func (g *group) insertRows(ctx context.Context, conn *gosql.Conn) error {
 			return fmt.Errorf("insert traces of %d small files: %w", len(g.files), err)
 		}
 	}
-	if len(b.Exceptions)+len(b.Events)+len(b.Rejects) == 0 {
+	if b.Exceptions.Len()+b.Events.Len()+len(b.Rejects) == 0 {
 		return nil
 	}
 	// The file of row i of a table, for the appenders.
@@ -285,10 +287,10 @@ func (g *group) insertRows(ctx context.Context, conn *gosql.Conn) error {
 	}
 	return conn.Raw(func(dc any) error {
 		c := dc.(driver.Conn)
-		if len(b.Exceptions) > 0 {
+		if b.Exceptions.Len() > 0 {
 			of := owner(func(f *groupFile) [2]int { return f.exceptions })
-			if err := appendRows(c, "exceptions", len(b.Exceptions), func(i int) []driver.Value {
-				e, r := &b.Exceptions[i], of(i)
+			if err := appendRows(c, "exceptions", b.Exceptions.Len(), func(i int) []driver.Value {
+				e, r := b.Exceptions.Row(i), of(i)
 				return []driver.Value{usTime(e.Time), nullStr(e.Operation), nullStr(e.Job), nullStr(e.Instance), e.Origin, nullStr(e.InferredBy),
 					nullStr(e.OuterType), nullStr(e.OuterMessage), nullStr(e.InnermostType), nullStr(e.InnermostMessage),
 					e.Details, e.Frames, nullSev(e.Severity), r.ID, r.Path, e.LineNo, e.LineCount}
@@ -296,10 +298,10 @@ func (g *group) insertRows(ctx context.Context, conn *gosql.Conn) error {
 				return err
 			}
 		}
-		if len(b.Events) > 0 {
+		if b.Events.Len() > 0 {
 			of := owner(func(f *groupFile) [2]int { return f.events })
-			if err := appendRows(c, "customEvents", len(b.Events), func(i int) []driver.Value {
-				e, r := &b.Events[i], of(i)
+			if err := appendRows(c, "customEvents", b.Events.Len(), func(i int) []driver.Value {
+				e, r := b.Events.Row(i), of(i)
 				var dur driver.Value
 				if e.DurationS != parse.NullDuration {
 					dur = e.DurationS

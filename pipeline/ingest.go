@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"runtime"
 	"sort"
@@ -105,6 +104,10 @@ func Ingest(ctx context.Context, s *Store, sources []string, o Options, prog *Pr
 		bufs:    newBufPool(o.ChunkSize+o.MaxLine+4096, 4*o.ParseWorkers+2*o.FileWorkers),
 	}
 	in.batches = sync.Pool{New: func() any { return parse.NewBatch(o.ChunkSize / 64) }}
+	if err := s.loadThreads(ctx, true); err != nil {
+		return nil, err
+	}
+	defer s.loadThreads(context.Background(), false)
 
 	var parsers sync.WaitGroup
 	for i := 0; i < o.ParseWorkers; i++ {
@@ -167,6 +170,9 @@ func Ingest(ctx context.Context, s *Store, sources []string, o Options, prog *Pr
 		}
 	}
 	sum.Files = in.results
+	if err := s.loadThreads(ctx, false); err != nil {
+		return sum, err
+	}
 	if !o.NoMerge {
 		ms, err := s.Merge(ctx)
 		if err != nil {
@@ -350,24 +356,6 @@ func (in *ingester) fileLoop() {
 	}
 }
 
-// countingReader hashes and counts the bytes read through it.
-type countingReader struct {
-	r    io.Reader
-	h    hash.Hash
-	n    int64
-	prog *Progress
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	if n > 0 {
-		c.h.Write(p[:n])
-		c.n += int64(n)
-		c.prog.Bytes.Add(int64(n))
-	}
-	return n, err
-}
-
 // loadFile reads, classifies, parses and loads one file. A returned error is fatal for the
 // run (database failure); problems with the file itself are in the result. A small file goes
 // into g (nil result): it is recorded when g is committed.
@@ -383,7 +371,8 @@ func (in *ingester) loadFile(job fileJob, g *group) (*FileResult, error) {
 		return in.standalone(row, nil, nil)
 	}
 	defer rc.Close()
-	cr := &countingReader{r: rc, h: e.contentHash(), prog: in.prog}
+	cr := newAsyncHashReader(rc, in.prog, e.contentHash())
+	defer cr.close()
 	text, note := textReader(bufio.NewReaderSize(cr, 64<<10))
 	tb := bufio.NewReaderSize(text, sniffLen)
 	// A read error here is met again by whoever reads on (Entry readers repeat their error):
@@ -404,7 +393,7 @@ func (in *ingester) loadFile(job fileJob, g *group) (*FileResult, error) {
 		}
 		// Hashed all the same, so that re-ingesting the bundle does not list it twice.
 		n, err := io.Copy(io.Discard, tb)
-		row.Bytes, row.SHA256 = cr.n, hex.EncodeToString(cr.h.Sum(nil))
+		row.Bytes, row.SHA256 = cr.n, hex.EncodeToString(cr.sum())
 		if err != nil {
 			if n == 0 || cls.Kind == KindKuduStatus {
 				row.SHA256 = "" // failed rows are recorded once per path and message
@@ -443,6 +432,7 @@ func (in *ingester) loadFile(job fileJob, g *group) (*FileResult, error) {
 		return nil, err
 	}
 	defer ft.rollback()
+	ft.inferring = cls.Kind == KindKuduLog && row.Job == ""
 
 	// The reader goroutine cuts chunks and queues them for the parse workers; this goroutine
 	// loads parsed batches as they come back, in any order (rows carry their line numbers).
@@ -504,7 +494,7 @@ func (in *ingester) loadFile(job fileJob, g *group) (*FileResult, error) {
 	row.Stats = stats
 	row.Bytes = cr.n
 	// SHA256 is of what could be read: re-reading the same damaged file adds nothing.
-	row.SHA256 = hex.EncodeToString(cr.h.Sum(nil))
+	row.SHA256 = hex.EncodeToString(cr.sum())
 	in.finishRow(row, e, note, readErr, ck, fn.notes(&stats))
 	if cls.Kind == KindKuduLog && row.Job == "" {
 		row.Job = inferJob(&stats)
@@ -518,9 +508,9 @@ func (in *ingester) loadFile(job fileJob, g *group) (*FileResult, error) {
 
 // loadSmall loads a file that was read whole into g: parsed on this worker, committed with
 // the group.
-func (in *ingester) loadSmall(g *group, e *Entry, row *FileRow, cls Classification, info *parse.FileInfo, ck *chunker, cr *countingReader, note string) (*FileResult, error) {
+func (in *ingester) loadSmall(g *group, e *Entry, row *FileRow, cls Classification, info *parse.FileInfo, ck *chunker, cr *asyncHashReader, note string) (*FileResult, error) {
 	row.Bytes = cr.n
-	row.SHA256 = hex.EncodeToString(cr.h.Sum(nil))
+	row.SHA256 = hex.EncodeToString(cr.sum())
 	// Claimed before parsing: a file seen before costs no parsing.
 	dup, err := in.s.claim(in.ctx, row)
 	if err != nil || dup != "" {
@@ -620,16 +610,23 @@ func (in *ingester) takeBatch(ft *fileTx, row *FileRow, b *parse.Batch, stats *p
 		row.Site = b.Site
 	}
 	row.Traces += int64(b.Traces.Len())
-	row.Exceptions += int64(len(b.Exceptions))
-	row.Events += int64(len(b.Events))
+	row.Exceptions += int64(b.Exceptions.Len())
+	row.Events += int64(b.Events.Len())
 	if prev != nil {
 		return prev
+	}
+	if ft.inferring && ft.guess == "" && stats.Parsed >= guessJobAfter {
+		ft.guess = inferJob(stats)
 	}
 	if err := ft.addBatch(in.ctx, b); err != nil {
 		return fmt.Errorf("load %s: %w", row.Path, err)
 	}
 	return nil
 }
+
+// guessJobAfter is how many lines of a Kudu log outside its job folder are loaded before the
+// job their templates name is guessed and given to the rows that follow (see fileTx.guess).
+var guessJobAfter int64 = 100_000
 
 // inferJob names the job of a Kudu log found outside its folder from the templates its lines
 // match: the job with most job-specific lines, if it has a clear majority.

@@ -63,15 +63,24 @@ type batchMark struct {
 }
 
 func markBatch(b *parse.Batch) batchMark {
-	return batchMark{b.Traces.Len(), len(b.Exceptions), len(b.Events), len(b.Rejects), b.Stats, b.Site}
+	return batchMark{b.Traces.Len(), b.Exceptions.Len(), b.Events.Len(), len(b.Rejects), b.Stats, b.Site}
 }
 
-// restore cuts b back to the mark. The trace columns are cut by reflection, so that a column
-// added to parse.Traces is cut too: slices to n values, Strings to n strings, Dicts to n
-// indices (their values may stay).
+// restore cuts b back to the mark. The column tables are cut by reflection, so that a column
+// added to parse.Traces (or Exceptions, Events) is cut too.
 func (m batchMark) restore(b *parse.Batch) {
-	n := m.traces
-	t := reflect.ValueOf(&b.Traces).Elem()
+	cutColumns(&b.Traces, m.traces)
+	cutColumns(&b.Exceptions, m.exceptions)
+	cutColumns(&b.Events, m.events)
+	clear(b.Rejects[m.rejects:])
+	b.Rejects = b.Rejects[:m.rejects]
+	b.Stats, b.Site = m.stats, m.site
+}
+
+// cutColumns cuts every column of the struct *cols points to back to n rows: slices to n
+// values, Strings to n strings, Dicts to n indices (their values may stay).
+func cutColumns(cols any, n int) {
+	t := reflect.ValueOf(cols).Elem()
 	for i := 0; i < t.NumField(); i++ {
 		if !t.Type().Field(i).IsExported() {
 			continue
@@ -89,11 +98,4 @@ func (m batchMark) restore(b *parse.Batch) {
 			}
 		}
 	}
-	clear(b.Exceptions[m.exceptions:])
-	b.Exceptions = b.Exceptions[:m.exceptions]
-	clear(b.Events[m.events:])
-	b.Events = b.Events[:m.events]
-	clear(b.Rejects[m.rejects:])
-	b.Rejects = b.Rejects[:m.rejects]
-	b.Stats, b.Site = m.stats, m.site
 }

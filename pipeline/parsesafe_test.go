@@ -51,8 +51,8 @@ func TestSafeParse(t *testing.T) {
 			t.Errorf("Traces.%s has %d values, want 1", tr.Type().Field(i).Name, n)
 		}
 	}
-	if b.Traces.Message.Value(0) == nil || string(b.Traces.Message.Value(0)) != "kept" || len(b.Exceptions) != 0 {
-		t.Errorf("rows: %q, %d exceptions", b.Traces.Message.Value(0), len(b.Exceptions))
+	if b.Traces.Message.Value(0) == nil || string(b.Traces.Message.Value(0)) != "kept" || b.Exceptions.Len() != 0 {
+		t.Errorf("rows: %q, %d exceptions", b.Traces.Message.Value(0), b.Exceptions.Len())
 	}
 	if len(b.Rejects) != 2 || b.Rejects[0].LineNo != 2 || b.Rejects[1].LineNo != 3 ||
 		!strings.HasPrefix(b.Rejects[0].Reason, "not parsed: the kudu-log parser failed on lines 2-3 (boom)") ||

@@ -1,0 +1,346 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// input is one generated file.
+type input struct {
+	path  string
+	size  int64 // uncompressed bytes
+	label string
+}
+
+// inputs of one size: the plain log and its .gz and .zst twins (same content).
+type inputSet struct {
+	name           string // "200MB"
+	plain, gz, zst input
+}
+
+// result is one measured row.
+type result struct {
+	id, what   string
+	in         input
+	procs      int     // GOMAXPROCS (and DuckDB threads), 0 = not set
+	wall, cpu  float64 // cpu: of the timed part for in-process rows, of the process otherwise
+	rssKB      int64
+	lines      int64
+	cmd        string
+	runs       int
+	err        error
+	inProcTime bool // wall is the child's own measurement of the timed part
+	memRow     bool // a row of the memory-in-input-size table
+}
+
+func (r *result) mbps() float64 {
+	if r.wall == 0 {
+		return 0
+	}
+	return float64(r.in.size) / 1e6 / r.wall
+}
+
+type bench struct {
+	c       config
+	self    string
+	main    inputSet
+	small   inputSet   // a quarter of the main size: the second point of the memory rows
+	big     []inputSet // --full: 1 GB and 4 GB
+	results []*result
+	loadAvg [2]string // before, after
+	started time.Time
+	memRows bool // rows being added now belong to the memory table
+}
+
+func newBench(c config) (*bench, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	b := &bench{c: c, self: self, started: time.Now()}
+	if err := os.MkdirAll(c.dataDir, 0o755); err != nil {
+		return nil, err
+	}
+	size, err := parseSize(c.size)
+	if err != nil {
+		return nil, err
+	}
+	if b.main, err = b.generate(c.size, size, true); err != nil {
+		return nil, err
+	}
+	small := fmt.Sprintf("%dMB", size/4/1e6)
+	if b.small, err = b.generate(small, size/4, false); err != nil {
+		return nil, err
+	}
+	if c.full {
+		for _, s := range []string{"1GB", "4GB"} {
+			n, _ := parseSize(s)
+			set, err := b.generate(s, n, false)
+			if err != nil {
+				return nil, err
+			}
+			b.big = append(b.big, set)
+		}
+	}
+	return b, nil
+}
+
+// generate writes kudu-NAME.log (and with compressed, .gz and .zst twins) with kudugen unless
+// they exist. kudugen is deterministic: the same seed and size give the same bytes.
+func (b *bench) generate(name string, size int64, compressed bool) (inputSet, error) {
+	set := inputSet{name: name}
+	base := filepath.Join(b.c.dataDir, fmt.Sprintf("kudu-%s-seed%d.log", name, b.c.seed))
+	exts := []string{""}
+	if compressed {
+		exts = append(exts, ".gz", ".zst")
+	}
+	for _, ext := range exts {
+		path := base + ext
+		if _, err := os.Stat(path); err != nil {
+			fmt.Fprintf(os.Stderr, "generating %s\n", path)
+			cmd := exec.Command(b.c.kudugen, "--kind", "kudu", "--size", strconv.FormatInt(size, 10),
+				"--seed", strconv.FormatUint(b.c.seed, 10), "--quiet", "--out", path+".tmp")
+			if ext != "" {
+				cmd.Args = append(cmd.Args, "--compress", map[string]string{".gz": "gzip", ".zst": "zstd"}[ext])
+			}
+			cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+			if err := cmd.Run(); err != nil {
+				return set, fmt.Errorf("%s: %w", strings.Join(cmd.Args, " "), err)
+			}
+			if err := os.Rename(path+".tmp", path); err != nil {
+				return set, err
+			}
+		}
+	}
+	st, err := os.Stat(base)
+	if err != nil {
+		return set, err
+	}
+	set.plain = input{path: base, size: st.Size(), label: name}
+	if compressed {
+		set.gz = input{path: base + ".gz", size: st.Size(), label: name + " .gz"}
+		set.zst = input{path: base + ".zst", size: st.Size(), label: name + " .zst"}
+	}
+	return set, nil
+}
+
+func (b *bench) db(name string) string { return filepath.Join(b.c.dataDir, name+".duckdb") }
+
+// memRowsLimit is DuckDB's memory limit in the memory rows.
+const memRowsLimit = "512MB"
+
+// measure runs every row.
+func (b *bench) measure() error {
+	b.loadAvg[0] = loadAvg()
+	m, s := b.main, b.small
+	runs := b.c.runs
+	lnavHome, lnavErr := b.lnavSetup()
+
+	b.inProc("scan", "floor: Go 1 MiB reads + bytes.IndexByte line count", m.plain, 0, runs, "scan", m.plain.path)
+	b.inProc("sha256", "floor: sha256 of the content (Ingest hashes every file on its read path)", m.plain, 0, runs, "sha256", m.plain.path)
+	b.inProc("gunzip", "floor: gzip decompression alone (klauspost, as the pipeline)", m.gz, 0, runs, "gunzip", m.gz.path)
+	b.inProc("unzstd", "floor: zstd decompression alone (klauspost, concurrency 1)", m.zst, 0, runs, "unzstd", m.zst.path)
+	for _, p := range []int{1, 2} {
+		b.inProc(fmt.Sprintf("parse-p%d", p), fmt.Sprintf("kudulens parse only, %d core(s)", p), m.plain, p, runs, "parse", m.plain.path)
+	}
+	for _, p := range []int{1, 2} {
+		b.inProc(fmt.Sprintf("arrow-p%d", p), fmt.Sprintf("kudulens parse → Arrow batches, %d core(s)", p), m.plain, p, runs, "arrow", m.plain.path)
+	}
+	b.inProc("arrow-gz", "kudulens parse → Arrow batches, .gz input", m.gz, 2, runs, "arrow", m.gz.path)
+	b.inProc("arrow-zst", "kudulens parse → Arrow batches, .zst input", m.zst, 2, runs, "arrow", m.zst.path)
+	for _, t := range []string{"1", "2"} {
+		b.inProc("load-floor-t"+t, "DuckDB load floor: CREATE TABLE AS from the same rows as ready Arrow batches (db file), DuckDB threads = "+t,
+			m.plain, 2, runs, "load-floor", b.db("floor"), m.plain.path, t)
+	}
+	b.inProc("duckdb-sql", "baseline: DuckDB SQL read_csv + regexp_extract + strptime into a table (db file)", m.plain, 2, runs, "duckdb-sql", b.db("sql"), m.plain.path)
+	b.ingest("ingest", "kudulens ingest into a database file (default memory limit, 1GB)", m.plain, runs)
+	b.ingest("ingest-gz", "kudulens ingest, .gz input", m.gz, runs)
+	b.external("diagnose", "kudulens diagnose end to end (ingest into memory + every check + JSON report)", m.plain, runs, nil,
+		b.c.kudulens, "diagnose", "--quiet", "--format", "json", "--fail-on", "never", "--out", os.DevNull, m.plain.path)
+	if lnavErr != nil {
+		fmt.Fprintln(os.Stderr, "lnav rows skipped:", lnavErr)
+	} else {
+		env := []string{"HOME=" + lnavHome}
+		b.external("lnav-count", "peer: lnav index + count (headless)", m.plain, runs, env,
+			b.c.lnav, "-n", "-c", ";SELECT count(*) FROM kudu_log", m.plain.path)
+		b.external("lnav-query", "peer: lnav index + one message query (headless)", m.plain, runs, env,
+			b.c.lnav, "-n", "-c", ";SELECT count(*) FROM kudu_log WHERE log_body LIKE '%Got SQL error%'", m.plain.path)
+	}
+	// Memory in input size: a second, smaller input (and with --full, 1 GB and 4 GB). The
+	// ingest rows set DuckDB's memory limit to 512MB, so that DuckDB, Go and what DuckDB keeps
+	// outside its limit fit in 1 GB together; the main ingest row above uses the default.
+	b.memRows = true
+	sets := append([]inputSet{s}, b.big...)
+	for _, set := range sets {
+		b.inProc("parse-"+set.name, "kudulens parse only, 2 cores (memory in input size)", set.plain, 2, 1, "parse", set.plain.path)
+	}
+	for _, set := range append([]inputSet{m}, sets...) {
+		b.ingest("ingest-"+set.name, "kudulens ingest --memory-limit 512MB (memory in input size)", set.plain, 1, "--memory-limit", memRowsLimit)
+	}
+	b.loadAvg[1] = loadAvg()
+	return nil
+}
+
+func (b *bench) ingest(id, what string, in input, runs int, flags ...string) {
+	db := b.db(id)
+	args := append([]string{"ingest", "--quiet", "--db", db}, flags...)
+	b.external(id, what, in, runs, nil, b.c.kudulens, append(args, in.path)...)
+	os.Remove(db)
+	os.Remove(db + ".wal")
+}
+
+// inProc runs kudubench row ARGS in a child with GOMAXPROCS=procs (0: unset) runs times.
+func (b *bench) inProc(id, what string, in input, procs, runs int, args ...string) {
+	if !b.c.wants(id) {
+		return
+	}
+	var env []string
+	if procs > 0 {
+		env = append(env, fmt.Sprintf("GOMAXPROCS=%d", procs))
+	}
+	r := &result{id: id, what: what, in: in, procs: procs, inProcTime: true}
+	r.cmd = strings.TrimSpace(strings.Join(env, " ") + " kudubench row " + strings.Join(args, " "))
+	b.repeat(r, runs, env, b.self, append([]string{"row"}, args...)...)
+}
+
+// external runs a program (kudulens, lnav) runs times; its wall time is the child's lifetime.
+func (b *bench) external(id, what string, in input, runs int, env []string, prog string, args ...string) {
+	if !b.c.wants(id) {
+		return
+	}
+	r := &result{id: id, what: what, in: in}
+	r.cmd = strings.TrimSpace(strings.Join(env, " ") + " " + filepath.Base(prog) + " " + quoteArgs(args))
+	b.repeat(r, runs, env, prog, args...)
+}
+
+func (b *bench) repeat(r *result, runs int, env []string, prog string, args ...string) {
+	r.memRow = b.memRows
+	b.results = append(b.results, r)
+	for i := 0; i < runs; i++ {
+		wall, cpu, rss, lines, err := b.child(r.inProcTime, env, prog, args...)
+		if err != nil {
+			r.err = err
+			fmt.Fprintf(os.Stderr, "%-14s error: %v\n", r.id, err)
+			return
+		}
+		if r.runs == 0 || wall < r.wall {
+			r.wall, r.cpu, r.lines = wall, cpu, lines
+		}
+		if rss > r.rssKB {
+			r.rssKB = rss
+		}
+		r.runs++
+		fmt.Fprintf(os.Stderr, "%-14s %8.3f s %8.0f MB/s  cpu %6.2f s  rss %5d MB\n", r.id, wall, float64(r.in.size)/1e6/wall, cpu, rss/1024)
+	}
+}
+
+// child runs one process and returns its wall time (the child's own for in-process rows),
+// CPU time and peak RSS from wait4.
+func (b *bench) child(inProcTime bool, env []string, prog string, args ...string) (wall, cpu float64, rssKB, lines int64, err error) {
+	cmd := exec.Command(prog, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err = cmd.Run()
+	wall = time.Since(start).Seconds()
+	if err != nil {
+		return 0, 0, 0, 0, fmt.Errorf("%v: %s", err, lastLines(errb.String(), 5))
+	}
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	cpu = tv(ru.Utime) + tv(ru.Stime)
+	rssKB = ru.Maxrss
+	if inProcTime {
+		var rr rowResult
+		if err := json.Unmarshal(out.Bytes(), &rr); err != nil {
+			return 0, 0, 0, 0, fmt.Errorf("row output %q: %w", out.String(), err)
+		}
+		wall, cpu, lines = rr.Seconds, rr.CPU, rr.Lines
+	}
+	return wall, cpu, rssKB, lines, nil
+}
+
+func tv(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func quoteArgs(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		if strings.ContainsAny(a, " ;'%*") {
+			q[i] = `"` + a + `"`
+		} else {
+			q[i] = a
+		}
+	}
+	return strings.Join(q, " ")
+}
+
+// lnavSetup installs our Kudu log format into a private lnav home under the data folder.
+func (b *bench) lnavSetup() (string, error) {
+	if b.c.lnav == "" {
+		return "", fmt.Errorf("--lnav is empty")
+	}
+	if _, err := exec.LookPath(b.c.lnav); err != nil {
+		return "", err
+	}
+	home, err := filepath.Abs(filepath.Join(b.c.dataDir, "lnav-home"))
+	if err != nil {
+		return "", err
+	}
+	os.MkdirAll(home, 0o755)
+	cmd := exec.Command(b.c.lnav, "-i", "bench/lnav/kudu_log.json")
+	cmd.Env = append(os.Environ(), "HOME="+home)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("lnav -i: %v: %s", err, out)
+	}
+	return home, nil
+}
+
+func loadAvg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// parseSize parses "200MB", "1GB" (powers of 1000), "64MiB" and plain byte counts.
+func parseSize(s string) (int64, error) {
+	mult := int64(1)
+	for _, u := range []struct {
+		suf string
+		m   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}} {
+		if strings.HasSuffix(s, u.suf) {
+			mult, s = u.m, strings.TrimSuffix(s, u.suf)
+			break
+		}
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v <= 0 {
+		return 0, fmt.Errorf("bad size %q", s)
+	}
+	return int64(v * float64(mult)), nil
+}
+
+var _ = runtime.NumCPU

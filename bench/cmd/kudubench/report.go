@@ -1,0 +1,346 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func (b *bench) get(id string) *result {
+	for _, r := range b.results {
+		if r.id == id && r.err == nil && r.runs > 0 {
+			return r
+		}
+	}
+	return nil
+}
+
+// report renders the markdown report.
+func (b *bench) report() string {
+	var sb strings.Builder
+	w := func(format string, a ...any) { fmt.Fprintf(&sb, format, a...) }
+	w("# kudulens benchmark results\n\n")
+	w("Written by `make bench` (bench/cmd/kudubench) on %s. Every row ran in a process of its own on the same\n", b.started.UTC().Format("2006-01-02 15:04 MST"))
+	w("generated input; MB = 10^6 bytes of uncompressed log; the fastest of the runs counts (peak RSS: the largest).\n")
+	w("Wall time is the measured part only for in-process rows (`kudubench row ...`: input setup excluded), the\n")
+	w("process lifetime for programs (`kudulens`, `lnav`). CPU = user + sys of the whole process.\n\n")
+	w("## Machine\n\n")
+	for _, f := range b.machine() {
+		w("- %s\n", f)
+	}
+	w("- load average (1, 5, 15 min) before: %s; after: %s", b.loadAvg[0], b.loadAvg[1])
+	if strings.HasPrefix(b.loadAvg[0], "0.") && strings.HasPrefix(b.loadAvg[1], "0.") {
+		w(" (quiet)\n")
+	} else {
+		w(" (**shared machine: other jobs ran during the measurement; wall times are noisy, CPU times less so**)\n")
+	}
+	w("\n## Results on %s (%s, %d lines)\n\n", b.main.name, b.main.plain.path, b.linesOf(b.main))
+	w("| row | what | cores | wall s | MB/s | lines/s | CPU s | peak RSS MB |\n")
+	w("|---|---|---:|---:|---:|---:|---:|---:|\n")
+	for _, r := range b.results {
+		if r.memRow {
+			continue
+		}
+		b.row(&sb, r)
+	}
+	w("\nCPU s is the CPU time of the timed part for in-process rows (`kudubench row`), of the whole process for\n")
+	w("programs. On a busy machine it is the steadier number: a one-core row's CPU time is about its wall time on a\n")
+	w("quiet machine.\n")
+	w("\n## Memory in input size\n\n")
+	w("Ingest rows here run with `--memory-limit %s` (DuckDB's buffer pool; Go's heap and what DuckDB keeps\n", memRowsLimit)
+	w("outside its pool come on top); the main ingest row above uses the default limit (1GB).\n\n")
+	w("| row | input | wall s | MB/s | CPU s | peak RSS MB |\n|---|---|---:|---:|---:|---:|\n")
+	if r := b.get("parse-p2"); r != nil {
+		w("| %s | %s | %.2f | %.0f | %.2f | %d |\n", r.id, r.in.label, r.wall, r.mbps(), r.cpu, r.rssKB/1024)
+	}
+	for _, r := range b.results {
+		if r.memRow {
+			if r.err != nil {
+				w("| %s | %s | error: %v | | | |\n", r.id, r.in.label, r.err)
+				continue
+			}
+			w("| %s | %s | %.2f | %.0f | %.2f | %d |\n", r.id, r.in.label, r.wall, r.mbps(), r.cpu, r.rssKB/1024)
+		}
+	}
+	w("\n## Targets (issue 6)\n\n")
+	w("The ratio is the measured one, to compare with the bound in the target's name. \"by CPU\" is the same\n")
+	w("ratio on CPU times, where that means something: on a shared machine it is closer to what a quiet machine\n")
+	w("gives for wall time.\n\n")
+	w("| target | measured | ratio | by CPU | |\n|---|---|---:|---:|---|\n")
+	for _, t := range b.targets() {
+		mark := "**missed**"
+		if t.met {
+			mark = "met"
+		}
+		if t.measured == "" {
+			mark, t.measured = "not measured", "—"
+		}
+		if t.cpuRatio == "" {
+			t.cpuRatio = "—"
+		}
+		w("| %s | %s | %s | %s | %s |\n", t.name, t.measured, t.ratio, t.cpuRatio, mark)
+	}
+	w("%s", whyMissed)
+	if b.c.micro != "" {
+		if data, err := os.ReadFile(b.c.micro); err == nil {
+			w("\n## Parser micro-benchmarks\n\n```\n%s```\n", microLines(string(data)))
+		}
+	}
+	w("\n## Commands\n\n")
+	w("Inputs: `kudugen --kind kudu --size N --seed %d --out bench/data/kudu-N-seed%d.log[.gz|.zst]`.\n\n", b.c.seed, b.c.seed)
+	w("| row | command |\n|---|---|\n")
+	for _, r := range b.results {
+		w("| %s | `%s` |\n", r.id, strings.ReplaceAll(r.cmd, "|", `\|`))
+	}
+	w("\nThe DuckDB-SQL baseline query (`duckdb-sql`):\n\n```sql\n%s;\n```\n", duckdbSQL)
+	return sb.String()
+}
+
+func (b *bench) isBig(path string) bool {
+	for _, s := range b.big {
+		if s.plain.path == path {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *bench) linesOf(set inputSet) int64 {
+	if r := b.get("scan"); r != nil {
+		return r.lines
+	}
+	return 0
+}
+
+func (b *bench) row(sb *strings.Builder, r *result) {
+	cores := "—"
+	if r.procs > 0 {
+		cores = strconv.Itoa(r.procs)
+	}
+	if r.err != nil {
+		fmt.Fprintf(sb, "| %s | %s | %s | error: %s | | | | |\n", r.id, r.what, cores, strings.ReplaceAll(r.err.Error(), "\n", " "))
+		return
+	}
+	lines := r.lines
+	if lines == 0 {
+		lines = b.linesOf(b.main)
+	}
+	lps := "—"
+	if lines > 0 {
+		lps = fmt.Sprintf("%.2f M", float64(lines)/r.wall/1e6)
+	}
+	fmt.Fprintf(sb, "| %s | %s | %s | %.3f | %.0f | %s | %.2f | %d |\n", r.id, r.what, cores, r.wall, r.mbps(), lps, r.cpu, r.rssKB/1024)
+}
+
+// whyMissed explains the targets this version misses. It is analysis (profiles, A/B runs
+// recorded in the commits), not a measurement of this run: check it against the tables.
+const whyMissed = `
+### Why the missed targets are missed
+
+- **parse → Arrow per core, ×10 the SQL parse.** The parser alone runs at 150-165 CPU ns per line
+  (BenchmarkKuduLogGen below: ~680 MB/s per core on 112-byte lines, 0 allocations). The pipeline adds
+  the sha256 of every file (the ` + "`sha256`" + ` row: about 30% of the parse-only CPU; it is the file's identity
+  for de-duplication, hashed on a goroutine of its own), the copy into chunk buffers and the Arrow wrap.
+- **ingest vs lnav, vs the SQL baseline, vs the load floor.** Ingest is DuckDB storing the traces rows
+  (19 columns) on one thread; parsing runs beside it on the other core. The floor rows store the same 16
+  Arrow columns; ingest also stores source, file_id and source_file per row and loads customEvents and
+  exceptions, and by CPU time it stays close to the floor. The SQL baseline stores 4 columns. DuckDB 1.1
+  spends about as much per row on a low-cardinality VARCHAR (an Arrow dictionary becomes a string per
+  value, statistics, dictionary compression at checkpoint) as on the message. Going faster means storing
+  less: integer or ENUM codes for level, template, job_source and job, source_file through files, app_time
+  as a number — schema changes for the owners of sql/ and the checks.
+- **diagnose vs lnav.** Most of diagnose is the checks: a dozen scan traces.message with ILIKE, 0.2-0.9 s
+  each on 1.8 M rows (measured per check). Matching on traces.template, or one shared pass, would cut it.
+- **.gz within 1.3×.** Decompression and parse → Arrow share the two cores, so the wall time cannot be below
+  (gunzip CPU + parse → Arrow CPU) / 2, about 1.5× gunzip here; 1.3× needs parse → Arrow below ~0.5 CPU s per 200 MB.
+- **1 → 2 cores.** The CPU of parse-p1 and parse-p2 is about the same work; on a shared machine the second
+  core is not ours for the whole run. Compare on a quiet machine.
+- **Memory.** DuckDB's memory_limit bounds its buffer pool only: with the default 1 GB, ingest's RSS can pass
+  1 GB on multi-GB inputs (Go's heap, ~130 MB, and DuckDB's own structures come on top); the memory rows use
+  512MB. Parse-only RSS stays within 50-80 MB from 50 MB to 4 GB of input.
+- Loads run with one DuckDB thread: with two, DuckDB 1.1's calling thread busy-polls for tasks while one
+  worker runs the single-stream INSERT (twice the CPU, slower wall on 2 cores, A/B in the commits).
+`
+
+type target struct {
+	name, measured, ratio, cpuRatio string
+	met                             bool
+}
+
+func (b *bench) targets() []target {
+	var ts []target
+	add := func(name string, ok bool, measured, ratio, cpuRatio string) {
+		ts = append(ts, target{name: name, measured: measured, ratio: ratio, cpuRatio: cpuRatio, met: ok})
+	}
+	missing := func(name string) { ts = append(ts, target{name: name, ratio: "—"}) }
+	x := func(v float64) string { return fmt.Sprintf("%.2f×", v) }
+	a1, a2, sqlr := b.get("arrow-p1"), b.get("arrow-p2"), b.get("duckdb-sql")
+	if a1 != nil {
+		perCore := ""
+		if a2 != nil {
+			perCore = fmt.Sprintf("; %.0f MB/s per core on 2", a2.mbps()/2)
+		}
+		add("parse → Arrow ≥ 1 GB/s per core", a1.mbps() >= 1000, fmt.Sprintf("%.0f MB/s on 1 core%s", a1.mbps(), perCore),
+			x(a1.mbps()/1000)+" of 1 GB/s", x(float64(a1.in.size)/1e6/a1.cpu/1000)+" of 1 GB/s")
+	} else {
+		missing("parse → Arrow ≥ 1 GB/s per core")
+	}
+	if a2 != nil && sqlr != nil {
+		add("parse → Arrow ≥ 10× the DuckDB-SQL parse (2 cores each)", sqlr.wall/a2.wall >= 10,
+			fmt.Sprintf("%.0f vs %.0f MB/s", a2.mbps(), sqlr.mbps()), x(sqlr.wall/a2.wall), x(sqlr.cpu/a2.cpu))
+	} else {
+		missing("parse → Arrow ≥ 10× the DuckDB-SQL parse")
+	}
+	if apl, ok := microAllocsPerLine(b.c.micro); ok {
+		add("parse: 0 allocations per line in steady state", apl == 0, fmt.Sprintf("%.3g allocs/line (BenchmarkKuduLogGen)", apl), "—", "")
+	} else {
+		missing("parse: 0 allocations per line in steady state")
+	}
+	ing, lq, diag := b.get("ingest"), b.get("lnav-query"), b.get("diagnose")
+	floor := b.get("load-floor-t1")
+	if f2 := b.get("load-floor-t2"); f2 != nil && (floor == nil || f2.wall < floor.wall) {
+		floor = f2 // the floor is DuckDB's best of one and two threads
+	}
+	if ing != nil && lq != nil {
+		add("ingest faster than lnav answering one query", ing.wall < lq.wall, fmt.Sprintf("%.2f s vs %.2f s", ing.wall, lq.wall),
+			x(lq.wall/ing.wall), x(lq.cpu/ing.cpu))
+	} else {
+		missing("ingest faster than lnav answering one query")
+	}
+	if ing != nil && sqlr != nil {
+		add("ingest ≥ 3× the DuckDB-SQL baseline", sqlr.wall/ing.wall >= 3, fmt.Sprintf("%.2f s vs %.2f s", ing.wall, sqlr.wall),
+			x(sqlr.wall/ing.wall), x(sqlr.cpu/ing.cpu))
+	} else {
+		missing("ingest ≥ 3× the DuckDB-SQL baseline")
+	}
+	if ing != nil && floor != nil {
+		add("ingest within 1.5× of DuckDB's Arrow load floor", ing.wall/floor.wall <= 1.5,
+			fmt.Sprintf("%.2f s vs %.2f s (%s)", ing.wall, floor.wall, floor.id), x(ing.wall/floor.wall), x(ing.cpu/floor.cpu))
+	} else {
+		missing("ingest within 1.5× of DuckDB's Arrow load floor")
+	}
+	if diag != nil && lq != nil {
+		add(fmt.Sprintf("diagnose (%s) faster than lnav answering one query", b.main.name), diag.wall < lq.wall,
+			fmt.Sprintf("%.2f s vs %.2f s", diag.wall, lq.wall), x(lq.wall/diag.wall), x(lq.cpu/diag.cpu))
+	} else {
+		missing("diagnose faster than lnav answering one query")
+	}
+	gz, agz := b.get("gunzip"), b.get("arrow-gz")
+	if gz != nil && agz != nil {
+		add(".gz input (parse → Arrow) within 1.3× of decompression alone", agz.wall/gz.wall <= 1.3,
+			fmt.Sprintf("%.2f s vs %.2f s", agz.wall, gz.wall), x(agz.wall/gz.wall), "")
+	} else {
+		missing(".gz input within 1.3× of decompression alone")
+	}
+	var maxRSS int64
+	var maxID string
+	for _, r := range b.results {
+		if r.memRow && strings.HasPrefix(r.id, "ingest") && r.err == nil && r.rssKB > maxRSS {
+			maxRSS, maxID = r.rssKB, r.id
+		}
+	}
+	if maxRSS > 0 {
+		add(fmt.Sprintf("peak RSS < 1 GB ingesting into a database file, any size (--memory-limit %s)", memRowsLimit), maxRSS < 1<<20,
+			fmt.Sprintf("%d MB at most (%s)", maxRSS/1024, maxID), fmt.Sprintf("%.2f of 1 GB", float64(maxRSS)/float64(1<<20)), "")
+	} else {
+		missing("peak RSS < 1 GB ingesting into a database file")
+	}
+	// Parse-only memory: the main input against the largest (or, without --full, the smaller).
+	lo := b.get("parse-p2")
+	var hi *result
+	for _, r := range b.results {
+		if r.memRow && strings.HasPrefix(r.id, "parse-") && r.err == nil && r.runs > 0 && (hi == nil || r.in.size > hi.in.size) {
+			hi = r
+		}
+	}
+	if lo != nil && hi != nil {
+		a, c := lo, hi
+		if a.rssKB > c.rssKB {
+			a, c = c, a
+		}
+		grow := float64(c.rssKB) / float64(a.rssKB)
+		add("parse-only memory constant in input size (within 25%)", grow < 1.25,
+			fmt.Sprintf("%d MB at %s, %d MB at %s", lo.rssKB/1024, lo.in.label, hi.rssKB/1024, hi.in.label), x(grow), "")
+	} else {
+		missing("parse-only memory constant in input size")
+	}
+	p1, p2 := b.get("parse-p1"), b.get("parse-p2")
+	if p1 != nil && p2 != nil {
+		add("parse 1 → 2 cores ≥ 1.8×", p1.wall/p2.wall >= 1.8, fmt.Sprintf("%.0f → %.0f MB/s", p1.mbps(), p2.mbps()),
+			x(p1.wall/p2.wall), "")
+	} else {
+		missing("parse 1 → 2 cores ≥ 1.8×")
+	}
+	return ts
+}
+
+var microAllocRE = regexp.MustCompile(`BenchmarkKuduLogGen/parser=kudulog\S*\s.*?([0-9.e+-]+) allocs/line`)
+
+func microAllocsPerLine(path string) (float64, bool) {
+	if path == "" {
+		return 0, false
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, false
+	}
+	m := microAllocRE.FindAllStringSubmatch(string(data), -1)
+	if m == nil {
+		return 0, false
+	}
+	best := -1.0
+	for _, x := range m {
+		v, err := strconv.ParseFloat(x[1], 64)
+		if err == nil && (best < 0 || v < best) {
+			best = v
+		}
+	}
+	return best, best >= 0
+}
+
+func microLines(s string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, "Benchmark") || strings.HasPrefix(l, "cpu:") || strings.HasPrefix(l, "goos") || strings.HasPrefix(l, "pkg:") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n") + "\n"
+}
+
+// machine lists the facts of this machine a reader needs to compare numbers.
+func (b *bench) machine() []string {
+	var f []string
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(l, "model name") {
+				f = append(f, "CPU: "+strings.TrimSpace(strings.SplitN(l, ":", 2)[1])+fmt.Sprintf(", %d logical cores", runtime.NumCPU()))
+				break
+			}
+		}
+	}
+	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
+		l := strings.Fields(strings.SplitN(string(data), "\n", 2)[0])
+		if len(l) >= 2 {
+			kb, _ := strconv.ParseInt(l[1], 10, 64)
+			f = append(f, fmt.Sprintf("memory: %.1f GiB", float64(kb)/(1<<20)))
+		}
+	}
+	if out, err := exec.Command("uname", "-sr").Output(); err == nil {
+		f = append(f, "kernel: "+strings.TrimSpace(string(out)))
+	}
+	f = append(f, "Go: "+runtime.Version()+", go-duckdb v1.8.2 (DuckDB v1.1.2), arrow/go v17")
+	if out, err := exec.Command(b.c.lnav, "-V").Output(); err == nil {
+		f = append(f, "peer: "+strings.TrimSpace(string(out))+" (Debian package), format bench/lnav/kudu_log.json")
+	}
+	if out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil {
+		f = append(f, "kudulens commit: "+strings.TrimSpace(string(out)))
+	}
+	f = append(f, fmt.Sprintf("run took %s", time.Since(b.started).Round(time.Second)))
+	return f
+}
