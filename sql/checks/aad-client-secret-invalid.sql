@@ -14,7 +14,7 @@
 SELECT timestamp, job, source_file AS file, line_no AS line,
        CASE WHEN origin = 'handled' THEN details ELSE coalesce(outerType || ': ', '') || coalesce(outerMessage, '') END AS message
 FROM exceptions
-WHERE innermostMessage ILIKE '%Invalid client secret is provided%'
-   OR innermostMessage ILIKE '%Invalid client secret provided%'
-   OR innermostMessage ILIKE '%AADSTS7000215%'
-   OR innermostMessage ILIKE '%AADSTS7000222%'
+WHERE contains(lower(innermostMessage), 'invalid client secret is provided')
+   OR contains(lower(innermostMessage), 'invalid client secret provided')
+   OR contains(lower(innermostMessage), 'aadsts7000215')
+   OR contains(lower(innermostMessage), 'aadsts7000222')

@@ -17,7 +17,7 @@ WITH state AS (
 )
 SELECT timestamp, job, source_file AS file, line_no AS line, message, NULL AS skip_reason
 FROM traces
-WHERE message ILIKE '%Finished activity import%'
+WHERE contains(lower(message), 'finished activity import')
 UNION ALL
 SELECT NULL, 'Office365ActivityImporter', NULL, NULL, NULL,
        'ActivityLog is disabled in ImportJobSettings (the job prints "Skipping Activity API import.")'

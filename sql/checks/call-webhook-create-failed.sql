@@ -10,4 +10,4 @@
 --   the CallRecords.Read.All application permission with admin consent.
 SELECT timestamp, job, source_file AS file, line_no AS line, message
 FROM traces
-WHERE message ILIKE '%Couldn''t create webhook%'
+WHERE contains(lower(message), 'couldn''t create webhook')

@@ -11,12 +11,12 @@
 SELECT timestamp, job, source_file AS file, line_no AS line,
        coalesce(outerType || ': ', '') || coalesce(outerMessage, details) AS message
 FROM exceptions
-WHERE outerMessage SIMILAR TO '.*The model backing the ''[^'']+'' context has changed since the database was created.*'
-   OR innermostMessage SIMILAR TO '.*The model backing the ''[^'']+'' context has changed since the database was created.*'
+WHERE (contains(outerMessage, 'The model backing the ''') AND regexp_matches(outerMessage, 'The model backing the ''[^'']+'' context has changed since the database was created'))
+   OR (contains(innermostMessage, 'The model backing the ''') AND regexp_matches(innermostMessage, 'The model backing the ''[^'']+'' context has changed since the database was created'))
 UNION ALL
 -- a message line whose crash block was not recognised (e.g. cut by the console cap)
 SELECT t.timestamp, t.job, t.source_file, t.line_no, t.message
 FROM traces t
-WHERE t.message SIMILAR TO '.*The model backing the ''[^'']+'' context has changed since the database was created.*'
+WHERE (contains(t.message, 'The model backing the ''') AND regexp_matches(t.message, 'The model backing the ''[^'']+'' context has changed since the database was created'))
   AND NOT EXISTS (SELECT 1 FROM exceptions x WHERE x.file_id = t.file_id AND x.line_no <= t.line_no
                   AND t.line_no < x.line_no + x.line_count)

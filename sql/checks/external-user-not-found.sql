@@ -9,5 +9,5 @@
 --   in your directory. Nothing to do unless internal users show up here too.
 SELECT timestamp, job, source_file AS file, line_no AS line, message
 FROM traces
-WHERE (message ILIKE '%#EXT#%' OR message ILIKE '%external user%')
-  AND (message ILIKE '%not found%' OR message ILIKE '%does not exist%' OR message ILIKE '%Request_ResourceNotFound%')
+WHERE (contains(lower(message), '#ext#') OR contains(lower(message), 'external user'))
+  AND (contains(lower(message), 'not found') OR contains(lower(message), 'does not exist') OR contains(lower(message), 'request_resourcenotfound'))

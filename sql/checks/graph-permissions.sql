@@ -12,5 +12,5 @@
 SELECT timestamp, job, source_file AS file, line_no AS line, message
 FROM traces
 WHERE template IN ('teams-access-denied', 'user-apps-access-denied', 'user-import-skus-failed', 'subscription-create-failed')
-   OR message ILIKE '%Authorization_RequestDenied%'
-   OR message ILIKE '%Insufficient privileges to complete the operation%'
+   OR contains(lower(message), 'authorization_requestdenied')
+   OR contains(lower(message), 'insufficient privileges to complete the operation')

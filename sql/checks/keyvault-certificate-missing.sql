@@ -12,4 +12,4 @@
 SELECT timestamp, job, source_file AS file, line_no AS line, message
 FROM traces
 WHERE template = 'keyvault-cert-missing'
-   OR message ILIKE '%was not found in this key vault%'
+   OR contains(lower(message), 'was not found in this key vault')

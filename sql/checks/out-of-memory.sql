@@ -18,8 +18,8 @@ WHERE (outerType = 'System.OutOfMemoryException' OR innermostType = 'System.OutO
 UNION ALL
 SELECT t.timestamp, t.job, t.source_file, t.line_no, t.message
 FROM traces t
-WHERE (t.message ILIKE '%OutOfMemoryException%' OR t.message ILIKE '%insufficient memory%'
-       OR t.message ILIKE '%insufficient system memory%')
+WHERE (contains(lower(t.message), 'outofmemoryexception') OR contains(lower(t.message), 'insufficient memory')
+       OR contains(lower(t.message), 'insufficient system memory'))
   AND NOT regexp_matches(t.message, 'insufficient (system )?memory (available )?in (the )?(resource|buffer) pool', 'i')
   AND NOT EXISTS (SELECT 1 FROM exceptions x WHERE x.file_id = t.file_id AND x.line_no <= t.line_no
                   AND t.line_no < x.line_no + x.line_count

@@ -12,4 +12,4 @@
 SELECT timestamp, job, source_file AS file, line_no AS line,
        CASE WHEN origin = 'handled' THEN details ELSE coalesce(outerType || ': ', '') || coalesce(outerMessage, '') END AS message
 FROM exceptions
-WHERE outerMessage ILIKE '%because the database is read-only%'
+WHERE contains(lower(outerMessage), 'because the database is read-only')

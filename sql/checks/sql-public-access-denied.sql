@@ -12,4 +12,4 @@
 --   endpoint section describes; then restart the web-jobs.
 SELECT timestamp, job, source_file AS file, line_no AS line, message
 FROM traces
-WHERE message ILIKE '%Deny Public Network Access is set to Yes%'
+WHERE contains(lower(message), 'deny public network access is set to yes')
