@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -421,6 +422,9 @@ func (in *ingester) loadFile(job fileJob, g *group) (*FileResult, error) {
 	if whole && !in.o.noGroup {
 		return in.loadSmall(g, e, row, cls, info, ck, cr, note)
 	}
+	if dup, err := in.seenBefore(e, row); err != nil || dup != "" {
+		return &FileResult{Row: *row, Duplicate: dup}, err
+	}
 
 	conn, err := in.s.db.Conn(in.ctx)
 	if err != nil {
@@ -504,6 +508,38 @@ func (in *ingester) loadFile(job fileJob, g *group) (*FileResult, error) {
 		return nil, err
 	}
 	return &FileResult{Row: *row, Duplicate: dup}, nil
+}
+
+// seenBefore hashes a big file before parsing it when the database holds a file with rows of
+// the same size, and returns the path it was ingested from if the content is the same (row
+// then has its bytes and sha256). Without it a file seen before is parsed and loaded in full
+// before its commit finds the duplicate and throws the work away; with it, re-ingesting a
+// bundle or a folder (nightly runs over the same logs) costs one read at hashing speed per
+// unchanged file. A file that cannot be read to the end here is left to the parse, which
+// tells what is wrong with it.
+func (in *ingester) seenBefore(e *Entry, row *FileRow) (string, error) {
+	if !row.Kind.hasRows() || e.contentSize <= sniffLen || e.Sequential || e.tail != nil {
+		return "", nil
+	}
+	if ok, err := in.s.mayHave(in.ctx, e.contentSize); err != nil || !ok {
+		return "", err
+	}
+	rc, err := e.reread()
+	if err != nil {
+		return "", nil
+	}
+	defer rc.Close()
+	h := sha256.New()
+	n, err := io.CopyBuffer(h, ctxReader{in.ctx, rc}, make([]byte, 256<<10))
+	if err != nil {
+		return "", in.ctx.Err()
+	}
+	probe := FileRow{Path: row.Path, Kind: row.Kind, SHA256: hex.EncodeToString(h.Sum(nil))}
+	dup := in.s.seen(&probe)
+	if dup != "" {
+		row.Bytes, row.SHA256 = n, probe.SHA256
+	}
+	return dup, nil
 }
 
 // loadSmall loads a file that was read whole into g: parsed on this worker, committed with

@@ -75,6 +75,10 @@ type Entry struct {
 	gate   *gate      // sequential entries only
 	opened atomicFlag // non-sequential entries: Open was called
 	tail   *tailInfo  // the appended tail of a blob loaded before (blob_state.go)
+	// contentSize is what Open will deliver, in bytes, when the walk can tell without reading
+	// (a plain file on disk, a zip member by its header); 0 if unknown. Only a hint: it decides
+	// whether hashing a file before parsing it is worth it (see ingester.seenBefore).
+	contentSize int64
 }
 
 // Open returns the entry's content with every compression layer removed. Call it at most once.
@@ -93,6 +97,15 @@ func (e *Entry) Open() (io.ReadCloser, error) {
 	}
 	if !e.opened.set() {
 		return nil, fmt.Errorf("open %s: Open called twice", e.Path)
+	}
+	return e.open()
+}
+
+// reread opens a non-sequential entry once more, independently of Open: for a look at the
+// whole content before it is parsed.
+func (e *Entry) reread() (io.ReadCloser, error) {
+	if e.gate != nil || e.open == nil {
+		return nil, fmt.Errorf("open %s: a sequential entry cannot be read twice", e.Path)
 	}
 	return e.open()
 }
@@ -356,6 +369,7 @@ func (w *walker) file(path string, fi fs.FileInfo) error {
 		path:    path,
 		name:    filepath.ToSlash(path),
 		size:    fi.Size(),
+		usize:   fi.Size(),
 		modTime: fi.ModTime(),
 		raw:     ctxReader{w.ctx, f},
 		reopen: func() (io.ReadCloser, error) {

@@ -23,6 +23,7 @@ type node struct {
 	name      string // Entry.Name
 	container string // Entry.Container
 	size      int64  // stored size, -1 if unknown
+	usize     int64  // the stored bytes' size once their container's own method is undone (zip deflate), 0 if unknown
 	modTime   time.Time
 	depth     int       // layers (archives and compressions) around the stored bytes
 	raw       io.Reader // the stored bytes
@@ -216,6 +217,9 @@ func (w *walker) leaf(n *node, ch *chain, h *hashReader) error {
 		e.Note = escapingNote
 	}
 	if n.reopen != nil {
+		if len(ch.layers) == 0 {
+			e.contentSize = n.usize
+		}
 		layers := append([]kind(nil), ch.layers...)
 		ch.close(true)
 		e.open = func() (io.ReadCloser, error) { return w.reopenLeaf(n, layers) }

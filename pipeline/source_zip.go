@@ -163,6 +163,7 @@ func (w *walker) zipMember(n *node, zf *zip.File, size int64, sf *sharedFile, de
 		name:      name,
 		container: n.path,
 		size:      csize,
+		usize:     int64(min(zf.UncompressedSize64, math.MaxInt64)), // as the header claims: only a hint (see Entry.contentSize)
 		modTime:   zf.Modified,
 		depth:     depth,
 		raw:       ctxReader{w.ctx, zm},

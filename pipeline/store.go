@@ -36,6 +36,7 @@ type Store struct {
 
 	mu      sync.Mutex
 	claimed map[string]string // sha256 → path of files in the database or being committed
+	sizes   map[int64]bool    // bytes of the files with rows in claimed (see seen)
 	loaded  bool              // claimed holds the database's files (read once: the file is locked to us)
 }
 
@@ -203,33 +204,67 @@ func (s *Store) newFileID() int32 { return s.nextID.Add(1) }
 func (s *Store) claim(ctx context.Context, r *FileRow) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.loaded {
-		rows, err := s.db.QueryContext(ctx, "SELECT sha256, path, kind FROM files WHERE sha256 IS NOT NULL ORDER BY file_id")
-		if err != nil {
-			return "", err
-		}
-		for rows.Next() {
-			var h, p, k string
-			if err := rows.Scan(&h, &p, &k); err != nil {
-				rows.Close()
-				return "", err
-			}
-			if key := claimKey(h, p, Kind(k)); s.claimed[key] == "" {
-				s.claimed[key] = p
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return "", err
-		}
-		s.loaded = true
+	if err := s.loadClaims(ctx); err != nil {
+		return "", err
 	}
 	key := claimKey(r.SHA256, r.Path, r.Kind)
 	if p, ok := s.claimed[key]; ok {
 		return p, nil
 	}
 	s.claimed[key] = r.Path
+	if r.Kind.hasRows() {
+		s.sizes[r.Bytes] = true
+	}
 	return "", nil
+}
+
+// loadClaims reads the database's files into claimed, once. s.mu is held.
+func (s *Store) loadClaims(ctx context.Context) error {
+	if s.loaded {
+		return nil
+	}
+	s.sizes = map[int64]bool{}
+	rows, err := s.db.QueryContext(ctx, "SELECT sha256, path, kind, coalesce(bytes, -1) FROM files WHERE sha256 IS NOT NULL ORDER BY file_id")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h, p, k string
+		var n int64
+		if err := rows.Scan(&h, &p, &k, &n); err != nil {
+			return err
+		}
+		if key := claimKey(h, p, Kind(k)); s.claimed[key] == "" {
+			s.claimed[key] = p
+		}
+		if Kind(k).hasRows() {
+			s.sizes[n] = true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	s.loaded = true
+	return nil
+}
+
+// mayHave reports whether a file with rows of this many bytes is in the database or being
+// committed: only then is hashing a big file before parsing it worth a second read.
+func (s *Store) mayHave(ctx context.Context, bytes int64) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.loadClaims(ctx); err != nil {
+		return false, err
+	}
+	return s.sizes[bytes], nil
+}
+
+// seen returns the path that claimed r's content ("" if none), without claiming it.
+func (s *Store) seen(r *FileRow) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.claimed[claimKey(r.SHA256, r.Path, r.Kind)]
 }
 
 // emptySHA256 is the SHA-256 of no bytes.

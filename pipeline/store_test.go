@@ -22,7 +22,7 @@ func TestIngestParseTestdata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%+v", sum.Files)
+	checkAccounted(t, sum, 1)
 }
 
 func TestIngestCSV(t *testing.T) {
@@ -36,7 +36,7 @@ func TestIngestCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%+v", sum.Files)
+	checkAccounted(t, sum, 1)
 }
 
 func TestIngestBoth(t *testing.T) {
@@ -50,6 +50,21 @@ func TestIngestBoth(t *testing.T) {
 		_, err := Ingest(ctx, s, []string{"../parse/testdata/applog.csv", "../parse/testdata/crash_job_log.txt", "../parse/testdata/crash_job_log.crlf.txt"}, Options{FileWorkers: 3}, nil)
 		if err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// checkAccounted asserts that the run loaded files files with rows, each with every line
+// accounted for (lines = parsed + rejected).
+func checkAccounted(t *testing.T, sum *Summary, files int) {
+	t.Helper()
+	if len(sum.Files) != files {
+		t.Fatalf("%d files, want %d: %+v", len(sum.Files), files, sum.Files)
+	}
+	for _, f := range sum.Files {
+		st := f.Row.Stats
+		if f.Row.Status != "ok" || st.Lines == 0 || f.Row.Traces == 0 || st.Lines != st.Parsed+st.Rejected {
+			t.Errorf("%s: status %s, %d lines = %d parsed + %d rejected, %d traces", f.Row.Path, f.Row.Status, st.Lines, st.Parsed, st.Rejected, f.Row.Traces)
 		}
 	}
 }

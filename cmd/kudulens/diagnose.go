@@ -61,7 +61,8 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 	fs.StringVar(&fo.dir, "fleet", "", "diagnose every site under this folder (each top-level file or folder is one site) and write one summary")
 	fs.StringVar(&fo.state, "state", "", "with --fleet: compare with the run that wrote this file (new and resolved failures), then rewrite it")
 	fs.StringVar(&fo.reports, "reports", "", "with --fleet: also write each site's HTML report into this folder (linked from the summary)")
-	fs.IntVar(&fo.parallel, "parallel", 1, "with --fleet: sites diagnosed at once, each in its own in-memory database; with blob sources: blobs downloaded at once (default 4)")
+	// Default 0 = each use's own default (pflag would print one "(default N)" for both).
+	fs.IntVar(&fo.parallel, "parallel", 0, "with --fleet: sites diagnosed at once, each in its own in-memory database (default 1); with blob sources: blobs downloaded at once (default 4)")
 	if code := parseFlags(fs, args, e); code >= 0 {
 		return code
 	}

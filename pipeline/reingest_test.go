@@ -1,0 +1,91 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+)
+
+// bigKuduLog is a Kudu log of n lines, well past the size that is read whole (sniffLen), whose
+// content depends on tag.
+func bigKuduLog(n int, tag string) []byte {
+	var b bytes.Buffer
+	for i := range n {
+		fmt.Fprintf(&b, "[11/19/2026 %02d:%02d:%02d > 5e1c2a: INFO] Teams import: %s %06d\r\n", i/3600%24, i/60%60, i%60, tag, i)
+	}
+	return b.Bytes()
+}
+
+// Re-ingesting files seen before (a nightly run over the same folder, the same bundle twice)
+// hashes them without parsing; a file of the same size with other content is still
+// ingested, and the tables end as one ingest of everything gives them.
+func TestReingestSkipsKnownFilesBeforeParsing(t *testing.T) {
+	dir := t.TempDir()
+	const n = 20000
+	a, b := bigKuduLog(n, "aaaa"), bigKuduLog(n, "bbbb")
+	if len(a) != len(b) || len(a) <= sniffLen {
+		t.Fatalf("inputs of %d and %d bytes", len(a), len(b))
+	}
+	logA := writeFile(t, dir, "site/data/jobs/continuous/Office365ActivityImporter/job_log.txt", a)
+	bundle := writeFile(t, dir, "bundle.zip", mkZip(t, zipMember{name: `D:\home\data\jobs\continuous\AppInsightsImporter\job_log.txt`, data: string(bigKuduLog(n, "zzzz"))}))
+	// Same size as logA, other content: must not be taken for it.
+	logB := writeFile(t, dir, "later/data/jobs/continuous/Office365ActivityImporter/job_log.txt", b)
+
+	ctx := context.Background()
+	db := filepath.Join(dir, "k.duckdb")
+	s, err := OpenStore(ctx, db, StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Ingest(ctx, s, []string{logA, bundle}, Options{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	// A new process on the same database: what it knows comes from the files table.
+	s, err = OpenStore(ctx, db, StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var prog Progress
+	sum, err := Ingest(ctx, s, []string{logA, bundle, logB}, Options{}, &prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dups := map[string]FileResult{}
+	for _, f := range sum.Files {
+		if f.Duplicate != "" {
+			dups[f.Row.Path] = f
+		}
+	}
+	for _, p := range []string{logA, bundle + "!D:/home/data/jobs/continuous/AppInsightsImporter/job_log.txt"} {
+		f, ok := dups[p]
+		switch {
+		case !ok:
+			t.Errorf("%s: not recognised as seen before; files: %+v", p, sum.Files)
+		case f.Row.Stats.Lines != 0 || f.Row.SHA256 == "" || f.Row.Bytes != int64(len(a)):
+			t.Errorf("%s: parsed again (%d lines) or not hashed (%q, %d bytes)", p, f.Row.Stats.Lines, f.Row.SHA256, f.Row.Bytes)
+		}
+	}
+	if _, ok := dups[logB]; ok {
+		t.Errorf("%s has the size of %s but other content, and was taken for it", logB, logA)
+	}
+	if got := prog.Lines.Load(); got != n {
+		t.Errorf("the second run parsed %d lines, want %d (the new file's only)", got, n)
+	}
+
+	fresh, err := OpenStore(ctx, "", StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	if _, err := Ingest(ctx, fresh, []string{logA, bundle, logB}, Options{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := dumpAllTables(t, s), dumpAllTables(t, fresh); got != want {
+		t.Errorf("two runs give other tables than one:\n%.2000s\n---\n%.2000s", got, want)
+	}
+}
