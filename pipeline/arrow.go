@@ -71,11 +71,7 @@ func eventsRecord(b *parse.Batch) arrow.Record {
 		stringColumn(&e.Properties, nil),
 		fixed(arrow.PrimitiveTypes.Int64, n, nil, arrow.Int64Traits.CastToBytes(e.LineNo)),
 	}
-	rec := array.NewRecord(eventsSchema, cols, int64(n))
-	for _, c := range cols {
-		c.Release()
-	}
-	return rec
+	return newRecord(eventsSchema, cols, n)
 }
 
 // exceptionsSchema is the exceptions batch as DuckDB sees it (see tracesSchema).
@@ -119,11 +115,7 @@ func exceptionsRecord(b *parse.Batch) arrow.Record {
 		fixed(arrow.PrimitiveTypes.Int64, n, nil, arrow.Int64Traits.CastToBytes(e.LineNo)),
 		fixed(arrow.PrimitiveTypes.Int32, n, nil, arrow.Int32Traits.CastToBytes(e.LineCount)),
 	}
-	rec := array.NewRecord(exceptionsSchema, cols, int64(n))
-	for _, c := range cols {
-		c.Release()
-	}
-	return rec
+	return newRecord(exceptionsSchema, cols, n)
 }
 
 // staticDicts are dictionaries that do not change between batches.
@@ -177,11 +169,7 @@ func tracesRecord(b *parse.Batch, sd *staticDicts) arrow.Record {
 		fixed(arrow.PrimitiveTypes.Int64, n, nil, arrow.Int64Traits.CastToBytes(t.LineNo)),
 		fixed(arrow.PrimitiveTypes.Int32, n, nil, arrow.Int32Traits.CastToBytes(t.LineCount)),
 	}
-	rec := array.NewRecord(tracesSchema, cols, int64(n))
-	for _, c := range cols {
-		c.Release()
-	}
-	return rec
+	return newRecord(tracesSchema, cols, n)
 }
 
 // validNot returns the validity bitmap of vals where the value null means null, or nil when
@@ -264,6 +252,15 @@ func bufOrNil(b []byte) *memory.Buffer {
 		return nil
 	}
 	return memory.NewBufferBytes(b)
+}
+
+// newRecord makes a record of cols, which it takes over (the record holds the references).
+func newRecord(schema *arrow.Schema, cols []arrow.Array, n int) arrow.Record {
+	rec := array.NewRecord(schema, cols, int64(n))
+	for _, c := range cols {
+		c.Release()
+	}
+	return rec
 }
 
 func boolColumn(v []bool) arrow.Array {

@@ -418,9 +418,14 @@ func (p *parser) namedList(op string) ([]namedExpr, *Error) {
 	if t := p.tok(); t.kind == tokIdent && strings.HasPrefix(t.val, "hint") && p.peek(1).kind == tokPunct && p.peek(1).val == "." {
 		return nil, p.errAt(t.pos, "unsupported: hint of %s", op)
 	}
-	var items []namedExpr
+	return commaList(p, p.namedExpr)
+}
+
+// commaList := item ("," item)*
+func commaList[T any](p *parser, item func() (T, *Error)) ([]T, *Error) {
+	var items []T
 	for {
-		it, err := p.namedExpr()
+		it, err := item()
 		if err != nil {
 			return nil, err
 		}
@@ -588,18 +593,7 @@ func (p *parser) summarize(pos int) (operator, *Error) {
 }
 
 func (p *parser) sortKeys() ([]sortKey, *Error) {
-	var keys []sortKey
-	for {
-		k, err := p.sortKey()
-		if err != nil {
-			return nil, err
-		}
-		keys = append(keys, k)
-		if !p.isPunct(",") {
-			return keys, nil
-		}
-		p.advance()
-	}
+	return commaList(p, p.sortKey)
 }
 
 // sortKey := expr [asc|desc] [nulls first|nulls last]. KQL sorts descending by default;
@@ -722,17 +716,12 @@ func (p *parser) join(pos int) (operator, *Error) {
 		return nil, p.errAt(p.tok().pos, "expected 'on' in join, got %s", p.describe(p.tok()))
 	}
 	p.advance()
-	for {
-		k, err := p.joinKey()
-		if err != nil {
-			return nil, err
-		}
-		op.on = append(op.on, k)
-		if !p.isPunct(",") {
-			return op, nil
-		}
-		p.advance()
+	on, err := commaList(p, p.joinKey)
+	if err != nil {
+		return nil, err
 	}
+	op.on = on
+	return op, nil
 }
 
 // joinKey := name | $left.name "==" $right.name
@@ -944,17 +933,11 @@ func (p *parser) cmpExpr() (expr, *Error) {
 		if p.looksTabular(p.i) {
 			return nil, p.errAt(p.tok().pos, "unsupported: %s with a tabular expression (write the values)", op)
 		}
-		for {
-			x, err := p.expr()
-			if err != nil {
-				return nil, err
-			}
-			e.list = append(e.list, x)
-			if !p.isPunct(",") {
-				break
-			}
-			p.advance()
+		list, err := commaList(p, p.expr)
+		if err != nil {
+			return nil, err
 		}
+		e.list = append(e.list, list...)
 		if _, err := p.expectPunct(")", "to close the "+op+" list"); err != nil {
 			return nil, err
 		}
@@ -1169,17 +1152,11 @@ func (p *parser) primary() (expr, *Error) {
 		p.advance()
 		call := &callExpr{pos: t.pos, name: t.val}
 		if !p.isPunct(")") {
-			for {
-				x, err := p.expr()
-				if err != nil {
-					return nil, err
-				}
-				call.args = append(call.args, x)
-				if !p.isPunct(",") {
-					break
-				}
-				p.advance()
+			args, err := commaList(p, p.expr)
+			if err != nil {
+				return nil, err
 			}
+			call.args = args
 		}
 		if _, err := p.expectPunct(")", "to close the arguments of "+t.val+"()"); err != nil {
 			return nil, err
