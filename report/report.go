@@ -22,7 +22,7 @@ func Verdict(r *klsql.Report) string {
 			unknown++
 		}
 	}
-	if len(fails) == 0 && r.Ingest.Traces == 0 {
+	if NoLogs(r) {
 		return "NO LOGS: the inputs hold no log lines to judge (see the files listed as skipped or failed)"
 	}
 	if len(fails) == 0 {
@@ -54,6 +54,11 @@ func Verdict(r *klsql.Report) string {
 		}
 	}
 	return v
+}
+
+// NoLogs reports whether a diagnosis judged nothing: no log lines, and so no failure.
+func NoLogs(r *klsql.Report) bool {
+	return r.Ingest.Traces == 0 && len(Failing(r)) == 0
 }
 
 // Failing returns the failing checks, most severe first, then by when they first fired.

@@ -30,7 +30,8 @@ fails when its rule fires anywhere in the logs up to then (or since --since); ch
 logs the bundle does not have say "unknown" with the reason.
 
 Exit codes: 0 no check failed at or above --fail-on; 1 one did; 2 usage error; 3 some inputs
-could not be read (the rest was diagnosed); 4 the run failed.
+could not be read (the rest was diagnosed), or the inputs hold no log lines at all; 4 the run
+failed.
 
 Examples:
   kudulens diagnose customer-bundle.zip
@@ -143,6 +144,11 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 	}
 	if report.ExitFails(rep, minSev) {
 		return exitCheckFailed
+	}
+	if report.NoLogs(rep) {
+		// An empty folder or a bundle of the wrong files must not pass a nightly job as "ok".
+		fmt.Fprintln(e.stderr, "kudulens diagnose: the inputs hold no log lines: nothing could be judged (exit 3)")
+		return exitInputFailed
 	}
 	return code
 }

@@ -152,7 +152,7 @@ func runFleet(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *env) int
 	}
 	code := exitOK
 	for _, s := range fleet.Sites {
-		if s.Status == "failed" || s.InputErrors > 0 {
+		if s.Status == "failed" || s.Status == "empty" || s.InputErrors > 0 {
 			code = exitInputFailed
 		}
 	}

@@ -104,7 +104,7 @@ prefix): https://<account>.blob.core.windows.net/<container>[/<prefix>][?<SAS>] 
 host, e.g. a private endpoint) or az://<container>[/<prefix>] (see kudulens ingest --help).
 
 Exit codes: 0 ok; 1 a check failed (diagnose); 2 usage error; 3 some inputs failed (the rest was
-processed); 4 the run failed; 130 interrupted.
+processed), or diagnose found no log lines to judge; 4 the run failed; 130 interrupted.
 
 Run 'kudulens <command> --help' for a command's flags and examples.
 `)

@@ -39,6 +39,9 @@ func TestUsageErrors(t *testing.T) {
 		{"query", "--db", filepath.Join(t.TempDir(), "none.duckdb"), "--sql", "select 1"},
 		{"query", sample},
 		{"query", "--format", "xml", "--sql", "select 1", sample},
+		{"query", "--sql", "select * from no_such_table", sample},
+		{"query", "--sql", "select no_such_column from traces", sample},
+		{"query", "--kql", "traces | mv-expand x", sample},
 		{"diagnose", "--format", "pdf", sample},
 		{"diagnose", "--fail-on", "sometimes", sample},
 		{"diagnose", "--at", "yesterday", sample},
@@ -109,6 +112,30 @@ func TestIngestQueryDiagnose(t *testing.T) {
 	}
 	if b, err := os.ReadFile(outFile); err != nil || !bytes.Contains(b, []byte("## kudulens: PROBLEMS FOUND")) {
 		t.Errorf("--out file: %v %.200s", err, b)
+	}
+}
+
+// Inputs without any log line (an empty folder, a bundle of the wrong files) are not "ok": a
+// nightly job must notice that nothing was judged.
+func TestDiagnoseNoLogsIsNotOK(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "readme.txt"), []byte("not a log\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, src := range []string{t.TempDir(), dir} {
+		code, out, stderr := runCLI(t, "diagnose", src)
+		if code != exitInputFailed || !strings.HasPrefix(out, "NO LOGS") || !strings.Contains(stderr, "no log lines") {
+			t.Errorf("diagnose %s: exit %d, want %d\n%.300s\n%s", src, code, exitInputFailed, out, stderr)
+		}
+	}
+	// A fleet with an empty site says so and exits 3 as well.
+	fleet := t.TempDir()
+	if err := os.Mkdir(filepath.Join(fleet, "site-a"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCLI(t, "diagnose", "--fleet", fleet, "--format", "json")
+	if code != exitInputFailed || !strings.Contains(out, `"status": "empty"`) {
+		t.Errorf("fleet of an empty site: exit %d, want %d\n%.400s\n%s", code, exitInputFailed, out, stderr)
 	}
 }
 

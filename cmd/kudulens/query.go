@@ -150,9 +150,26 @@ func runQuery(ctx context.Context, args []string, e *env) int {
 	}
 	if err := runSQL(ctx, store.DB(), query, f, e.stdout); err != nil {
 		fmt.Fprintf(e.stderr, "kudulens query: %v\n", err)
+		if badQuery(err) {
+			return exitUsage
+		}
 		return exitFatal
 	}
 	return code
+}
+
+// badQuery reports whether DuckDB refused the query itself (syntax, unknown table or column,
+// types): the user's mistake, a usage error, not a failed run.
+func badQuery(err error) bool {
+	var de *duckdb.Error
+	if !errors.As(err, &de) {
+		return false
+	}
+	switch de.Type {
+	case duckdb.ErrorTypeParser, duckdb.ErrorTypeCatalog, duckdb.ErrorTypeBinder, duckdb.ErrorTypeSyntax:
+		return true
+	}
+	return false
 }
 
 // readQueryFile reads a query from a file, or from standard input for "-".
