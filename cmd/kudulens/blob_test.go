@@ -5,8 +5,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -29,16 +31,22 @@ func runCLIEnv(t *testing.T, envv map[string]string, args ...string) (int, strin
 // blobs (as App Service writes them), the rest as block blobs.
 func uploadSample(t *testing.T, c *azblob.Client, containerName, dir string) {
 	t.Helper()
-	ctx := context.Background()
-	if _, err := c.CreateContainer(ctx, containerName, nil); err != nil {
+	if _, err := c.CreateContainer(context.Background(), containerName, nil); err != nil {
 		t.Fatal(err)
 	}
+	uploadUnder(t, c, containerName, "", dir)
+}
+
+// uploadUnder uploads the files under dir into an existing container, their names under prefix.
+func uploadUnder(t *testing.T, c *azblob.Client, containerName, prefix, dir string) {
+	t.Helper()
+	ctx := context.Background()
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
 		rel, _ := filepath.Rel(dir, p)
-		name := filepath.ToSlash(rel)
+		name := prefix + filepath.ToSlash(rel)
 		data, err := os.ReadFile(p)
 		if err != nil {
 			return err
@@ -156,5 +164,69 @@ func TestIngestBlobAzuriteStopped(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// A container is a fleet as a folder is: its top-level folders and blobs are the sites, and
+// the summary is the one the same layout on disk gives.
+func TestFleetBlob(t *testing.T) {
+	az := azuritetest.Start(t)
+	c := az.Client(t)
+	ctx := context.Background()
+	if _, err := c.CreateContainer(ctx, "fleet", nil); err != nil {
+		t.Fatal(err)
+	}
+	bundle, err := os.ReadFile("../../fixtures/sample-bundle.zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Under a prefix, to show that a prefix in a container is a fleet too.
+	uploadUnder(t, c, "fleet", "nightly/contoso-analytics/", sample)
+	if _, err := c.UploadBuffer(ctx, "fleet", "nightly/fabrikam.zip", bundle, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UploadBuffer(ctx, "fleet", "nightly/_state.json", []byte("{}"), nil); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.CopyFS(filepath.Join(dir, "contoso-analytics"), os.DirFS(sample)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "fabrikam.zip"), bundle, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sas := az.ContainerSAS(t, "fleet")
+	codeBlob, outBlob, errBlob := runCLI(t, "diagnose", "--fleet", az.URL+"/fleet/nightly?"+sas, "--format", "json")
+	codeDisk, outDisk, errDisk := runCLI(t, "diagnose", "--fleet", dir, "--format", "json")
+	if codeDisk != exitCheckFailed || codeBlob != codeDisk {
+		t.Fatalf("exit %d (blob), %d (disk)\n%s\n%s", codeBlob, codeDisk, errBlob, errDisk)
+	}
+	if strings.Contains(outBlob+errBlob, "sig=") {
+		t.Errorf("the SAS shows in the fleet summary")
+	}
+	summary := func(out string) (map[string]any, []any) {
+		var f map[string]any
+		if err := json.Unmarshal([]byte(out), &f); err != nil {
+			t.Fatalf("json: %v\n%s", err, out)
+		}
+		sites, _ := f["sites"].([]any)
+		for _, s := range sites {
+			delete(s.(map[string]any), "source")
+		}
+		return f, sites
+	}
+	fb, blobSites := summary(outBlob)
+	_, diskSites := summary(outDisk)
+	if len(blobSites) != 2 || !reflect.DeepEqual(blobSites, diskSites) {
+		t.Errorf("the container's sites differ from the folder's:\n blob %v\n disk %v", blobSites, diskSites)
+	}
+	if fb["source"] != az.URL+"/fleet/nightly" {
+		t.Errorf("source %v", fb["source"])
+	}
+
+	// A container the credentials cannot list: a clear error, exit 3, no secret shown.
+	code, _, stderr := runCLI(t, "diagnose", "--fleet", az.URL+"/fleet?sv=2021-08-06&sr=c&sig=bm90LWEtc2lnbmF0dXJl&sp=rl&se=2099-01-01T00%3A00%3A00Z")
+	if code != exitInputFailed || !strings.Contains(stderr, "cannot list the sites") || strings.Contains(stderr, "bm90LWEt") {
+		t.Errorf("bad SAS: exit %d\n%s", code, stderr)
 	}
 }

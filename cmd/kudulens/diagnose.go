@@ -19,7 +19,7 @@ import (
 
 const diagnoseHelp = `Usage: kudulens diagnose SOURCE... [--db FILE] [--at TIME] [--format text|json|md|html] [--out FILE]
                          [--fail-on error|warning|never] [--checks DIR]
-       kudulens diagnose --fleet DIR [--state FILE] [--reports DIR] [--parallel N] [--format ...] [--out FILE]
+       kudulens diagnose --fleet DIR|CONTAINER [--state FILE] [--reports DIR] [--parallel N] [--format ...] [--out FILE]
 
 Runs every check of the vendor's monitoring guide (and more) on the logs and reports what is
 wrong, with evidence (time, job, file:line, message) and advice. With SOURCE arguments the
@@ -39,6 +39,7 @@ Examples:
   kudulens diagnose bundle.zip --checks ./our-checks --format md > ticket.md
   kudulens diagnose bundle.zip --format html --out report.html
   kudulens diagnose --fleet bundles/ --state fleet-state.json --format html --out fleet.html --reports sites/
+  kudulens diagnose --fleet "https://acct.blob.core.windows.net/bundles/nightly?<SAS>" --format json
 
 Fleet: every top-level file or folder of DIR is one site (a bundle, a folder of logs, or a
 folder written by export --parquet), named by its name without archive extensions; names
@@ -59,7 +60,7 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 	fs.StringVar(&checksDir, "checks", "", "a folder of your own .sql checks, added to the catalogue (same id replaces a built-in)")
 	fs.StringVar(&at, "at", "", "evaluation time (RFC 3339, e.g. 2026-11-20T09:30:00Z); default: the latest timestamp in the logs")
 	fs.StringVar(&since, "since", "", "only lines at or after this time count (RFC 3339, or a duration before --at such as 24h or 7d)")
-	fs.StringVar(&fo.dir, "fleet", "", "diagnose every site under this folder (each top-level file or folder is one site) and write one summary")
+	fs.StringVar(&fo.dir, "fleet", "", "diagnose every site under this folder or blob container/prefix (each top-level file or folder is one site) and write one summary")
 	fs.StringVar(&fo.state, "state", "", "with --fleet: compare with the run that wrote this file (new and resolved failures), then rewrite it")
 	fs.StringVar(&fo.reports, "reports", "", "with --fleet: also write each site's HTML report into this folder (linked from the summary)")
 	// Default 0 = each use's own default (pflag would print one "(default N)" for both).

@@ -20,7 +20,8 @@ import (
 // Fleet mode (diagnose --fleet DIR): every top-level entry of DIR is one site — a bundle file
 // (.zip, .tar.gz, ...), a folder of logs, or a folder written by export --parquet — named by
 // the entry's name without its archive extensions. Entries whose name starts with '.' or '_'
-// are left out (hidden files, the state file). Each site is ingested into its own in-memory
+// are left out (hidden files, the state file). A blob container (or a prefix in one) is a
+// fleet the same way: its top-level folders and blobs are the sites. Each site is ingested into its own in-memory
 // database, diagnosed with the same checks and options, and closed before the next one
 // (--parallel N runs N at once). The summary has one row per site; with --state FILE it also
 // says what changed since the run that wrote FILE, and rewrites FILE.
@@ -34,7 +35,9 @@ type fleetOptions struct {
 	since                            string
 }
 
-type fleetEntry struct{ site, path string }
+// fleetEntry is one site: path is the source argument that reads it (for a blob site it holds
+// the SAS), display what reports show of it.
+type fleetEntry struct{ site, path, display string }
 
 // fleetEntries lists the sites of dir, sorted by name.
 func fleetEntries(dir string) ([]fleetEntry, error) {
@@ -57,7 +60,32 @@ func fleetEntries(dir string) ([]fleetEntry, error) {
 			}
 		}
 		seen[site] = name
-		out = append(out, fleetEntry{site: site, path: filepath.Join(dir, name)})
+		p := filepath.Join(dir, name)
+		out = append(out, fleetEntry{site: site, path: p, display: p})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].site < out[j].site })
+	return out, nil
+}
+
+// blobFleetEntries lists the sites of a blob container or prefix: its top-level folders and
+// blobs, named as on disk.
+func blobFleetEntries(ctx context.Context, src string, o *pipeline.BlobOptions) ([]fleetEntry, error) {
+	sites, err := pipeline.ListBlobSites(ctx, src, o)
+	if err != nil {
+		return nil, err
+	}
+	var out []fleetEntry
+	seen := map[string]bool{}
+	for _, s := range sites {
+		if strings.HasPrefix(s.Name, ".") || strings.HasPrefix(s.Name, "_") {
+			continue
+		}
+		site := siteName(s.Name, s.Folder)
+		if seen[site] {
+			site = s.Name
+		}
+		seen[site] = true
+		out = append(out, fleetEntry{site: site, path: s.Source, display: s.Display})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].site < out[j].site })
 	return out, nil
@@ -80,20 +108,27 @@ func siteName(name string, dir bool) string {
 }
 
 func runFleet(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *env) int {
-	if strings.Contains(fo.dir, "://") {
-		// Listing a container's top-level prefixes needs the blob source's lister; until
-		// pipeline exposes one, each site's prefix can be diagnosed on its own.
-		fmt.Fprintf(e.stderr, "kudulens diagnose: --fleet %s: only a local folder can be a fleet for now; diagnose each site's prefix with 'kudulens diagnose URL'\n", fo.dir)
-		return exitUsage
-	}
-	fi, err := os.Stat(fo.dir)
-	if err != nil || !fi.IsDir() {
-		fmt.Fprintf(e.stderr, "kudulens diagnose: --fleet %s: not a folder (each of its top-level files or folders is one site)\n", fo.dir)
-		return exitUsage
-	}
-	entries, err := fleetEntries(fo.dir)
-	if err != nil {
-		return fatal(e, err)
+	var entries []fleetEntry
+	var err error
+	source := fo.dir
+	if pipeline.IsBlobSource(fo.dir) {
+		source = pipeline.StripQuery(fo.dir)
+		if entries, err = blobFleetEntries(ctx, fo.dir, sf.blob.options(e)); err != nil {
+			if ctx.Err() != nil {
+				return fatal(e, ctx.Err())
+			}
+			fmt.Fprintf(e.stderr, "kudulens diagnose: --fleet: %v\n", err)
+			return exitInputFailed
+		}
+	} else {
+		fi, err := os.Stat(fo.dir)
+		if err != nil || !fi.IsDir() {
+			fmt.Fprintf(e.stderr, "kudulens diagnose: --fleet %s: not a folder or a blob container (each of its top-level files or folders is one site)\n", fo.dir)
+			return exitUsage
+		}
+		if entries, err = fleetEntries(fo.dir); err != nil {
+			return fatal(e, err)
+		}
 	}
 	var prev *report.FleetState
 	if fo.state != "" {
@@ -106,7 +141,7 @@ func runFleet(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *env) int
 			return fatal(e, err)
 		}
 	}
-	fleet := &report.Fleet{GeneratedAt: time.Now().UTC().Truncate(time.Second), Source: fo.dir,
+	fleet := &report.Fleet{GeneratedAt: time.Now().UTC().Truncate(time.Second), Source: source,
 		Sites: make([]report.FleetSite, len(entries))}
 	sem := make(chan struct{}, max(1, fo.parallel))
 	var wg sync.WaitGroup
@@ -169,7 +204,7 @@ func runFleet(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *env) int
 // diagnoseSite ingests one site into its own in-memory database and diagnoses it.
 func diagnoseSite(ctx context.Context, en fleetEntry, fo *fleetOptions, sf *storeFlags, e *env) report.FleetSite {
 	failed := func(err error) report.FleetSite {
-		return report.FleetSite{Site: en.site, Source: en.path, Status: "failed", Error: err.Error(),
+		return report.FleetSite{Site: en.site, Source: en.display, Status: "failed", Error: err.Error(),
 			Failing: []report.FleetFailure{}, Verdict: "could not be diagnosed"}
 	}
 	store, err := sf.open(ctx, "")
@@ -205,7 +240,7 @@ func diagnoseSite(ctx context.Context, en fleetEntry, fo *fleetOptions, sf *stor
 	if err != nil {
 		return failed(err)
 	}
-	row := report.FleetSiteFromReport(en.site, en.path, rep)
+	row := report.FleetSiteFromReport(en.site, en.display, rep)
 	row.InputErrors = inputErrors
 	if fo.reports != "" {
 		var buf bytes.Buffer
