@@ -392,12 +392,14 @@ func (bw *blobWalk) visit(p *blobPlan, head []byte) error {
 	}
 	raw := bw.open(p, 0, head)
 	defer raw.Close()
+	size := p.info.size
 	n := &node{
 		path:    p.path,
 		name:    p.info.name,
 		size:    p.info.size,
 		modTime: p.info.modified,
 		raw:     ctxReader{w.ctx, raw},
+		budget:  w.newExpansion(p.path, func() int64 { return size }),
 		reopen: func() (io.ReadCloser, error) {
 			rc := bw.open(p, 0, head)
 			if !tailable {

@@ -272,7 +272,8 @@ func (w *walker) stdin() error {
 	}
 	cr := newCancelReader(w.ctx, w.opts.Stdin)
 	defer cr.stop()
-	_, err := w.node(&node{path: "-", name: "-", size: -1, raw: cr})
+	in := &streamCount{r: cr}
+	_, err := w.node(&node{path: "-", name: "-", size: -1, raw: in, budget: w.newExpansion("-", in.count)})
 	return err
 }
 
@@ -298,7 +299,8 @@ func (w *walker) source(src string) error {
 			return w.problem(src, err)
 		}
 		defer f.Close()
-		_, err = w.node(&node{path: src, name: filepath.ToSlash(src), size: -1, modTime: fi.ModTime(), raw: ctxReader{w.ctx, f}})
+		in := &streamCount{r: ctxReader{w.ctx, f}}
+		_, err = w.node(&node{path: src, name: filepath.ToSlash(src), size: -1, modTime: fi.ModTime(), raw: in, budget: w.newExpansion(src, in.count)})
 		return err
 	}
 }
@@ -375,7 +377,8 @@ func (w *walker) file(path string, fi fs.FileInfo) error {
 		reopen: func() (io.ReadCloser, error) {
 			return os.Open(path)
 		},
-		disk: &diskFile{path: path, info: fi},
+		disk:   &diskFile{path: path, info: fi},
+		budget: w.newExpansion(path, func() int64 { return fi.Size() }),
 	}
 	_, err = w.node(n)
 	return err

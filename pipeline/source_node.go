@@ -34,6 +34,8 @@ type node struct {
 	// nodes are non-sequential.
 	reopen func() (io.ReadCloser, error)
 	disk   *diskFile // set for regular files on disk
+	// budget is the decompression budget of the top-level input n is in (see expansion).
+	budget *expansion
 }
 
 type diskFile struct {
@@ -177,7 +179,7 @@ func (w *walker) node(n *node) (visited bool, err error) {
 		return false, err
 	}
 	h := &hashReader{r: n.raw, h: sha256.New()}
-	ch := w.newChain(h, n.ratioIn)
+	ch := w.newChain(h, n.ratioIn, n.budget)
 	defer func() { ch.close(!w.abandoned) }()
 	depth := n.depth
 	for {
@@ -260,7 +262,7 @@ func (w *walker) reopenLeaf(n *node, layers []kind) (io.ReadCloser, error) {
 	if zm, ok := rc.(*zipMemberReader); ok {
 		ratioIn = zm.ratioIn()
 	}
-	ch := w.newChain(rc, ratioIn)
+	ch := w.newChain(rc, ratioIn, n.budget)
 	for _, k := range layers {
 		if err := ch.push(k); err != nil {
 			ch.close(true)
@@ -323,6 +325,7 @@ type chain struct {
 	// ratioIn returns the compressed bytes consumed so far by the outermost compression (a
 	// zip member's own method, or the first gzip/zstd layer): the base of MaxRatio.
 	ratioIn func() int64
+	budget  *expansion
 	closed  bool
 }
 
@@ -347,8 +350,8 @@ func (l *level) consumed() int64 {
 	return l.n - int64(l.br.Buffered())
 }
 
-func (w *walker) newChain(src io.Reader, ratioIn func() int64) *chain {
-	return &chain{w: w, levels: []*level{{src: src}}, ratioIn: ratioIn}
+func (w *walker) newChain(src io.Reader, ratioIn func() int64, budget *expansion) *chain {
+	return &chain{w: w, levels: []*level{{src: src}}, ratioIn: ratioIn, budget: budget}
 }
 
 func (ch *chain) top() *level { return ch.levels[len(ch.levels)-1] }
@@ -415,7 +418,7 @@ func (ch *chain) push(k kind) error {
 		ch.ratioIn = below.consumed
 	}
 	m := &meter{r: dec, name: k.String(), inOff: below.consumed, ratioIn: ch.ratioIn,
-		max: ch.w.opts.MaxEntryBytes, ratio: ch.w.opts.MaxRatio}
+		max: ch.w.opts.MaxEntryBytes, ratio: ch.w.opts.MaxRatio, total: ch.budget}
 	ch.levels = append(ch.levels, &level{src: m})
 	ch.layers = append(ch.layers, k)
 	ch.release = append(ch.release, release)
@@ -450,6 +453,7 @@ type meter struct {
 	name    string
 	inOff   func() int64 // input consumed so far, for error messages; nil if unknown
 	ratioIn func() int64 // base of the ratio check
+	total   *expansion   // the budget of the top-level input, or nil
 	out     int64
 	max     int64
 	ratio   int64
@@ -484,6 +488,10 @@ func (m *meter) Read(p []byte) (int, error) {
 			m.err = fmt.Errorf("%w: %s decompression ratio above %d:1 (MaxRatio): %d bytes out of %d", ErrLimit, m.name, m.ratio, m.out, in)
 			return n, m.err
 		}
+	}
+	if terr := m.total.add(n); terr != nil {
+		m.err = terr
+		return n, m.err
 	}
 	return n, err
 }

@@ -49,6 +49,12 @@ func (w *walker) walkTar(n *node, r io.Reader, depth int) (entries int, complete
 			err := fmt.Errorf("%w: more than %d members (MaxEntries), the rest skipped", ErrLimit, w.opts.MaxEntries)
 			return entries, false, w.problem(n.path, err)
 		}
+		if err := n.budget.stop(); err != nil {
+			return entries, false, w.problem(n.path, err)
+		}
+		if err := n.budget.member(); err != nil {
+			return entries, false, w.problem(n.path, err)
+		}
 		name := normName(hdr.Name)
 		last = name
 		dataEnd = cr.n + (hdr.Size+511)&^511
@@ -84,6 +90,7 @@ func (w *walker) walkTar(n *node, r io.Reader, depth int) (entries int, complete
 			modTime:   hdr.ModTime,
 			depth:     depth,
 			raw:       tr,
+			budget:    n.budget,
 		})
 		if err != nil {
 			return entries, false, err

@@ -980,3 +980,46 @@ func TestWalkTruncatedZipStoredMember(t *testing.T) {
 		{p, `zip: member "s.txt" broken at offset 47 (its data starts at 35): zip: member data ends after 12 of its declared 20 bytes: unexpected EOF`},
 	})
 }
+
+// A nested bomb (zips of zips of zips, as 42.zip): every leaf stays within its own limits, so
+// only the budget of the whole input stops it — after about MaxRatio times the input's size,
+// not after the 32 GiB its members claim.
+func TestWalkNestedBombBudget(t *testing.T) {
+	leaves := make([]zipMember, 16)
+	for i := range leaves {
+		leaves[i] = zipMember{name: fmt.Sprintf("zeros-%02d.txt", i), data: string(make([]byte, 8<<20))}
+	}
+	nest := func(name string, inner []byte) []byte {
+		ms := make([]zipMember, 16)
+		for i := range ms {
+			ms[i] = zipMember{name: fmt.Sprintf("%s-%02d.zip", name, i), data: string(inner)}
+		}
+		return mkZip(t, ms...)
+	}
+	bomb := nest("b", nest("a", mkZip(t, leaves...))) // 16 × 16 × 16 leaves of 8 MiB
+	p := writeFile(t, t.TempDir(), "42.zip", bomb)
+	const ratio = 2000 // above deflate's best, so that no single stream trips its own check
+	r, n, errs := drainZeros(t, []string{p}, WalkOptions{MaxRatio: ratio})
+	var total int64
+	for _, b := range n {
+		total += b
+	}
+	budget := max(int64(expansionGrace), ratio*int64(len(bomb)))
+	if total > budget+int64(len(n))*(1<<20) || len(n) >= 16*16*16 {
+		t.Errorf("%d leaves read, %d bytes in all: the budget of %d bytes did not hold", len(n), total, budget)
+	}
+	stopped := false
+	for _, pr := range r.problems {
+		if strings.Contains(pr.Err, "expand above 2000:1 in all") && strings.Contains(pr.Err, "the rest skipped") {
+			stopped = true
+		}
+	}
+	hit := false
+	for _, e := range errs {
+		hit = hit || strings.Contains(e, "limit exceeded: the contents of "+p+" expand above 2000:1 in all")
+	}
+	if !stopped || !hit {
+		t.Errorf("no budget message (walk stopped %v, a read stopped %v): problems %+v", stopped, hit, r.problems)
+	}
+	t.Logf("%d-byte bomb: %d leaves read, %d MiB out, %d problems", len(bomb), len(n), total>>20, len(r.problems))
+}

@@ -105,6 +105,12 @@ func (w *walker) walkZip(n *node, ra io.ReaderAt, size int64, sf *sharedFile, de
 		if err := w.ctx.Err(); err != nil {
 			return entries, false, err
 		}
+		if err := n.budget.stop(); err != nil {
+			return entries, false, w.problem(n.path, err)
+		}
+		if err := n.budget.member(); err != nil {
+			return entries, false, w.problem(n.path, err)
+		}
 		visited, err := w.zipMember(n, zf, size, sf, depth)
 		if err != nil {
 			return entries, false, err
@@ -149,7 +155,7 @@ func (w *walker) zipMember(n *node, zf *zip.File, size int64, sf *sharedFile, de
 		}
 		csize = size - min(off, size) // what there is; the reader fails where the data stops
 	}
-	zm, err := w.openZipMember(zf, csize)
+	zm, err := w.openZipMember(zf, csize, n.budget)
 	if err != nil {
 		return false, w.problem(path, fmt.Errorf("zip: member data at offset %d: %w", off, err))
 	}
@@ -168,13 +174,14 @@ func (w *walker) zipMember(n *node, zf *zip.File, size int64, sf *sharedFile, de
 		depth:     depth,
 		raw:       ctxReader{w.ctx, zm},
 		ratioIn:   zm.ratioIn(),
+		budget:    n.budget,
 	}
 	if sf != nil {
 		child.reopen = func() (io.ReadCloser, error) {
 			if err := sf.acquire(); err != nil {
 				return nil, err
 			}
-			zm, err := w.openZipMember(zf, csize)
+			zm, err := w.openZipMember(zf, csize, n.budget)
 			if err != nil {
 				sf.release()
 				return nil, err
@@ -190,17 +197,17 @@ func (w *walker) zipMember(n *node, zf *zip.File, size int64, sf *sharedFile, de
 // undone. archive/zip finds the data; the decoding and the checks of size and CRC are done here
 // so that every byte before a fault is delivered, faults carry offsets, and MaxRatio sees the
 // compressed bytes actually consumed.
-func (w *walker) openZipMember(zf *zip.File, csize int64) (*zipMemberReader, error) {
+func (w *walker) openZipMember(zf *zip.File, csize int64, budget *expansion) (*zipMemberReader, error) {
 	raw, err := zf.OpenRaw()
 	if err != nil {
 		return nil, err
 	}
-	return w.newZipMemberReader(io.LimitReader(raw, csize), zf.Method, zf.UncompressedSize64, zf.CRC32, true)
+	return w.newZipMemberReader(io.LimitReader(raw, csize), zf.Method, zf.UncompressedSize64, zf.CRC32, true, budget)
 }
 
 // newZipMemberReader decodes the stored bytes in raw with the zip method. When sized is set,
 // the content is checked against size and (unless zero) crc.
-func (w *walker) newZipMemberReader(raw io.Reader, method uint16, size uint64, crc uint32, sized bool) (*zipMemberReader, error) {
+func (w *walker) newZipMemberReader(raw io.Reader, method uint16, size uint64, crc uint32, sized bool, budget *expansion) (*zipMemberReader, error) {
 	zm := &zipMemberReader{in: &countReader{r: raw}, size: size, wantCRC: crc, sized: sized, crc: crc32.NewIEEE()}
 	c := w.codecs
 	switch method {
@@ -216,7 +223,7 @@ func (w *walker) newZipMemberReader(raw io.Reader, method uint16, size uint64, c
 		return nil, fmt.Errorf("compression method %d not supported, member skipped", method)
 	}
 	zm.r = &meter{r: zm.dec, name: zipMethodName(method), inOff: zm.consumed, ratioIn: zm.consumed,
-		max: w.opts.MaxEntryBytes, ratio: w.opts.MaxRatio}
+		max: w.opts.MaxEntryBytes, ratio: w.opts.MaxRatio, total: budget}
 	return zm, nil
 }
 
@@ -395,6 +402,12 @@ func (w *walker) salvageZip(n *node, ra io.ReaderAt, size int64, depth int, caus
 		if members == w.opts.MaxEntries {
 			return entries, false, problem(n.path, "%w: more than %d members (MaxEntries), the rest skipped", ErrLimit, w.opts.MaxEntries)
 		}
+		if err := n.budget.stop(); err != nil {
+			return entries, false, w.problem(n.path, err)
+		}
+		if err := n.budget.member(); err != nil {
+			return entries, false, w.problem(n.path, err)
+		}
 		name := normName(h.name)
 		last = name
 		path := n.path + "!" + name
@@ -429,7 +442,7 @@ func (w *walker) salvageZip(n *node, ra io.ReaderAt, size int64, depth int, caus
 		}
 		var zm *zipMemberReader
 		if skip == "" {
-			zm, err = w.newZipMemberReader(raw, h.method, uint64(h.usize), h.crc, h.sized)
+			zm, err = w.newZipMemberReader(raw, h.method, uint64(h.usize), h.crc, h.sized, n.budget)
 			if err != nil {
 				skip = err.Error()
 			}
@@ -458,6 +471,7 @@ func (w *walker) salvageZip(n *node, ra io.ReaderAt, size int64, depth int, caus
 			depth:     depth,
 			raw:       ctxReader{w.ctx, zm},
 			ratioIn:   zm.ratioIn(),
+			budget:    n.budget,
 		})
 		if err != nil {
 			return entries, false, err

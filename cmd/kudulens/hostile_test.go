@@ -235,6 +235,26 @@ func hostileCases() []hostileCase {
 				err: `^read stopped after line 1 \(byte offset \d+\): read .*bundle.zip!data/jobs/continuous/AppInsightsImporter/job_log.txt at offset \d+: limit exceeded: zstd decompression ratio above 1000:1 \(MaxRatio\): \d+ bytes out of \d+; raise it with --max-ratio; lines 1-1 were kept, line 2 \(cut short\) is in rejects$`}},
 		},
 		{
+			// Every leaf is within its own limits; the input's total budget stops it (about
+			// MaxRatio times its 15 KB, against the 32 GiB its members claim).
+			name: "nested zip bomb (zips of zips of zips, as 42.zip)",
+			input: func(t *testing.T, dir string) []string {
+				zeros := string(make([]byte, 8<<20))
+				level := func(prefix, data string) []byte {
+					ms := make([]member, 16)
+					for i := range ms {
+						ms[i] = member{name: fmt.Sprintf("%s-%02d", prefix, i), data: data}
+					}
+					return zipOf(t, ms...)
+				}
+				bomb := level("b.zip", string(level("a.zip", string(level("zeros.bin", zeros)))))
+				return []string{writeInput(t, dir, "42.zip", bomb)}
+			},
+			code: exitInputFailed,
+			sql: []sqlWant{{`select count(*) filter (where error like '%expand above 1000:1 in all, nested archives counted together (MaxRatio)%raise it with --max-ratio%') > 0,
+				count(*) < 16*16*16, sum(bytes) filter (where kind = 'unknown') < 200 << 20 from files`, "true|true|true"}},
+		},
+		{
 			name:  "leaf over --max-entry-bytes",
 			flags: []string{"--max-entry-bytes", "100000"},
 			input: func(t *testing.T, dir string) []string {
