@@ -25,8 +25,7 @@ WITH s AS (
                                             'servicebus-no-call-id')) AS errors,
         max(timestamp) FILTER (WHERE template IN ('servicebus-not-listening', 'servicebus-processor-exception', 'servicebus-message-abandoned',
                                             'servicebus-deserialise-error', 'servicebus-processing-error', 'servicebus-complete-failed',
-                                            'servicebus-no-call-id')) AS last_error_at,
-        count(*) FILTER (WHERE contains(lower(message), 'servicebus')) AS sb_lines
+                                            'servicebus-no-call-id')) AS last_error_at
     FROM traces
 ), e AS (
     SELECT timestamp, source_file, line_no, message FROM traces
