@@ -810,33 +810,27 @@ func (p *parser) expr() (expr, *Error) {
 }
 
 func (p *parser) orExpr() (expr, *Error) {
-	l, err := p.andExpr()
-	if err != nil {
-		return nil, err
-	}
-	for p.isIdent("or") {
-		t := p.advance()
-		r, err := p.andExpr()
-		if err != nil {
-			return nil, err
-		}
-		l = &binaryExpr{pos: l.exprPos(), opPos: t.pos, op: "or", l: l, r: r}
-	}
-	return l, nil
+	return p.leftAssoc(p.andExpr, func() bool { return p.isIdent("or") })
 }
 
 func (p *parser) andExpr() (expr, *Error) {
-	l, err := p.cmpExpr()
+	return p.leftAssoc(p.cmpExpr, func() bool { return p.isIdent("and") })
+}
+
+// leftAssoc parses operand (op operand)*, grouping to the left; isOp tells whether the current
+// token is one of the level's operators (its text is the binaryExpr's op).
+func (p *parser) leftAssoc(operand func() (expr, *Error), isOp func() bool) (expr, *Error) {
+	l, err := operand()
 	if err != nil {
 		return nil, err
 	}
-	for p.isIdent("and") {
+	for isOp() {
 		t := p.advance()
-		r, err := p.cmpExpr()
+		r, err := operand()
 		if err != nil {
 			return nil, err
 		}
-		l = &binaryExpr{pos: l.exprPos(), opPos: t.pos, op: "and", l: l, r: r}
+		l = &binaryExpr{pos: l.exprPos(), opPos: t.pos, op: t.val, l: l, r: r}
 	}
 	return l, nil
 }
@@ -980,35 +974,11 @@ func (p *parser) noChain(x expr) (expr, *Error) {
 }
 
 func (p *parser) addExpr() (expr, *Error) {
-	l, err := p.mulExpr()
-	if err != nil {
-		return nil, err
-	}
-	for p.isPunct("+") || p.isPunct("-") {
-		t := p.advance()
-		r, err := p.mulExpr()
-		if err != nil {
-			return nil, err
-		}
-		l = &binaryExpr{pos: l.exprPos(), opPos: t.pos, op: t.val, l: l, r: r}
-	}
-	return l, nil
+	return p.leftAssoc(p.mulExpr, func() bool { return p.isPunct("+") || p.isPunct("-") })
 }
 
 func (p *parser) mulExpr() (expr, *Error) {
-	l, err := p.unaryExpr()
-	if err != nil {
-		return nil, err
-	}
-	for p.isPunct("*") || p.isPunct("/") || p.isPunct("%") {
-		t := p.advance()
-		r, err := p.unaryExpr()
-		if err != nil {
-			return nil, err
-		}
-		l = &binaryExpr{pos: l.exprPos(), opPos: t.pos, op: t.val, l: l, r: r}
-	}
-	return l, nil
+	return p.leftAssoc(p.unaryExpr, func() bool { return p.isPunct("*") || p.isPunct("/") || p.isPunct("%") })
 }
 
 func (p *parser) unaryExpr() (expr, *Error) {
