@@ -377,22 +377,7 @@ func formatTime(t time.Time) string {
 // formatInterval prints an INTERVAL as KQL prints a timespan: [-][d.]hh:mm:ss[.fffffff]
 // (a month counts 30 days, as in DuckDB's interval comparisons).
 func formatInterval(iv duckdb.Interval) string {
-	us := iv.Micros + int64(iv.Days)*86_400_000_000 + int64(iv.Months)*30*86_400_000_000
-	var b strings.Builder
-	if us < 0 {
-		b.WriteByte('-')
-		us = -us
-	}
-	const day = 86_400_000_000
-	if us >= day {
-		fmt.Fprintf(&b, "%d.", us/day)
-		us %= day
-	}
-	fmt.Fprintf(&b, "%02d:%02d:%02d", us/3_600_000_000, us%3_600_000_000/60_000_000, us%60_000_000/1_000_000)
-	if f := us % 1_000_000; f != 0 {
-		fmt.Fprintf(&b, ".%06d0", f)
-	}
-	return b.String()
+	return kql.FormatTimespan(iv.Micros + int64(iv.Days)*86_400_000_000 + int64(iv.Months)*30*86_400_000_000)
 }
 
 // jsonValue converts a scanned value to what encoding/json should print.

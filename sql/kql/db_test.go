@@ -94,7 +94,7 @@ func cell(v any) string {
 		return x.UTC().Format("2006-01-02T15:04:05.999999Z")
 	case duckdb.Interval:
 		us := x.Micros + int64(x.Days)*86400e6 + int64(x.Months)*30*86400e6
-		return timespan(us)
+		return kql.FormatTimespan(us)
 	case float64:
 		return strconv.FormatFloat(x, 'g', -1, 64)
 	case *big.Int:
@@ -104,23 +104,4 @@ func cell(v any) string {
 		return string(b)
 	}
 	return fmt.Sprint(v)
-}
-
-// timespan prints microseconds as KQL does: [-][d.]hh:mm:ss[.fffffff].
-func timespan(us int64) string {
-	var b strings.Builder
-	if us < 0 {
-		b.WriteByte('-')
-		us = -us
-	}
-	const d = 86400e6
-	if us >= d {
-		fmt.Fprintf(&b, "%d.", us/d)
-		us %= d
-	}
-	fmt.Fprintf(&b, "%02d:%02d:%02d", us/3600e6, us%3600e6/60e6, us%60e6/1e6)
-	if f := us % 1e6; f != 0 {
-		fmt.Fprintf(&b, ".%06d0", f)
-	}
-	return b.String()
 }

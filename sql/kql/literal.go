@@ -207,3 +207,23 @@ func formatTimespan(ticks int64) string {
 	}
 	return b.String()
 }
+
+// FormatTimespan prints a duration of us microseconds as KQL prints a timespan:
+// [-][d.]hh:mm:ss[.fffffff].
+func FormatTimespan(us int64) string {
+	var b strings.Builder
+	if us < 0 {
+		b.WriteByte('-')
+		us = -us
+	}
+	const day = 86_400_000_000
+	if us >= day {
+		fmt.Fprintf(&b, "%d.", us/day)
+		us %= day
+	}
+	fmt.Fprintf(&b, "%02d:%02d:%02d", us/3_600_000_000, us%3_600_000_000/60_000_000, us%60_000_000/1_000_000)
+	if f := us % 1_000_000; f != 0 {
+		fmt.Fprintf(&b, ".%06d0", f)
+	}
+	return b.String()
+}
