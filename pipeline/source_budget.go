@@ -36,27 +36,14 @@ func (x *expansion) add(n int) error {
 	if x == nil {
 		return nil
 	}
-	out := x.out.Add(int64(n))
-	if out <= expansionGrace {
-		return nil
+	if x.spentAt(x.out.Add(int64(n))) {
+		return x.overError()
 	}
-	if in := x.in(); in > 0 && out/in <= x.ratio {
-		return nil
-	}
-	return x.overError()
+	return nil
 }
 
-func (x *expansion) overError() error {
-	return fmt.Errorf("%w: the contents of %s expand above %d:1 in all, nested archives counted together (MaxRatio): %d bytes out of %d",
-		ErrLimit, x.path, x.ratio, x.out.Load(), x.in())
-}
-
-// over reports whether the budget is spent: walking more members of the input is pointless.
-func (x *expansion) over() bool {
-	if x == nil {
-		return false
-	}
-	out := x.out.Load()
+// spentAt reports whether out decompressed bytes are past the budget.
+func (x *expansion) spentAt(out int64) bool {
 	if out <= expansionGrace {
 		return false
 	}
@@ -64,22 +51,24 @@ func (x *expansion) over() bool {
 	return in <= 0 || out/in > x.ratio
 }
 
-// member counts one more archive member inside the input; it returns an ErrLimit error when
-// there are more than MaxEntries in all.
+func (x *expansion) overError() error {
+	return fmt.Errorf("%w: the contents of %s expand above %d:1 in all, nested archives counted together (MaxRatio): %d bytes out of %d",
+		ErrLimit, x.path, x.ratio, x.out.Load(), x.in())
+}
+
+// member is called before each archive member inside the input is walked. It returns the
+// ErrLimit error that ends the walk of the archive: when the input's decompression budget is
+// spent (walking more members is pointless), or when there are more than MaxEntries members
+// in all. x may be nil.
 func (x *expansion) member() error {
 	if x == nil {
 		return nil
 	}
+	if x.spentAt(x.out.Load()) {
+		return fmt.Errorf("%w; the rest skipped", x.overError())
+	}
 	if n := x.items.Add(1); n > x.maxItems {
 		return fmt.Errorf("%w: more than %d archive members inside %s in all, nested archives counted together (MaxEntries); the rest skipped", ErrLimit, x.maxItems, x.path)
-	}
-	return nil
-}
-
-// stop is the error that ends the walk of a container whose input's budget is spent, or nil.
-func (x *expansion) stop() error {
-	if x.over() {
-		return fmt.Errorf("%w; the rest skipped", x.overError())
 	}
 	return nil
 }

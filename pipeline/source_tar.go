@@ -49,9 +49,6 @@ func (w *walker) walkTar(n *node, r io.Reader, depth int) (entries int, complete
 			err := fmt.Errorf("%w: more than %d members (MaxEntries), the rest skipped", ErrLimit, w.opts.MaxEntries)
 			return entries, false, w.problem(n.path, err)
 		}
-		if err := n.budget.stop(); err != nil {
-			return entries, false, w.problem(n.path, err)
-		}
 		if err := n.budget.member(); err != nil {
 			return entries, false, w.problem(n.path, err)
 		}

@@ -105,9 +105,6 @@ func (w *walker) walkZip(n *node, ra io.ReaderAt, size int64, sf *sharedFile, de
 		if err := w.ctx.Err(); err != nil {
 			return entries, false, err
 		}
-		if err := n.budget.stop(); err != nil {
-			return entries, false, w.problem(n.path, err)
-		}
 		if err := n.budget.member(); err != nil {
 			return entries, false, w.problem(n.path, err)
 		}
@@ -401,9 +398,6 @@ func (w *walker) salvageZip(n *node, ra io.ReaderAt, size int64, depth int, caus
 		}
 		if members == w.opts.MaxEntries {
 			return entries, false, problem(n.path, "%w: more than %d members (MaxEntries), the rest skipped", ErrLimit, w.opts.MaxEntries)
-		}
-		if err := n.budget.stop(); err != nil {
-			return entries, false, w.problem(n.path, err)
 		}
 		if err := n.budget.member(); err != nil {
 			return entries, false, w.problem(n.path, err)

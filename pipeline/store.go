@@ -36,7 +36,7 @@ type Store struct {
 
 	mu      sync.Mutex
 	claimed map[string]string // sha256 → path of files in the database or being committed
-	sizes   map[int64]bool    // bytes of the files with rows in claimed (see seen)
+	sizes   map[int64]bool    // bytes of the files with rows in claimed (see mayHave)
 	loaded  bool              // claimed holds the database's files (read once: the file is locked to us)
 }
 
