@@ -136,10 +136,8 @@ func (bw *blobWalk) list() ([]blobInfo, error) {
 			if src.prefix != "" && name != src.prefix && !strings.HasPrefix(name, folder) {
 				continue
 			}
-			if md := it.Metadata; md != nil {
-				if v := md["hdi_isfolder"]; v != nil && strings.EqualFold(*v, "true") {
-					continue // a directory of a hierarchical-namespace account
-				}
+			if isFolderBlob(it.Metadata) {
+				continue
 			}
 			pr := it.Properties
 			bi := blobInfo{name: name}
@@ -162,6 +160,13 @@ func (bw *blobWalk) list() ([]blobInfo, error) {
 		}
 	}
 	return items, nil
+}
+
+// isFolderBlob tells the directory entries of a hierarchical-namespace account (Data Lake
+// Gen2) from blobs, by the metadata of a listing.
+func isFolderBlob(md map[string]*string) bool {
+	v := md["hdi_isfolder"]
+	return v != nil && strings.EqualFold(*v, "true")
 }
 
 // appLogHour matches the hour folders of application-log blobs: .../<yyyy>/<MM>/<dd>/<HH>/<name>.applicationLog.csv.

@@ -69,13 +69,7 @@ func ListBlobSites(ctx context.Context, arg string, o *BlobOptions) ([]BlobSite,
 			if it.Name == nil {
 				continue
 			}
-			if md := it.Metadata; md != nil {
-				if v := md["hdi_isfolder"]; v != nil && strings.EqualFold(*v, "true") {
-					add(*it.Name, true) // a directory of a hierarchical-namespace account
-					continue
-				}
-			}
-			add(*it.Name, false)
+			add(*it.Name, isFolderBlob(it.Metadata))
 		}
 	}
 	sort.Slice(sites, func(i, j int) bool { return sites[i].Name < sites[j].Name })

@@ -21,8 +21,9 @@ import (
 // (.zip, .tar.gz, ...), a folder of logs, or a folder written by export --parquet — named by
 // the entry's name without its archive extensions. Entries whose name starts with '.' or '_'
 // are left out (hidden files, the state file). A blob container (or a prefix in one) is a
-// fleet the same way: its top-level folders and blobs are the sites. Each site is ingested into its own in-memory
-// database, diagnosed with the same checks and options, and closed before the next one
+// fleet the same way: its top-level folders and blobs are the sites. Each site is ingested
+// into its own in-memory database, diagnosed with the same checks and options, and closed
+// before the next one
 // (--parallel N runs N at once). The summary has one row per site; with --state FILE it also
 // says what changed since the run that wrote FILE, and rewrites FILE.
 
@@ -45,26 +46,12 @@ func fleetEntries(dir string) ([]fleetEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []fleetEntry
-	seen := map[string]string{}
-	for _, e := range ents {
-		name := e.Name()
-		if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
-			continue
-		}
-		site := siteName(name, e.IsDir())
-		if prev, ok := seen[site]; ok {
-			site = name // two entries with one site name (site.zip and site/): keep them apart
-			if prev == site {
-				continue
-			}
-		}
-		seen[site] = name
-		p := filepath.Join(dir, name)
-		out = append(out, fleetEntry{site: site, path: p, display: p})
+	items := make([]fleetItem, len(ents))
+	for i, e := range ents {
+		p := filepath.Join(dir, e.Name())
+		items[i] = fleetItem{name: e.Name(), folder: e.IsDir(), path: p, display: p}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].site < out[j].site })
-	return out, nil
+	return namedSites(items), nil
 }
 
 // blobFleetEntries lists the sites of a blob container or prefix: its top-level folders and
@@ -74,21 +61,41 @@ func blobFleetEntries(ctx context.Context, src string, o *pipeline.BlobOptions) 
 	if err != nil {
 		return nil, err
 	}
+	items := make([]fleetItem, len(sites))
+	for i, s := range sites {
+		items[i] = fleetItem{name: s.Name, folder: s.Folder, path: s.Source, display: s.Display}
+	}
+	return namedSites(items), nil
+}
+
+// fleetItem is a top-level entry of a fleet, before it is named as a site.
+type fleetItem struct {
+	name          string
+	folder        bool
+	path, display string
+}
+
+// namedSites names the items as sites (see siteName), leaving out hidden ones ('.' or '_'),
+// sorted by site name.
+func namedSites(items []fleetItem) []fleetEntry {
 	var out []fleetEntry
-	seen := map[string]bool{}
-	for _, s := range sites {
-		if strings.HasPrefix(s.Name, ".") || strings.HasPrefix(s.Name, "_") {
+	seen := map[string]string{}
+	for _, it := range items {
+		if strings.HasPrefix(it.name, ".") || strings.HasPrefix(it.name, "_") {
 			continue
 		}
-		site := siteName(s.Name, s.Folder)
-		if seen[site] {
-			site = s.Name
+		site := siteName(it.name, it.folder)
+		if prev, ok := seen[site]; ok {
+			site = it.name // two entries with one site name (site.zip and site/): keep them apart
+			if prev == site {
+				continue
+			}
 		}
-		seen[site] = true
-		out = append(out, fleetEntry{site: site, path: s.Source, display: s.Display})
+		seen[site] = it.name
+		out = append(out, fleetEntry{site: site, path: it.path, display: it.display})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].site < out[j].site })
-	return out, nil
+	return out
 }
 
 // siteName is an entry's name without archive extensions (contoso.tar.gz → contoso).
