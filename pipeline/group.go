@@ -325,8 +325,9 @@ func (g *group) insertRows(ctx context.Context, conn *gosql.Conn) error {
 	})
 }
 
-// insertRecord inserts an Arrow record through a view registered under name.
-func insertRecord(ctx context.Context, conn *gosql.Conn, rec arrow.Record, name, insertSQL string) error {
+// insertRecord runs insertSQL (which ends in FROM) with args on rec, through an Arrow view
+// registered under name for the statement.
+func insertRecord(ctx context.Context, conn *gosql.Conn, rec arrow.Record, name, insertSQL string, args ...any) error {
 	var release func()
 	err := conn.Raw(func(dc any) error {
 		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
@@ -343,7 +344,7 @@ func insertRecord(ctx context.Context, conn *gosql.Conn, rec arrow.Record, name,
 	if err != nil {
 		return fmt.Errorf("register batch: %w", err)
 	}
-	_, err = conn.ExecContext(ctx, insertSQL+name)
+	_, err = conn.ExecContext(ctx, insertSQL+name, args...)
 	// The view must be dropped before its stream is released (stack-notes A3).
 	if _, derr := conn.ExecContext(ctx, "DROP VIEW IF EXISTS "+name); derr != nil && err == nil {
 		err = derr

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
-	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/marcboeker/go-duckdb"
 
 	"github.com/kudulens/kudulens/parse"
@@ -381,29 +380,7 @@ SELECT ts, operation, job, instance, name, section, duration_s, properties, ?, ?
 // releases rec.
 func (ft *fileTx) insertRecord(ctx context.Context, rec arrow.Record, insert string, args ...any) error {
 	defer rec.Release()
-	var release func()
-	err := ft.conn.Raw(func(dc any) error {
-		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
-		if err != nil {
-			return err
-		}
-		rdr, err := array.NewRecordReader(rec.Schema(), []arrow.Record{rec})
-		if err != nil {
-			return err
-		}
-		release, err = ar.RegisterView(rdr, ft.view)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("register batch: %w", err)
-	}
-	_, err = ft.conn.ExecContext(ctx, insert+ft.view, args...)
-	// The view must be dropped before its stream is released (stack-notes A3).
-	if _, derr := ft.conn.ExecContext(ctx, "DROP VIEW IF EXISTS "+ft.view); derr != nil && err == nil {
-		err = derr
-	}
-	release()
-	return err
+	return insertRecord(ctx, ft.conn, rec, ft.view, insert, args...)
 }
 
 // commit writes the files row and commits, or rolls back when the content was ingested
