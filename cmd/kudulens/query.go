@@ -138,9 +138,8 @@ func runQuery(ctx context.Context, args []string, e *env) int {
 		if explain {
 			return explainQuery(query, true, now, e)
 		}
-		res, err := kql.Compile(query, kql.Options{Now: now})
-		if err != nil {
-			fmt.Fprintf(e.stderr, "kudulens query: %v\n", kqlHint(err, now))
+		res := compileKQL(query, now, e)
+		if res == nil {
 			return exitUsage
 		}
 		for _, n := range res.Notes {
@@ -227,9 +226,8 @@ func explainQuery(query string, isKQL bool, now time.Time, e *env) int {
 		fmt.Fprintln(e.stdout, strings.TrimSpace(query))
 		return exitOK
 	}
-	res, err := kql.Compile(query, kql.Options{Now: now})
-	if err != nil {
-		fmt.Fprintf(e.stderr, "kudulens query: %v\n", kqlHint(err, now))
+	res := compileKQL(query, now, e)
+	if res == nil {
 		return exitUsage
 	}
 	for _, n := range res.Notes {
@@ -237,6 +235,17 @@ func explainQuery(query string, isKQL bool, now time.Time, e *env) int {
 	}
 	fmt.Fprintln(e.stdout, res.SQL)
 	return exitOK
+}
+
+// compileKQL translates a KQL query evaluated at now; on failure it says why on stderr (with
+// what the user can do about it) and returns nil, a usage error.
+func compileKQL(query string, now time.Time, e *env) *kql.Result {
+	res, err := kql.Compile(query, kql.Options{Now: now})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "kudulens query: %v\n", kqlHint(err, now))
+		return nil
+	}
+	return res
 }
 
 // openOrIngest opens the database for a reading command: the --db file, or, when sources are
