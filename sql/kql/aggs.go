@@ -161,15 +161,17 @@ func aggAvg(t *translator, c *callExpr, x *sqlExpr, filter string, sc *scope) (*
 	return atom("avg("+x.sql+")"+filter, typeReal, true), nil
 }
 
+// aggSum is sum and sumif. Over no (non-null) values the sum is 0, KQL's default value of
+// sum (summarize operator documentation), where SQL's is null.
 func aggSum(t *translator, c *callExpr, x *sqlExpr, filter string, sc *scope) (*sqlExpr, *Error) {
 	switch {
 	case x.typ.integral():
 		// DuckDB sums integers into a HUGEINT; KQL's sum of longs is a long.
-		return atom("CAST(sum("+x.sql+")"+filter+" AS BIGINT)", typeLong, true), nil
+		return atom("CAST(coalesce(sum("+x.sql+")"+filter+", 0) AS BIGINT)", typeLong, false), nil
 	case x.typ == typeReal:
-		return atom("sum("+x.sql+")"+filter, typeReal, true), nil
+		return atom("coalesce(sum("+x.sql+")"+filter+", 0)", typeReal, false), nil
 	case x.typ == typeTimespan:
-		return atom("to_microseconds(CAST(sum(epoch_us("+x.sql+"))"+filter+" AS BIGINT))", typeTimespan, true), nil
+		return atom("to_microseconds(CAST(coalesce(sum(epoch_us("+x.sql+"))"+filter+", 0) AS BIGINT))", typeTimespan, false), nil
 	}
 	return nil, t.errAt(c.args[0].exprPos(), "%s() of %s is not supported by kudulens", c.name, x.typ)
 }
@@ -262,14 +264,16 @@ func aggPercentile(t *translator, c *callExpr, x *sqlExpr, filter string, sc *sc
 	return atom("list_extract("+vals+", "+rank+")", x.typ, true), nil
 }
 
-// aggSpread is stdev, variance (sample) and stdevp, variancep (population).
+// aggSpread is stdev, variance (sample) and stdevp, variancep (population). Where SQL has
+// no answer (no values, or one value for the sample forms) KQL's default value, 0, is
+// given.
 func aggSpread(t *translator, c *callExpr, x *sqlExpr, filter string, sc *scope) (*sqlExpr, *Error) {
 	if !x.typ.numeric() {
 		return nil, t.errAt(c.args[0].exprPos(), "%s() of %s is not supported by kudulens", c.name, x.typ)
 	}
 	fn := map[string]string{"stdev": "stddev_samp", "stdevif": "stddev_samp", "stdevp": "stddev_pop",
 		"variance": "var_samp", "varianceif": "var_samp", "variancep": "var_pop"}[c.name]
-	return atom(fn+"("+x.sql+")"+filter, typeReal, true), nil
+	return atom("coalesce("+fn+"("+x.sql+")"+filter+", 0)", typeReal, false), nil
 }
 
 // aggTakeAny is take_any(x): the value of some row.

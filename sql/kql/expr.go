@@ -3,6 +3,7 @@ package kql
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -172,6 +173,10 @@ func (t *translator) literal(l *literal) (*sqlExpr, *Error) {
 			x.prec = precUnary
 		}
 	case litReal:
+		if math.IsNaN(l.f) || math.IsInf(l.f, 0) {
+			x.sql = "CAST('" + strconv.FormatFloat(l.f, 'g', -1, 64) + "' AS DOUBLE)"
+			break
+		}
 		s := strconv.FormatFloat(l.f, 'g', -1, 64)
 		x.sql = s + "::DOUBLE"
 		if l.f < 0 {

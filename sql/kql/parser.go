@@ -2,6 +2,7 @@ package kql
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -1356,8 +1357,8 @@ func (p *parser) typedLiteral(name token, typ kqlType) (expr, *Error) {
 		return &literal{pos: name.pos, kind: litDynamic, s: b.String(), typ: typeDynamic}, nil
 	}
 	neg := false
-	if p.isPunct("-") {
-		neg = true
+	if p.isPunct("-") || typ == typeReal && p.isPunct("+") {
+		neg = p.tok().val == "-"
 		p.advance()
 	}
 	v := p.advance()
@@ -1384,6 +1385,17 @@ func (p *parser) typedLiteral(name token, typ kqlType) (expr, *Error) {
 		}
 		return &literal{pos: name.pos, kind: litLong, i: n, typ: typ}, nil
 	case typeReal:
+		if v.kind == tokIdent && (v.val == "nan" || v.val == "inf") {
+			// real(nan), real(+inf), real(-inf): the special values of the real type.
+			f := math.NaN()
+			if v.val == "inf" {
+				f = math.Inf(1)
+			}
+			if neg {
+				f = -f
+			}
+			return &literal{pos: name.pos, kind: litReal, f: f, typ: typeReal}, nil
+		}
 		if v.kind != tokInt && v.kind != tokReal {
 			return bad()
 		}

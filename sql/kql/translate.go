@@ -1001,6 +1001,11 @@ func (t *translator) sort(s *stage, keys []sortKey) (*stage, *Error) {
 		if k.nullsFirst {
 			nulls = " NULLS FIRST"
 		}
+		if x.typ == typeReal {
+			// KQL sorts NaN next to null (null, NaN, -inf, ..., +inf ascending with nulls
+			// first); DuckDB sorts NaN above +inf.
+			order = append(order, nanRank(x, k.nullsFirst))
+		}
 		order = append(order, x.sql+dir+nulls)
 		if n, ok := k.x.(*nameRef); ok {
 			if c, ok := sc.lookup(n.name); ok && x.sql == quoteIdent(c.sql) {
@@ -1014,6 +1019,15 @@ func (t *translator) sort(s *stage, keys []sortKey) (*stage, *Error) {
 	s.order = order
 	s.orderCols = cols
 	return s, nil
+}
+
+// nanRank is a sort key that puts null and NaN where KQL puts them: first (null, then NaN)
+// or last (NaN, then null).
+func nanRank(x *sqlExpr, nullsFirst bool) string {
+	if nullsFirst {
+		return "CASE WHEN " + x.sql + " IS NULL THEN 0 WHEN isnan(" + x.sql + ") THEN 1 ELSE 2 END"
+	}
+	return "CASE WHEN " + x.sql + " IS NULL THEN 2 WHEN isnan(" + x.sql + ") THEN 1 ELSE 0 END"
 }
 
 func (t *translator) distinct(s *stage, op *distinctOp) (*stage, *Error) {
