@@ -321,7 +321,7 @@ func (t *translator) summarize(s *stage, op *summarizeOp) (*stage, *Error) {
 			return nil, err
 		}
 		if x.typ == typeDynamic {
-			return nil, t.errAt(it.x.exprPos(), "summarize by a dynamic value (convert it with tostring(), toint(), ...)")
+			return nil, t.errAt(it.x.exprPos(), "summarize by a dynamic value is not supported by kudulens (convert it with tostring(), toint(), ...)")
 		}
 		if err := t.checkValue(it.pos, x); err != nil {
 			return nil, err

@@ -75,7 +75,7 @@ func TestErrors(t *testing.T) {
 	f("traces | extend x = iff(line_no > 1, \"a\", 1)", "kql: 1:43: iff(): branches have types string and long")
 	f("traces | summarize x = line_no", "kql: 1:24: column 'line_no' must be inside an aggregation function (count(), max(), ...) or in the by clause")
 	f("traces | summarize count() by customEvents", "kql: 1:31: table 'customEvents' used as a scalar")
-	f("customEvents | summarize count() by customDimensions.context", "kql: 1:37: summarize by a dynamic value (convert it with tostring(), toint(), ...)")
+	f("customEvents | summarize count() by customDimensions.context", "kql: 1:37: summarize by a dynamic value is not supported by kudulens (convert it with tostring(), toint(), ...)")
 	f("traces | count | extend c = count()", "kql: 1:29: aggregation function 'count()' outside summarize")
 	f("traces | summarize max(count())", "kql: 1:24: aggregation function 'count()' inside another aggregation")
 	f("traces | take x", "kql: 1:15: unknown name 'x' (the number of rows must be a constant)")
