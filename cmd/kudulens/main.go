@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/kudulens/kudulens/internal/escape"
 )
 
 // Exit codes (documented in the README and in `kudulens help`).
@@ -116,6 +118,7 @@ func fatal(e *env, err error) int {
 		fmt.Fprintln(e.stderr, "kudulens: interrupted")
 		return exitInterrupted
 	}
-	fmt.Fprintf(e.stderr, "kudulens: %v\n", err)
+	// An error names files and quotes what was read: text from the bundle.
+	fmt.Fprintf(e.stderr, "kudulens: %s\n", escape.TerminalLines(err.Error()))
 	return exitFatal
 }
