@@ -296,7 +296,11 @@ func FuzzParseEventLine(f *testing.F) {
 // plantKeys are secrets as logs print them; FuzzRedact plants a value after each.
 var plantKeys = []string{"Password=", "Pwd=", "AccountKey=", "SharedAccessKey=", "&sig=", "?sig=", "client_secret=",
 	"ClientSecret: ", `"password":"`, `"AccountKey": "`, "Authorization: Bearer ", "Bearer ", "AppInsightsApiKey=",
-	"access_token=", "Client secret='", "SharedAccessSignature=sv=2022-11-02&sig="}
+	"access_token=", "Client secret='", "SharedAccessSignature=sv=2022-11-02&sig=",
+	// issue 18: shapes the first redactor missed.
+	`{"password" : "`, "Password : ", "Client Secret : ", "AZURE_STORAGE_KEY=", "SecretKey=", "secret-key=",
+	`<add key="ClientSecret" value="`, "sig%3D", "AccountKey%3D", "bearer ", "WEBSITE_AUTH_ENCRYPTION_KEY=",
+	"MACHINEKEY_DecryptionKey="}
 
 func FuzzRedact(f *testing.F) {
 	for _, s := range []string{
@@ -305,6 +309,7 @@ func FuzzRedact(f *testing.F) {
 		`{"clientSecret":"JSON-1","password": "p w"}`,
 		"Authorization: Bearer eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL2dyYXBoIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ trailing",
 		"21-40-07:12: Got SQL error: Login failed for user 'x'.",
+		"<Password>hunter2</Password> https://u:p@h/ x%3Dy Token: not set",
 	} {
 		f.Add([]byte(s), uint8(0), []byte("s3cretValue99"))
 	}

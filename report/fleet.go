@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/kudulens/kudulens/internal/escape"
 	klsql "github.com/kudulens/kudulens/sql"
 )
 
@@ -214,9 +215,10 @@ func FleetVerdict(f *Fleet) string {
 	return v
 }
 
-// FleetText writes the summary for a terminal or a mail.
+// FleetText writes the summary for a terminal or a mail. Site names (folder and blob names)
+// and errors go through escape.Terminal.
 func FleetText(w io.Writer, f *Fleet) error {
-	fmt.Fprintf(w, "FLEET %s\n%s · generated %s\n\n", f.Source, FleetVerdict(f), ts(f.GeneratedAt))
+	fmt.Fprintf(w, "FLEET %s\n%s · generated %s\n\n", escape.Terminal(f.Source), FleetVerdict(f), ts(f.GeneratedAt))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SITE\tSTATUS\tEVALUATED AT\tFAILING (+ new since the previous run)\tRESOLVED")
 	for _, s := range f.Sites {
@@ -234,15 +236,15 @@ func FleetText(w io.Writer, f *Fleet) error {
 		}
 		failing := strings.Join(fails, ", ")
 		if s.Error != "" {
-			failing = "error: " + oneLine(s.Error, 100)
+			failing = "error: " + escape.Terminal(oneLine(s.Error, 100))
 		} else if failing == "" {
 			failing = "-"
 		}
-		resolved := strings.Join(s.Resolved, ", ")
+		resolved := escape.Terminal(strings.Join(s.Resolved, ", "))
 		if resolved == "" {
 			resolved = "-"
 		}
-		name := s.Site
+		name := escape.Terminal(s.Site)
 		if s.NewSite {
 			name += " (new)"
 		}
@@ -250,7 +252,7 @@ func FleetText(w io.Writer, f *Fleet) error {
 	}
 	tw.Flush()
 	if len(f.Gone) > 0 {
-		fmt.Fprintf(w, "\ngone since the previous run: %s\n", strings.Join(f.Gone, ", "))
+		fmt.Fprintf(w, "\ngone since the previous run: %s\n", escape.Terminal(strings.Join(f.Gone, ", ")))
 	}
 	return nil
 }
@@ -263,8 +265,10 @@ func FleetJSON(w io.Writer, f *Fleet) error {
 	return enc.Encode(f)
 }
 
-// FleetMarkdown writes the summary for a ticket or a wiki.
+// FleetMarkdown writes the summary for a ticket or a wiki; site names and errors go through
+// escape.Markdown.
 func FleetMarkdown(w io.Writer, f *Fleet) error {
+	mdEscape := escape.Markdown
 	var b strings.Builder
 	fmt.Fprintf(&b, "## kudulens fleet: %s\n\n%s · generated `%s`\n\n", mdEscape(f.Source), mdEscape(FleetVerdict(f)), ts(f.GeneratedAt))
 	b.WriteString("| site | status | evaluated at | failing | new | resolved |\n|---|---|---|---|---|---|\n")
@@ -277,7 +281,7 @@ func FleetMarkdown(w io.Writer, f *Fleet) error {
 			ids = []string{mdEscape(oneLine(s.Error, 120))}
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", mdEscape(s.Site), s.Status, tsp(s.EvaluatedAt), strings.Join(ids, " "),
-			strings.Join(s.New, ", "), strings.Join(s.Resolved, ", "))
+			mdEscape(strings.Join(s.New, ", ")), mdEscape(strings.Join(s.Resolved, ", ")))
 	}
 	if len(f.Gone) > 0 {
 		fmt.Fprintf(&b, "\nGone since the previous run: %s\n", mdEscape(strings.Join(f.Gone, ", ")))

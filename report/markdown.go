@@ -5,53 +5,55 @@ import (
 	"io"
 	"strings"
 
+	"github.com/kudulens/kudulens/internal/escape"
 	klsql "github.com/kudulens/kudulens/sql"
 )
 
-// Markdown writes the report for pasting into a ticket.
+// Markdown writes the report for pasting into a ticket. Every string that may come from the
+// logs (job names, status values, file names, messages) goes through escape.Markdown: it stays
+// text in a table cell, a list item or a paragraph and cannot add cells, links, images or HTML.
+// Evidence is a list of escaped lines rather than a code block, so ticket systems that render
+// code blocks their own way cannot be broken out of either.
 func Markdown(w io.Writer, r *klsql.Report) error {
+	md := escape.Markdown
 	var b strings.Builder
-	fmt.Fprintf(&b, "## kudulens: %s\n\n", Verdict(r))
+	fmt.Fprintf(&b, "## kudulens: %s\n\n", md(Verdict(r)))
 	fmt.Fprintf(&b, "Evaluated at `%s` · %d files, %d lines (%d traces, %d exceptions, %d events, %d rejected)\n\n",
 		ts(r.EvaluatedAt), r.Ingest.Files, r.Ingest.Lines, r.Ingest.Traces, r.Ingest.Exceptions, r.Ingest.CustomEvents, r.Ingest.Rejected)
 	b.WriteString("| status | severity | check | first | last | count | rule |\n|---|---|---|---|---|---|---|\n")
 	order := append(Failing(r), append(byStatus(r, klsql.StatusUnknown), append(byStatus(r, klsql.StatusSkipped), byStatus(r, klsql.StatusPass)...)...)...)
 	for _, c := range order {
-		fmt.Fprintf(&b, "| %s | %s | `%s` %s | %s | %s | %d | %s |\n", strings.ToUpper(string(c.Status)), c.Severity, c.ID, mdEscape(c.Title),
-			tsp(c.FirstSeen), tsp(c.LastSeen), c.Count, mdEscape(c.Threshold))
+		fmt.Fprintf(&b, "| %s | %s | `%s` %s | %s | %s | %d | %s |\n", strings.ToUpper(string(c.Status)), c.Severity, c.ID, md(c.Title),
+			tsp(c.FirstSeen), tsp(c.LastSeen), c.Count, md(c.Threshold))
 	}
 	for _, c := range Failing(r) {
-		fmt.Fprintf(&b, "\n### `%s` — %s (%s)\n\n", c.ID, mdEscape(c.Title), c.Severity)
+		fmt.Fprintf(&b, "\n### `%s` — %s (%s)\n\n", c.ID, md(c.Title), c.Severity)
 		if c.Detail != "" {
-			fmt.Fprintf(&b, "%s\n\n", mdEscape(c.Detail))
+			fmt.Fprintf(&b, "%s\n\n", md(c.Detail))
 		}
 		if len(c.Evidence) > 0 {
-			b.WriteString("```\n")
+			// A backslash at the end of a line is a hard line break (CommonMark).
 			for _, e := range c.Evidence {
-				fmt.Fprintf(&b, "%s  %s  %s\n    %s\n", ts(e.Timestamp), e.Job, location(e), oneLine(e.Message, 300))
+				fmt.Fprintf(&b, "- `%s` %s %s\\\n  %s\n", ts(e.Timestamp), md(e.Job), md(location(e)), md(oneLine(e.Message, 300)))
 			}
-			b.WriteString("```\n\n")
+			b.WriteString("\n")
 		}
 		if c.Advice != "" {
-			fmt.Fprintf(&b, "**Advice:** %s\n", mdEscape(c.Advice))
+			fmt.Fprintf(&b, "**Advice:** %s\n", md(c.Advice))
 		}
 	}
 	if unk := byStatus(r, klsql.StatusUnknown); len(unk) > 0 {
 		b.WriteString("\n### Cannot be judged from these logs\n\n")
 		for _, c := range unk {
-			fmt.Fprintf(&b, "- `%s`: %s\n", c.ID, mdEscape(c.Reason))
+			fmt.Fprintf(&b, "- `%s`: %s\n", c.ID, md(c.Reason))
 		}
 	}
 	if len(r.Jobs) > 0 {
 		b.WriteString("\n### Jobs\n\n| job | status | lines | cycles | last cycle | restarts | crashes | errors/h |\n|---|---|---|---|---|---|---|---|\n")
 		for _, j := range r.Jobs {
-			fmt.Fprintf(&b, "| %s | %s | %d | %d | %s | %d | %d | %.1f |\n", j.Job, j.Status, j.Lines, j.Cycles, tsp(j.LastCycle), j.Restarts, j.Crashes, j.ErrorsPerHour)
+			fmt.Fprintf(&b, "| %s | %s | %d | %d | %s | %d | %d | %.1f |\n", md(j.Job), md(j.Status), j.Lines, j.Cycles, tsp(j.LastCycle), j.Restarts, j.Crashes, j.ErrorsPerHour)
 		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func mdEscape(s string) string {
-	return strings.NewReplacer("|", "\\|", "\n", " ", "<", "&lt;", ">", "&gt;").Replace(s)
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/kudulens/kudulens/internal/escape"
 	klsql "github.com/kudulens/kudulens/sql"
 )
 
@@ -40,6 +41,8 @@ func (p painter) sev(s klsql.Severity) string {
 
 // Text writes the report for a person reading a terminal: the verdict first, then the failing
 // checks with their evidence and advice, then what cannot be judged, then the jobs' health.
+// Every string that may come from the logs goes through escape.Terminal (wrap does it word by
+// word), so a job name or message cannot move the cursor, recolour or retitle the terminal.
 func Text(w io.Writer, r *klsql.Report, o TextOptions) error {
 	if o.Width <= 0 {
 		o.Width = 100
@@ -62,15 +65,15 @@ func Text(w io.Writer, r *klsql.Report, o TextOptions) error {
 	if len(fails) > 0 {
 		b.WriteString("\n")
 		for _, c := range fails {
-			fmt.Fprintf(&b, "  %s  %-8s %-30s %s\n", p.red("FAIL"), p.sev(c.Severity), c.ID, c.Title)
+			fmt.Fprintf(&b, "  %s  %-8s %-30s %s\n", p.red("FAIL"), p.sev(c.Severity), c.ID, escape.Terminal(c.Title))
 		}
 	}
 	for _, c := range fails {
 		fmt.Fprintf(&b, "\n%s %s\n", p.bold("▌"+c.ID), p.dim("("+string(c.Severity)+")"))
-		fmt.Fprintf(&b, "  %s\n", c.Title)
+		fmt.Fprintf(&b, "  %s\n", escape.Terminal(c.Title))
 		meta := []string{}
 		if c.Threshold != "" {
-			meta = append(meta, "rule "+c.Threshold)
+			meta = append(meta, "rule "+escape.Terminal(c.Threshold))
 		}
 		if c.FirstSeen != nil {
 			meta = append(meta, "first "+ts(*c.FirstSeen))
@@ -90,8 +93,8 @@ func Text(w io.Writer, r *klsql.Report, o TextOptions) error {
 		if len(c.Evidence) > 0 {
 			b.WriteString("  evidence:\n")
 			for _, e := range c.Evidence {
-				fmt.Fprintf(&b, "    %s  %s  %s\n", ts(e.Timestamp), e.Job, p.dim(location(e)))
-				fmt.Fprintf(&b, "      %s\n", oneLine(e.Message, o.Width-6))
+				fmt.Fprintf(&b, "    %s  %s  %s\n", ts(e.Timestamp), escape.Terminal(e.Job), p.dim(escape.Terminal(location(e))))
+				fmt.Fprintf(&b, "      %s\n", escape.Terminal(oneLine(e.Message, o.Width-6)))
 			}
 		}
 		if c.Advice != "" {
@@ -121,11 +124,11 @@ func Text(w io.Writer, r *klsql.Report, o TextOptions) error {
 	if len(r.Jobs) > 0 {
 		fmt.Fprintf(&b, "\n%s\n", p.bold("Jobs"))
 		for _, j := range r.Jobs {
-			status := j.Status
+			status := escape.Terminal(j.Status)
 			if status == "" {
 				status = "status unknown"
 			}
-			fmt.Fprintf(&b, "  %s  %s · %s → %s · %d lines\n", p.bold(j.Job), status, tsp(j.FirstSeen), tsp(j.LastSeen), j.Lines)
+			fmt.Fprintf(&b, "  %s  %s · %s → %s · %d lines\n", p.bold(escape.Terminal(j.Job)), status, tsp(j.FirstSeen), tsp(j.LastSeen), j.Lines)
 			line := fmt.Sprintf("cycles %d", j.Cycles)
 			if j.LastCycle != nil {
 				line += " (last " + ts(*j.LastCycle) + ")"
@@ -140,7 +143,7 @@ func Text(w io.Writer, r *klsql.Report, o TextOptions) error {
 				if s.LastDurationSec != nil {
 					d = ", took " + secs(float64(*s.LastDurationSec))
 				}
-				fmt.Fprintf(&b, "    %-26s %4d× · last %s%s\n", s.Name, s.Count, tsp(s.Last), d)
+				fmt.Fprintf(&b, "    %-26s %4d× · last %s%s\n", escape.Terminal(s.Name), s.Count, tsp(s.Last), d)
 			}
 		}
 	}
@@ -158,11 +161,13 @@ func secs(s float64) string {
 	return fmt.Sprintf("%.0fs", s)
 }
 
-// wrap writes s word-wrapped at width with the given indent.
+// wrap writes s word-wrapped at width with the given indent, each word made safe for a
+// terminal (line ends and tabs are word breaks).
 func wrap(b *strings.Builder, s, indent string, width int) {
 	words := strings.Fields(s)
 	line := indent
 	for _, w := range words {
+		w = escape.Terminal(w)
 		if len(line) > len(indent) && len(line)+1+len(w) > width {
 			b.WriteString(line + "\n")
 			line = indent

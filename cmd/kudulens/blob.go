@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/kudulens/kudulens/internal/escape"
 	"github.com/kudulens/kudulens/pipeline"
 	klsql "github.com/kudulens/kudulens/sql"
 )
@@ -130,7 +131,7 @@ func (b *blobFlags) loadState(ctx context.Context, store *pipeline.Store, db str
 		return err
 	}
 	for _, n := range st.Notes() {
-		fmt.Fprintf(e.stderr, "kudulens: %s\n", n)
+		fmt.Fprintf(e.stderr, "kudulens: %s\n", escape.Terminal(n))
 	}
 	b.state = st
 	return nil

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kudulens/kudulens/internal/escape"
 	"github.com/kudulens/kudulens/pipeline"
 	"github.com/kudulens/kudulens/report"
 	klsql "github.com/kudulens/kudulens/sql"
@@ -124,7 +125,7 @@ func runFleet(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *env) int
 			if ctx.Err() != nil {
 				return fatal(e, ctx.Err())
 			}
-			fmt.Fprintf(e.stderr, "kudulens diagnose: --fleet: %v\n", err)
+			fmt.Fprintf(e.stderr, "kudulens diagnose: --fleet: %s\n", escape.TerminalLines(err.Error()))
 			return exitInputFailed
 		}
 	} else {

@@ -381,6 +381,23 @@ var plantedSecrets = []struct{ line, secret string }{
 	{`Settings: {"clientSecret":"Cs-Json-102","password": "Pw-Json-103"}`, "Cs-Json-102"},
 	{`Settings again: {"password": "Pw-Json-103"}`, "Pw-Json-103"},
 	{"New event 'FinishedImportCycle'; 'context=import;Password=Pw-Event-104'.", "Pw-Event-104"},
+	// issue 18: shapes the first redactor let through.
+	{`Settings: {"password" : "Pw-Json-181"}`, "Pw-Json-181"},
+	{"Client Secret : Cs-Spaced-182 (from Key Vault)", "Cs-Spaced-182"},
+	{"env AZURE_STORAGE_KEY=StKey-Env-183 WEBSITE_AUTH_ENCRYPTION_KEY=Enc-Key-184 MACHINEKEY_DecryptionKey=Dec-Key-185", "StKey-Env-183"},
+	{"env again WEBSITE_AUTH_ENCRYPTION_KEY=Enc-Key-184", "Enc-Key-184"},
+	{"env again MACHINEKEY_DecryptionKey=Dec-Key-185", "Dec-Key-185"},
+	{"SecretKey=Sk-186 secret-key=Sk-Dash-187", "Sk-186"},
+	{"again secret-key=Sk-Dash-187", "Sk-Dash-187"},
+	{`web.config: <add key="ClientSecret" value="Cs-Add-188"/> <Password>Pw-Xml-189</Password>`, "Cs-Add-188"},
+	{"again <Password>Pw-Xml-189</Password>", "Pw-Xml-189"},
+	{"redirect=https%3A%2F%2Fcontoso.blob.core.windows.net%2Flogs%3Fsv%3D2022-11-02%26sig%3DSasEnc190xyz%26se%3D2026", "SasEnc190xyz"},
+	{"cs=DefaultEndpointsProtocol%3Dhttps%3BAccountName%3Dcontoso%3BAccountKey%3DAccEnc191%3BEndpointSuffix%3Dcore.windows.net", "AccEnc191"},
+	{"git clone https://deploy:Pw-Url-192@contoso.scm.azurewebsites.net/contoso.git failed", "Pw-Url-192"},
+	{"retrying with bearer EwBwA8l6BAAUOpaqueLower193Token", "EwBwA8l6BAAUOpaqueLower193Token"},
+	// Not secrets: what state a secret is in (checked to be kept).
+	{"Connection string: missing", ""},
+	{"Token: expired, renewing", ""},
 }
 
 // secretsCase plants secrets everywhere a log line can end up — trace messages, a crash
@@ -448,6 +465,11 @@ func secretsCase(t *testing.T, dir string) {
 	}
 	if !strings.Contains(stored, "[REDACTED]") || !strings.Contains(stored, "contoso.database.windows.net") {
 		t.Error("nothing redacted, or too much")
+	}
+	for _, kept := range []string{"Connection string: missing", "Token: expired, renewing"} {
+		if !strings.Contains(stored, kept) {
+			t.Errorf("the diagnosis %q was redacted", kept)
+		}
 	}
 
 	// --no-redact keeps them (the user's own eyes only).

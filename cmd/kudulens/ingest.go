@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/kudulens/kudulens/internal/escape"
 	"github.com/kudulens/kudulens/pipeline"
 )
 
@@ -311,13 +312,13 @@ func printIngestSummary(w io.Writer, sum *pipeline.Summary, db string) {
 					len(fs)-show, what, status)
 				break
 			}
-			fmt.Fprintf(w, "%s: %s: %s\n", what, f.Row.Path, f.Row.Error)
+			fmt.Fprintln(w, fileNote(what, f))
 		}
 	}
 	list("note", noted, "ok")
 	list("skipped", skipped, "skipped")
 	for _, f := range failed {
-		fmt.Fprintf(w, "%s: %s: %s\n", f.Row.Status, f.Row.Path, f.Row.Error)
+		fmt.Fprintln(w, fileNote(f.Row.Status, f))
 	}
 	secs := sum.Elapsed.Seconds()
 	if secs > 0 {
@@ -327,6 +328,13 @@ func printIngestSummary(w io.Writer, sum *pipeline.Summary, db string) {
 		fmt.Fprintf(w, " into %s", db)
 	}
 	fmt.Fprintln(w)
+}
+
+// fileNote is the line that tells what became of a file: "partial: PATH: what happened". The
+// path (a member name from the bundle) and the message (which quotes the bundle's text) are
+// made safe for a terminal.
+func fileNote(what string, f pipeline.FileResult) string {
+	return what + ": " + escape.Terminal(f.Row.Path) + ": " + escape.Terminal(f.Row.Error)
 }
 
 // startProgress shows a progress line on w when it is a terminal and the work takes more

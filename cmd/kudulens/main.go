@@ -12,6 +12,8 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"syscall"
+
+	"github.com/kudulens/kudulens/internal/escape"
 )
 
 // Exit codes (documented in the README and in `kudulens help`).
@@ -137,6 +139,7 @@ func fatal(e *env, err error) int {
 		fmt.Fprintln(e.stderr, "kudulens: interrupted")
 		return exitInterrupted
 	}
-	fmt.Fprintf(e.stderr, "kudulens: %v\n", err)
+	// An error names files and quotes what was read: text from the bundle.
+	fmt.Fprintf(e.stderr, "kudulens: %s\n", escape.TerminalLines(err.Error()))
 	return exitFatal
 }

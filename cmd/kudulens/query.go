@@ -1,9 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	gosql "database/sql"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,12 +15,13 @@ import (
 
 	"github.com/marcboeker/go-duckdb"
 
+	"github.com/kudulens/kudulens/internal/escape"
 	"github.com/kudulens/kudulens/pipeline"
 	"github.com/kudulens/kudulens/sql/kql"
 )
 
 const queryHelp = `Usage: kudulens query [--db FILE | SOURCE...] (--sql SQL | --kql KQL | --kql-file FILE)
-                      [--format table|csv|json] [--explain] [--at TIME]
+                      [--format table|csv|json] [--csv-raw] [--explain] [--at TIME]
 
 Runs a query on the tables: traces, exceptions, customEvents, files, rejects, job_status.
 --sql takes DuckDB SQL. --kql and --kql-file take KQL as the monitoring guide and Application
@@ -32,6 +33,12 @@ their line:col). With SOURCE arguments the sources are ingested first (into memo
 --explain prints the statement that would run (the SQL of a KQL query) and exits.
 --at is the evaluation time of KQL's ago() and now(); it defaults to the capture time, the
 latest timestamp in traces, so an old bundle is queried as of when it was captured.
+
+Log text is untrusted. In table output control characters are shown as \x1b etc. In CSV
+output a text cell that starts with = + - @, a tab or a carriage return is prefixed with '
+so that Excel or LibreOffice shows it as text instead of running it as a formula (OWASP), and
+a text cell holding ';' is quoted (a separator in some locales); --csv-raw writes the values
+as stored, for programs that read the CSV.
 
 Examples:
   kudulens query --db site.duckdb --sql "select count(*) from exceptions"
@@ -65,7 +72,7 @@ func formatFromString(s string) (format, error) {
 func runQuery(ctx context.Context, args []string, e *env) int {
 	var sf storeFlags
 	var sqlText, kqlText, kqlFile, formatName, at string
-	var explain bool
+	var explain, csvRaw bool
 	fs := newFlagSet("query", queryHelp, e)
 	sf.register(fs, "kudulens.duckdb")
 	fs.StringVar(&sqlText, "sql", "", "the SQL (DuckDB) to run")
@@ -74,6 +81,7 @@ func runQuery(ctx context.Context, args []string, e *env) int {
 	fs.BoolVar(&explain, "explain", false, "print the SQL that would run and exit")
 	fs.StringVar(&at, "at", "", "evaluation time of KQL ago()/now(), e.g. 2026-11-19T22:00:00Z (default: the latest timestamp in traces)")
 	fs.StringVar(&formatName, "format", "table", "output format: table, csv or json")
+	fs.BoolVar(&csvRaw, "csv-raw", false, "with --format csv: write text cells as stored, without the ' that keeps a spreadsheet from running a cell starting with = + - @ as a formula (for programs reading the CSV)")
 	if code := parseFlags(fs, args, e); code >= 0 {
 		return code
 	}
@@ -143,12 +151,13 @@ func runQuery(ctx context.Context, args []string, e *env) int {
 			return exitUsage
 		}
 		for _, n := range res.Notes {
-			fmt.Fprintf(e.stderr, "kudulens query: note: %s\n", n)
+			fmt.Fprintf(e.stderr, "kudulens query: note: %s\n", escape.TerminalLines(n))
 		}
 		query = res.SQL
 	}
-	if err := runSQL(ctx, store.DB(), query, f, e.stdout); err != nil {
-		fmt.Fprintf(e.stderr, "kudulens query: %v\n", err)
+	if err := runSQL(ctx, store.DB(), query, f, csvRaw, e.stdout); err != nil {
+		// DuckDB quotes the values it could not convert: text from the logs.
+		fmt.Fprintf(e.stderr, "kudulens query: %s\n", escape.TerminalLines(err.Error()))
 		if badQuery(err) {
 			return exitUsage
 		}
@@ -242,7 +251,7 @@ func explainQuery(query string, isKQL bool, now time.Time, e *env) int {
 func compileKQL(query string, now time.Time, e *env) *kql.Result {
 	res, err := kql.Compile(query, kql.Options{Now: now})
 	if err != nil {
-		fmt.Fprintf(e.stderr, "kudulens query: %v\n", kqlHint(err, now))
+		fmt.Fprintf(e.stderr, "kudulens query: %s\n", escape.TerminalLines(kqlHint(err, now).Error()))
 		return nil
 	}
 	return res
@@ -301,7 +310,7 @@ func openOrIngest(ctx context.Context, dbSet bool, sources []string, sf *storeFl
 	for _, f := range sum.Files {
 		switch f.Row.Status {
 		case "failed", "partial":
-			fmt.Fprintf(e.stderr, "kudulens: %s: %s: %s\n", f.Row.Status, f.Row.Path, f.Row.Error)
+			fmt.Fprintf(e.stderr, "kudulens: %s\n", fileNote(f.Row.Status, f))
 			code = exitInputFailed
 		case "skipped":
 			skipped++
@@ -313,8 +322,9 @@ func openOrIngest(ctx context.Context, dbSet bool, sources []string, sf *storeFl
 	return s, code
 }
 
-// runSQL runs query and writes its result in format f.
-func runSQL(ctx context.Context, db *gosql.DB, query string, f format, w io.Writer) error {
+// runSQL runs query and writes its result in format f; csvRaw turns off the CSV cells'
+// defence against spreadsheet formulas.
+func runSQL(ctx context.Context, db *gosql.DB, query string, f format, csvRaw bool, w io.Writer) error {
 	rows, err := db.QueryContext(ctx, query)
 	if err != nil {
 		return err
@@ -327,7 +337,7 @@ func runSQL(ctx context.Context, db *gosql.DB, query string, f format, w io.Writ
 	var out rowWriter
 	switch f {
 	case formatCSV:
-		out = &csvWriter{w: csv.NewWriter(w)}
+		out = &csvWriter{w: bufio.NewWriter(w), raw: csvRaw}
 	case formatJSON:
 		out = &jsonWriter{w: w, cols: cols}
 	default:
@@ -416,17 +426,55 @@ func jsonValue(v any) any {
 	return v
 }
 
-type csvWriter struct{ w *csv.Writer }
-
-func (c *csvWriter) header(cols []string) { c.w.Write(cols) }
-func (c *csvWriter) row(vals []any) {
-	rec := make([]string, len(vals))
-	for i, v := range vals {
-		rec[i] = text(v)
-	}
-	c.w.Write(rec)
+// csvWriter writes RFC 4180 CSV as encoding/csv does (quotes only where needed, "\n" line
+// ends). Unless raw, text cells are defused for spreadsheets: escape.CSVCell prefixes a cell a
+// spreadsheet would run as a formula, and a text cell holding ';' is quoted too, since ';' is
+// the list separator of many locales and would split the cell into one that starts with '='.
+// Numbers, times and column names of the schema are not text from the logs and stay as they
+// are (a negative count stays a number).
+type csvWriter struct {
+	w   *bufio.Writer
+	raw bool
 }
-func (c *csvWriter) flush() error { c.w.Flush(); return c.w.Error() }
+
+func (c *csvWriter) header(cols []string) {
+	for i, col := range cols {
+		c.cell(i, col, true) // PIVOT makes column names of values
+	}
+	c.w.WriteByte('\n')
+}
+
+func (c *csvWriter) row(vals []any) {
+	for i, v := range vals {
+		var isText bool
+		switch v.(type) {
+		case string, []byte:
+			isText = true
+		}
+		c.cell(i, text(v), isText)
+	}
+	c.w.WriteByte('\n')
+}
+
+func (c *csvWriter) cell(i int, s string, isText bool) {
+	if i > 0 {
+		c.w.WriteByte(',')
+	}
+	safe := isText && !c.raw
+	if safe {
+		s = escape.CSVCell(s)
+	}
+	quote := s != "" && (s == `\.` || s[0] == ' ' || s[0] == '\t' || strings.ContainsAny(s, "\",\r\n") || safe && strings.IndexByte(s, ';') >= 0)
+	if !quote {
+		c.w.WriteString(s)
+		return
+	}
+	c.w.WriteByte('"')
+	c.w.WriteString(strings.ReplaceAll(s, `"`, `""`))
+	c.w.WriteByte('"')
+}
+
+func (c *csvWriter) flush() error { return c.w.Flush() }
 
 type jsonWriter struct {
 	w    io.Writer
@@ -459,17 +507,30 @@ type tableWriter struct {
 
 const maxCell = 160
 
-func (t *tableWriter) header(cols []string) { t.rows = append(t.rows, cols) }
+func (t *tableWriter) header(cols []string) {
+	r := make([]string, len(cols))
+	for i, c := range cols {
+		r[i] = tableCell(c) // PIVOT makes column names of values
+	}
+	t.rows = append(t.rows, r)
+}
+
 func (t *tableWriter) row(vals []any) {
 	r := make([]string, len(vals))
 	for i, v := range vals {
-		s := strings.ReplaceAll(strings.ReplaceAll(text(v), "\r", ""), "\n", "⏎")
-		if utf8.RuneCountInString(s) > maxCell {
-			s = string([]rune(s)[:maxCell-1]) + "…"
-		}
-		r[i] = s
+		r[i] = tableCell(text(v))
 	}
 	t.rows = append(t.rows, r)
+}
+
+// tableCell is s on one line of a terminal: line ends as ⏎, cut at maxCell runes, control
+// characters shown visibly (escape.Terminal) so log text cannot drive the terminal.
+func tableCell(s string) string {
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r", ""), "\n", "⏎")
+	if utf8.RuneCountInString(s) > maxCell {
+		s = string([]rune(s)[:maxCell-1]) + "…"
+	}
+	return escape.Terminal(s)
 }
 func (t *tableWriter) flush() error {
 	if len(t.rows) == 0 {
