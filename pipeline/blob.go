@@ -24,6 +24,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
+
+	"github.com/kudulens/kudulens/pipeline/source"
 )
 
 // blobInfo is a listed blob.
@@ -42,49 +44,58 @@ func (b *blobInfo) isAppend() bool { return b.typ == string(blob.BlobTypeAppendB
 type blobPlan struct {
 	info  blobInfo
 	path  string
-	start int64     // first byte to download: 0, or for a tail where its saved hash state is
-	skip  int64     // bytes after start that are only hashed: a tail's content starts at start+skip
-	tail  *tailInfo // for a tail: how to parse it and where its lines start
-	mark  *tailMark // for a tail: the state it goes on from
-	read  *blobRead // incremental mode: the outcome, for the state
+	start int64        // first byte to download: 0, or for a tail where its saved hash state is
+	skip  int64        // bytes after start that are only hashed: a tail's content starts at start+skip
+	tail  *source.Tail // for a tail: how to parse it and where its lines start
+	mark  *tailMark    // for a tail: the state it goes on from
+	read  *blobRead    // incremental mode: the outcome, for the state
 }
 
 // blobWalk is the walk of one blob source.
 type blobWalk struct {
-	w    *walker
+	w    *source.Walker
 	o    *BlobOptions
 	src  *blobSource
 	cred blobCred
 	cc   *container.Client
 }
 
-// blobSource walks one blob source. Failures of the whole source (credential refused,
-// container not found, DNS) are reported as a Problem for the source; failures of one blob
-// as a Problem for that blob, and the walk goes on.
-func (w *walker) blobSource(arg string) error {
-	o := w.opts.Blob.withDefaults()
+// blobRemote reads the sources that are blob containers for the walk (source.Remote).
+type blobRemote struct{ o *BlobOptions }
+
+// newBlobRemote reads blob sources with o; nil reads them with the credential in the URL, if any.
+func newBlobRemote(o *BlobOptions) source.Remote { return blobRemote{o} }
+
+// Claims reports whether src is a blob source (see IsBlobSource).
+func (r blobRemote) Claims(src string) bool { return IsBlobSource(src) }
+
+// Walk walks one blob source. Failures of the whole source (credential refused, container
+// not found, DNS) are reported as a Problem for the source; failures of one blob as a
+// Problem for that blob, and the walk goes on.
+func (r blobRemote) Walk(w *source.Walker, arg string) error {
+	o := r.o.withDefaults()
 	src, err := parseBlobSource(arg, o)
 	if err != nil {
-		return w.problem(safeArg(arg), newBlobError(err, "%s", err.Error()))
+		return w.Problem(safeArg(arg), newBlobError(err, "%s", err.Error()))
 	}
 	cred, err := src.chooseCred(o)
 	if err != nil {
-		return w.problem(src.display, newBlobError(err, "%s", err.Error()))
+		return w.Problem(src.display, newBlobError(err, "%s", err.Error()))
 	}
 	cc, err := src.containerClient(o, cred)
 	if err != nil {
-		return w.problem(src.display, err)
+		return w.Problem(src.display, err)
 	}
 	bw := &blobWalk{w: w, o: o, src: src, cred: cred, cc: cc}
 	items, err := bw.list()
 	if err != nil {
-		return w.problem(src.display, err)
+		return w.Problem(src.display, err)
 	}
 	if len(items) == 0 {
 		if src.prefix == "" {
-			return w.problem(src.display, fmt.Errorf("container %s is empty", src.container))
+			return w.Problem(src.display, fmt.Errorf("container %s is empty", src.container))
 		}
-		return w.problem(src.display, fmt.Errorf("no blobs under %q in container %s (the prefix is a folder path, case-sensitive)", src.prefix, src.container))
+		return w.Problem(src.display, fmt.Errorf("no blobs under %q in container %s (the prefix is a folder path, case-sensitive)", src.prefix, src.container))
 	}
 	st := o.State
 	if st != nil {
@@ -97,7 +108,7 @@ func (w *walker) blobSource(arg string) error {
 		}
 		p := &blobPlan{info: it, path: src.blobPath(it.name)}
 		if st != nil {
-			skip, err := st.planBlob(w.ctx, p, bw.rangeReader)
+			skip, err := st.planBlob(w.Context(), p, bw.rangeReader)
 			if err != nil {
 				return err // cancelled
 			}
@@ -124,7 +135,7 @@ func (bw *blobWalk) list() ([]blobInfo, error) {
 	var items []blobInfo
 	pager := bw.cc.NewListBlobsFlatPager(opts)
 	for pager.More() {
-		page, err := pager.NextPage(bw.w.ctx)
+		page, err := pager.NextPage(bw.w.Context())
 		if err != nil {
 			return nil, describeBlobErr(src, bw.cred, "cannot list the blobs", err)
 		}
@@ -227,7 +238,7 @@ func (bw *blobWalk) reader(ctx context.Context, p *blobPlan, off, end int64) *bl
 
 // rangeReader is reader for the state's crash recovery, which reads already-committed pieces.
 func (bw *blobWalk) rangeReader(p *blobPlan, off, end int64) *blobReader {
-	return bw.reader(bw.w.ctx, p, off, end)
+	return bw.reader(bw.w.Context(), p, off, end)
 }
 
 // prefetch is the head of a blob, fetched ahead.
@@ -241,7 +252,7 @@ type prefetch struct {
 // 2×Parallel blobs ahead, and visits the blobs in order.
 func (bw *blobWalk) read(plans []*blobPlan) error {
 	w, o := bw.w, bw.o
-	ctx, cancel := context.WithCancel(w.ctx)
+	ctx, cancel := context.WithCancel(w.Context())
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel()
@@ -271,12 +282,12 @@ func (bw *blobWalk) read(plans []*blobPlan) error {
 		f := fetches[i]
 		select {
 		case <-f.done:
-		case <-w.ctx.Done():
-			return w.ctx.Err()
+		case <-w.Context().Done():
+			return w.Context().Err()
 		}
 		fetches[i] = nil
 		if f.err != nil {
-			if err := w.problem(p.path, f.err); err != nil {
+			if err := w.Problem(p.path, f.err); err != nil {
 				return err
 			}
 			if !blobOwnFault(f.err) {
@@ -287,7 +298,7 @@ func (bw *blobWalk) read(plans []*blobPlan) error {
 				// (each would cost all its retries) and say so once.
 				cancel()
 				left := len(plans) - i - 1
-				return w.problem(bw.src.display, fmt.Errorf("gave up after %d blobs in a row could not be downloaded; %d more blobs of this source were not tried (run again when the cause is fixed)", failed, left))
+				return w.Problem(bw.src.display, fmt.Errorf("gave up after %d blobs in a row could not be downloaded; %d more blobs of this source were not tried (run again when the cause is fixed)", failed, left))
 			}
 			continue
 		}
@@ -352,7 +363,7 @@ func readFull(r *blobReader, buf []byte) (int, error) {
 func (bw *blobWalk) open(p *blobPlan, off int64, head []byte) *headReader {
 	h := &headReader{head: head}
 	if rest := off + int64(len(head)); rest < p.info.size {
-		h.rest = bw.reader(bw.w.ctx, p, rest, p.info.size)
+		h.rest = bw.reader(bw.w.Context(), p, rest, p.info.size)
 	}
 	return h
 }
@@ -366,51 +377,46 @@ func (bw *blobWalk) visit(p *blobPlan, head []byte) error {
 		// The head starts at the saved hash state; the tail, skip bytes later.
 		ph, err := newPrefixHash(p.mark.Hash, p.mark.HashAt)
 		if err != nil || int64(len(head)) <= p.skip {
-			return w.problem(p.path, errors.New("the state of this blob is unusable; remove it from the state file to read the blob again"))
+			return w.Problem(p.path, errors.New("the state of this blob is unusable; remove it from the state file to read the blob again"))
 		}
 		ph.Write(head[:p.skip])
-		p.tail.hash = ph.current() // for loadFile's hash of the entry (in memory only)
+		p.tail.Hash = ph.current() // for loadFile's hash of the entry (in memory only)
 		off := p.start + p.skip
 		head = head[p.skip:]
-		csv := p.tail.class.Kind == KindAppLogCSV
+		csv := p.tail.Class.Kind == source.KindAppLogCSV
 		if p.info.isAppend() && p.info.size-off <= int64(len(head)) && !hasRecordEnd(head, csv) {
 			return nil // only an unfinished last line is new: nothing to load yet
 		}
-		e := &Entry{Path: p.path, Name: p.info.name, Size: p.info.size - off, ModTime: p.info.modified, tail: p.tail}
-		e.open = func() (io.ReadCloser, error) {
+		return w.Continued(p.path, p.info.name, p.info.size-off, p.info.modified, p.tail, func() io.ReadCloser {
 			rr := newRecordReader(bw.open(p, off, head), csv, p.info.isAppend(), ph)
 			p.read.setReader(rr)
-			// Errors name the blob and the offset, as for any other entry.
-			return &leafReader{path: p.path, r: rr, max: w.opts.MaxEntryBytes, onClose: func() { rr.Close() }}, nil
-		}
-		return w.v.File(e)
+			return rr
+		})
 	}
 	var (
-		cls      Classification
+		cls      source.Classification
 		tailable bool
 	)
 	if p.read != nil {
 		cls, tailable = textLogClass(p.info.name, head)
-		if p.info.isAppend() && p.info.size <= int64(len(head)) && !hasRecordEnd(head, tailable && cls.Kind == KindAppLogCSV) {
+		if p.info.isAppend() && p.info.size <= int64(len(head)) && !hasRecordEnd(head, tailable && cls.Kind == source.KindAppLogCSV) {
 			return nil // an append blob without one whole line yet: read it when it has one
 		}
 	}
 	raw := bw.open(p, 0, head)
 	defer raw.Close()
-	size := p.info.size
-	n := &node{
-		path:    p.path,
-		name:    p.info.name,
-		size:    p.info.size,
-		modTime: p.info.modified,
-		raw:     ctxReader{w.ctx, raw},
-		budget:  w.newExpansion(p.path, func() int64 { return size }),
-		reopen: func() (io.ReadCloser, error) {
+	st := source.Stored{
+		Path:    p.path,
+		Name:    p.info.name,
+		Size:    p.info.size,
+		ModTime: p.info.modified,
+		Body:    raw,
+		Reopen: func() (io.ReadCloser, error) {
 			rc := bw.open(p, 0, head)
 			if !tailable {
 				return rc, nil
 			}
-			rr := newRecordReader(rc, cls.Kind == KindAppLogCSV, p.info.isAppend(), nil)
+			rr := newRecordReader(rc, cls.Kind == source.KindAppLogCSV, p.info.isAppend(), nil)
 			p.read.setReader(rr)
 			return rr, nil
 		},
@@ -418,13 +424,10 @@ func (bw *blobWalk) visit(p *blobPlan, head []byte) error {
 	if tailable {
 		p.read.setText(cls, head)
 	}
-	v := w.v
 	if p.read != nil {
-		w.v = &blobVisitor{Visitor: v, path: p.path, read: p.read}
-		defer func() { w.v = v }()
+		st.Walked = p.read.setContainer // what becomes of a blob that is an archive
 	}
-	_, err := w.node(n)
-	return err
+	return w.Stored(st)
 }
 
 // hasRecordEnd reports whether b holds a record boundary (see recordReader).
@@ -447,35 +450,21 @@ func hasRecordEnd(b []byte, csv bool) bool {
 // textLogClass tells whether a blob's head is a plain-text log that incremental runs can
 // read in pieces (Kudu log, application-log CSV or text: UTF-8, LF line ends, not compressed),
 // and its classification.
-func textLogClass(name string, head []byte) (Classification, bool) {
-	if sniff(head[:min(len(head), magicSniffLen)]) != kindLeaf {
-		return Classification{}, false
+func textLogClass(name string, head []byte) (source.Classification, bool) {
+	if !source.Plain(head) {
+		return source.Classification{}, false
 	}
 	if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) {
-		return Classification{}, false // UTF-16: a '\n' byte is not a line end
+		return source.Classification{}, false // UTF-16: a '\n' byte is not a line end
 	}
 	h := bytes.TrimPrefix(head, []byte{0xEF, 0xBB, 0xBF})
 	if s := h[:min(len(h), 4096)]; bytes.IndexByte(s, '\r') >= 0 && bytes.IndexByte(s, '\n') < 0 {
-		return Classification{}, false // CR-only line ends
+		return source.Classification{}, false // CR-only line ends
 	}
-	cls := Classify(name, h[:min(len(h), sniffLen)])
+	cls := source.Classify(name, h[:min(len(h), source.SniffLen)])
 	switch cls.Kind {
-	case KindKuduLog, KindAppLogCSV, KindAppLogText:
+	case source.KindKuduLog, source.KindAppLogCSV, source.KindAppLogText:
 		return cls, true
 	}
-	return Classification{}, false
-}
-
-// blobVisitor passes everything on and notes what becomes of a blob that is an archive.
-type blobVisitor struct {
-	Visitor
-	path string
-	read *blobRead
-}
-
-func (v *blobVisitor) Container(c ContainerInfo) {
-	if c.Path == v.path {
-		v.read.setContainer(c)
-	}
-	v.Visitor.Container(c)
+	return source.Classification{}, false
 }

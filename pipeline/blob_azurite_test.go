@@ -104,7 +104,7 @@ func ingestSources(t *testing.T, sources []string, bo *BlobOptions) (*Store, *Su
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	sum, err := Ingest(context.Background(), s, sources, Options{Walk: WalkOptions{Blob: bo}}, nil)
+	sum, err := Ingest(context.Background(), s, sources, Options{Blob: bo}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -464,7 +464,7 @@ func incRun(t *testing.T, db, state string, sources []string, o BlobOptions, cra
 		t.Fatal(err)
 	}
 	o.State = st
-	sum, err := Ingest(ctx, s, sources, Options{Walk: WalkOptions{Blob: fastRetries(&o)}}, nil)
+	sum, err := Ingest(ctx, s, sources, Options{Blob: fastRetries(&o)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

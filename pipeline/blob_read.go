@@ -13,6 +13,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
+
+	"github.com/kudulens/kudulens/pipeline/source"
 )
 
 // blobReader reads the bytes [off, end) of a blob with ranged GETs. The request is sent on
@@ -304,7 +306,7 @@ func newPrefixHash(saved []byte, at int64) (*prefixHash, error) {
 	if at < 0 || at%sha256.BlockSize != 0 || len(saved) == 0 && at != 0 {
 		return nil, errors.New("saved hash state unusable")
 	}
-	h, err := resumeHash(saved)
+	h, err := source.ResumeHash(saved)
 	if err != nil {
 		return nil, err
 	}
@@ -335,16 +337,4 @@ func (p *prefixHash) sum() string { return hex.EncodeToString(p.h.Sum(nil)) }
 func (p *prefixHash) current() []byte {
 	s, _ := p.h.(encoding.BinaryMarshaler).MarshalBinary()
 	return s
-}
-
-// resumeHash returns a SHA-256 continuing from a marshalled state.
-func resumeHash(state []byte) (hash.Hash, error) {
-	h := sha256.New()
-	if len(state) == 0 {
-		return h, nil
-	}
-	if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(state); err != nil {
-		return nil, errors.New("saved hash state unreadable")
-	}
-	return h, nil
 }

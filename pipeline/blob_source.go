@@ -26,6 +26,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
+
+	"github.com/kudulens/kudulens/pipeline/source"
 )
 
 // BlobOptions configure blob sources (see [Walk]). The zero value reads with the credential in
@@ -98,8 +100,8 @@ func (o *BlobOptions) withDefaults() *BlobOptions {
 	if c.PrefetchBytes <= 0 {
 		c.PrefetchBytes = defaultPrefetch
 	}
-	if c.PrefetchBytes < sniffLen {
-		c.PrefetchBytes = sniffLen // classification needs the first 64 KiB
+	if c.PrefetchBytes < source.SniffLen {
+		c.PrefetchBytes = source.SniffLen // classification needs the first 64 KiB
 	}
 	if c.Retries == 0 {
 		c.Retries = defaultRetries

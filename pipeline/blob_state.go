@@ -49,11 +49,9 @@ package pipeline
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -62,6 +60,7 @@ import (
 	"time"
 
 	"github.com/kudulens/kudulens/parse"
+	"github.com/kudulens/kudulens/pipeline/source"
 )
 
 // stateVersion is the version of the state file format.
@@ -78,25 +77,25 @@ type stateFile struct {
 
 // blobEntry is what the state remembers of one blob.
 type blobEntry struct {
-	ETag     string    `json:"etag"`
-	Length   int64     `json:"length"`           // content length when it was read
-	Type     string    `json:"type"`             // BlockBlob | AppendBlob | PageBlob
-	Created  time.Time `json:"created,omitzero"` // creation time: a recreated blob is a new blob
-	SHA256   string    `json:"sha256,omitempty"` // of what the database holds (text log: of [0, tail.offset))
-	Complete bool      `json:"complete"`         // read to Length (held-back unfinished last line aside)
-	Tail     *tailMark `json:"tail,omitempty"`   // text logs: where the next piece starts
-	Kind     Kind      `json:"kind,omitempty"`   // files.kind of the blob (zip, tar for archives)
-	Lines    int64     `json:"lines,omitempty"`  // informative: lines in the database
-	Pieces   int       `json:"pieces,omitempty"` // files rows (pieces) loaded from this blob
-	ReadAt   time.Time `json:"read_at,omitzero"` // when the last piece was read
+	ETag     string      `json:"etag"`
+	Length   int64       `json:"length"`           // content length when it was read
+	Type     string      `json:"type"`             // BlockBlob | AppendBlob | PageBlob
+	Created  time.Time   `json:"created,omitzero"` // creation time: a recreated blob is a new blob
+	SHA256   string      `json:"sha256,omitempty"` // of what the database holds (text log: of [0, tail.offset))
+	Complete bool        `json:"complete"`         // read to Length (held-back unfinished last line aside)
+	Tail     *tailMark   `json:"tail,omitempty"`   // text logs: where the next piece starts
+	Kind     source.Kind `json:"kind,omitempty"`   // files.kind of the blob (zip, tar for archives)
+	Lines    int64       `json:"lines,omitempty"`  // informative: lines in the database
+	Pieces   int         `json:"pieces,omitempty"` // files rows (pieces) loaded from this blob
+	ReadAt   time.Time   `json:"read_at,omitzero"` // when the last piece was read
 }
 
 // tailMark is where a text log's committed part ends.
 type tailMark struct {
-	Offset int64  `json:"offset"`           // committed length: bytes [0, offset) are in the database; a record boundary
-	Lines  int64  `json:"lines"`            // physical lines in [0, offset); the next piece starts at line lines+1
-	Kind   Kind   `json:"kind"`             // kudu-log | app-log-csv | app-log-txt
-	Header string `json:"header,omitempty"` // the CSV header line: the columns of the next piece
+	Offset int64       `json:"offset"`           // committed length: bytes [0, offset) are in the database; a record boundary
+	Lines  int64       `json:"lines"`            // physical lines in [0, offset); the next piece starts at line lines+1
+	Kind   source.Kind `json:"kind"`             // kudu-log | app-log-csv | app-log-txt
+	Header string      `json:"header,omitempty"` // the CSV header line: the columns of the next piece
 	// Hash is the SHA-256 state after [0, hash_at) (base64), where hash_at is offset rounded
 	// down to a multiple of 64: a state there holds no bytes of the blob (see prefixHash).
 	HashAt int64  `json:"hash_at"`
@@ -107,7 +106,7 @@ type tailMark struct {
 type pendingPiece struct {
 	sha   string
 	bytes int64
-	kind  Kind
+	kind  source.Kind
 }
 
 // BlobState is the incremental state of blob sources, loaded from and saved to a file. Load it
@@ -212,7 +211,7 @@ func LoadBlobState(ctx context.Context, path string, s *Store, dbPath string) (*
 		if err := rows.Scan(&path, &p.sha, &p.bytes, &kind); err != nil {
 			return nil, err
 		}
-		p.kind = Kind(kind)
+		p.kind = source.Kind(kind)
 		if e := st.file.Blobs[path]; e != nil && e.SHA256 == p.sha {
 			continue
 		}
@@ -300,7 +299,7 @@ func (st *BlobState) planBlob(ctx context.Context, p *blobPlan, read func(p *blo
 			return false, nil // unusable: read whole
 		}
 		p.start, p.skip, p.mark = e.Tail.HashAt, e.Tail.Offset-e.Tail.HashAt, e.Tail
-		p.tail = &tailInfo{class: cls, firstLine: e.Tail.Lines + 1}
+		p.tail = &source.Tail{Class: cls, FirstLine: e.Tail.Lines + 1}
 		r.tail = e.Tail
 		st.count(func(s *StateStats) { s.Tails++ })
 	default:
@@ -324,7 +323,7 @@ func (st *BlobState) count(f func(*StateStats)) {
 func (st *BlobState) recover(ctx context.Context, p *blobPlan, e *blobEntry, pend []pendingPiece, read func(p *blobPlan, off, end int64) *blobReader) (*blobEntry, error) {
 	var (
 		off, lines int64
-		kind       Kind
+		kind       source.Kind
 		header     string
 		ph         *prefixHash
 		err        error
@@ -424,24 +423,24 @@ func hashPiece(r io.Reader, h *prefixHash, skip int64, wantFirst bool) (n, lines
 }
 
 // tailClassification rebuilds the classification of a text log's tail from the state.
-func tailClassification(name string, kind Kind, header string) (Classification, error) {
+func tailClassification(name string, kind source.Kind, header string) (source.Classification, error) {
 	switch kind {
-	case KindKuduLog:
-		c := Classification{Kind: KindKuduLog, Job: jobFromPath(name), JobSource: parse.JobByPath}
+	case source.KindKuduLog:
+		c := source.Classification{Kind: source.KindKuduLog, Job: source.JobFromPath(name), JobSource: parse.JobByPath}
 		if c.Job == "" {
 			c.JobSource = parse.JobUnknown
 		}
 		return c, nil
-	case KindAppLogCSV:
+	case source.KindAppLogCSV:
 		lay, err := parse.NewCSVLayout([]byte(header))
 		if err != nil {
-			return Classification{}, err
+			return source.Classification{}, err
 		}
-		return Classification{Kind: KindAppLogCSV, CSV: lay}, nil
-	case KindAppLogText:
-		return Classification{Kind: KindAppLogText}, nil
+		return source.Classification{Kind: source.KindAppLogCSV, CSV: lay}, nil
+	case source.KindAppLogText:
+		return source.Classification{Kind: source.KindAppLogText}, nil
 	}
-	return Classification{}, fmt.Errorf("kind %q cannot be read in pieces", kind)
+	return source.Classification{}, fmt.Errorf("kind %q cannot be read in pieces", kind)
 }
 
 // blobRead is one blob read in an incremental run: what the plan was and what came of it.
@@ -451,10 +450,10 @@ type blobRead struct {
 	tail *tailMark  // where a tail started (nil for a whole read)
 
 	mu        sync.Mutex
-	rr        *recordReader  // set when a text log is opened
-	cls       Classification // text log read whole: its classification
+	rr        *recordReader         // set when a text log is opened
+	cls       source.Classification // text log read whole: its classification
 	header    string
-	container *ContainerInfo // an archive: its info, once walked
+	container *source.ContainerInfo // an archive: its info, once walked
 }
 
 func (r *blobRead) setReader(rr *recordReader) {
@@ -466,16 +465,16 @@ func (r *blobRead) setReader(rr *recordReader) {
 	r.mu.Unlock()
 }
 
-func (r *blobRead) setText(cls Classification, head []byte) {
+func (r *blobRead) setText(cls source.Classification, head []byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.cls = cls
-	if cls.Kind == KindAppLogCSV {
-		r.header = string(firstLine(bytes.TrimPrefix(head, []byte{0xEF, 0xBB, 0xBF})))
+	if cls.Kind == source.KindAppLogCSV {
+		r.header = string(source.FirstLine(bytes.TrimPrefix(head, []byte{0xEF, 0xBB, 0xBF})))
 	}
 }
 
-func (r *blobRead) setContainer(c ContainerInfo) {
+func (r *blobRead) setContainer(c source.ContainerInfo) {
 	r.mu.Lock()
 	r.container = &c
 	r.mu.Unlock()
@@ -530,7 +529,7 @@ func (st *BlobState) outcome(r *blobRead, res *FileResult, runErr error) *blobEn
 		if runErr != nil || r.container.SHA256 == "" {
 			return nil
 		}
-		e.SHA256, e.Kind = r.container.SHA256, Kind(r.container.Kind)
+		e.SHA256, e.Kind = r.container.SHA256, source.Kind(r.container.Kind)
 		e.Pieces++
 		return e
 	}
@@ -604,39 +603,4 @@ func writeFileAtomic(path string, data []byte) error {
 		d.Close()
 	}
 	return nil
-}
-
-// tailInfo makes an Entry the continuation of a text log loaded before (see above).
-type tailInfo struct {
-	class     Classification
-	firstLine int64  // line number of the tail's first line
-	hash      []byte // SHA-256 state of the bytes before the tail
-}
-
-// contentHash is the hash of the entry's content that loadFile computes: new, or for a tail,
-// continuing the hash of the blob's bytes before it.
-func (e *Entry) contentHash() hash.Hash {
-	if e.tail != nil {
-		if h, err := resumeHash(e.tail.hash); err == nil {
-			return h
-		}
-	}
-	return sha256.New()
-}
-
-// classify classifies the entry from its head, or returns a tail's stored classification (a
-// tail has no header line to look at).
-func (e *Entry) classify(head []byte) Classification {
-	if e.tail != nil {
-		return e.tail.class
-	}
-	return Classify(e.Name, head)
-}
-
-// firstLine is the line number of the entry's first line: 1, or where a tail goes on.
-func (e *Entry) firstLineNo() int64 {
-	if e.tail != nil {
-		return e.tail.firstLine
-	}
-	return 1
 }

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kudulens/kudulens/pipeline/source"
 )
 
 func TestParseBlobSource(t *testing.T) {
@@ -91,7 +93,7 @@ func TestSecretSources(t *testing.T) {
 		}
 		var got []string
 		v := &recordingVisitor{problem: func(path string, err error) { got = append(got, path+": "+err.Error()) }}
-		if err := Walk(context.Background(), []string{src}, WalkOptions{}, v); err != nil {
+		if err := source.Walk(context.Background(), []string{src}, source.WalkOptions{Remote: newBlobRemote(nil)}, v); err != nil {
 			t.Fatal(err)
 		}
 		if len(got) != 1 || strings.Contains(got[0], "SECRET") {
@@ -196,7 +198,7 @@ func TestBlobNetworkErrors(t *testing.T) {
 		var got []string
 		v := &recordingVisitor{problem: func(path string, err error) { got = append(got, path+": "+err.Error()) }}
 		o := &BlobOptions{Transport: dnsTransport{tc.notFound}, Retries: -1, Key: "a2V5"}
-		if err := Walk(context.Background(), []string{tc.src + "?sv=1&sig=SECRET"}, WalkOptions{Blob: o}, v); err != nil {
+		if err := source.Walk(context.Background(), []string{tc.src + "?sv=1&sig=SECRET"}, source.WalkOptions{Remote: newBlobRemote(o)}, v); err != nil {
 			t.Fatal(err)
 		}
 		if len(got) != 1 || !strings.Contains(got[0], tc.want) || !strings.HasPrefix(got[0], tc.src+": cannot list the blobs: ") || strings.Contains(got[0], "SECRET") {
@@ -209,9 +211,9 @@ type recordingVisitor struct {
 	problem func(string, error)
 }
 
-func (v *recordingVisitor) File(e *Entry) error       { return nil }
-func (v *recordingVisitor) Container(c ContainerInfo) {}
-func (v *recordingVisitor) Problem(p string, e error) { v.problem(p, e) }
+func (v *recordingVisitor) File(e *source.Entry) error       { return nil }
+func (v *recordingVisitor) Container(c source.ContainerInfo) {}
+func (v *recordingVisitor) Problem(p string, e error)        { v.problem(p, e) }
 
 func TestResponseMessages(t *testing.T) {
 	s := &blobSource{service: "https://contosologs.blob.core.windows.net", account: "contosologs", container: "applogs", host: "contosologs.blob.core.windows.net"}

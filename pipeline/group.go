@@ -15,6 +15,7 @@ import (
 	"github.com/marcboeker/go-duckdb"
 
 	"github.com/kudulens/kudulens/parse"
+	"github.com/kudulens/kudulens/pipeline/source"
 )
 
 // Small files in bulk. A folder of 100,000 small files (hourly application-log blobs, a
@@ -37,7 +38,7 @@ const (
 type group struct {
 	in      *ingester
 	b       *parse.Batch
-	parsers map[Kind]parse.Parser
+	parsers map[source.Kind]parse.Parser
 	files   []*groupFile
 	bytes   int64
 	started time.Time
@@ -81,10 +82,10 @@ func (g *group) add(f *groupFile) {
 
 // parse parses the chunks of a small file (read whole) into the group's batch and returns the
 // file's entry; its Stats are those of this file alone. The chunks' buffers go back to the pool.
-func (g *group) parse(kind Kind, info *parse.FileInfo, ck *chunker) (*groupFile, parse.Stats, error) {
+func (g *group) parse(kind source.Kind, info *parse.FileInfo, ck *chunker) (*groupFile, parse.Stats, error) {
 	b := g.b
 	f := &groupFile{source: "job-log"}
-	if kind == KindAppLogCSV || kind == KindAppLogText {
+	if kind == source.KindAppLogCSV || kind == source.KindAppLogText {
 		f.source = "app-log"
 	}
 	b.Stats, b.Site = parse.Stats{}, ""

@@ -17,11 +17,15 @@ import (
 	"time"
 
 	"github.com/kudulens/kudulens/parse"
+	"github.com/kudulens/kudulens/pipeline/source"
 )
 
 // Options configure Ingest. Zero values mean the documented defaults.
 type Options struct {
-	Walk         WalkOptions
+	Walk source.WalkOptions
+	// Blob configures sources that are Azure Blob Storage URLs (https://, http://, az://); nil
+	// reads them with the credential in the URL, if any.
+	Blob         *BlobOptions
 	ParseWorkers int  // goroutines parsing chunks; default GOMAXPROCS
 	FileWorkers  int  // files loaded at once, each in its own transaction; default 2
 	ChunkSize    int  // bytes per parse chunk; default 4 MiB
@@ -39,6 +43,9 @@ const (
 )
 
 func (o *Options) setDefaults() {
+	if o.Walk.Remote == nil {
+		o.Walk.Remote = newBlobRemote(o.Blob)
+	}
 	if o.ParseWorkers <= 0 {
 		o.ParseWorkers = runtime.GOMAXPROCS(0)
 	}
@@ -121,7 +128,7 @@ func Ingest(ctx context.Context, s *Store, sources []string, o Options, prog *Pr
 		go func() { defer loaders.Done(); in.fileLoop() }()
 	}
 
-	walkErr := Walk(ctx, sources, o.Walk, in)
+	walkErr := source.Walk(ctx, sources, o.Walk, in)
 	close(in.entries)
 	loaders.Wait()
 	close(in.jobs)
@@ -157,7 +164,7 @@ func Ingest(ctx context.Context, s *Store, sources []string, o Options, prog *Pr
 		in.record(FileResult{Row: *p, Duplicate: dup})
 	}
 	for _, c := range in.containers {
-		row := &FileRow{ID: s.newFileID(), Path: cleanText(c.Path), Kind: Kind(c.Kind), Compression: c.Compression,
+		row := &FileRow{ID: s.newFileID(), Path: cleanText(c.Path), Kind: source.Kind(c.Kind), Compression: c.Compression,
 			Bytes: c.Size, SHA256: c.SHA256, Status: "ok"}
 		if msgs := damage[row.Path]; len(msgs) > 0 {
 			row.Status, row.Error = "partial", strings.Join(msgs, "; ")
@@ -200,7 +207,7 @@ type ingester struct {
 
 	mu         sync.Mutex
 	results    []FileResult
-	containers []ContainerInfo
+	containers []source.ContainerInfo
 	problems   []*FileRow // recorded when the walk is over (see Ingest)
 	err        error
 }
@@ -230,14 +237,14 @@ func (in *ingester) record(r FileResult) {
 // fileJob is an entry handed to a file worker. For a sequential entry (a tar member, stdin)
 // opened is closed once the worker has opened it: the walker must not read on before that.
 type fileJob struct {
-	e      *Entry
+	e      *source.Entry
 	opened chan struct{}
 }
 
 // File implements Visitor: it hands the entry to a file worker. A sequential entry must be
 // opened before File returns (Visitor contract), so File waits for the worker to open it; the
 // walker then waits for its Close by itself.
-func (in *ingester) File(e *Entry) error {
+func (in *ingester) File(e *source.Entry) error {
 	job := fileJob{e: e}
 	if e.Sequential {
 		job.opened = make(chan struct{})
@@ -258,7 +265,7 @@ func (in *ingester) File(e *Entry) error {
 }
 
 // Container implements Visitor.
-func (in *ingester) Container(c ContainerInfo) {
+func (in *ingester) Container(c source.ContainerInfo) {
 	in.mu.Lock()
 	in.containers = append(in.containers, c)
 	in.mu.Unlock()
@@ -267,8 +274,8 @@ func (in *ingester) Container(c ContainerInfo) {
 // Problem implements Visitor: a damaged or refused input is recorded as a failed file; one
 // skipped on purpose (a symlink, a device) as skipped.
 func (in *ingester) Problem(path string, err error) {
-	row := &FileRow{ID: in.s.newFileID(), Path: cleanText(path), Kind: KindUnknown, Status: "failed", Error: describe(err)}
-	if errors.Is(err, ErrNotRegular) {
+	row := &FileRow{ID: in.s.newFileID(), Path: cleanText(path), Kind: source.KindUnknown, Status: "failed", Error: describe(err)}
+	if errors.Is(err, source.ErrNotRegular) {
 		row.Status = "skipped"
 	}
 	in.redactError(row)
@@ -279,7 +286,7 @@ func (in *ingester) Problem(path string, err error) {
 
 // parseJob is one chunk to parse; the parsed batch goes to results.
 type parseJob struct {
-	kind    Kind
+	kind    source.Kind
 	chunk   *chunk
 	info    *parse.FileInfo
 	results chan<- *parse.Batch
@@ -368,25 +375,25 @@ func (in *ingester) loadFile(job fileJob, g *group) (*FileResult, error) {
 		close(job.opened)
 	}
 	if err != nil {
-		row.Kind, row.Status, row.Error = KindUnknown, "failed", err.Error()
+		row.Kind, row.Status, row.Error = source.KindUnknown, "failed", err.Error()
 		return in.standalone(row, nil, nil)
 	}
 	defer rc.Close()
-	cr := newAsyncHashReader(rc, in.prog, e.contentHash())
-	defer cr.close()
-	text, note := textReader(bufio.NewReaderSize(cr, 64<<10))
-	tb := bufio.NewReaderSize(text, sniffLen)
+	cr := source.NewAsyncHashReader(rc, &in.prog.Bytes, e.ContentHash())
+	defer cr.Stop()
+	text, note := source.TextReader(bufio.NewReaderSize(cr, 64<<10))
+	tb := bufio.NewReaderSize(text, source.SniffLen)
 	// A read error here is met again by whoever reads on (Entry readers repeat their error):
 	// the lines before it are read like any others.
-	head, peekErr := tb.Peek(sniffLen)
+	head, peekErr := tb.Peek(source.SniffLen)
 	whole := errors.Is(peekErr, io.EOF) // the file is in head, and cr has hashed all of it
-	cls := e.classify(head)
+	cls := e.Classify(head)
 	cls.Job, cls.Instance = cleanText(cls.Job), cleanText(cls.Instance) // from the path
 	row.Kind, row.Job = cls.Kind, cls.Job
 	switch cls.Kind {
-	case KindUnknown, KindKuduStatus:
+	case source.KindUnknown, source.KindKuduStatus:
 		var st struct{ Status string }
-		if cls.Kind == KindKuduStatus {
+		if cls.Kind == source.KindKuduStatus {
 			json.Unmarshal(head, &st)
 			row.Status = "ok"
 		} else {
@@ -394,27 +401,27 @@ func (in *ingester) loadFile(job fileJob, g *group) (*FileResult, error) {
 		}
 		// Hashed all the same, so that re-ingesting the bundle does not list it twice.
 		n, err := io.Copy(io.Discard, tb)
-		row.Bytes, row.SHA256 = cr.n, hex.EncodeToString(cr.sum())
+		row.Bytes, row.SHA256 = cr.Count(), hex.EncodeToString(cr.Sum())
 		if err != nil {
-			if n == 0 || cls.Kind == KindKuduStatus {
+			if n == 0 || cls.Kind == source.KindKuduStatus {
 				row.SHA256 = "" // failed rows are recorded once per path and message
-				row.Kind, row.Status, row.Error = KindUnknown, "failed", fmt.Sprintf("read stopped at byte offset %d: %s", n, describe(err))
+				row.Kind, row.Status, row.Error = source.KindUnknown, "failed", fmt.Sprintf("read stopped at byte offset %d: %s", n, describe(err))
 				return in.standalone(row, nil, nil)
 			}
 			row.Error += fmt.Sprintf("; read stopped at byte offset %d: %s", n, describe(err))
 		}
-		if cls.Kind == KindKuduStatus {
+		if cls.Kind == source.KindKuduStatus {
 			return in.standalone(row, &jobStatus{job: cls.Job, instance: cls.Instance, status: st.Status}, g)
 		}
 		return in.standalone(row, nil, g)
 	}
 
 	info := &parse.FileInfo{Job: cls.Job, JobSource: cls.JobSource, CSV: cls.CSV, MaxMessage: in.o.MaxMessage, NoRedact: in.o.NoRedact}
-	ck := &chunker{r: tb, block: in.o.ChunkSize, maxLine: in.o.MaxLine, pool: in.bufs, line: e.firstLineNo()}
+	ck := &chunker{r: tb, block: in.o.ChunkSize, maxLine: in.o.MaxLine, pool: in.bufs, line: e.FirstLineNo()}
 	switch cls.Kind {
-	case KindKuduLog:
+	case source.KindKuduLog:
 		ck.safeCut = parse.KuduSafeCut
-	case KindAppLogCSV:
+	case source.KindAppLogCSV:
 		ck.safeCut = parse.CSVSafeCut
 	default:
 		ck.safeCut = parse.TextSafeCut
@@ -436,7 +443,7 @@ func (in *ingester) loadFile(job fileJob, g *group) (*FileResult, error) {
 		return nil, err
 	}
 	defer ft.rollback()
-	ft.inferring = cls.Kind == KindKuduLog && row.Job == ""
+	ft.inferring = cls.Kind == source.KindKuduLog && row.Job == ""
 
 	// The reader goroutine cuts chunks and queues them for the parse workers; this goroutine
 	// loads parsed batches as they come back, in any order (rows carry their line numbers).
@@ -496,11 +503,11 @@ func (in *ingester) loadFile(job fileJob, g *group) (*FileResult, error) {
 		return nil, loadErr
 	}
 	row.Stats = stats
-	row.Bytes = cr.n
+	row.Bytes = cr.Count()
 	// SHA256 is of what could be read: re-reading the same damaged file adds nothing.
-	row.SHA256 = hex.EncodeToString(cr.sum())
+	row.SHA256 = hex.EncodeToString(cr.Sum())
 	in.finishRow(row, e, note, readErr, ck, fn.notes(&stats))
-	if cls.Kind == KindKuduLog && row.Job == "" {
+	if cls.Kind == source.KindKuduLog && row.Job == "" {
 		row.Job = inferJob(&stats)
 	}
 	dup, err := ft.commit(in.ctx)
@@ -517,20 +524,20 @@ func (in *ingester) loadFile(job fileJob, g *group) (*FileResult, error) {
 // bundle or a folder (nightly runs over the same logs) costs one read at hashing speed per
 // unchanged file. A file that cannot be read to the end here is left to the parse, which
 // tells what is wrong with it.
-func (in *ingester) seenBefore(e *Entry, row *FileRow) (string, error) {
-	if !row.Kind.hasRows() || e.contentSize <= sniffLen || e.Sequential || e.tail != nil {
+func (in *ingester) seenBefore(e *source.Entry, row *FileRow) (string, error) {
+	if !row.Kind.HasRows() || e.ContentSize() <= source.SniffLen || e.Sequential || e.Tail != nil {
 		return "", nil
 	}
-	if ok, err := in.s.mayHave(in.ctx, e.contentSize); err != nil || !ok {
+	if ok, err := in.s.mayHave(in.ctx, e.ContentSize()); err != nil || !ok {
 		return "", err
 	}
-	rc, err := e.reread()
+	rc, err := e.Reread()
 	if err != nil {
 		return "", nil
 	}
 	defer rc.Close()
 	h := sha256.New()
-	n, err := io.CopyBuffer(h, ctxReader{in.ctx, rc}, make([]byte, 256<<10))
+	n, err := io.CopyBuffer(h, source.WithContext(in.ctx, rc), make([]byte, 256<<10))
 	if err != nil {
 		return "", in.ctx.Err()
 	}
@@ -544,9 +551,9 @@ func (in *ingester) seenBefore(e *Entry, row *FileRow) (string, error) {
 
 // loadSmall loads a file that was read whole into g: parsed on this worker, committed with
 // the group.
-func (in *ingester) loadSmall(g *group, e *Entry, row *FileRow, cls Classification, info *parse.FileInfo, ck *chunker, cr *asyncHashReader, note string) (*FileResult, error) {
-	row.Bytes = cr.n
-	row.SHA256 = hex.EncodeToString(cr.sum())
+func (in *ingester) loadSmall(g *group, e *source.Entry, row *FileRow, cls source.Classification, info *parse.FileInfo, ck *chunker, cr *source.AsyncHashReader, note string) (*FileResult, error) {
+	row.Bytes = cr.Count()
+	row.SHA256 = hex.EncodeToString(cr.Sum())
 	// Claimed before parsing: a file seen before costs no parsing.
 	dup, err := in.s.claim(in.ctx, row)
 	if err != nil || dup != "" {
@@ -564,7 +571,7 @@ func (in *ingester) loadSmall(g *group, e *Entry, row *FileRow, cls Classificati
 		cut = 1
 	}
 	in.finishRow(row, e, note, readErr, ck, g.notes(f, &stats, cut))
-	if cls.Kind == KindKuduLog && row.Job == "" {
+	if cls.Kind == source.KindKuduLog && row.Job == "" {
 		if row.Job = inferJob(&stats); row.Job != "" {
 			g.setJob(f, row.Job)
 		}
@@ -575,7 +582,7 @@ func (in *ingester) loadSmall(g *group, e *Entry, row *FileRow, cls Classificati
 
 // finishRow sets the status and the notes (files.error) of a file whose content was read;
 // content are the notes of fileNotes.
-func (in *ingester) finishRow(row *FileRow, e *Entry, note string, readErr error, ck *chunker, content []string) {
+func (in *ingester) finishRow(row *FileRow, e *source.Entry, note string, readErr error, ck *chunker, content []string) {
 	stats := &row.Stats
 	row.Status = "ok"
 	var notes []string

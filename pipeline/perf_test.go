@@ -3,13 +3,9 @@ package pipeline
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
-	"testing/iotest"
 	"time"
 
 	"github.com/kudulens/kudulens/bench/gen"
@@ -49,47 +45,6 @@ func TestLoadThreads(t *testing.T) {
 	if n := threads(); n != 2 {
 		t.Errorf("after Ingest: threads = %d, want 2", n)
 	}
-}
-
-// asyncHashReader yields exactly what it reads and hashes all of it, whatever the read sizes,
-// and passes errors on after the bytes before them.
-func TestAsyncHashReader(t *testing.T) {
-	data := make([]byte, 3*hashBufSize+12345)
-	for i := range data {
-		data[i] = byte(i * 7)
-	}
-	want := sha256.Sum256(data)
-	for name, mk := range map[string]func() io.Reader{
-		"whole":    func() io.Reader { return bytes.NewReader(data) },
-		"one-byte": func() io.Reader { return iotest.OneByteReader(bytes.NewReader(data[:5000])) },
-		"half":     func() io.Reader { return iotest.HalfReader(bytes.NewReader(data)) },
-		"data-err": func() io.Reader { return iotest.DataErrReader(bytes.NewReader(data)) },
-	} {
-		h := newAsyncHashReader(mk(), &Progress{}, sha256.New())
-		got, err := io.ReadAll(iotest.HalfReader(h))
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		w := want
-		if name == "one-byte" {
-			w = sha256.Sum256(data[:5000])
-		}
-		if !bytes.Equal(got, data[:len(got)]) || h.n != int64(len(got)) || !bytes.Equal(h.sum(), w[:]) {
-			t.Errorf("%s: read %d bytes (n=%d), sum %x", name, len(got), h.n, h.sum())
-		}
-	}
-	boom := errors.New("boom")
-	h := newAsyncHashReader(io.MultiReader(bytes.NewReader(data[:100]), iotest.ErrReader(boom)), &Progress{}, sha256.New())
-	got, err := io.ReadAll(h)
-	if !errors.Is(err, boom) || len(got) != 100 {
-		t.Errorf("got %d bytes, %v", len(got), err)
-	}
-	h.close()
-	h.close()
-	// Closed before the end: the hashing goroutine stops.
-	h = newAsyncHashReader(bytes.NewReader(data), &Progress{}, sha256.New())
-	io.ReadFull(h, make([]byte, 10))
-	h.close()
 }
 
 // validNot and nullCount agree with a bit-by-bit reference for every length and null pattern.

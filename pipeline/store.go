@@ -17,6 +17,7 @@ import (
 	"github.com/marcboeker/go-duckdb"
 
 	"github.com/kudulens/kudulens/parse"
+	"github.com/kudulens/kudulens/pipeline/source"
 	klsql "github.com/kudulens/kudulens/sql"
 )
 
@@ -175,7 +176,7 @@ type FileRow struct {
 	ID          int32
 	Path        string
 	Container   string
-	Kind        Kind
+	Kind        source.Kind
 	Compression string
 	Bytes       int64
 	SHA256      string
@@ -211,7 +212,7 @@ func (s *Store) claim(ctx context.Context, r *FileRow) (string, error) {
 		return p, nil
 	}
 	s.claimed[key] = r.Path
-	if r.Kind.hasRows() {
+	if r.Kind.HasRows() {
 		s.sizes[r.Bytes] = true
 	}
 	return "", nil
@@ -234,10 +235,10 @@ func (s *Store) loadClaims(ctx context.Context) error {
 		if err := rows.Scan(&h, &p, &k, &n); err != nil {
 			return err
 		}
-		if key := claimKey(h, p, Kind(k)); s.claimed[key] == "" {
+		if key := claimKey(h, p, source.Kind(k)); s.claimed[key] == "" {
 			s.claimed[key] = p
 		}
-		if Kind(k).hasRows() {
+		if source.Kind(k).HasRows() {
 			s.sizes[n] = true
 		}
 	}
@@ -270,8 +271,8 @@ func (s *Store) seen(r *FileRow) string {
 const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 // claimKey is what identifies a file (see claim).
-func claimKey(sha, path string, k Kind) string {
-	if !k.hasRows() || sha == emptySHA256 {
+func claimKey(sha, path string, k source.Kind) string {
+	if !k.HasRows() || sha == emptySHA256 {
 		return sha + "\x00" + path
 	}
 	return sha
@@ -306,7 +307,7 @@ func (s *Store) beginFile(ctx context.Context, conn *gosql.Conn, row *FileRow) (
 		return nil, fmt.Errorf("begin: %w", err)
 	}
 	ft := &fileTx{s: s, conn: conn, row: row, open: true, source: "job-log", view: fmt.Sprintf("kl_batch_%d", row.ID)}
-	if row.Kind == KindAppLogCSV || row.Kind == KindAppLogText {
+	if row.Kind == source.KindAppLogCSV || row.Kind == source.KindAppLogText {
 		ft.source = "app-log"
 	}
 	return ft, nil
@@ -402,7 +403,7 @@ func (ft *fileTx) commit(ctx context.Context) (dup string, err error) {
 		ft.s.unclaim(row)
 		return "", err
 	}
-	if (row.Job != "" || ft.guess != "") && row.Kind == KindKuduLog && row.Status != "failed" {
+	if (row.Job != "" || ft.guess != "") && row.Kind == source.KindKuduLog && row.Status != "failed" {
 		if err := ft.fixInferredJob(ctx); err != nil {
 			ft.rollback()
 			ft.s.unclaim(row)

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/kudulens/kudulens/pipeline"
+	"github.com/kudulens/kudulens/pipeline/source"
 )
 
 // storeFlags are the flags of every command that opens a database.
@@ -29,7 +30,7 @@ type storeFlags struct {
 	blob        blobFlags // Azure Blob Storage sources (blob.go)
 }
 
-// walkLimits are the flags that bound what one input may cost (pipeline.WalkOptions).
+// walkLimits are the flags that bound what one input may cost (source.WalkOptions).
 type walkLimits struct {
 	maxDepth      int
 	maxEntryBytes byteSize
@@ -58,8 +59,8 @@ func (l *walkLimits) check() error {
 	return nil
 }
 
-func (l *walkLimits) options() pipeline.WalkOptions {
-	return pipeline.WalkOptions{MaxDepth: l.maxDepth, MaxEntryBytes: int64(l.maxEntryBytes), MaxRatio: l.maxRatio, MaxEntries: l.maxEntries}
+func (l *walkLimits) options() source.WalkOptions {
+	return source.WalkOptions{MaxDepth: l.maxDepth, MaxEntryBytes: int64(l.maxEntryBytes), MaxRatio: l.maxRatio, MaxEntries: l.maxEntries}
 }
 
 // byteSize is a flag value of bytes: "123", "64KB", "1.5GB" (powers of 1000), "64KiB", "2GiB"
@@ -123,12 +124,13 @@ func (f *storeFlags) ingestOptions(e *env) pipeline.Options {
 		MaxLine:      f.maxLine,
 		NoRedact:     f.noRedact,
 		Walk:         f.walkOptions(e),
+		Blob:         f.blob.options(e),
 	}
 }
 
-func (f *storeFlags) walkOptions(e *env) pipeline.WalkOptions {
+func (f *storeFlags) walkOptions(e *env) source.WalkOptions {
 	o := f.limits.options()
-	o.Stdin, o.Blob = e.stdin, f.blob.options(e)
+	o.Stdin = e.stdin
 	return o
 }
 
@@ -240,7 +242,7 @@ type kindTotals struct {
 }
 
 func printIngestSummary(w io.Writer, sum *pipeline.Summary, db string) {
-	totals := map[pipeline.Kind]*kindTotals{}
+	totals := map[source.Kind]*kindTotals{}
 	var all kindTotals
 	var skipped, failed, dups, noted []pipeline.FileResult
 	for _, f := range sum.Files {
@@ -289,7 +291,7 @@ func printIngestSummary(w io.Writer, sum *pipeline.Summary, db string) {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f\t\n", name, t.files, t.lines, t.parsed, t.rejected, t.traces, t.exceptions, t.events, float64(t.bytes)/1e6)
 	}
 	for _, k := range kinds {
-		row(k, totals[pipeline.Kind(k)])
+		row(k, totals[source.Kind(k)])
 	}
 	row("total", &all)
 	tw.Flush()

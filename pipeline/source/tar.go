@@ -1,4 +1,4 @@
-package pipeline
+package source
 
 import (
 	"archive/tar"
@@ -10,7 +10,7 @@ import (
 // walkTar streams the tar archive of n from r. Members are visited at the given depth. It
 // returns the number of members processed, whether the archive ended properly, and an error
 // only to stop the walk.
-func (w *walker) walkTar(n *node, r io.Reader, depth int) (entries int, complete bool, err error) {
+func (w *Walker) walkTar(n *node, r io.Reader, depth int) (entries int, complete bool, err error) {
 	cr := &countReader{r: r}
 	tr := tar.NewReader(cr)
 	var (

@@ -1,4 +1,4 @@
-package pipeline
+package source
 
 import (
 	"archive/zip"
@@ -22,7 +22,7 @@ import (
 
 // walkDiskZip walks a zip file on disk through a sharedFile, so that its members can be
 // opened after the walk moved on (they are non-sequential).
-func (w *walker) walkDiskZip(n *node, depth int) (entries int, complete bool, err error) {
+func (w *Walker) walkDiskZip(n *node, depth int) (entries int, complete bool, err error) {
 	sf := &sharedFile{path: n.disk.path, info: n.disk.info}
 	if err := sf.acquire(); err != nil {
 		return 0, false, w.problem(n.path, err)
@@ -34,7 +34,7 @@ func (w *walker) walkDiskZip(n *node, depth int) (entries int, complete bool, er
 // walkStreamZip spools the zip at the top of ch (a nested zip, a compressed zip, a zip on
 // stdin) into memory or a temporary file and walks it. Its members are sequential: the spool
 // is gone after the walk.
-func (w *walker) walkStreamZip(n *node, ch *chain, depth int) (entries int, complete bool, err error) {
+func (w *Walker) walkStreamZip(n *node, ch *chain, depth int) (entries int, complete bool, err error) {
 	ra, size, cleanup, err := w.spool(ch.reader(), n.size)
 	if err != nil {
 		return 0, false, w.problem(n.path, fmt.Errorf("zip: %w", err))
@@ -45,7 +45,7 @@ func (w *walker) walkStreamZip(n *node, ch *chain, depth int) (entries int, comp
 
 // spool copies r (at most MaxEntryBytes) to memory if it fits MemSpoolLimit, else to a file in
 // the walk's private temporary folder. cleanup closes and removes what spool made.
-func (w *walker) spool(r io.Reader, sizeHint int64) (ra io.ReaderAt, size int64, cleanup func(), err error) {
+func (w *Walker) spool(r io.Reader, sizeHint int64) (ra io.ReaderAt, size int64, cleanup func(), err error) {
 	r = &capReader{r: r, max: w.opts.MaxEntryBytes, what: "nested zip archive"}
 	limit := w.opts.MemSpoolLimit
 	var b bytes.Buffer
@@ -87,7 +87,7 @@ func (w *walker) spool(r io.Reader, sizeHint int64) (ra io.ReaderAt, size int64,
 }
 
 // walkZip walks the members of the zip archive of n held in ra. sf is set for a zip on disk.
-func (w *walker) walkZip(n *node, ra io.ReaderAt, size int64, sf *sharedFile, depth int) (entries int, complete bool, err error) {
+func (w *Walker) walkZip(n *node, ra io.ReaderAt, size int64, sf *sharedFile, depth int) (entries int, complete bool, err error) {
 	zr, err := zip.NewReader(ra, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		return w.salvageZip(n, ra, size, depth, err)
@@ -120,7 +120,7 @@ func (w *walker) walkZip(n *node, ra io.ReaderAt, size int64, sf *sharedFile, de
 }
 
 // zipMember visits one member of a zip.
-func (w *walker) zipMember(n *node, zf *zip.File, size int64, sf *sharedFile, depth int) (bool, error) {
+func (w *Walker) zipMember(n *node, zf *zip.File, size int64, sf *sharedFile, depth int) (bool, error) {
 	name := normName(zf.Name)
 	path := n.path + "!" + name
 	mode := zf.Mode()
@@ -166,7 +166,7 @@ func (w *walker) zipMember(n *node, zf *zip.File, size int64, sf *sharedFile, de
 		name:      name,
 		container: n.path,
 		size:      csize,
-		usize:     int64(min(zf.UncompressedSize64, math.MaxInt64)), // as the header claims: only a hint (see Entry.contentSize)
+		usize:     int64(min(zf.UncompressedSize64, math.MaxInt64)), // as the header claims: only a hint (see Entry.ContentSize)
 		modTime:   zf.Modified,
 		depth:     depth,
 		raw:       ctxReader{w.ctx, zm},
@@ -194,7 +194,7 @@ func (w *walker) zipMember(n *node, zf *zip.File, size int64, sf *sharedFile, de
 // undone. archive/zip finds the data; the decoding and the checks of size and CRC are done here
 // so that every byte before a fault is delivered, faults carry offsets, and MaxRatio sees the
 // compressed bytes actually consumed.
-func (w *walker) openZipMember(zf *zip.File, csize int64, budget *expansion) (*zipMemberReader, error) {
+func (w *Walker) openZipMember(zf *zip.File, csize int64, budget *expansion) (*zipMemberReader, error) {
 	raw, err := zf.OpenRaw()
 	if err != nil {
 		return nil, err
@@ -204,7 +204,7 @@ func (w *walker) openZipMember(zf *zip.File, csize int64, budget *expansion) (*z
 
 // newZipMemberReader decodes the stored bytes in raw with the zip method. When sized is set,
 // the content is checked against size and (unless zero) crc.
-func (w *walker) newZipMemberReader(raw io.Reader, method uint16, size uint64, crc uint32, sized bool, budget *expansion) (*zipMemberReader, error) {
+func (w *Walker) newZipMemberReader(raw io.Reader, method uint16, size uint64, crc uint32, sized bool, budget *expansion) (*zipMemberReader, error) {
 	zm := &zipMemberReader{in: &countReader{r: raw}, size: size, wantCRC: crc, sized: sized, crc: crc32.NewIEEE()}
 	c := w.codecs
 	switch method {
@@ -368,7 +368,7 @@ func (s *sharedFile) ReadAt(p []byte, off int64) (int, error) {
 // truncated download): it reports that and visits the members it finds by reading the local
 // headers one after the other, until the data stops making sense. The members are
 // sequential.
-func (w *walker) salvageZip(n *node, ra io.ReaderAt, size int64, depth int, cause error) (entries int, complete bool, err error) {
+func (w *Walker) salvageZip(n *node, ra io.ReaderAt, size int64, depth int, cause error) (entries int, complete bool, err error) {
 	problem := func(path string, format string, args ...any) error {
 		return w.problem(path, fmt.Errorf(format, args...))
 	}

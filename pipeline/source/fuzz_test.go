@@ -1,4 +1,4 @@
-package pipeline
+package source
 
 import (
 	"archive/tar"
@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/kudulens/kudulens/internal/testinput"
 )
 
 // FuzzWalk walks arbitrary bytes, as a file and as stdin, and reads every entry. It checks that
@@ -19,18 +21,18 @@ import (
 //
 //	go test -run='^$' -fuzz=FuzzWalk -fuzztime=60s ./pipeline/
 func FuzzWalk(f *testing.F) {
-	deep := mkZip(f, zipMember{name: `D:\home\data\jobs\continuous\X\job_log.txt`, data: "[11/22/2026 10:15:32 > 494acb: INFO] x\r\n"},
-		zipMember{name: "y.gz", data: string(gz(f, []byte("y\n"))), method: store})
+	deep := testinput.Zip(f, testinput.ZipMember{Name: `D:\home\data\jobs\continuous\X\job_log.txt`, Data: "[11/22/2026 10:15:32 > 494acb: INFO] x\r\n"},
+		testinput.ZipMember{Name: "y.gz", Data: string(testinput.Gzip(f, []byte("y\n"))), Method: testinput.Store})
 	tarData := mkTar(f, tarMember{name: "a.txt", data: "alpha\n"}, tarMember{name: "deep.zip", data: string(deep)},
 		tarMember{name: "l", typeflag: tar.TypeSymlink, linkname: "/etc"})
-	nested := mkZip(f, zipMember{name: "t.tgz", data: string(gz(f, tarData))}, zipMember{name: "z.txt", data: "zstd", method: zstd.ZipMethodWinZip})
+	nested := testinput.Zip(f, testinput.ZipMember{Name: "t.tgz", Data: string(testinput.Gzip(f, tarData))}, testinput.ZipMember{Name: "z.txt", Data: "zstd", Method: zstd.ZipMethodWinZip})
 	f.Add(deep)
 	f.Add(tarData)
-	f.Add(gz(f, tarData))
+	f.Add(testinput.Gzip(f, tarData))
 	f.Add(zst(f, []byte("zstd leaf\n")))
 	f.Add(nested)
 	f.Add(nested[:len(nested)/2])
-	f.Add(mkZip(f))
+	f.Add(testinput.Zip(f))
 	f.Add([]byte("plain text\r\n"))
 	// The sample bundle, cut: its central directory is lost (the walker salvages members from
 	// their local headers).

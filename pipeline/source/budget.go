@@ -1,4 +1,4 @@
-package pipeline
+package source
 
 import (
 	"fmt"
@@ -26,7 +26,7 @@ type expansion struct {
 // expansionGrace is the output of one input below which its total ratio is not checked.
 const expansionGrace = 64 << 20
 
-func (w *walker) newExpansion(path string, in func() int64) *expansion {
+func (w *Walker) newExpansion(path string, in func() int64) *expansion {
 	return &expansion{path: path, in: in, ratio: w.opts.MaxRatio, maxItems: int64(w.opts.MaxEntries)}
 }
 

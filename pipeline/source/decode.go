@@ -1,4 +1,4 @@
-package pipeline
+package source
 
 import (
 	"bufio"
@@ -10,7 +10,7 @@ import (
 	"golang.org/x/text/transform"
 )
 
-// textReader prepares a file's bytes for the parsers, which read UTF-8 with LF or CRLF line
+// TextReader prepares a file's bytes for the parsers, which read UTF-8 with LF or CRLF line
 // ends: it strips a UTF-8 byte-order mark, decodes UTF-16 (LE or BE, with a BOM, as Windows
 // editors save it; unpaired surrogates and a final odd byte become U+FFFD) and turns old-Mac
 // CR-only line ends into LF. note says what was done, for the files table; it is "" for
@@ -18,7 +18,7 @@ import (
 // them per line.
 //
 // Line ends are judged on the first 4 KiB of text: CR-only when it holds a CR and no LF.
-func textReader(br *bufio.Reader) (r io.Reader, note string) {
+func TextReader(br *bufio.Reader) (r io.Reader, note string) {
 	head, _ := br.Peek(4096)
 	var notes []string
 	switch {

@@ -1,4 +1,4 @@
-package pipeline
+package source
 
 // The source walker: command-line sources (files, directories, "-") in, leaf files out.
 //
@@ -74,12 +74,18 @@ type Entry struct {
 	open   func() (io.ReadCloser, error)
 	gate   *gate      // sequential entries only
 	opened atomicFlag // non-sequential entries: Open was called
-	tail   *tailInfo  // the appended tail of a blob loaded before (blob_state.go)
+	// Tail is set when the entry is the appended tail of a text log loaded before (a blob
+	// read incrementally, see pipeline/blob); nil otherwise.
+	Tail *Tail
 	// contentSize is what Open will deliver, in bytes, when the walk can tell without reading
 	// (a plain file on disk, a zip member by its header); 0 if unknown. Only a hint: it decides
-	// whether hashing a file before parsing it is worth it (see ingester.seenBefore).
+	// whether hashing a file before parsing it is worth it (see pipeline's ingester.seenBefore).
 	contentSize int64
 }
+
+// ContentSize is what Open will deliver, in bytes, when the walk could tell without reading
+// (a plain file on disk, a zip member by its header); 0 if unknown. Only a hint.
+func (e *Entry) ContentSize() int64 { return e.contentSize }
 
 // Open returns the entry's content with every compression layer removed. Call it at most once.
 //
@@ -101,9 +107,9 @@ func (e *Entry) Open() (io.ReadCloser, error) {
 	return e.open()
 }
 
-// reread opens a non-sequential entry once more, independently of Open: for a look at the
+// Reread opens a non-sequential entry once more, independently of Open: for a look at the
 // whole content before it is parsed.
-func (e *Entry) reread() (io.ReadCloser, error) {
+func (e *Entry) Reread() (io.ReadCloser, error) {
 	if e.gate != nil || e.open == nil {
 		return nil, fmt.Errorf("open %s: a sequential entry cannot be read twice", e.Path)
 	}
@@ -165,9 +171,9 @@ type WalkOptions struct {
 	// wrapping ErrLimit that names the ratio.
 	MaxRatio   int64
 	MaxEntries int // max members per archive, default 1,000,000; the rest is skipped with a Problem
-	// Blob configures sources that are Azure Blob Storage URLs (https://, http://, az://; see
-	// blob_source.go). nil reads them with the credential in the URL, if any.
-	Blob *BlobOptions
+	// Remote reads the sources it claims (pipeline/blob: Azure Blob Storage URLs); nil reads
+	// every source as a path.
+	Remote Remote
 }
 
 const (
@@ -203,8 +209,8 @@ func (o *WalkOptions) setDefaults() {
 }
 
 // Walk visits every source in order. Sources are paths (file or directory, walked recursively
-// in lexical order, symlinks to directories not followed), "-" for opts.Stdin, or Azure Blob
-// Storage containers (https://, http:// and az:// URLs, see blob.go and opts.Blob). A source path
+// in lexical order, symlinks to directories not followed), "-" for opts.Stdin, or sources that
+// opts.Remote claims (Azure Blob Storage containers, see pipeline/blob). A source path
 // that is a symlink to a directory is followed; a source that is neither a regular file nor a
 // directory (a named pipe, /dev/stdin) is read once, as a stream.
 //
@@ -212,7 +218,7 @@ func (o *WalkOptions) setDefaults() {
 // inputs are reported through v.Problem, never returned.
 func Walk(ctx context.Context, sources []string, opts WalkOptions, v Visitor) error {
 	opts.setDefaults()
-	w := &walker{ctx: ctx, opts: opts, v: v, codecs: newCodecs()}
+	w := &Walker{ctx: ctx, opts: opts, v: v, codecs: newCodecs()}
 	defer w.cleanup()
 	for _, src := range sources {
 		if err := ctx.Err(); err != nil {
@@ -221,8 +227,8 @@ func Walk(ctx context.Context, sources []string, opts WalkOptions, v Visitor) er
 		var err error
 		if src == "-" {
 			err = w.stdin()
-		} else if IsBlobSource(src) {
-			err = w.blobSource(src)
+		} else if opts.Remote != nil && opts.Remote.Claims(src) {
+			err = opts.Remote.Walk(w, src)
 		} else {
 			err = w.source(src)
 		}
@@ -236,7 +242,7 @@ func Walk(ctx context.Context, sources []string, opts WalkOptions, v Visitor) er
 
 // walker holds the state of one Walk. Its methods run on Walk's goroutine; the only parts
 // shared with readers on other goroutines are codecs (pools) and what each Entry captures.
-type walker struct {
+type Walker struct {
 	ctx    context.Context
 	opts   WalkOptions
 	v      Visitor
@@ -251,7 +257,7 @@ type walker struct {
 // problem reports err for path unless the walk is cancelled, in which case it returns the
 // context's error for the caller to stop with (a read failing because of the cancellation is
 // not damage).
-func (w *walker) problem(path string, err error) error {
+func (w *Walker) problem(path string, err error) error {
 	if cerr := w.ctx.Err(); cerr != nil {
 		return cerr
 	}
@@ -259,14 +265,14 @@ func (w *walker) problem(path string, err error) error {
 	return nil
 }
 
-func (w *walker) cleanup() {
+func (w *Walker) cleanup() {
 	if w.spoolDir != "" {
 		os.RemoveAll(w.spoolDir)
 	}
 }
 
 // stdin walks opts.Stdin as the source "-".
-func (w *walker) stdin() error {
+func (w *Walker) stdin() error {
 	if w.opts.Stdin == nil {
 		return w.problem("-", errors.New("source \"-\" given but no stdin reader"))
 	}
@@ -278,7 +284,7 @@ func (w *walker) stdin() error {
 }
 
 // source walks one command-line path.
-func (w *walker) source(src string) error {
+func (w *Walker) source(src string) error {
 	fi, err := os.Stat(src)
 	if err != nil {
 		return w.problem(src, err)
@@ -306,7 +312,7 @@ func (w *walker) source(src string) error {
 }
 
 // dir walks a directory tree in lexical order.
-func (w *walker) dir(root string) error {
+func (w *Walker) dir(root string) error {
 	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if cerr := w.ctx.Err(); cerr != nil {
 			return cerr
@@ -361,7 +367,7 @@ func fileKind(m fs.FileMode) string {
 }
 
 // file walks one regular file on disk.
-func (w *walker) file(path string, fi fs.FileInfo) error {
+func (w *Walker) file(path string, fi fs.FileInfo) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return w.problem(path, err)

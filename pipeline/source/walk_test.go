@@ -1,4 +1,4 @@
-package pipeline
+package source
 
 import (
 	"archive/tar"
@@ -19,52 +19,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/kudulens/kudulens/internal/testinput"
 )
 
 // ---- building inputs ----
-
-type zipMember struct {
-	name   string
-	data   string
-	method uint16 // zip.Store, zip.Deflate or 93 (zstd); default Deflate
-	flags  uint16
-	mode   os.FileMode // 0: regular 0644
-}
-
-func mkZip(t testing.TB, members ...zipMember) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	zw.RegisterCompressor(zstd.ZipMethodWinZip, zstd.ZipCompressor())
-	for _, m := range members {
-		fh := &zip.FileHeader{Name: m.name, Method: m.method, Flags: m.flags, Modified: testTime}
-		if m.method == 0 && !strings.HasSuffix(m.name, "/") {
-			fh.Method = zip.Deflate
-		}
-		if m.method == 0xffff {
-			fh.Method = zip.Store
-		}
-		if m.mode != 0 {
-			fh.SetMode(m.mode)
-		}
-		fw, err := zw.CreateHeader(fh)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := io.WriteString(fw, m.data); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-// store asks mkZip for method Store (0 means Deflate there).
-const store = 0xffff
 
 type tarMember struct {
 	name     string
@@ -73,7 +33,7 @@ type tarMember struct {
 	linkname string
 }
 
-var testTime = time.Date(2026, 11, 22, 10, 15, 32, 0, time.UTC)
+var testTime = testinput.ModTime
 
 func mkTar(t testing.TB, members ...tarMember) []byte {
 	t.Helper()
@@ -102,19 +62,6 @@ func mkTar(t testing.TB, members ...tarMember) []byte {
 	return buf.Bytes()
 }
 
-func gz(t testing.TB, b []byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	if _, err := zw.Write(b); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 func zst(t testing.TB, b []byte) []byte {
 	t.Helper()
 	enc, err := zstd.NewWriter(nil)
@@ -123,18 +70,6 @@ func zst(t testing.TB, b []byte) []byte {
 	}
 	defer enc.Close()
 	return enc.EncodeAll(b, nil)
-}
-
-func writeFile(t testing.TB, dir, name string, data []byte) string {
-	t.Helper()
-	p := filepath.Join(dir, filepath.FromSlash(name))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 func sha(b []byte) string {
@@ -233,11 +168,11 @@ func check[T any](t *testing.T, what string, got, want T) {
 func TestWalkDirectoryTree(t *testing.T) {
 	dir := t.TempDir()
 	root := filepath.Join(dir, "bundle")
-	writeFile(t, root, "b.txt", []byte("bee\r\n"))
+	testinput.WriteFile(t, root, "b.txt", []byte("bee\r\n"))
 	jobLog := "[11/22/2026 10:15:32 > 494acb: INFO] hello\r\n"
-	writeFile(t, root, "a/job_log.txt", []byte(jobLog))
-	writeFile(t, root, "a/c/empty.log", nil)
-	other := writeFile(t, dir, "elsewhere/x.txt", []byte("x"))
+	testinput.WriteFile(t, root, "a/job_log.txt", []byte(jobLog))
+	testinput.WriteFile(t, root, "a/c/empty.log", nil)
+	other := testinput.WriteFile(t, dir, "elsewhere/x.txt", []byte("x"))
 	if err := os.Symlink(filepath.Dir(other), filepath.Join(root, "a/linkdir")); err != nil {
 		t.Fatal(err)
 	}
@@ -261,13 +196,13 @@ func TestWalkDirectoryTree(t *testing.T) {
 func TestWalkZipBackslashNames(t *testing.T) {
 	dir := t.TempDir()
 	log := "[11/22/2026 10:15:32 > 494acb: SYS INFO] Status changed to Running\r\n"
-	data := mkZip(t,
-		zipMember{name: `D:\home\data\jobs\continuous\AppInsightsImporter\`},
-		zipMember{name: `D:\home\data\jobs\continuous\AppInsightsImporter\job_log.txt`, data: log},
-		zipMember{name: `../../evil/../x.txt`, data: "traversal is only a label", method: store},
-		zipMember{name: `logs\app.log.gz`, data: string(gz(t, []byte("gzip in a zip\n")))},
+	data := testinput.Zip(t,
+		testinput.ZipMember{Name: `D:\home\data\jobs\continuous\AppInsightsImporter\`},
+		testinput.ZipMember{Name: `D:\home\data\jobs\continuous\AppInsightsImporter\job_log.txt`, Data: log},
+		testinput.ZipMember{Name: `../../evil/../x.txt`, Data: "traversal is only a label", Method: testinput.Store},
+		testinput.ZipMember{Name: `logs\app.log.gz`, Data: string(testinput.Gzip(t, []byte("gzip in a zip\n")))},
 	)
-	zpath := writeFile(t, dir, "bundle.zip", data)
+	zpath := testinput.WriteFile(t, dir, "bundle.zip", data)
 	r := walk(t, []string{zpath}, WalkOptions{})
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
@@ -285,24 +220,24 @@ func TestWalkZipBackslashNames(t *testing.T) {
 
 func TestWalkCompressionAndTarByMagic(t *testing.T) {
 	dir := t.TempDir()
-	tarData := mkTar(t, tarMember{name: "logs/", typeflag: tar.TypeDir}, tarMember{name: "logs/a.txt", data: "alpha\n"}, tarMember{name: "logs/b.txt.gz", data: string(gz(t, []byte("beta\n")))})
-	tgz := gz(t, tarData)
-	leafGz := gz(t, []byte("gzipped log\n"))
+	tarData := mkTar(t, tarMember{name: "logs/", typeflag: tar.TypeDir}, tarMember{name: "logs/a.txt", data: "alpha\n"}, tarMember{name: "logs/b.txt.gz", data: string(testinput.Gzip(t, []byte("beta\n")))})
+	tgz := testinput.Gzip(t, tarData)
+	leafGz := testinput.Gzip(t, []byte("gzipped log\n"))
 	leafZst := zst(t, []byte("zstd log\n"))
-	double := zst(t, gz(t, []byte("two layers\n")))
+	double := zst(t, testinput.Gzip(t, []byte("two layers\n")))
 	paths := []string{
-		writeFile(t, dir, "1.tar", tarData),
-		writeFile(t, dir, "2.bin", tgz), // a .tgz by content, named .bin
-		writeFile(t, dir, "3.log.gz", leafGz),
-		writeFile(t, dir, "4.txt", leafZst), // zstd, named .txt
-		writeFile(t, dir, "5.zst.gz", double),
+		testinput.WriteFile(t, dir, "1.tar", tarData),
+		testinput.WriteFile(t, dir, "2.bin", tgz), // a .tgz by content, named .bin
+		testinput.WriteFile(t, dir, "3.log.gz", leafGz),
+		testinput.WriteFile(t, dir, "4.txt", leafZst), // zstd, named .txt
+		testinput.WriteFile(t, dir, "5.zst.gz", double),
 	}
 	r := walk(t, []string{dir}, WalkOptions{})
 	check(t, "files", r.files, []fileRec{
 		{Path: paths[0] + "!logs/a.txt", Name: "logs/a.txt", Container: paths[0], Size: 6, Sequential: true, Data: "alpha\n"},
-		{Path: paths[0] + "!logs/b.txt.gz", Name: "logs/b.txt.gz", Container: paths[0], Compression: "gzip", Size: int64(len(gz(t, []byte("beta\n")))), Sequential: true, Data: "beta\n"},
+		{Path: paths[0] + "!logs/b.txt.gz", Name: "logs/b.txt.gz", Container: paths[0], Compression: "gzip", Size: int64(len(testinput.Gzip(t, []byte("beta\n")))), Sequential: true, Data: "beta\n"},
 		{Path: paths[1] + "!logs/a.txt", Name: "logs/a.txt", Container: paths[1], Size: 6, Sequential: true, Data: "alpha\n"},
-		{Path: paths[1] + "!logs/b.txt.gz", Name: "logs/b.txt.gz", Container: paths[1], Compression: "gzip", Size: int64(len(gz(t, []byte("beta\n")))), Sequential: true, Data: "beta\n"},
+		{Path: paths[1] + "!logs/b.txt.gz", Name: "logs/b.txt.gz", Container: paths[1], Compression: "gzip", Size: int64(len(testinput.Gzip(t, []byte("beta\n")))), Sequential: true, Data: "beta\n"},
 		{Path: paths[2], Name: paths[2], Compression: "gzip", Size: int64(len(leafGz)), Data: "gzipped log\n"},
 		{Path: paths[3], Name: paths[3], Compression: "zstd", Size: int64(len(leafZst)), Data: "zstd log\n"},
 		{Path: paths[4], Name: paths[4], Compression: "zstd+gzip", Size: int64(len(double)), Data: "two layers\n"},
@@ -315,15 +250,15 @@ func TestWalkCompressionAndTarByMagic(t *testing.T) {
 }
 
 func TestWalkNestedArchives(t *testing.T) {
-	yGz := gz(t, []byte("y\n"))
-	deep := mkZip(t, zipMember{name: "x.txt", data: "deepest\n"}, zipMember{name: "y.log.gz", data: string(yGz), method: store})
+	yGz := testinput.Gzip(t, []byte("y\n"))
+	deep := testinput.Zip(t, testinput.ZipMember{Name: "x.txt", Data: "deepest\n"}, testinput.ZipMember{Name: "y.log.gz", Data: string(yGz), Method: testinput.Store})
 	innerTar := mkTar(t, tarMember{name: "mid.txt", data: "middle\n"}, tarMember{name: "deep.zip", data: string(deep)})
-	inner := gz(t, innerTar)
-	outer := mkZip(t, zipMember{name: "top.txt", data: "top\n", method: store}, zipMember{name: "inner.tar.gz", data: string(inner)})
+	inner := testinput.Gzip(t, innerTar)
+	outer := testinput.Zip(t, testinput.ZipMember{Name: "top.txt", Data: "top\n", Method: testinput.Store}, testinput.ZipMember{Name: "inner.tar.gz", Data: string(inner)})
 	for _, spool := range []int64{0, 1} { // in memory, then through temporary files
 		t.Run(fmt.Sprintf("MemSpoolLimit=%d", spool), func(t *testing.T) {
 			dir, tmp := t.TempDir(), t.TempDir()
-			op := writeFile(t, dir, "outer.zip", outer)
+			op := testinput.WriteFile(t, dir, "outer.zip", outer)
 			r := walk(t, []string{op}, WalkOptions{MemSpoolLimit: spool, TempDir: tmp})
 			ip := op + "!inner.tar.gz"
 			dp := ip + "!deep.zip"
@@ -353,9 +288,9 @@ func TestWalkNestedArchives(t *testing.T) {
 }
 
 func TestWalkStdin(t *testing.T) {
-	zipData := mkZip(t, zipMember{name: "logs/a.txt", data: "from a zip on stdin\n"})
-	gzData := gz(t, []byte("from gzip on stdin\n"))
-	tarData := gz(t, mkTar(t, tarMember{name: "t.txt", data: "from a tgz on stdin\n"}))
+	zipData := testinput.Zip(t, testinput.ZipMember{Name: "logs/a.txt", Data: "from a zip on stdin\n"})
+	gzData := testinput.Gzip(t, []byte("from gzip on stdin\n"))
+	tarData := testinput.Gzip(t, mkTar(t, tarMember{name: "t.txt", data: "from a tgz on stdin\n"}))
 
 	r := walk(t, []string{"-"}, WalkOptions{Stdin: bytes.NewReader(zipData)})
 	check(t, "zip files", r.files, []fileRec{{Path: "-!logs/a.txt", Name: "logs/a.txt", Container: "-", Size: r.files[0].Size, Sequential: true, Data: "from a zip on stdin\n"}})
@@ -375,11 +310,11 @@ func TestWalkStdin(t *testing.T) {
 
 func TestWalkEmptyZipAndMissingSource(t *testing.T) {
 	dir := t.TempDir()
-	empty := mkZip(t)
+	empty := testinput.Zip(t)
 	if !bytes.HasPrefix(empty, []byte("PK\x05\x06")) {
 		t.Fatalf("empty zip starts with %q", empty[:4])
 	}
-	p := writeFile(t, dir, "empty.zip", empty)
+	p := testinput.WriteFile(t, dir, "empty.zip", empty)
 	missing := filepath.Join(dir, "missing.zip")
 	r := walk(t, []string{p, missing}, WalkOptions{})
 	check(t, "files", len(r.files), 0)
@@ -399,9 +334,9 @@ func logText(n int) []byte {
 func TestWalkTruncatedGzip(t *testing.T) {
 	dir := t.TempDir()
 	text := logText(256 << 10)
-	full := gz(t, text)
+	full := testinput.Gzip(t, text)
 	cut := full[:len(full)/2]
-	p := writeFile(t, dir, "job_log.txt.gz", cut)
+	p := testinput.WriteFile(t, dir, "job_log.txt.gz", cut)
 	for _, src := range []string{p, "-"} {
 		r := walk(t, []string{src}, WalkOptions{Stdin: bytes.NewReader(cut)})
 		if len(r.files) != 1 {
@@ -422,7 +357,7 @@ func TestWalkTruncatedZstd(t *testing.T) {
 	text := logText(1 << 20)
 	full := zst(t, text)
 	cut := full[:len(full)*3/4]
-	p := writeFile(t, dir, "job_log.txt.zst", cut)
+	p := testinput.WriteFile(t, dir, "job_log.txt.zst", cut)
 	r := walk(t, []string{p}, WalkOptions{})
 	f := r.files[0]
 	if len(f.Data) == 0 || !strings.HasPrefix(string(text), f.Data) {
@@ -438,7 +373,7 @@ func TestWalkCorruptTar(t *testing.T) {
 	dir := t.TempDir()
 	data := mkTar(t, tarMember{name: "a.txt", data: "alpha\n"}, tarMember{name: "b.txt", data: "beta\n"})
 	data[1024+100] ^= 0x55 // in the second header (mode field): checksum mismatch
-	p := writeFile(t, dir, "c.tar", data)
+	p := testinput.WriteFile(t, dir, "c.tar", data)
 	r := walk(t, []string{p}, WalkOptions{})
 	check(t, "files", r.files, []fileRec{{Path: p + "!a.txt", Name: "a.txt", Container: p, Size: 6, Sequential: true, Data: "alpha\n"}})
 	check(t, "problems", r.problems, []problemRec{{p, `tar: broken after member "a.txt", at offset 1024: archive/tar: invalid tar header`}})
@@ -449,8 +384,8 @@ func TestWalkTruncatedTar(t *testing.T) {
 	dir := t.TempDir()
 	big := string(logText(10000))
 	data := mkTar(t, tarMember{name: "a.txt", data: "alpha\n"}, tarMember{name: "b.txt", data: big})
-	midMember := writeFile(t, dir, "1.tar", data[:1024+512+5000])
-	atBoundary := writeFile(t, dir, "2.tar", data[:1024]) // after a.txt, no end blocks
+	midMember := testinput.WriteFile(t, dir, "1.tar", data[:1024+512+5000])
+	atBoundary := testinput.WriteFile(t, dir, "2.tar", data[:1024]) // after a.txt, no end blocks
 	r := walk(t, []string{midMember, atBoundary}, WalkOptions{})
 	check(t, "files", r.files, []fileRec{
 		{Path: midMember + "!a.txt", Name: "a.txt", Container: midMember, Size: 6, Sequential: true, Data: "alpha\n"},
@@ -466,10 +401,10 @@ func TestWalkTruncatedTar(t *testing.T) {
 
 func TestWalkZipDamage(t *testing.T) {
 	dir := t.TempDir()
-	good := mkZip(t, zipMember{name: "a.txt", data: "alpha\n"}, zipMember{name: "secret.txt", data: "s", flags: 1},
-		zipMember{name: "link", data: "../../etc/passwd", mode: os.ModeSymlink | 0o777, method: store},
-		zipMember{name: "z.txt", data: "zstd member\n", method: zstd.ZipMethodWinZip})
-	gp := writeFile(t, dir, "1.zip", good)
+	good := testinput.Zip(t, testinput.ZipMember{Name: "a.txt", Data: "alpha\n"}, testinput.ZipMember{Name: "secret.txt", Data: "s", Flags: 1},
+		testinput.ZipMember{Name: "link", Data: "../../etc/passwd", Mode: os.ModeSymlink | 0o777, Method: testinput.Store},
+		testinput.ZipMember{Name: "z.txt", Data: "zstd member\n", Method: zstd.ZipMethodWinZip})
+	gp := testinput.WriteFile(t, dir, "1.zip", good)
 
 	// Sizes that lie: the stored size runs past the end, the uncompressed size is too small.
 	var buf bytes.Buffer
@@ -486,10 +421,10 @@ func TestWalkZipDamage(t *testing.T) {
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	lp := writeFile(t, dir, "2.zip", buf.Bytes())
+	lp := testinput.WriteFile(t, dir, "2.zip", buf.Bytes())
 
 	truncated := good[:len(good)-30] // the central directory is damaged
-	tp := writeFile(t, dir, "3.zip", truncated)
+	tp := testinput.WriteFile(t, dir, "3.zip", truncated)
 
 	r := walk(t, []string{gp, lp, tp}, WalkOptions{})
 	check(t, "files", r.files, []fileRec{
@@ -526,7 +461,7 @@ func TestWalkTarLinksAndSpecials(t *testing.T) {
 		tarMember{name: "hard", typeflag: tar.TypeLink, linkname: "a.txt"},
 		tarMember{name: "fifo", typeflag: tar.TypeFifo},
 		tarMember{name: "a.txt", data: "alpha\n"})
-	p := writeFile(t, dir, "l.tar", data)
+	p := testinput.WriteFile(t, dir, "l.tar", data)
 	r := walk(t, []string{p}, WalkOptions{})
 	check(t, "files", r.files, []fileRec{{Path: p + "!a.txt", Name: "a.txt", Container: p, Size: 6, Sequential: true, Data: "alpha\n"}})
 	check(t, "problems", r.problems, []problemRec{
@@ -548,19 +483,19 @@ func TestWalkV7Tar(t *testing.T) {
 		sum += int64(c)
 	}
 	copy(data[148:156], fmt.Sprintf("%06o\x00 ", sum))
-	p := writeFile(t, dir, "v7.dat", data)
+	p := testinput.WriteFile(t, dir, "v7.dat", data)
 	r := walk(t, []string{p}, WalkOptions{})
 	check(t, "files", r.files, []fileRec{{Path: p + "!old.txt", Name: "old.txt", Container: p, Size: 3, Sequential: true, Data: "v7\n"}})
 	check(t, "problems", len(r.problems), 0)
 	// The same bytes with a wrong checksum are not a tar: a leaf.
 	data[0] = 'O'
-	r = walk(t, []string{writeFile(t, dir, "notv7.dat", data)}, WalkOptions{})
+	r = walk(t, []string{testinput.WriteFile(t, dir, "notv7.dat", data)}, WalkOptions{})
 	check(t, "leaf", len(r.files) == 1 && r.files[0].Container == "" && len(r.containers) == 0, true)
 }
 
 func TestWalkDepthLimit(t *testing.T) {
 	dir := t.TempDir()
-	p := writeFile(t, dir, "deep", gz(t, gz(t, gz(t, []byte("deep\n")))))
+	p := testinput.WriteFile(t, dir, "deep", testinput.Gzip(t, testinput.Gzip(t, testinput.Gzip(t, []byte("deep\n")))))
 	r := walk(t, []string{p}, WalkOptions{MaxDepth: 2})
 	check(t, "files", len(r.files), 0)
 	check(t, "problems", r.problems, []problemRec{{p, "limit exceeded: gzip layer not opened, nesting deeper than 2 (MaxDepth)"}})
@@ -570,7 +505,7 @@ func TestWalkDepthLimit(t *testing.T) {
 	r = walk(t, []string{p}, WalkOptions{MaxDepth: 3})
 	check(t, "depth 3", r.files, []fileRec{{Path: p, Name: p, Compression: "gzip+gzip+gzip", Size: r.files[0].Size, Data: "deep\n"}})
 
-	zipInTar := writeFile(t, dir, "t.tar", mkTar(t, tarMember{name: "in.zip", data: string(mkZip(t, zipMember{name: "x", data: "x"}))}))
+	zipInTar := testinput.WriteFile(t, dir, "t.tar", mkTar(t, tarMember{name: "in.zip", data: string(testinput.Zip(t, testinput.ZipMember{Name: "x", Data: "x"}))}))
 	r = walk(t, []string{zipInTar}, WalkOptions{MaxDepth: 1})
 	check(t, "zip in tar", r.problems, []problemRec{{zipInTar + "!in.zip", "limit exceeded: zip layer not opened, nesting deeper than 1 (MaxDepth)"}})
 	check(t, "zip in tar containers", r.containers, []ContainerInfo{{Path: zipInTar, Kind: "tar", Size: r.containers[0].Size, SHA256: r.containers[0].SHA256}})
@@ -579,14 +514,14 @@ func TestWalkDepthLimit(t *testing.T) {
 func TestWalkEntryLimit(t *testing.T) {
 	dir := t.TempDir()
 	var tm []tarMember
-	var zm []zipMember
+	var zm []testinput.ZipMember
 	for i := range 5 {
 		tm = append(tm, tarMember{name: fmt.Sprintf("%d.txt", i), data: "x"})
-		zm = append(zm, zipMember{name: fmt.Sprintf("%d.txt", i), data: "x"})
+		zm = append(zm, testinput.ZipMember{Name: fmt.Sprintf("%d.txt", i), Data: "x"})
 	}
-	tarData := gz(t, mkTar(t, tm...))
-	tp := writeFile(t, dir, "a.tgz", tarData)
-	zp := writeFile(t, dir, "b.zip", mkZip(t, zm...))
+	tarData := testinput.Gzip(t, mkTar(t, tm...))
+	tp := testinput.WriteFile(t, dir, "a.tgz", tarData)
+	zp := testinput.WriteFile(t, dir, "b.zip", testinput.Zip(t, zm...))
 	r := walk(t, []string{tp, zp}, WalkOptions{MaxEntries: 3})
 	check(t, "files", len(r.files), 6)
 	check(t, "problems", r.problems, []problemRec{
@@ -603,7 +538,7 @@ func TestWalkEntryLimit(t *testing.T) {
 
 // zeroBomb returns a multi-member gzip of n MiB of zeros.
 func zeroBomb(t testing.TB, n int) []byte {
-	member := gz(t, make([]byte, 1<<20))
+	member := testinput.Gzip(t, make([]byte, 1<<20))
 	return bytes.Repeat(member, n)
 }
 
@@ -642,9 +577,9 @@ func drainZeros(t *testing.T, sources []string, opts WalkOptions) (r *recorder, 
 
 func TestWalkDecompressionBombs(t *testing.T) {
 	dir := t.TempDir()
-	member := gz(t, make([]byte, 1<<20))
+	member := testinput.Gzip(t, make([]byte, 1<<20))
 	bomb := bytes.Repeat(member, 200) // 200 MiB of zeros in 200 gzip members
-	bp := writeFile(t, dir, "bomb.gz", bomb)
+	bp := testinput.WriteFile(t, dir, "bomb.gz", bomb)
 
 	t.Run("ratio", func(t *testing.T) {
 		_, n, errs := drainZeros(t, []string{bp}, WalkOptions{MaxRatio: 100})
@@ -659,7 +594,7 @@ func TestWalkDecompressionBombs(t *testing.T) {
 		check(t, "error", errs[0], "read "+bp+" at offset 300000: limit exceeded: gzip output over 300000 bytes (MaxEntryBytes)")
 	})
 	t.Run("multistream read whole", func(t *testing.T) {
-		p := writeFile(t, dir, "two.gz", bomb[:2*len(member)])
+		p := testinput.WriteFile(t, dir, "two.gz", bomb[:2*len(member)])
 		_, n, errs := drainZeros(t, []string{p}, WalkOptions{MaxRatio: 1 << 40})
 		check(t, "bytes", n[0], 2<<20)
 		check(t, "error", errs[0], "<nil>")
@@ -671,9 +606,9 @@ func TestWalkDecompressionBombs(t *testing.T) {
 		if err := tw.WriteHeader(&tar.Header{Name: "zeros", Size: 4 << 20, Mode: 0o644, Typeflag: tar.TypeReg}); err != nil {
 			t.Fatal(err)
 		}
-		tgz := append(gz(t, hdr.Bytes()), bytes.Repeat(member, 4)...)
-		tgz = append(tgz, gz(t, mkTar(t, tarMember{name: "after", data: "after"}))...)
-		p := writeFile(t, dir, "bomb.tgz", tgz)
+		tgz := append(testinput.Gzip(t, hdr.Bytes()), bytes.Repeat(member, 4)...)
+		tgz = append(tgz, testinput.Gzip(t, mkTar(t, tarMember{name: "after", data: "after"}))...)
+		p := testinput.WriteFile(t, dir, "bomb.tgz", tgz)
 		r, n, errs := drainZeros(t, []string{p}, WalkOptions{MaxRatio: 100})
 		if len(n) != 1 || !strings.HasPrefix(errs[0], fmt.Sprintf("read %s!zeros at offset %d: limit exceeded: gzip decompression ratio above 100:1 (MaxRatio)", p, n[0])) {
 			t.Errorf("files: %d, %q", len(n), errs)
@@ -685,7 +620,7 @@ func TestWalkDecompressionBombs(t *testing.T) {
 		check(t, "container", r.containers, []ContainerInfo{{Path: p, Kind: "tar", Compression: "gzip", Size: int64(len(tgz)), SHA256: sha(tgz), Entries: 1}})
 	})
 	t.Run("in a zip", func(t *testing.T) {
-		p := writeFile(t, dir, "bomb.zip", mkZip(t, zipMember{name: "zeros", data: string(make([]byte, 2<<20))}))
+		p := testinput.WriteFile(t, dir, "bomb.zip", testinput.Zip(t, testinput.ZipMember{Name: "zeros", Data: string(make([]byte, 2<<20))}))
 		_, n, errs := drainZeros(t, []string{p}, WalkOptions{MaxRatio: 100})
 		if !strings.HasPrefix(errs[0], fmt.Sprintf("read %s!zeros at offset %d: limit exceeded: deflate decompression ratio above 100:1 (MaxRatio)", p, n[0])) {
 			t.Errorf("error %q", errs[0])
@@ -696,22 +631,22 @@ func TestWalkDecompressionBombs(t *testing.T) {
 func TestWalkConcurrentOpen(t *testing.T) {
 	dir := t.TempDir()
 	want := map[string]string{}
-	var zm []zipMember
+	var zm []testinput.ZipMember
 	for i := range 40 {
 		data := fmt.Sprintf("member %d\n%s", i, logText(1000+i*300))
-		zm = append(zm, zipMember{name: fmt.Sprintf("logs/%02d.txt", i), data: data})
+		zm = append(zm, testinput.ZipMember{Name: fmt.Sprintf("logs/%02d.txt", i), Data: data})
 	}
-	zp := writeFile(t, dir, "b.zip", mkZip(t, zm...))
+	zp := testinput.WriteFile(t, dir, "b.zip", testinput.Zip(t, zm...))
 	for _, m := range zm {
-		want[zp+"!"+m.name] = m.data
+		want[zp+"!"+m.Name] = m.Data
 	}
 	for i := range 30 {
 		data := fmt.Sprintf("file %d\n", i)
-		want[writeFile(t, dir, fmt.Sprintf("f/%02d.txt", i), []byte(data))] = data
+		want[testinput.WriteFile(t, dir, fmt.Sprintf("f/%02d.txt", i), []byte(data))] = data
 	}
-	want[writeFile(t, dir, "g.gz", gz(t, logText(5000)))] = string(logText(5000))
-	want[writeFile(t, dir, "z.zst", zst(t, logText(7000)))] = string(logText(7000))
-	tp := writeFile(t, dir, "t.tgz", gz(t, mkTar(t, tarMember{name: "in.txt", data: "in tar"})))
+	want[testinput.WriteFile(t, dir, "g.gz", testinput.Gzip(t, logText(5000)))] = string(logText(5000))
+	want[testinput.WriteFile(t, dir, "z.zst", zst(t, logText(7000)))] = string(logText(7000))
+	tp := testinput.WriteFile(t, dir, "t.tgz", testinput.Gzip(t, mkTar(t, tarMember{name: "in.txt", data: "in tar"})))
 	want[tp+"!in.txt"] = "in tar"
 
 	var (
@@ -762,14 +697,14 @@ func TestWalkConcurrentOpen(t *testing.T) {
 
 func TestWalkVisitorNeverOpens(t *testing.T) {
 	dir := t.TempDir()
-	deep := mkZip(t, zipMember{name: "x.txt", data: "x"})
-	tgz := gz(t, mkTar(t, tarMember{name: "a.txt", data: string(logText(100000))}, tarMember{name: "deep.zip", data: string(deep)}, tarMember{name: "b.txt", data: "b"}))
-	p := writeFile(t, dir, "t.tgz", tgz)
-	q := writeFile(t, dir, "plain.txt", []byte("plain"))
+	deep := testinput.Zip(t, testinput.ZipMember{Name: "x.txt", Data: "x"})
+	tgz := testinput.Gzip(t, mkTar(t, tarMember{name: "a.txt", data: string(logText(100000))}, tarMember{name: "deep.zip", data: string(deep)}, tarMember{name: "b.txt", data: "b"}))
+	p := testinput.WriteFile(t, dir, "t.tgz", tgz)
+	q := testinput.WriteFile(t, dir, "plain.txt", []byte("plain"))
 	r := &recorder{onFile: func(e *Entry) error { return nil }}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := Walk(ctx, []string{p, q, "-"}, WalkOptions{Stdin: bytes.NewReader(gz(t, []byte("stdin")))}, r); err != nil {
+	if err := Walk(ctx, []string{p, q, "-"}, WalkOptions{Stdin: bytes.NewReader(testinput.Gzip(t, []byte("stdin")))}, r); err != nil {
 		t.Fatal(err)
 	}
 	var paths []string
@@ -795,12 +730,12 @@ func TestWalkVisitorNeverOpens(t *testing.T) {
 func TestWalkCloseEarlyAndHandOver(t *testing.T) {
 	dir := t.TempDir()
 	big := logText(300000)
-	tarData := mkTar(t, tarMember{name: "big.txt", data: string(big)}, tarMember{name: "big.txt.gz", data: string(gz(t, big))}, tarMember{name: "small.txt", data: "small one"})
-	tp := writeFile(t, dir, "a.tar", tarData)
-	tgz := gz(t, tarData)
-	gp := writeFile(t, dir, "a.tgz", tgz)
-	zipInTar := mkTar(t, tarMember{name: "in.zip", data: string(mkZip(t, zipMember{name: "big.txt", data: string(big)}, zipMember{name: "small.txt", data: "small one"}))})
-	zp := writeFile(t, dir, "z.tar", zipInTar)
+	tarData := mkTar(t, tarMember{name: "big.txt", data: string(big)}, tarMember{name: "big.txt.gz", data: string(testinput.Gzip(t, big))}, tarMember{name: "small.txt", data: "small one"})
+	tp := testinput.WriteFile(t, dir, "a.tar", tarData)
+	tgz := testinput.Gzip(t, tarData)
+	gp := testinput.WriteFile(t, dir, "a.tgz", tgz)
+	zipInTar := mkTar(t, tarMember{name: "in.zip", data: string(testinput.Zip(t, testinput.ZipMember{Name: "big.txt", Data: string(big)}, testinput.ZipMember{Name: "small.txt", Data: "small one"}))})
+	zp := testinput.WriteFile(t, dir, "z.tar", zipInTar)
 
 	// Read 10 bytes, close, on another goroutine, after File returned.
 	var (
@@ -843,7 +778,7 @@ func slicesInsert(s []string, i int, v ...string) []string {
 
 func TestWalkVisitorError(t *testing.T) {
 	dir := t.TempDir()
-	p := writeFile(t, dir, "a.tar", mkTar(t, tarMember{name: "1", data: "1"}, tarMember{name: "2", data: "2"}, tarMember{name: "3", data: "3"}))
+	p := testinput.WriteFile(t, dir, "a.tar", mkTar(t, tarMember{name: "1", data: "1"}, tarMember{name: "2", data: "2"}, tarMember{name: "3", data: "3"}))
 	errStop := errors.New("stop here")
 	calls := 0
 	r := &recorder{onFile: func(e *Entry) error {
@@ -861,8 +796,8 @@ func TestWalkVisitorError(t *testing.T) {
 
 func TestWalkCancel(t *testing.T) {
 	dir := t.TempDir()
-	tp := writeFile(t, dir, "a.tgz", gz(t, mkTar(t, tarMember{name: "1", data: string(logText(100000))}, tarMember{name: "2", data: "2"})))
-	zp := writeFile(t, dir, "z.tar", mkTar(t, tarMember{name: "in.zip", data: string(mkZip(t, zipMember{name: "a", data: "a"}, zipMember{name: "b", data: "b"}))}))
+	tp := testinput.WriteFile(t, dir, "a.tgz", testinput.Gzip(t, mkTar(t, tarMember{name: "1", data: string(logText(100000))}, tarMember{name: "2", data: "2"})))
+	zp := testinput.WriteFile(t, dir, "z.tar", mkTar(t, tarMember{name: "in.zip", data: string(testinput.Zip(t, testinput.ZipMember{Name: "a", Data: "a"}, testinput.ZipMember{Name: "b", Data: "b"}))}))
 
 	t.Run("in File", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -926,14 +861,14 @@ func TestWalkCancel(t *testing.T) {
 func TestWalkTruncatedZip(t *testing.T) {
 	dir := t.TempDir()
 	big := logText(200000)
-	data := mkZip(t, zipMember{name: "a.txt", data: "alpha\n"}, zipMember{name: "big.txt", data: string(big)}, zipMember{name: "c.txt", data: "c"})
+	data := testinput.Zip(t, testinput.ZipMember{Name: "a.txt", Data: "alpha\n"}, testinput.ZipMember{Name: "big.txt", Data: string(big)}, testinput.ZipMember{Name: "c.txt", Data: "c"})
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	off, _ := zr.File[1].DataOffset()
 	cut := data[:off+int64(zr.File[1].CompressedSize64)/2]
-	p := writeFile(t, dir, "t.zip", cut)
+	p := testinput.WriteFile(t, dir, "t.zip", cut)
 	r := walk(t, []string{p, "-"}, WalkOptions{Stdin: bytes.NewReader(cut)})
 	var files []fileRec
 	var problems []problemRec
@@ -970,7 +905,7 @@ func TestWalkTruncatedZipStoredMember(t *testing.T) {
 	io.WriteString(fw, text)
 	zw.Close()
 	cut := buf.Bytes()[:30+5+12] // header, name, 12 bytes of data
-	p := writeFile(t, t.TempDir(), "s.zip", cut)
+	p := testinput.WriteFile(t, t.TempDir(), "s.zip", cut)
 	r := walk(t, []string{p}, WalkOptions{})
 	check(t, "files", r.files, []fileRec{{Path: p + "!s.txt", Name: "s.txt", Container: p, Size: 20, Sequential: true, Data: text[:12],
 		Err: "read " + p + "!s.txt at offset 12: zip: member data ends after 12 of its declared 20 bytes: unexpected EOF"}})
@@ -985,19 +920,19 @@ func TestWalkTruncatedZipStoredMember(t *testing.T) {
 // only the budget of the whole input stops it — after about MaxRatio times the input's size,
 // not after the 32 GiB its members claim.
 func TestWalkNestedBombBudget(t *testing.T) {
-	leaves := make([]zipMember, 16)
+	leaves := make([]testinput.ZipMember, 16)
 	for i := range leaves {
-		leaves[i] = zipMember{name: fmt.Sprintf("zeros-%02d.txt", i), data: string(make([]byte, 8<<20))}
+		leaves[i] = testinput.ZipMember{Name: fmt.Sprintf("zeros-%02d.txt", i), Data: string(make([]byte, 8<<20))}
 	}
 	nest := func(name string, inner []byte) []byte {
-		ms := make([]zipMember, 16)
+		ms := make([]testinput.ZipMember, 16)
 		for i := range ms {
-			ms[i] = zipMember{name: fmt.Sprintf("%s-%02d.zip", name, i), data: string(inner)}
+			ms[i] = testinput.ZipMember{Name: fmt.Sprintf("%s-%02d.zip", name, i), Data: string(inner)}
 		}
-		return mkZip(t, ms...)
+		return testinput.Zip(t, ms...)
 	}
-	bomb := nest("b", nest("a", mkZip(t, leaves...))) // 16 × 16 × 16 leaves of 8 MiB
-	p := writeFile(t, t.TempDir(), "42.zip", bomb)
+	bomb := nest("b", nest("a", testinput.Zip(t, leaves...))) // 16 × 16 × 16 leaves of 8 MiB
+	p := testinput.WriteFile(t, t.TempDir(), "42.zip", bomb)
 	const ratio = 2000 // above deflate's best, so that no single stream trips its own check
 	r, n, errs := drainZeros(t, []string{p}, WalkOptions{MaxRatio: ratio})
 	var total int64

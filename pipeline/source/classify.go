@@ -1,4 +1,4 @@
-package pipeline
+package source
 
 import (
 	"bytes"
@@ -20,9 +20,9 @@ const (
 	KindUnknown    Kind = "unknown"     // skipped, with the reason
 )
 
-// hasRows reports whether files of kind k hold log lines (and so are identified by their
+// HasRows reports whether files of kind k hold log lines (and so are identified by their
 // content alone).
-func (k Kind) hasRows() bool {
+func (k Kind) HasRows() bool {
 	return k == KindKuduLog || k == KindAppLogCSV || k == KindAppLogText
 }
 
@@ -36,17 +36,17 @@ type Classification struct {
 	Reason    string // for KindUnknown: why it was skipped
 }
 
-// sniffLen is how much of a file classification looks at.
-const sniffLen = 64 << 10
+// SniffLen is how much of a file classification looks at.
+const SniffLen = 64 << 10
 
 // Classify decides what a file is from its name (the entry name inside its container, '/'
-// separators) and head (its first bytes, at most sniffLen, BOM already removed). Content
+// separators) and head (its first bytes, at most SniffLen, BOM already removed). Content
 // decides the kind — a Kudu log outside its folder is still a Kudu log — and the path gives
 // the job name.
 func Classify(name string, head []byte) Classification {
 	base := path.Base(name)
 	lower := strings.ToLower(base)
-	job := jobFromPath(name)
+	job := JobFromPath(name)
 
 	// Kudu status file: tiny JSON, recognised by name.
 	if strings.HasPrefix(lower, "status_") && !strings.Contains(lower, ".") {
@@ -63,7 +63,7 @@ func Classify(name string, head []byte) Classification {
 		}
 		return c
 	case parse.LooksLikeAppLogCSV(head):
-		lay, _ := parse.NewCSVLayout(firstLine(head))
+		lay, _ := parse.NewCSVLayout(FirstLine(head))
 		return Classification{Kind: KindAppLogCSV, CSV: lay}
 	case parse.LooksLikeAppLogText(head):
 		return Classification{Kind: KindAppLogText}
@@ -90,7 +90,7 @@ func unknownReason(lower string, head []byte) string {
 }
 
 func quoteHead(head []byte) string {
-	l := firstLine(head)
+	l := FirstLine(head)
 	if len(l) > 80 {
 		l = append(l[:80:80], "..."...)
 	}
@@ -98,17 +98,17 @@ func quoteHead(head []byte) string {
 	return string(b)
 }
 
-func firstLine(b []byte) []byte {
+func FirstLine(b []byte) []byte {
 	if i := bytes.IndexByte(b, '\n'); i >= 0 {
 		b = b[:i]
 	}
 	return bytes.TrimSuffix(b, []byte{'\r'})
 }
 
-// jobFromPath returns the web-job name a path implies: the folder after jobs/continuous/ (or
+// JobFromPath returns the web-job name a path implies: the folder after jobs/continuous/ (or
 // jobs/triggered/), else the folder holding a job_log.txt, else a known job name in the file
 // name. "" if none.
-func jobFromPath(name string) string {
+func JobFromPath(name string) string {
 	parts := strings.Split(strings.Trim(name, "/"), "/")
 	for i := 0; i+2 < len(parts); i++ {
 		if strings.EqualFold(parts[i], "jobs") && (strings.EqualFold(parts[i+1], "continuous") || strings.EqualFold(parts[i+1], "triggered")) {

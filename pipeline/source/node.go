@@ -1,4 +1,4 @@
-package pipeline
+package source
 
 import (
 	"bufio"
@@ -174,7 +174,7 @@ const escapingNote = "member name points outside the archive (absolute or ../): 
 // removing compression layers. Damage is reported through Problem; the returned error only
 // stops the walk (cancellation, an error from File). visited tells whether n ended up as a
 // File call or as a walked archive.
-func (w *walker) node(n *node) (visited bool, err error) {
+func (w *Walker) node(n *node) (visited bool, err error) {
 	if err := w.ctx.Err(); err != nil {
 		return false, err
 	}
@@ -202,7 +202,7 @@ func (w *walker) node(n *node) (visited bool, err error) {
 }
 
 // leaf hands a leaf to the visitor.
-func (w *walker) leaf(n *node, ch *chain, h *hashReader) error {
+func (w *Walker) leaf(n *node, ch *chain, h *hashReader) error {
 	if err := w.ctx.Err(); err != nil {
 		return err // the sniff may have failed because of it
 	}
@@ -253,7 +253,7 @@ func (w *walker) leaf(n *node, ch *chain, h *hashReader) error {
 // reopenLeaf opens a non-sequential leaf again, with the layers found when it was walked. It
 // runs on the visitor's goroutines, possibly after Walk returned: it uses no walk state but
 // the options and the codec pools.
-func (w *walker) reopenLeaf(n *node, layers []kind) (io.ReadCloser, error) {
+func (w *Walker) reopenLeaf(n *node, layers []kind) (io.ReadCloser, error) {
 	rc, err := n.reopen()
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", n.path, err)
@@ -277,7 +277,7 @@ func (w *walker) reopenLeaf(n *node, layers []kind) (io.ReadCloser, error) {
 }
 
 // container walks an archive whose first bytes are at the top of ch, then reports it.
-func (w *walker) container(n *node, ch *chain, h *hashReader, k kind, depth int) error {
+func (w *Walker) container(n *node, ch *chain, h *hashReader, k kind, depth int) error {
 	var (
 		entries  int
 		complete bool
@@ -318,7 +318,7 @@ func (w *walker) container(n *node, ch *chain, h *hashReader, k kind, depth int)
 // chain is a stack of levels: level 0 reads the stored bytes, each further level the output
 // of a decompressor reading the level below.
 type chain struct {
-	w       *walker
+	w       *Walker
 	levels  []*level
 	layers  []kind
 	release []func()
@@ -350,7 +350,7 @@ func (l *level) consumed() int64 {
 	return l.n - int64(l.br.Buffered())
 }
 
-func (w *walker) newChain(src io.Reader, ratioIn func() int64, budget *expansion) *chain {
+func (w *Walker) newChain(src io.Reader, ratioIn func() int64, budget *expansion) *chain {
 	return &chain{w: w, levels: []*level{{src: src}}, ratioIn: ratioIn, budget: budget}
 }
 
