@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/kudulens/kudulens/parse"
+	"github.com/kudulens/kudulens/pipeline/blob"
 	"github.com/kudulens/kudulens/pipeline/source"
 )
 
@@ -25,7 +26,7 @@ type Options struct {
 	Walk source.WalkOptions
 	// Blob configures sources that are Azure Blob Storage URLs (https://, http://, az://); nil
 	// reads them with the credential in the URL, if any.
-	Blob         *BlobOptions
+	Blob         *blob.Options
 	ParseWorkers int  // goroutines parsing chunks; default GOMAXPROCS
 	FileWorkers  int  // files loaded at once, each in its own transaction; default 2
 	ChunkSize    int  // bytes per parse chunk; default 4 MiB
@@ -44,7 +45,7 @@ const (
 
 func (o *Options) setDefaults() {
 	if o.Walk.Remote == nil {
-		o.Walk.Remote = newBlobRemote(o.Blob)
+		o.Walk.Remote = blob.NewRemote(o.Blob)
 	}
 	if o.ParseWorkers <= 0 {
 		o.ParseWorkers = runtime.GOMAXPROCS(0)
@@ -92,6 +93,20 @@ func (s *Summary) Failed() bool {
 		}
 	}
 	return false
+}
+
+// BlobOutcomes are the outcomes of the run's files as the incremental state of blob sources
+// records them (blob.State.Save); none for a nil summary.
+func (s *Summary) BlobOutcomes() []blob.Outcome {
+	if s == nil {
+		return nil
+	}
+	out := make([]blob.Outcome, len(s.Files))
+	for i, f := range s.Files {
+		out[i] = blob.Outcome{Path: f.Row.Path, Status: f.Row.Status, Kind: f.Row.Kind, SHA256: f.Row.SHA256,
+			Lines: f.Row.Stats.Lines, Duplicate: f.Duplicate}
+	}
+	return out
 }
 
 // Ingest reads every source into the store. Inputs that are damaged or of no known kind are

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/kudulens/kudulens/pipeline"
+	"github.com/kudulens/kudulens/pipeline/blob"
 	klsql "github.com/kudulens/kudulens/sql"
 )
 
@@ -29,8 +30,8 @@ type blobFlags struct {
 	since, until string
 
 	sinceT, untilT time.Time
-	state          *pipeline.BlobState
-	progress       pipeline.BlobProgress
+	state          *blob.State
+	progress       blob.Progress
 }
 
 func (b *blobFlags) register(fs *pflag.FlagSet) {
@@ -92,8 +93,8 @@ func (b *blobFlags) pruneFor(since string, at time.Time) {
 }
 
 // options are the pipeline options for blob sources.
-func (b *blobFlags) options(e *env) *pipeline.BlobOptions {
-	o := &pipeline.BlobOptions{
+func (b *blobFlags) options(e *env) *blob.Options {
+	o := &blob.Options{
 		Parallel: b.parallel,
 		Retries:  b.retries,
 		Since:    b.sinceT,
@@ -102,7 +103,7 @@ func (b *blobFlags) options(e *env) *pipeline.BlobOptions {
 		Progress: &b.progress,
 	}
 	if b.retries == 0 {
-		o.Retries = -1 // none (0 means the default in pipeline.BlobOptions)
+		o.Retries = -1 // none (0 means the default in blob.Options)
 	}
 	switch {
 	case b.connectionString != "":
@@ -125,7 +126,7 @@ func (b *blobFlags) loadState(ctx context.Context, store *pipeline.Store, db str
 	if b.statePath == "" {
 		return nil
 	}
-	st, err := pipeline.LoadBlobState(ctx, b.statePath, store, db)
+	st, err := blob.LoadState(ctx, b.statePath, store, db)
 	if err != nil {
 		return err
 	}
@@ -141,7 +142,7 @@ func (b *blobFlags) saveState(sum *pipeline.Summary, runErr error, e *env) error
 	if b.state == nil {
 		return nil
 	}
-	if err := b.state.Save(sum, runErr); err != nil {
+	if err := b.state.Save(sum.BlobOutcomes(), runErr); err != nil {
 		return err
 	}
 	s := b.state.Stats()

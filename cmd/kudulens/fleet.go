@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kudulens/kudulens/pipeline"
+	"github.com/kudulens/kudulens/pipeline/blob"
 	"github.com/kudulens/kudulens/report"
 	klsql "github.com/kudulens/kudulens/sql"
 )
@@ -56,8 +57,8 @@ func fleetEntries(dir string) ([]fleetEntry, error) {
 
 // blobFleetEntries lists the sites of a blob container or prefix: its top-level folders and
 // blobs, named as on disk.
-func blobFleetEntries(ctx context.Context, src string, o *pipeline.BlobOptions) ([]fleetEntry, error) {
-	sites, err := pipeline.ListBlobSites(ctx, src, o)
+func blobFleetEntries(ctx context.Context, src string, o *blob.Options) ([]fleetEntry, error) {
+	sites, err := blob.ListSites(ctx, src, o)
 	if err != nil {
 		return nil, err
 	}
@@ -118,8 +119,8 @@ func runFleet(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *env) int
 	var entries []fleetEntry
 	var err error
 	source := fo.dir
-	if pipeline.IsBlobSource(fo.dir) {
-		source = pipeline.StripQuery(fo.dir)
+	if blob.IsSource(fo.dir) {
+		source = blob.StripQuery(fo.dir)
 		if entries, err = blobFleetEntries(ctx, fo.dir, sf.blob.options(e)); err != nil {
 			if ctx.Err() != nil {
 				return fatal(e, ctx.Err())

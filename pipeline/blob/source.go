@@ -1,4 +1,4 @@
-package pipeline
+package blob
 
 // Blob sources: parsing the source argument and choosing the credential.
 //
@@ -30,9 +30,9 @@ import (
 	"github.com/kudulens/kudulens/pipeline/source"
 )
 
-// BlobOptions configure blob sources (see [Walk]). The zero value reads with the credential in
+// Options configure blob sources (see [Walk]). The zero value reads with the credential in
 // the URL, if any, or anonymously.
-type BlobOptions struct {
+type Options struct {
 	// ConnectionString is an Azure Storage connection string; ConnectionStringFrom says where
 	// it came from ("--connection-string", "AZURE_STORAGE_CONNECTION_STRING") for messages.
 	ConnectionString     string
@@ -57,8 +57,8 @@ type BlobOptions struct {
 	// anything is downloaded. Zero means no bound.
 	Since, Until time.Time
 
-	// State enables incremental reading (see BlobState).
-	State *BlobState
+	// State enables incremental reading (see State).
+	State *State
 
 	// Retries is how often a failed request or a dropped download is retried, with
 	// exponential backoff from RetryDelay (default 1 s) up to MaxRetryDelay (default 30 s).
@@ -70,11 +70,11 @@ type BlobOptions struct {
 	// Transport replaces the HTTP transport (tests).
 	Transport policy.Transporter
 	// Progress, if set, counts blobs and downloaded bytes while the walk runs.
-	Progress *BlobProgress
+	Progress *Progress
 }
 
-// BlobProgress counts the work on blob sources; it is updated atomically.
-type BlobProgress struct {
+// Progress counts the work on blob sources; it is updated atomically.
+type Progress struct {
 	Listed    atomic.Int64 // blobs selected for reading (after prefix, date and state)
 	Unchanged atomic.Int64 // blobs skipped because the state says they were read as they are
 	Started   atomic.Int64 // blobs whose download started
@@ -89,8 +89,8 @@ const (
 	defaultMaxRetryDelay = 30 * time.Second
 )
 
-func (o *BlobOptions) withDefaults() *BlobOptions {
-	c := BlobOptions{}
+func (o *Options) withDefaults() *Options {
+	c := Options{}
 	if o != nil {
 		c = *o
 	}
@@ -115,16 +115,16 @@ func (o *BlobOptions) withDefaults() *BlobOptions {
 		c.MaxRetryDelay = defaultMaxRetryDelay
 	}
 	if c.Progress == nil {
-		c.Progress = &BlobProgress{}
+		c.Progress = &Progress{}
 	}
 	return &c
 }
 
-// IsBlobSource reports whether a source argument is for the blob-source code rather than a
+// IsSource reports whether a source argument is for the blob-source code rather than a
 // path: a URL (https://, http://, az://, or another scheme, which is refused with a message),
 // or an argument holding a secret (a connection string or a SAS given by mistake as a source),
 // which is refused without being printed, where a path would be printed in "not found".
-func IsBlobSource(src string) bool {
+func IsSource(src string) bool {
 	l := strings.ToLower(src)
 	return strings.Contains(l, "://") || looksLikeConnectionString(l) || strings.Contains(l, "sig=")
 }
@@ -170,7 +170,7 @@ func (s *blobSource) blobPath(name string) string {
 }
 
 // parseBlobSource parses a source argument. Errors never contain the query string.
-func parseBlobSource(src string, o *BlobOptions) (*blobSource, error) {
+func parseBlobSource(src string, o *Options) (*blobSource, error) {
 	lower := strings.ToLower(src)
 	switch {
 	case looksLikeConnectionString(lower):
@@ -221,7 +221,7 @@ func parseBlobSource(src string, o *BlobOptions) (*blobSource, error) {
 
 // parseAzSource parses az://<container>/<prefix>: the endpoint comes from the connection string,
 // else from the account name.
-func parseAzSource(src string, o *BlobOptions) (*blobSource, error) {
+func parseAzSource(src string, o *Options) (*blobSource, error) {
 	rest := StripQuery(src[len("az://"):])
 	container, prefix, _ := strings.Cut(rest, "/")
 	if container == "" {
@@ -354,7 +354,7 @@ type blobCred struct {
 
 // chooseCred picks the credential in the documented order: SAS in the URL; the connection
 // string; account name and key; anonymous.
-func (s *blobSource) chooseCred(o *BlobOptions) (blobCred, error) {
+func (s *blobSource) chooseCred(o *Options) (blobCred, error) {
 	if s.sas != "" {
 		return blobCred{desc: "the SAS token in the URL", sas: s.sas}, nil
 	}
@@ -395,7 +395,7 @@ func (s *blobSource) chooseCred(o *BlobOptions) (blobCred, error) {
 }
 
 // containerClient builds the SDK client for the source with the chosen credential.
-func (s *blobSource) containerClient(o *BlobOptions, cred blobCred) (*container.Client, error) {
+func (s *blobSource) containerClient(o *Options, cred blobCred) (*container.Client, error) {
 	u := s.service + "/" + url.PathEscape(s.container)
 	opts := &container.ClientOptions{ClientOptions: policy.ClientOptions{
 		Retry: policy.RetryOptions{

@@ -1,4 +1,4 @@
-package pipeline
+package blob
 
 // Error messages of blob sources: what failed, with which credential (never its value), and
 // what to do about it. The SDK's own error text is never shown (it carries response bodies

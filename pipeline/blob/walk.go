@@ -1,8 +1,8 @@
-package pipeline
+package blob
 
 // Reading Azure Blob Storage: the walker lists a container (prefix), prunes by date and by
 // the incremental state, fetches blobs ahead in parallel, and hands each blob to the same code
-// as a file on disk. A blob is a node whose stored bytes come from ranged GETs: it is sniffed
+// as a file on disk. A blob is a source.Stored whose bytes come from ranged GETs: it is sniffed
 // by its magic bytes, compression layers are removed, zip and tar blobs are walked (a zip is
 // spooled into memory or the walk's temporary folder, as a zip on stdin is) and leaves become
 // Entries whose Path is the blob's URL without the query string. Leaves are non-sequential:
@@ -54,20 +54,20 @@ type blobPlan struct {
 // blobWalk is the walk of one blob source.
 type blobWalk struct {
 	w    *source.Walker
-	o    *BlobOptions
+	o    *Options
 	src  *blobSource
 	cred blobCred
 	cc   *container.Client
 }
 
 // blobRemote reads the sources that are blob containers for the walk (source.Remote).
-type blobRemote struct{ o *BlobOptions }
+type blobRemote struct{ o *Options }
 
-// newBlobRemote reads blob sources with o; nil reads them with the credential in the URL, if any.
-func newBlobRemote(o *BlobOptions) source.Remote { return blobRemote{o} }
+// NewRemote reads blob sources with o; nil reads them with the credential in the URL, if any.
+func NewRemote(o *Options) source.Remote { return blobRemote{o} }
 
-// Claims reports whether src is a blob source (see IsBlobSource).
-func (r blobRemote) Claims(src string) bool { return IsBlobSource(src) }
+// Claims reports whether src is a blob source (see IsSource).
+func (r blobRemote) Claims(src string) bool { return IsSource(src) }
 
 // Walk walks one blob source. Failures of the whole source (credential refused, container
 // not found, DNS) are reported as a Problem for the source; failures of one blob as a

@@ -1,4 +1,4 @@
-package pipeline
+package blob
 
 // Unit tests of blob sources that need no storage service: source parsing, the credential
 // order, error messages, date pruning and the record boundaries of incremental reads.
@@ -24,7 +24,7 @@ func TestParseBlobSource(t *testing.T) {
 	cs := "DefaultEndpointsProtocol=https;AccountName=contosologs;AccountKey=a2V5;EndpointSuffix=core.usgovcloudapi.net"
 	for _, tc := range []struct {
 		src                                      string
-		o                                        BlobOptions
+		o                                        Options
 		service, account, container, prefix, sas string
 		display                                  string
 	}{
@@ -44,11 +44,11 @@ func TestParseBlobSource(t *testing.T) {
 			account: "devstoreaccount1", container: "applogs", display: "http://localhost:10000/devstoreaccount1/applogs"},
 		{src: "http://[::1]:10000/devstoreaccount1/applogs", service: "http://[::1]:10000/devstoreaccount1",
 			account: "devstoreaccount1", container: "applogs", display: "http://[::1]:10000/devstoreaccount1/applogs"},
-		{src: "az://applogs/site/2026", o: BlobOptions{Account: "contosologs"}, service: "https://contosologs.blob.core.windows.net",
+		{src: "az://applogs/site/2026", o: Options{Account: "contosologs"}, service: "https://contosologs.blob.core.windows.net",
 			account: "contosologs", container: "applogs", prefix: "site/2026", display: "az://applogs/site/2026"},
-		{src: "az://applogs", o: BlobOptions{ConnectionString: cs}, service: "https://contosologs.blob.core.usgovcloudapi.net",
+		{src: "az://applogs", o: Options{ConnectionString: cs}, service: "https://contosologs.blob.core.usgovcloudapi.net",
 			account: "contosologs", container: "applogs", display: "az://applogs"},
-		{src: "az://applogs", o: BlobOptions{ConnectionString: "UseDevelopmentStorage=true"}, service: "http://127.0.0.1:10000/devstoreaccount1",
+		{src: "az://applogs", o: Options{ConnectionString: "UseDevelopmentStorage=true"}, service: "http://127.0.0.1:10000/devstoreaccount1",
 			account: "devstoreaccount1", container: "applogs", display: "az://applogs"},
 	} {
 		s, err := parseBlobSource(tc.src, &tc.o)
@@ -74,7 +74,7 @@ func TestParseBlobSource(t *testing.T) {
 		{"htps:/contosologs.blob.core.windows.net/c?sv=1&sig=SECRET", "not a blob URL"},
 		{"DefaultEndpointsProtocol=https;AccountName=a;AccountKey=SECRET", "this source is a connection string"},
 	} {
-		_, err := parseBlobSource(tc.src, &BlobOptions{})
+		_, err := parseBlobSource(tc.src, &Options{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "SECRET") {
 			t.Errorf("%s: %v, want %q", tc.src, err, tc.want)
 		}
@@ -88,12 +88,12 @@ func TestSecretSources(t *testing.T) {
 		"htps:/contosologs.blob.core.windows.net/c?sv=1&sig=SECRETSIG",
 		"contosologs.blob.core.windows.net/c?sv=1&sig=SECRETSIG",
 	} {
-		if !IsBlobSource(src) {
+		if !IsSource(src) {
 			t.Errorf("%s is taken for a path", src)
 		}
 		var got []string
 		v := &recordingVisitor{problem: func(path string, err error) { got = append(got, path+": "+err.Error()) }}
-		if err := source.Walk(context.Background(), []string{src}, source.WalkOptions{Remote: newBlobRemote(nil)}, v); err != nil {
+		if err := source.Walk(context.Background(), []string{src}, source.WalkOptions{Remote: NewRemote(nil)}, v); err != nil {
 			t.Fatal(err)
 		}
 		if len(got) != 1 || strings.Contains(got[0], "SECRET") {
@@ -101,7 +101,7 @@ func TestSecretSources(t *testing.T) {
 		}
 	}
 	for _, p := range []string{"logs/job_log.txt", `C:\logs\bundle.zip`, "-"} {
-		if IsBlobSource(p) {
+		if IsSource(p) {
 			t.Errorf("%s is taken for a blob source", p)
 		}
 	}
@@ -112,17 +112,17 @@ func TestChooseCredOrder(t *testing.T) {
 	conn := "DefaultEndpointsProtocol=https;AccountName=contosologs;AccountKey=" + key
 	for _, tc := range []struct {
 		src  string
-		o    BlobOptions
+		o    Options
 		want string
 	}{
-		{"https://contosologs.blob.core.windows.net/c?sv=1&sig=abc", BlobOptions{ConnectionString: conn, Key: key}, "the SAS token in the URL"},
-		{"https://contosologs.blob.core.windows.net/c", BlobOptions{ConnectionString: conn, ConnectionStringFrom: "AZURE_STORAGE_CONNECTION_STRING", Key: key},
+		{"https://contosologs.blob.core.windows.net/c?sv=1&sig=abc", Options{ConnectionString: conn, Key: key}, "the SAS token in the URL"},
+		{"https://contosologs.blob.core.windows.net/c", Options{ConnectionString: conn, ConnectionStringFrom: "AZURE_STORAGE_CONNECTION_STRING", Key: key},
 			"the account key in the connection string from AZURE_STORAGE_CONNECTION_STRING (account contosologs)"},
-		{"https://contosologs.blob.core.windows.net/c", BlobOptions{ConnectionString: "BlobEndpoint=https://contosologs.blob.core.windows.net;SharedAccessSignature=sv=1&sig=abc"},
+		{"https://contosologs.blob.core.windows.net/c", Options{ConnectionString: "BlobEndpoint=https://contosologs.blob.core.windows.net;SharedAccessSignature=sv=1&sig=abc"},
 			"the SharedAccessSignature in the connection string from --connection-string"},
-		{"https://contosologs.blob.core.windows.net/c", BlobOptions{Key: key, KeyFrom: "AZURE_STORAGE_KEY"}, "the account key from AZURE_STORAGE_KEY (account contosologs)"},
-		{"https://logs.contoso.com/c", BlobOptions{Key: key, Account: "contosologs"}, "the account key from AZURE_STORAGE_KEY (account contosologs)"},
-		{"https://contosologs.blob.core.windows.net/c", BlobOptions{}, "no credential (anonymous access)"},
+		{"https://contosologs.blob.core.windows.net/c", Options{Key: key, KeyFrom: "AZURE_STORAGE_KEY"}, "the account key from AZURE_STORAGE_KEY (account contosologs)"},
+		{"https://logs.contoso.com/c", Options{Key: key, Account: "contosologs"}, "the account key from AZURE_STORAGE_KEY (account contosologs)"},
+		{"https://contosologs.blob.core.windows.net/c", Options{}, "no credential (anonymous access)"},
 	} {
 		s, err := parseBlobSource(tc.src, &tc.o)
 		if err != nil {
@@ -135,15 +135,15 @@ func TestChooseCredOrder(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		src  string
-		o    BlobOptions
+		o    Options
 		want string
 	}{
-		{"https://other.blob.core.windows.net/c", BlobOptions{ConnectionString: conn}, "is for account contosologs, but the URL names account other"},
-		{"https://contosologs.blob.core.windows.net/c", BlobOptions{ConnectionString: "AccountName=contosologs;AccountKey=" + key[:5] + "!"}, "not a valid key"},
-		{"https://contosologs.blob.core.windows.net/c", BlobOptions{ConnectionString: "AccountName=contosologs"}, "neither AccountKey nor SharedAccessSignature"},
-		{"https://contosologs.blob.core.windows.net/c", BlobOptions{ConnectionString: "just-a-secret-value"}, "not a connection string"},
-		{"https://logs.contoso.com/c", BlobOptions{Key: key}, "give --account"},
-		{"https://contosologs.blob.core.windows.net/c", BlobOptions{Key: "not base64!"}, "is not a valid key"},
+		{"https://other.blob.core.windows.net/c", Options{ConnectionString: conn}, "is for account contosologs, but the URL names account other"},
+		{"https://contosologs.blob.core.windows.net/c", Options{ConnectionString: "AccountName=contosologs;AccountKey=" + key[:5] + "!"}, "not a valid key"},
+		{"https://contosologs.blob.core.windows.net/c", Options{ConnectionString: "AccountName=contosologs"}, "neither AccountKey nor SharedAccessSignature"},
+		{"https://contosologs.blob.core.windows.net/c", Options{ConnectionString: "just-a-secret-value"}, "not a connection string"},
+		{"https://logs.contoso.com/c", Options{Key: key}, "give --account"},
+		{"https://contosologs.blob.core.windows.net/c", Options{Key: "not base64!"}, "is not a valid key"},
 	} {
 		s, _ := parseBlobSource(tc.src, &tc.o)
 		_, err := s.chooseCred(&tc.o)
@@ -197,8 +197,8 @@ func TestBlobNetworkErrors(t *testing.T) {
 	} {
 		var got []string
 		v := &recordingVisitor{problem: func(path string, err error) { got = append(got, path+": "+err.Error()) }}
-		o := &BlobOptions{Transport: dnsTransport{tc.notFound}, Retries: -1, Key: "a2V5"}
-		if err := source.Walk(context.Background(), []string{tc.src + "?sv=1&sig=SECRET"}, source.WalkOptions{Remote: newBlobRemote(o)}, v); err != nil {
+		o := &Options{Transport: dnsTransport{tc.notFound}, Retries: -1, Key: "a2V5"}
+		if err := source.Walk(context.Background(), []string{tc.src + "?sv=1&sig=SECRET"}, source.WalkOptions{Remote: NewRemote(o)}, v); err != nil {
 			t.Fatal(err)
 		}
 		if len(got) != 1 || !strings.Contains(got[0], tc.want) || !strings.HasPrefix(got[0], tc.src+": cannot list the blobs: ") || strings.Contains(got[0], "SECRET") {

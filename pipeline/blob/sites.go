@@ -1,4 +1,4 @@
-package pipeline
+package blob
 
 import (
 	"context"
@@ -10,19 +10,19 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 )
 
-// BlobSite is one site of a fleet kept in blob storage: a top-level folder or blob under the
+// Site is one site of a fleet kept in blob storage: a top-level folder or blob under the
 // source's container or prefix (a site's logs, or one bundle).
-type BlobSite struct {
+type Site struct {
 	Name    string // the folder's or blob's name under the prefix, without '/'
 	Folder  bool
 	Source  string // a source argument that reads this site alone, with the source's credentials (secret: holds the SAS)
 	Display string // Source without its query: for reports and messages
 }
 
-// ListBlobSites lists the top-level folders and blobs under a blob source, in name order: the
+// ListSites lists the top-level folders and blobs under a blob source, in name order: the
 // sites of diagnose --fleet on a container. Errors say which credential was tried, never its
 // value.
-func ListBlobSites(ctx context.Context, arg string, o *BlobOptions) ([]BlobSite, error) {
+func ListSites(ctx context.Context, arg string, o *Options) ([]Site, error) {
 	o = o.withDefaults()
 	src, err := parseBlobSource(arg, o)
 	if err != nil {
@@ -45,7 +45,7 @@ func ListBlobSites(ctx context.Context, arg string, o *BlobOptions) ([]BlobSite,
 		opts.Prefix = &folder
 	}
 	seen := map[string]bool{}
-	var sites []BlobSite
+	var sites []Site
 	add := func(full string, isFolder bool) {
 		name := strings.TrimSuffix(strings.TrimPrefix(full, folder), "/")
 		if name == "" || seen[name] {
@@ -78,12 +78,12 @@ func ListBlobSites(ctx context.Context, arg string, o *BlobOptions) ([]BlobSite,
 
 // site is the source argument for one top-level name under s: the same endpoint, container
 // and credentials, the prefix one level deeper.
-func (s *blobSource) site(name string, folder bool) BlobSite {
+func (s *blobSource) site(name string, folder bool) Site {
 	prefix := name
 	if s.prefix != "" {
 		prefix = strings.TrimSuffix(s.prefix, "/") + "/" + name
 	}
-	bs := BlobSite{Name: name, Folder: folder}
+	bs := Site{Name: name, Folder: folder}
 	if s.az {
 		bs.Source = "az://" + s.container + "/" + prefix
 		bs.Display = bs.Source

@@ -1,4 +1,4 @@
-package pipeline
+package blob
 
 // Incremental reading of blob sources (kudulens ingest SOURCE --db FILE --state FILE).
 //
@@ -49,6 +49,7 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	gosql "database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -109,9 +110,9 @@ type pendingPiece struct {
 	kind  source.Kind
 }
 
-// BlobState is the incremental state of blob sources, loaded from and saved to a file. Load it
-// with LoadBlobState before Ingest, pass it in BlobOptions.State, and Save it after.
-type BlobState struct {
+// State is the incremental state of blob sources, loaded from and saved to a file. Load it
+// with LoadState before Ingest, pass it in Options.State, and Save it after.
+type State struct {
 	path    string
 	db      string
 	runID   int32
@@ -133,12 +134,19 @@ type StateStats struct {
 	Forgotten int // state entries dropped: the blob is gone, or the database lacks its rows
 }
 
-// LoadBlobState reads the state file at path (a missing file is an empty state) and checks it
+// Database is what the state asks of the database the blobs are read into (a
+// pipeline/store.Store): the run's id and its files table.
+type Database interface {
+	RunID() int32
+	DB() *gosql.DB
+}
+
+// LoadState reads the state file at path (a missing file is an empty state) and checks it
 // against the database: entries whose rows are not in it are dropped, and pieces the database
 // has but the state lacks (an interrupted run) are noted for verification. dbPath is recorded
 // in the file for people reading it.
-func LoadBlobState(ctx context.Context, path string, s *Store, dbPath string) (*BlobState, error) {
-	st := &BlobState{path: path, runID: s.RunID(), pending: map[string][]pendingPiece{}}
+func LoadState(ctx context.Context, path string, s Database, dbPath string) (*State, error) {
+	st := &State{path: path, runID: s.RunID(), pending: map[string][]pendingPiece{}}
 	if abs, err := filepath.Abs(dbPath); err == nil && dbPath != "" {
 		st.db = abs
 	}
@@ -167,7 +175,7 @@ func LoadBlobState(ctx context.Context, path string, s *Store, dbPath string) (*
 
 	// Trust an entry only if the database has its rows.
 	known := map[string]bool{}
-	rows, err := s.db.QueryContext(ctx, "SELECT DISTINCT sha256 FROM files WHERE sha256 IS NOT NULL AND status <> 'failed'")
+	rows, err := s.DB().QueryContext(ctx, "SELECT DISTINCT sha256 FROM files WHERE sha256 IS NOT NULL AND status <> 'failed'")
 	if err != nil {
 		return nil, fmt.Errorf("state: %w", err)
 	}
@@ -196,7 +204,7 @@ func LoadBlobState(ctx context.Context, path string, s *Store, dbPath string) (*
 	}
 
 	// Pieces committed after the state was written: an interrupted run.
-	rows, err = s.db.QueryContext(ctx, `SELECT path, sha256, bytes, kind FROM files
+	rows, err = s.DB().QueryContext(ctx, `SELECT path, sha256, bytes, kind FROM files
 		WHERE run_id > ? AND status IN ('ok', 'partial') AND sha256 IS NOT NULL AND container IS NULL
 		  AND kind IN ('kudu-log', 'app-log-csv', 'app-log-txt')
 		  AND (path LIKE 'http://%' OR path LIKE 'https://%')
@@ -220,19 +228,19 @@ func LoadBlobState(ctx context.Context, path string, s *Store, dbPath string) (*
 	return st, rows.Err()
 }
 
-func (st *BlobState) note(format string, args ...any) {
+func (st *State) note(format string, args ...any) {
 	st.notes = append(st.notes, sanitize(fmt.Sprintf(format, args...)))
 }
 
 // Notes are things worth telling the user about the state (stale entries, recoveries).
-func (st *BlobState) Notes() []string {
+func (st *State) Notes() []string {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	return append([]string(nil), st.notes...)
 }
 
 // Stats says what the run did with the listed blobs.
-func (st *BlobState) Stats() StateStats {
+func (st *State) Stats() StateStats {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	return st.stats
@@ -240,7 +248,7 @@ func (st *BlobState) Stats() StateStats {
 
 // forgetMissing drops the entries of blobs under the source's prefix that the listing no
 // longer has (deleted, e.g. by a retention policy).
-func (st *BlobState) forgetMissing(src *blobSource, items []blobInfo) {
+func (st *State) forgetMissing(src *blobSource, items []blobInfo) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if len(st.file.Blobs) == 0 {
@@ -262,7 +270,7 @@ func (st *BlobState) forgetMissing(src *blobSource, items []blobInfo) {
 
 // planBlob decides what to read of a listed blob: nothing (skip), the tail, or all of it.
 // It first verifies pieces an interrupted run committed (reading them with read).
-func (st *BlobState) planBlob(ctx context.Context, p *blobPlan, read func(p *blobPlan, off, end int64) *blobReader) (skip bool, err error) {
+func (st *State) planBlob(ctx context.Context, p *blobPlan, read func(p *blobPlan, off, end int64) *blobReader) (skip bool, err error) {
 	st.mu.Lock()
 	e := st.file.Blobs[p.path]
 	pend := st.pending[p.path]
@@ -311,7 +319,7 @@ func (st *BlobState) planBlob(ctx context.Context, p *blobPlan, read func(p *blo
 	return false, nil
 }
 
-func (st *BlobState) count(f func(*StateStats)) {
+func (st *State) count(f func(*StateStats)) {
 	st.mu.Lock()
 	f(&st.stats)
 	st.mu.Unlock()
@@ -320,7 +328,7 @@ func (st *BlobState) count(f func(*StateStats)) {
 // recover verifies the pieces of p committed after the state was written, in order from the
 // entry's committed offset (0 without an entry): each must be exactly the next bytes of the
 // blob (same SHA-256 from byte 0) and end at a line end. Verified pieces advance the entry.
-func (st *BlobState) recover(ctx context.Context, p *blobPlan, e *blobEntry, pend []pendingPiece, read func(p *blobPlan, off, end int64) *blobReader) (*blobEntry, error) {
+func (st *State) recover(ctx context.Context, p *blobPlan, e *blobEntry, pend []pendingPiece, read func(p *blobPlan, off, end int64) *blobReader) (*blobEntry, error) {
 	var (
 		off, lines int64
 		kind       source.Kind
@@ -480,19 +488,28 @@ func (r *blobRead) setContainer(c source.ContainerInfo) {
 	r.mu.Unlock()
 }
 
-// Save records what the run committed and writes the state file atomically. sum is Ingest's
-// summary (nil if it returned none); runErr its error: archives are recorded only after a
-// run without error (their files row is written at the end).
-func (st *BlobState) Save(sum *Summary, runErr error) error {
+// Outcome is what became of one file of the run, as far as the state needs to know
+// (pipeline.Summary.BlobOutcomes).
+type Outcome struct {
+	Path      string      // files.path
+	Status    string      // files.status: ok | partial | failed | skipped
+	Kind      source.Kind // files.kind
+	SHA256    string      // files.sha256
+	Lines     int64       // lines read
+	Duplicate string      // the path the same content was ingested from before ("" if new)
+}
+
+// Save records what the run committed and writes the state file atomically. files are the
+// outcomes of Ingest's files (none if it returned no summary); runErr its error: archives are
+// recorded only after a run without error (their files row is written at the end).
+func (st *State) Save(files []Outcome, runErr error) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	results := map[string]*FileResult{}
-	if sum != nil {
-		for i := range sum.Files {
-			f := &sum.Files[i]
-			if prev := results[f.Row.Path]; prev == nil || prev.Row.Status == "failed" {
-				results[f.Row.Path] = f
-			}
+	results := map[string]*Outcome{}
+	for i := range files {
+		f := &files[i]
+		if prev := results[f.Path]; prev == nil || prev.Status == "failed" {
+			results[f.Path] = f
 		}
 	}
 	now := time.Now().UTC()
@@ -517,7 +534,7 @@ func (st *BlobState) Save(sum *Summary, runErr error) error {
 }
 
 // outcome is the new entry for a blob read in this run, or nil if nothing of it was committed.
-func (st *BlobState) outcome(r *blobRead, res *FileResult, runErr error) *blobEntry {
+func (st *State) outcome(r *blobRead, res *Outcome, runErr error) *blobEntry {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	in := &r.plan.info
@@ -536,7 +553,7 @@ func (st *BlobState) outcome(r *blobRead, res *FileResult, runErr error) *blobEn
 	if res == nil {
 		return nil
 	}
-	row := &res.Row
+	row := res
 	committed := res.Duplicate != "" || row.Status == "ok" || row.Status == "partial" || row.Status == "skipped"
 	if !committed {
 		return nil
@@ -569,7 +586,7 @@ func (st *BlobState) outcome(r *blobRead, res *FileResult, runErr error) *blobEn
 		return e
 	}
 	e.SHA256 = row.SHA256
-	e.Lines = row.Stats.Lines
+	e.Lines = row.Lines
 	e.Complete = row.Status != "partial"
 	e.Pieces++
 	return e

@@ -1,4 +1,4 @@
-package pipeline
+package blob
 
 import (
 	"bytes"
@@ -27,7 +27,7 @@ type blobReader struct {
 	bc      *blob.Client
 	src     *blobSource
 	cred    blobCred
-	o       *BlobOptions
+	o       *Options
 	ifMatch *azcore.ETag // block blobs: never mix two versions of a blob that is overwritten
 	off     int64
 	end     int64
@@ -124,7 +124,7 @@ func (r *blobReader) Close() error {
 }
 
 // backoff is the delay before retry n (1-based): RetryDelay doubled each time, capped.
-func backoff(o *BlobOptions, n int) time.Duration {
+func backoff(o *Options, n int) time.Duration {
 	d := o.RetryDelay
 	for i := 1; i < n && d < o.MaxRetryDelay; i++ {
 		d *= 2
