@@ -28,6 +28,7 @@ import (
 
 	"github.com/kudulens/kudulens/internal/azuritetest"
 	"github.com/kudulens/kudulens/pipeline/blob"
+	"github.com/kudulens/kudulens/pipeline/store"
 )
 
 const (
@@ -98,9 +99,9 @@ func appendTo(t *testing.T, ab *appendblob.Client, data []byte) {
 }
 
 // ingestSources ingests sources into a fresh in-memory store.
-func ingestSources(t *testing.T, sources []string, bo *blob.Options) (*Store, *Summary) {
+func ingestSources(t *testing.T, sources []string, bo *blob.Options) (*store.Store, *Summary) {
 	t.Helper()
-	s, err := OpenStore(context.Background(), "", StoreOptions{})
+	s, err := store.Open(context.Background(), "", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +115,7 @@ func ingestSources(t *testing.T, sources []string, bo *blob.Options) (*Store, *S
 
 // dumpTables returns every table's rows as sorted strings, with file ids, run ids and times of
 // ingestion left out and the path prefix (the source's root) removed from path columns.
-func dumpTables(t *testing.T, s *Store, prefix string) map[string][]string {
+func dumpTables(t *testing.T, s *store.Store, prefix string) map[string][]string {
 	t.Helper()
 	rel := func(col string) string {
 		return fmt.Sprintf("replace(%s, '%s', '') AS rel_%s", col, strings.ReplaceAll(prefix, "'", "''"), col)
@@ -173,7 +174,7 @@ func sameTables(t *testing.T, what string, got, want map[string][]string) {
 	}
 }
 
-func count(t *testing.T, s *Store, q string, args ...any) int64 {
+func count(t *testing.T, s *store.Store, q string, args ...any) int64 {
 	t.Helper()
 	var n int64
 	if err := s.DB().QueryRow(q, args...).Scan(&n); err != nil {
@@ -455,7 +456,7 @@ var _ policy.Transporter = countingTransport{}
 func incRun(t *testing.T, db, state string, sources []string, o blob.Options, crash bool) (*Summary, blob.StateStats) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := OpenStore(ctx, db, StoreOptions{})
+	s, err := store.Open(ctx, db, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -477,9 +478,9 @@ func incRun(t *testing.T, db, state string, sources []string, o blob.Options, cr
 	return sum, st.Stats()
 }
 
-func openDB(t *testing.T, db string) *Store {
+func openDB(t *testing.T, db string) *store.Store {
 	t.Helper()
-	s, err := OpenStore(context.Background(), db, StoreOptions{})
+	s, err := store.Open(context.Background(), db, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -526,7 +527,7 @@ func download(t *testing.T, c *azblob.Client, containerName, dir string) {
 var rowTables = []string{"traces", "exceptions", "customEvents", "rejects", "job_status"}
 
 // fileTotals sums the files rows of each path (the pieces of a blob).
-func fileTotals(t *testing.T, s *Store, prefix string) []string {
+func fileTotals(t *testing.T, s *store.Store, prefix string) []string {
 	t.Helper()
 	rows, err := s.DB().Query(`SELECT replace(path, ?, ''), kind, sum(lines), sum(parsed), sum(rejected), sum(merged), sum(traces),
 		sum(exceptions), sum(events), sum(bytes), min(first_ts), max(last_ts), string_agg(DISTINCT status, ',') FROM files
@@ -722,7 +723,7 @@ func TestBlobDownloadBreaks(t *testing.T) {
 	if !sum.Failed() {
 		t.Fatalf("the broken download is not reported: %+v", sum.Files)
 	}
-	var broken *FileRow
+	var broken *store.FileRow
 	for i := range sum.Files {
 		f := &sum.Files[i].Row
 		switch {

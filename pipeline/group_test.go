@@ -10,11 +10,12 @@ import (
 	"time"
 
 	"github.com/kudulens/kudulens/internal/testinput"
+	"github.com/kudulens/kudulens/pipeline/store"
 )
 
 // dumpAllTables renders every table of s without what differs between runs (file ids, times of
 // ingestion), sorted, for comparing two databases.
-func dumpAllTables(t *testing.T, s *Store) string {
+func dumpAllTables(t *testing.T, s *store.Store) string {
 	t.Helper()
 	var out strings.Builder
 	for _, q := range []string{
@@ -67,7 +68,7 @@ func TestGroupedSmallFilesSameTables(t *testing.T) {
 	var dumps [2]string
 	for i, noGroup := range []bool{true, false} {
 		ctx := context.Background()
-		s, err := OpenStore(ctx, "", StoreOptions{})
+		s, err := store.Open(ctx, "", store.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -106,7 +107,7 @@ func TestIngestCanceledThenAgain(t *testing.T) {
 		testinput.WriteFile(t, dir, fmt.Sprintf("%d/job_log_%d.txt", i/100, i),
 			[]byte(fmt.Sprintf("[11/19/2026 21:40:07 > 5e1c2a: INFO] one %d\r\n[11/19/2026 21:40:08 > 5e1c2a: INFO] two %d\r\n", i, i)))
 	}
-	s, err := OpenStore(context.Background(), "", StoreOptions{})
+	s, err := store.Open(context.Background(), "", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

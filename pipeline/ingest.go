@@ -19,6 +19,7 @@ import (
 	"github.com/kudulens/kudulens/parse"
 	"github.com/kudulens/kudulens/pipeline/blob"
 	"github.com/kudulens/kudulens/pipeline/source"
+	"github.com/kudulens/kudulens/pipeline/store"
 )
 
 // Options configure Ingest. Zero values mean the documented defaults.
@@ -73,14 +74,14 @@ type Progress struct {
 
 // FileResult is what happened to one file.
 type FileResult struct {
-	Row       FileRow
+	Row       store.FileRow
 	Duplicate string // the path the same content was ingested from before ("" if new)
 }
 
 // Summary is the outcome of an ingest run.
 type Summary struct {
 	Files    []FileResult
-	Merge    MergeStats
+	Merge    store.MergeStats
 	Elapsed  time.Duration
 	Canceled bool
 }
@@ -112,7 +113,7 @@ func (s *Summary) BlobOutcomes() []blob.Outcome {
 // Ingest reads every source into the store. Inputs that are damaged or of no known kind are
 // recorded (files.status, files.error) and the run goes on; the returned error is for the run
 // itself (database failure, cancellation).
-func Ingest(ctx context.Context, s *Store, sources []string, o Options, prog *Progress) (*Summary, error) {
+func Ingest(ctx context.Context, s *store.Store, sources []string, o Options, prog *Progress) (*Summary, error) {
 	o.setDefaults()
 	if prog == nil {
 		prog = &Progress{}
@@ -127,10 +128,10 @@ func Ingest(ctx context.Context, s *Store, sources []string, o Options, prog *Pr
 		bufs:    newBufPool(o.ChunkSize+o.MaxLine+4096, 4*o.ParseWorkers+2*o.FileWorkers),
 	}
 	in.batches = sync.Pool{New: func() any { return parse.NewBatch(o.ChunkSize / 64) }}
-	if err := s.loadThreads(ctx, true); err != nil {
+	if err := s.LoadThreads(ctx, true); err != nil {
 		return nil, err
 	}
-	defer s.loadThreads(context.Background(), false)
+	defer s.LoadThreads(context.Background(), false)
 
 	var parsers sync.WaitGroup
 	for i := 0; i < o.ParseWorkers; i++ {
@@ -172,19 +173,19 @@ func Ingest(ctx context.Context, s *Store, sources []string, o Options, prog *Pr
 			damage[p.Path] = append(msgs, p.Error)
 			continue
 		}
-		dup, err := s.insertStandalone(ctx, p, nil)
+		dup, err := s.InsertStandalone(ctx, p, nil)
 		if err != nil {
 			return sum, err
 		}
 		in.record(FileResult{Row: *p, Duplicate: dup})
 	}
 	for _, c := range in.containers {
-		row := &FileRow{ID: s.newFileID(), Path: cleanText(c.Path), Kind: source.Kind(c.Kind), Compression: c.Compression,
+		row := &store.FileRow{ID: s.NewFileID(), Path: cleanText(c.Path), Kind: source.Kind(c.Kind), Compression: c.Compression,
 			Bytes: c.Size, SHA256: c.SHA256, Status: "ok"}
 		if msgs := damage[row.Path]; len(msgs) > 0 {
 			row.Status, row.Error = "partial", strings.Join(msgs, "; ")
 		}
-		dup, err := s.insertStandalone(ctx, row, nil)
+		dup, err := s.InsertStandalone(ctx, row, nil)
 		if err != nil {
 			return sum, err
 		}
@@ -193,7 +194,7 @@ func Ingest(ctx context.Context, s *Store, sources []string, o Options, prog *Pr
 		}
 	}
 	sum.Files = in.results
-	if err := s.loadThreads(ctx, false); err != nil {
+	if err := s.LoadThreads(ctx, false); err != nil {
 		return sum, err
 	}
 	if !o.NoMerge {
@@ -209,7 +210,7 @@ func Ingest(ctx context.Context, s *Store, sources []string, o Options, prog *Pr
 }
 
 type ingester struct {
-	s      *Store
+	s      *store.Store
 	o      Options
 	prog   *Progress
 	ctx    context.Context
@@ -223,7 +224,7 @@ type ingester struct {
 	mu         sync.Mutex
 	results    []FileResult
 	containers []source.ContainerInfo
-	problems   []*FileRow // recorded when the walk is over (see Ingest)
+	problems   []*store.FileRow // recorded when the walk is over (see Ingest)
 	err        error
 }
 
@@ -289,7 +290,7 @@ func (in *ingester) Container(c source.ContainerInfo) {
 // Problem implements Visitor: a damaged or refused input is recorded as a failed file; one
 // skipped on purpose (a symlink, a device) as skipped.
 func (in *ingester) Problem(path string, err error) {
-	row := &FileRow{ID: in.s.newFileID(), Path: cleanText(path), Kind: source.KindUnknown, Status: "failed", Error: describe(err)}
+	row := &store.FileRow{ID: in.s.NewFileID(), Path: cleanText(path), Kind: source.KindUnknown, Status: "failed", Error: describe(err)}
 	if errors.Is(err, source.ErrNotRegular) {
 		row.Status = "skipped"
 	}
@@ -331,10 +332,10 @@ func (in *ingester) fileLoop() {
 	for {
 		var job fileJob
 		var more bool
-		if g.empty() {
+		if g.Empty() {
 			job, more = <-in.entries
 		} else {
-			idle.Reset(max(time.Until(g.started.Add(groupIdle)), time.Millisecond))
+			idle.Reset(max(time.Until(g.CommitBy()), time.Millisecond))
 			select {
 			case job, more = <-in.entries:
 				idle.Stop()
@@ -356,7 +357,7 @@ func (in *ingester) fileLoop() {
 			continue // drain; the walk stops
 		}
 		res, err := in.loadFile(job, g)
-		if err == nil && g.full() {
+		if err == nil && g.Full() {
 			err = g.commit(in.ctx)
 		}
 		if err != nil {
@@ -375,16 +376,16 @@ func (in *ingester) fileLoop() {
 			in.fail(err)
 		}
 	} else {
-		g.abandon()
+		g.Abandon()
 	}
 }
 
 // loadFile reads, classifies, parses and loads one file. A returned error is fatal for the
 // run (database failure); problems with the file itself are in the result. A small file goes
 // into g (nil result): it is recorded when g is committed.
-func (in *ingester) loadFile(job fileJob, g *group) (*FileResult, error) {
+func (in *ingester) loadFile(job fileJob, g *smallFiles) (*FileResult, error) {
 	e := job.e
-	row := &FileRow{ID: in.s.newFileID(), Path: cleanText(e.Path), Container: cleanText(e.Container), Compression: e.Compression, Bytes: e.Size}
+	row := &store.FileRow{ID: in.s.NewFileID(), Path: cleanText(e.Path), Container: cleanText(e.Container), Compression: e.Compression, Bytes: e.Size}
 	rc, err := e.Open()
 	if job.opened != nil {
 		close(job.opened)
@@ -426,7 +427,7 @@ func (in *ingester) loadFile(job fileJob, g *group) (*FileResult, error) {
 			row.Error += fmt.Sprintf("; read stopped at byte offset %d: %s", n, describe(err))
 		}
 		if cls.Kind == source.KindKuduStatus {
-			return in.standalone(row, &jobStatus{job: cls.Job, instance: cls.Instance, status: st.Status}, g)
+			return in.standalone(row, &store.JobStatus{Job: cls.Job, Instance: cls.Instance, Status: st.Status}, g)
 		}
 		return in.standalone(row, nil, g)
 	}
@@ -448,17 +449,17 @@ func (in *ingester) loadFile(job fileJob, g *group) (*FileResult, error) {
 		return &FileResult{Row: *row, Duplicate: dup}, err
 	}
 
-	conn, err := in.s.db.Conn(in.ctx)
+	conn, err := in.s.DB().Conn(in.ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close()
-	ft, err := in.s.beginFile(in.ctx, conn, row)
+	ft, err := in.s.BeginFile(in.ctx, conn, row)
 	if err != nil {
 		return nil, err
 	}
-	defer ft.rollback()
-	ft.inferring = cls.Kind == source.KindKuduLog && row.Job == ""
+	defer ft.Rollback()
+	ft.Inferring = cls.Kind == source.KindKuduLog && row.Job == ""
 
 	// The reader goroutine cuts chunks and queues them for the parse workers; this goroutine
 	// loads parsed batches as they come back, in any order (rows carry their line numbers).
@@ -525,7 +526,7 @@ func (in *ingester) loadFile(job fileJob, g *group) (*FileResult, error) {
 	if cls.Kind == source.KindKuduLog && row.Job == "" {
 		row.Job = inferJob(&stats)
 	}
-	dup, err := ft.commit(in.ctx)
+	dup, err := ft.Commit(in.ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -539,11 +540,11 @@ func (in *ingester) loadFile(job fileJob, g *group) (*FileResult, error) {
 // bundle or a folder (nightly runs over the same logs) costs one read at hashing speed per
 // unchanged file. A file that cannot be read to the end here is left to the parse, which
 // tells what is wrong with it.
-func (in *ingester) seenBefore(e *source.Entry, row *FileRow) (string, error) {
+func (in *ingester) seenBefore(e *source.Entry, row *store.FileRow) (string, error) {
 	if !row.Kind.HasRows() || e.ContentSize() <= source.SniffLen || e.Sequential || e.Tail != nil {
 		return "", nil
 	}
-	if ok, err := in.s.mayHave(in.ctx, e.ContentSize()); err != nil || !ok {
+	if ok, err := in.s.MayHave(in.ctx, e.ContentSize()); err != nil || !ok {
 		return "", err
 	}
 	rc, err := e.Reread()
@@ -556,8 +557,8 @@ func (in *ingester) seenBefore(e *source.Entry, row *FileRow) (string, error) {
 	if err != nil {
 		return "", in.ctx.Err()
 	}
-	probe := FileRow{Path: row.Path, Kind: row.Kind, SHA256: hex.EncodeToString(h.Sum(nil))}
-	dup := in.s.seen(&probe)
+	probe := store.FileRow{Path: row.Path, Kind: row.Kind, SHA256: hex.EncodeToString(h.Sum(nil))}
+	dup := in.s.Seen(&probe)
 	if dup != "" {
 		row.Bytes, row.SHA256 = n, probe.SHA256
 	}
@@ -566,21 +567,18 @@ func (in *ingester) seenBefore(e *source.Entry, row *FileRow) (string, error) {
 
 // loadSmall loads a file that was read whole into g: parsed on this worker, committed with
 // the group.
-func (in *ingester) loadSmall(g *group, e *source.Entry, row *FileRow, cls source.Classification, info *parse.FileInfo, ck *chunker, cr *source.AsyncHashReader, note string) (*FileResult, error) {
+func (in *ingester) loadSmall(g *smallFiles, e *source.Entry, row *store.FileRow, cls source.Classification, info *parse.FileInfo, ck *chunker, cr *source.AsyncHashReader, note string) (*FileResult, error) {
 	row.Bytes = cr.Count()
 	row.SHA256 = hex.EncodeToString(cr.Sum())
 	// Claimed before parsing: a file seen before costs no parsing.
-	dup, err := in.s.claim(in.ctx, row)
+	dup, err := in.s.Claim(in.ctx, row)
 	if err != nil || dup != "" {
 		return &FileResult{Row: *row, Duplicate: dup}, err
 	}
 	f, stats, readErr := g.parse(cls.Kind, info, ck)
 	in.prog.Lines.Add(stats.Lines)
-	f.row = row
-	row.Stats, row.Site = stats, g.b.Site
-	row.Traces = int64(f.traces[1] - f.traces[0])
-	row.Exceptions = int64(f.exceptions[1] - f.exceptions[0])
-	row.Events = int64(f.events[1] - f.events[0])
+	row.Stats, row.Site = stats, g.Batch().Site
+	row.Traces, row.Exceptions, row.Events = f.Counts()
 	cut := int64(0)
 	if readErr != nil && ck.partial != nil {
 		cut = 1
@@ -588,16 +586,16 @@ func (in *ingester) loadSmall(g *group, e *source.Entry, row *FileRow, cls sourc
 	in.finishRow(row, e, note, readErr, ck, g.notes(f, &stats, cut))
 	if cls.Kind == source.KindKuduLog && row.Job == "" {
 		if row.Job = inferJob(&stats); row.Job != "" {
-			g.setJob(f, row.Job)
+			g.SetJob(f, row.Job)
 		}
 	}
-	g.add(f)
+	g.AddFile(f, row)
 	return nil, nil
 }
 
 // finishRow sets the status and the notes (files.error) of a file whose content was read;
 // content are the notes of fileNotes.
-func (in *ingester) finishRow(row *FileRow, e *source.Entry, note string, readErr error, ck *chunker, content []string) {
+func (in *ingester) finishRow(row *store.FileRow, e *source.Entry, note string, readErr error, ck *chunker, content []string) {
 	stats := &row.Stats
 	row.Status = "ok"
 	var notes []string
@@ -634,7 +632,7 @@ func (in *ingester) finishRow(row *FileRow, e *source.Entry, note string, readEr
 
 // redactError removes secrets from row.Error: it may quote the file (a first line, a
 // symlink's target). It also makes it valid UTF-8 (it may quote a path).
-func (in *ingester) redactError(row *FileRow) {
+func (in *ingester) redactError(row *store.FileRow) {
 	if !in.o.NoRedact && row.Error != "" {
 		if r, changed := parse.Redact(nil, []byte(row.Error)); changed {
 			row.Error = string(r)
@@ -645,22 +643,22 @@ func (in *ingester) redactError(row *FileRow) {
 
 // standalone records a file that has no rows (skipped, failed, status file): in g when g is
 // set and the file has a hash to tell duplicates by (nil result), else at once.
-func (in *ingester) standalone(row *FileRow, st *jobStatus, g *group) (*FileResult, error) {
+func (in *ingester) standalone(row *store.FileRow, st *store.JobStatus, g *smallFiles) (*FileResult, error) {
 	in.redactError(row)
 	if g != nil && row.SHA256 != "" {
-		dup, err := in.s.claim(in.ctx, row)
+		dup, err := in.s.Claim(in.ctx, row)
 		if err != nil || dup != "" {
 			return &FileResult{Row: *row, Duplicate: dup}, err
 		}
-		g.addRow(row, st)
+		g.AddRow(row, st)
 		return nil, nil
 	}
-	dup, err := in.s.insertStandalone(in.ctx, row, st)
+	dup, err := in.s.InsertStandalone(in.ctx, row, st)
 	return &FileResult{Row: *row, Duplicate: dup}, err
 }
 
 // takeBatch loads one parsed batch (after an error it only recycles batches).
-func (in *ingester) takeBatch(ft *fileTx, row *FileRow, b *parse.Batch, stats *parse.Stats, prev error) error {
+func (in *ingester) takeBatch(ft *store.FileTx, row *store.FileRow, b *parse.Batch, stats *parse.Stats, prev error) error {
 	defer in.batches.Put(b)
 	stats.Add(&b.Stats)
 	in.prog.Lines.Add(b.Stats.Lines)
@@ -673,10 +671,10 @@ func (in *ingester) takeBatch(ft *fileTx, row *FileRow, b *parse.Batch, stats *p
 	if prev != nil {
 		return prev
 	}
-	if ft.inferring && ft.guess == "" && stats.Parsed >= guessJobAfter {
-		ft.guess = inferJob(stats)
+	if ft.Inferring && ft.Guess == "" && stats.Parsed >= guessJobAfter {
+		ft.Guess = inferJob(stats)
 	}
-	if err := ft.addBatch(in.ctx, b); err != nil {
+	if err := ft.AddBatch(in.ctx, b); err != nil {
 		return fmt.Errorf("load %s: %w", row.Path, err)
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kudulens/kudulens/internal/testinput"
 	"github.com/kudulens/kudulens/pipeline/source"
+	"github.com/kudulens/kudulens/pipeline/store"
 )
 
 // bigKuduLog is a Kudu log of n lines, well past the size that is read whole (sniffLen), whose
@@ -38,7 +39,7 @@ func TestReingestSkipsKnownFilesBeforeParsing(t *testing.T) {
 
 	ctx := context.Background()
 	db := filepath.Join(dir, "k.duckdb")
-	s, err := OpenStore(ctx, db, StoreOptions{})
+	s, err := store.Open(ctx, db, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +49,7 @@ func TestReingestSkipsKnownFilesBeforeParsing(t *testing.T) {
 	s.Close()
 
 	// A new process on the same database: what it knows comes from the files table.
-	s, err = OpenStore(ctx, db, StoreOptions{})
+	s, err = store.Open(ctx, db, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func TestReingestSkipsKnownFilesBeforeParsing(t *testing.T) {
 		t.Errorf("the second run parsed %d lines, want %d (the new file's only)", got, n)
 	}
 
-	fresh, err := OpenStore(ctx, "", StoreOptions{})
+	fresh, err := store.Open(ctx, "", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kudulens/kudulens/bench/gen"
 	"github.com/kudulens/kudulens/pipeline"
+	"github.com/kudulens/kudulens/pipeline/store"
 	"github.com/kudulens/kudulens/report"
 	klsql "github.com/kudulens/kudulens/sql"
 )
@@ -459,16 +460,16 @@ func builtinCheck(t *testing.T, id string) *klsql.Check {
 }
 
 // ingest writes the bundle and loads it into a new in-memory store; every line must parse.
-func (b *bundle) ingest() *pipeline.Store {
+func (b *bundle) ingest() *store.Store {
 	b.t.Helper()
 	ctx := context.Background()
 	dir := b.write()
-	store, err := pipeline.OpenStore(ctx, "", pipeline.StoreOptions{Threads: 1, MemoryLimit: "256MB"})
+	database, err := store.Open(ctx, "", store.Options{Threads: 1, MemoryLimit: "256MB"})
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	b.t.Cleanup(func() { store.Close() })
-	sum, err := pipeline.Ingest(ctx, store, []string{dir}, pipeline.Options{ParseWorkers: 1, FileWorkers: 1}, nil)
+	b.t.Cleanup(func() { database.Close() })
+	sum, err := pipeline.Ingest(ctx, database, []string{dir}, pipeline.Options{ParseWorkers: 1, FileWorkers: 1}, nil)
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -478,14 +479,14 @@ func (b *bundle) ingest() *pipeline.Store {
 				f.Row.Stats.Rejected, f.Duplicate, f.Row.Error)
 		}
 	}
-	return store
+	return database
 }
 
 // runChecks ingests the bundle and runs checks on it.
 func (b *bundle) runChecks(checks []*klsql.Check) *klsql.Report {
 	b.t.Helper()
-	store := b.ingest()
-	rep, err := klsql.Run(context.Background(), store.DB(), checks, klsql.Options{KQL: translateKQL})
+	database := b.ingest()
+	rep, err := klsql.Run(context.Background(), database.DB(), checks, klsql.Options{KQL: translateKQL})
 	if err != nil {
 		b.t.Fatal(err)
 	}

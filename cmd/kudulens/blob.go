@@ -11,6 +11,7 @@ import (
 
 	"github.com/kudulens/kudulens/pipeline"
 	"github.com/kudulens/kudulens/pipeline/blob"
+	"github.com/kudulens/kudulens/pipeline/store"
 	klsql "github.com/kudulens/kudulens/sql"
 )
 
@@ -122,11 +123,11 @@ func (b *blobFlags) options(e *env) *blob.Options {
 }
 
 // loadState loads the --state file, if any, against the database.
-func (b *blobFlags) loadState(ctx context.Context, store *pipeline.Store, db string, e *env) error {
+func (b *blobFlags) loadState(ctx context.Context, database *store.Store, db string, e *env) error {
 	if b.statePath == "" {
 		return nil
 	}
-	st, err := blob.LoadState(ctx, b.statePath, store, db)
+	st, err := blob.LoadState(ctx, b.statePath, database, db)
 	if err != nil {
 		return err
 	}

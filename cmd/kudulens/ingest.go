@@ -16,6 +16,7 @@ import (
 
 	"github.com/kudulens/kudulens/pipeline"
 	"github.com/kudulens/kudulens/pipeline/source"
+	"github.com/kudulens/kudulens/pipeline/store"
 )
 
 // storeFlags are the flags of every command that opens a database.
@@ -106,7 +107,7 @@ func (b *byteSize) Set(s string) error {
 func (f *storeFlags) register(fs *pflag.FlagSet, defaultDB string) {
 	fs.StringVar(&f.db, "db", defaultDB, "database file")
 	fs.IntVar(&f.threads, "threads", 0, "DuckDB and parser threads (default: all cores)")
-	fs.StringVar(&f.memoryLimit, "memory-limit", pipeline.DefaultMemoryLimit, "DuckDB memory limit; bigger loads spill to disk")
+	fs.StringVar(&f.memoryLimit, "memory-limit", store.DefaultMemoryLimit, "DuckDB memory limit; bigger loads spill to disk")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
 	fs.IntVar(&f.maxLine, "max-line", 1<<20, "lines longer than this many bytes are cut and flagged truncated")
 	fs.BoolVar(&f.noRedact, "no-redact", false, "keep secrets (passwords, keys, SAS signatures, tokens) in the database and reports")
@@ -114,8 +115,8 @@ func (f *storeFlags) register(fs *pflag.FlagSet, defaultDB string) {
 	f.blob.register(fs)
 }
 
-func (f *storeFlags) open(ctx context.Context, path string) (*pipeline.Store, error) {
-	return pipeline.OpenStore(ctx, path, pipeline.StoreOptions{Threads: f.threads, MemoryLimit: f.memoryLimit})
+func (f *storeFlags) open(ctx context.Context, path string) (*store.Store, error) {
+	return store.Open(ctx, path, store.Options{Threads: f.threads, MemoryLimit: f.memoryLimit})
 }
 
 func (f *storeFlags) ingestOptions(e *env) pipeline.Options {
@@ -200,15 +201,15 @@ func runIngest(ctx context.Context, args []string, e *env) int {
 		fmt.Fprintf(e.stderr, "kudulens ingest: %v\n", err)
 		return exitUsage
 	}
-	store, err := sf.open(ctx, sf.db)
+	database, err := sf.open(ctx, sf.db)
 	if err != nil {
 		return fatal(e, err)
 	}
-	defer store.Close()
-	if err := sf.blob.loadState(ctx, store, sf.db, e); err != nil {
+	defer database.Close()
+	if err := sf.blob.loadState(ctx, database, sf.db, e); err != nil {
 		return fatal(e, err)
 	}
-	sum, err := ingest(ctx, store, fs.Args(), &sf, e)
+	sum, err := ingest(ctx, database, fs.Args(), &sf, e)
 	if sum != nil {
 		printIngestSummary(e.stdout, sum, sf.db)
 	}
@@ -229,10 +230,10 @@ func runIngest(ctx context.Context, args []string, e *env) int {
 }
 
 // ingest runs pipeline.Ingest with a progress bar on a terminal.
-func ingest(ctx context.Context, store *pipeline.Store, sources []string, sf *storeFlags, e *env) (*pipeline.Summary, error) {
+func ingest(ctx context.Context, database *store.Store, sources []string, sf *storeFlags, e *env) (*pipeline.Summary, error) {
 	var prog pipeline.Progress
 	stop := startProgress(e.stderr, &prog, sf.quiet, sf.blob.progressText)
-	sum, err := pipeline.Ingest(ctx, store, sources, sf.ingestOptions(e), &prog)
+	sum, err := pipeline.Ingest(ctx, database, sources, sf.ingestOptions(e), &prog)
 	stop()
 	return sum, err
 }

@@ -8,14 +8,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kudulens/kudulens/pipeline"
+	"github.com/kudulens/kudulens/pipeline/store"
 )
 
 // testDB writes a database file with a few traces rows.
 func testDB(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "k.duckdb")
-	s, err := pipeline.OpenStore(context.Background(), path, pipeline.StoreOptions{Threads: 1})
+	s, err := store.Open(context.Background(), path, store.Options{Threads: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

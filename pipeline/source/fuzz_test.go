@@ -36,7 +36,7 @@ func FuzzWalk(f *testing.F) {
 	f.Add([]byte("plain text\r\n"))
 	// The sample bundle, cut: its central directory is lost (the walker salvages members from
 	// their local headers).
-	if b, err := os.ReadFile("../fixtures/sample-bundle.zip"); err == nil {
+	if b, err := os.ReadFile("../../fixtures/sample-bundle.zip"); err == nil {
 		f.Add(b[:min(len(b), 96<<10)])
 	}
 

@@ -1,12 +1,10 @@
-package pipeline
+package store
 
 import (
 	"context"
 	gosql "database/sql"
 	"database/sql/driver"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -34,45 +32,60 @@ const (
 	groupIdle     = 200 * time.Millisecond
 )
 
-// group is the open group of one file worker.
-type group struct {
-	in      *ingester
+// Group is the open group of one file worker. The worker parses a small file into Batch
+// between Open and End, and adds it with AddFile.
+type Group struct {
+	s       *Store
 	b       *parse.Batch
-	parsers map[source.Kind]parse.Parser
-	files   []*groupFile
+	files   []*GroupFile
 	bytes   int64
 	started time.Time
 }
 
-// groupFile is one file of a group: its files row and where its rows are in the batch.
-type groupFile struct {
+// GroupFile is one file of a group: its files row and where its rows are in the batch.
+type GroupFile struct {
 	row    *FileRow
 	dup    string
-	status *jobStatus
+	status *JobStatus
 	source string
 	// [start, end) of the file's rows in the batch.
 	traces, exceptions, events, rejects [2]int
 }
 
-func (in *ingester) newGroup() *group {
-	return &group{in: in, b: parse.NewBatch(4096), parsers: newParsers()}
+// NewGroup returns an empty group.
+func (s *Store) NewGroup() *Group {
+	return &Group{s: s, b: parse.NewBatch(4096)}
 }
 
-func (g *group) empty() bool { return len(g.files) == 0 }
+// Batch is what the group's files are parsed into.
+func (g *Group) Batch() *parse.Batch { return g.b }
 
-// full reports whether the group should be committed before it takes more.
-func (g *group) full() bool {
+// Empty reports whether the group holds no file.
+func (g *Group) Empty() bool { return len(g.files) == 0 }
+
+// CommitBy is when the group is due to be committed if no file comes (groupIdle after its
+// first file).
+func (g *Group) CommitBy() time.Time { return g.started.Add(groupIdle) }
+
+// Full reports whether the group should be committed before it takes more.
+func (g *Group) Full() bool {
 	t := &g.b.Traces
 	return len(g.files) >= groupMaxFiles || g.bytes >= groupMaxBytes || t.Len() >= groupMaxRows ||
 		len(t.Instance.Values) >= groupMaxDict || len(t.Job.Values) >= groupMaxDict || len(t.Operation.Values) >= groupMaxDict
 }
 
-// addRow adds a file without rows (skipped, status file).
-func (g *group) addRow(row *FileRow, st *jobStatus) {
-	g.add(&groupFile{row: row, status: st})
+// AddRow adds a file without rows (skipped, status file).
+func (g *Group) AddRow(row *FileRow, st *JobStatus) {
+	g.add(&GroupFile{row: row, status: st})
 }
 
-func (g *group) add(f *groupFile) {
+// AddFile adds a file parsed between Open and End, with its files row.
+func (g *Group) AddFile(f *GroupFile, row *FileRow) {
+	f.row = row
+	g.add(f)
+}
+
+func (g *Group) add(f *GroupFile) {
 	if len(g.files) == 0 {
 		g.started = time.Now()
 	}
@@ -80,48 +93,39 @@ func (g *group) add(f *groupFile) {
 	g.bytes += f.row.Bytes
 }
 
-// parse parses the chunks of a small file (read whole) into the group's batch and returns the
-// file's entry; its Stats are those of this file alone. The chunks' buffers go back to the pool.
-func (g *group) parse(kind source.Kind, info *parse.FileInfo, ck *chunker) (*groupFile, parse.Stats, error) {
+// Open starts a file of the given kind: its rows are those parsed into Batch until End.
+func (g *Group) Open(kind source.Kind) *GroupFile {
 	b := g.b
-	f := &groupFile{source: "job-log"}
+	f := &GroupFile{source: "job-log"}
 	if kind == source.KindAppLogCSV || kind == source.KindAppLogText {
 		f.source = "app-log"
 	}
-	b.Stats, b.Site = parse.Stats{}, ""
 	f.traces[0], f.exceptions[0], f.events[0], f.rejects[0] = b.Traces.Len(), b.Exceptions.Len(), b.Events.Len(), len(b.Rejects)
-	var readErr error
-	for {
-		c, err := ck.next()
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				readErr = err
-			}
-			break
-		}
-		safeParse(g.parsers, kind, &parse.Chunk{Data: c.data, FirstLine: c.firstLine, Cut: c.cut, File: info}, b, g.in.o.NoRedact)
-		g.in.bufs.put(c.buf)
-	}
-	if readErr != nil && ck.partial != nil {
-		b.Rejects = append(b.Rejects, cutLineReject(ck.partial, ck.partialLine, g.in.o.NoRedact))
-		b.Stats.Lines++
-		b.Stats.Rejected++
-	}
+	return f
+}
+
+// End ends the rows of f.
+func (g *Group) End(f *GroupFile) {
+	b := g.b
 	f.traces[1], f.exceptions[1], f.events[1], f.rejects[1] = b.Traces.Len(), b.Exceptions.Len(), b.Events.Len(), len(b.Rejects)
-	return f, b.Stats, readErr
 }
 
-// notes returns the content notes of f (see fileNotes).
-func (g *group) notes(f *groupFile, st *parse.Stats, cut int64) []string {
-	var fn fileNotes
-	fn.cut = cut
-	fn.seeRows(g.b, f.traces[0], f.traces[1], g.b.Rejects[f.rejects[0]:f.rejects[1]])
-	return fn.notes(st)
+// Traces is the range of f's rows in Batch().Traces.
+func (f *GroupFile) Traces() (start, end int) { return f.traces[0], f.traces[1] }
+
+// Rejects is f's rejected lines.
+func (f *GroupFile) Rejects(b *parse.Batch) []parse.Reject {
+	return b.Rejects[f.rejects[0]:f.rejects[1]]
 }
 
-// setJob gives the rows of f that have no job the job inferred from the file's content (as
-// fileTx.fixInferredJob does in SQL for large files).
-func (g *group) setJob(f *groupFile, job string) {
+// Counts is how many traces, exceptions and events f has.
+func (f *GroupFile) Counts() (traces, exceptions, events int64) {
+	return int64(f.traces[1] - f.traces[0]), int64(f.exceptions[1] - f.exceptions[0]), int64(f.events[1] - f.events[0])
+}
+
+// SetJob gives the rows of f that have no job the job inferred from the file's content (as
+// FileTx.fixInferredJob does in SQL for large files).
+func (g *Group) SetJob(f *GroupFile, job string) {
 	t := &g.b.Traces
 	op := parse.OperationName(job)
 	jobIdx, opIdx, srcJob := dictIndex(&t.Job, job), dictIndex(&t.Operation, op), parse.JobByContent
@@ -165,19 +169,20 @@ func dictIndex(d *parse.Dict, v string) int16 {
 	return int16(len(d.Values) - 1)
 }
 
-// commit loads the group in one transaction and records its files; it empties the group.
-func (g *group) commit(ctx context.Context) error {
-	if g.empty() {
+// Commit loads the group in one transaction and records its files, handing each to record
+// once the transaction is committed; it empties the group.
+func (g *Group) Commit(ctx context.Context, record func(row FileRow, dup string)) error {
+	if g.Empty() {
 		return nil
 	}
 	committed := false
 	defer func() {
 		if !committed {
-			g.abandon()
+			g.Abandon()
 		}
 		g.reset()
 	}()
-	s := g.in.s
+	s := g.s
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return err
@@ -203,22 +208,22 @@ func (g *group) commit(ctx context.Context) error {
 	}
 	done, committed = true, true
 	for _, f := range g.files {
-		g.in.record(FileResult{Row: *f.row, Duplicate: f.dup})
+		record(*f.row, f.dup)
 	}
 	return nil
 }
 
-// abandon gives up the group's files: their hashes are no longer claimed, so that a later run
+// Abandon gives up the group's files: their hashes are no longer claimed, so that a later run
 // in this process reads them again.
-func (g *group) abandon() {
+func (g *Group) Abandon() {
 	for _, f := range g.files {
 		if f.row.SHA256 != "" {
-			g.in.s.unclaim(f.row)
+			g.s.unclaim(f.row)
 		}
 	}
 }
 
-func (g *group) reset() {
+func (g *Group) reset() {
 	g.b.Reset()
 	clear(g.files)
 	g.files, g.bytes = g.files[:0], 0
@@ -238,7 +243,7 @@ SELECT ts, operation, job, job_source, instance, level, is_system, severity, mes
     source, pid, truncated, msg_hash, file_id, source_file, line_no, line_count FROM `
 
 // insertRows inserts the traces, exceptions, events and rejects of the group.
-func (g *group) insertRows(ctx context.Context, conn *gosql.Conn) error {
+func (g *Group) insertRows(ctx context.Context, conn *gosql.Conn) error {
 	b := g.b
 	if n := b.Traces.Len(); n > 0 {
 		ids := make([]int32, n)
@@ -255,7 +260,7 @@ func (g *group) insertRows(ctx context.Context, conn *gosql.Conn) error {
 			}
 			pathVals = append(pathVals, f.row.Path)
 		}
-		rec := tracesRecord(b, g.in.s.dicts)
+		rec := tracesRecord(b, g.s.dicts)
 		cols := append([]arrow.Array(nil), rec.Columns()...)
 		extra := []arrow.Array{
 			fixed(arrow.PrimitiveTypes.Int32, n, nil, arrow.Int32Traits.CastToBytes(ids)),
@@ -277,7 +282,7 @@ func (g *group) insertRows(ctx context.Context, conn *gosql.Conn) error {
 		return nil
 	}
 	// The file of row i of a table, for the appenders.
-	owner := func(rng func(*groupFile) [2]int) func(int) *FileRow {
+	owner := func(rng func(*GroupFile) [2]int) func(int) *FileRow {
 		fi := 0
 		return func(i int) *FileRow {
 			for rng(g.files[fi])[1] <= i {
@@ -289,7 +294,7 @@ func (g *group) insertRows(ctx context.Context, conn *gosql.Conn) error {
 	return conn.Raw(func(dc any) error {
 		c := dc.(driver.Conn)
 		if b.Exceptions.Len() > 0 {
-			of := owner(func(f *groupFile) [2]int { return f.exceptions })
+			of := owner(func(f *GroupFile) [2]int { return f.exceptions })
 			if err := appendRows(c, "exceptions", b.Exceptions.Len(), func(i int) []driver.Value {
 				e, r := b.Exceptions.Row(i), of(i)
 				return []driver.Value{usTime(e.Time), nullStr(e.Operation), nullStr(e.Job), nullStr(e.Instance), e.Origin, nullStr(e.InferredBy),
@@ -300,7 +305,7 @@ func (g *group) insertRows(ctx context.Context, conn *gosql.Conn) error {
 			}
 		}
 		if b.Events.Len() > 0 {
-			of := owner(func(f *groupFile) [2]int { return f.events })
+			of := owner(func(f *GroupFile) [2]int { return f.events })
 			if err := appendRows(c, "customEvents", b.Events.Len(), func(i int) []driver.Value {
 				e, r := b.Events.Row(i), of(i)
 				var dur driver.Value
@@ -314,7 +319,7 @@ func (g *group) insertRows(ctx context.Context, conn *gosql.Conn) error {
 			}
 		}
 		if len(b.Rejects) > 0 {
-			of := owner(func(f *groupFile) [2]int { return f.rejects })
+			of := owner(func(f *GroupFile) [2]int { return f.rejects })
 			if err := appendRows(c, "rejects", len(b.Rejects), func(i int) []driver.Value {
 				rj, r := &b.Rejects[i], of(i)
 				return []driver.Value{r.ID, r.Path, rj.LineNo, rj.Reason, rj.Raw}
@@ -359,7 +364,7 @@ func int8Bytes(v []int8) []byte { return arrow.Int8Traits.CastToBytes(v) }
 // insertFiles inserts the files rows (and job_status rows) of the group through appenders.
 // The files rows go through a temporary table with the columns of insertFilesSQL, so that
 // columns added to files later only need a default.
-func (g *group) insertFiles(ctx context.Context, conn *gosql.Conn) error {
+func (g *Group) insertFiles(ctx context.Context, conn *gosql.Conn) error {
 	tmp := fmt.Sprintf("kl_group_files_%d", g.files[0].row.ID)
 	cols := insertFilesSQL[strings.Index(insertFilesSQL, "(")+1 : strings.Index(insertFilesSQL, ")")]
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE TEMP TABLE %s AS SELECT %s FROM files LIMIT 0", tmp, cols)); err != nil {
@@ -367,11 +372,11 @@ func (g *group) insertFiles(ctx context.Context, conn *gosql.Conn) error {
 	}
 	defer conn.ExecContext(context.Background(), "DROP TABLE IF EXISTS "+tmp)
 	now := time.Now().UTC()
-	var statuses []*groupFile
+	var statuses []*GroupFile
 	err := conn.Raw(func(dc any) error {
 		c := dc.(driver.Conn)
 		if err := appendRows(c, tmp, len(g.files), func(i int) []driver.Value {
-			vals := g.in.s.fileRowValues(g.files[i].row, now)
+			vals := g.s.fileRowValues(g.files[i].row, now)
 			out := make([]driver.Value, len(vals))
 			for j, v := range vals {
 				out[j] = v
@@ -388,7 +393,7 @@ func (g *group) insertFiles(ctx context.Context, conn *gosql.Conn) error {
 		}
 		return appendRows(c, "job_status", len(statuses), func(i int) []driver.Value {
 			f := statuses[i]
-			return []driver.Value{nullStr(f.status.job), f.status.instance, f.status.status, f.row.ID, f.row.Path}
+			return []driver.Value{nullStr(f.status.Job), f.status.Instance, f.status.Status, f.row.ID, f.row.Path}
 		})
 	})
 	if err == nil {

@@ -1,4 +1,4 @@
-package pipeline
+package store_test
 
 import (
 	"context"
@@ -11,18 +11,21 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kudulens/kudulens/pipeline"
+	"github.com/kudulens/kudulens/pipeline/store"
 )
 
-func openIngested(t *testing.T, sources ...string) *Store {
+func openIngested(t *testing.T, sources ...string) *store.Store {
 	t.Helper()
 	ctx := context.Background()
-	s, err := OpenStore(ctx, "", StoreOptions{})
+	s, err := store.Open(ctx, "", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
 	if len(sources) > 0 {
-		if _, err := Ingest(ctx, s, sources, Options{}, nil); err != nil {
+		if _, err := pipeline.Ingest(ctx, s, sources, pipeline.Options{}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -34,27 +37,27 @@ func openIngested(t *testing.T, sources ...string) *Store {
 func sameAsLake(t *testing.T, db *gosql.DB, dir, table string) int64 {
 	t.Helper()
 	ctx := context.Background()
-	if !hasParquet(filepath.Join(dir, "table="+table)) {
+	if !store.HasParquet(filepath.Join(dir, "table="+table)) {
 		var n int64
-		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM "+quoteIdent(table)).Scan(&n); err != nil || n != 0 {
+		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM "+store.QuoteIdent(table)).Scan(&n); err != nil || n != 0 {
 			t.Errorf("%s: %d rows and no Parquet file (%v)", table, n, err)
 		}
 		return 0
 	}
-	names, types, err := tableColumns(ctx, db, table)
+	names, types, err := store.TableColumns(ctx, db, table)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cols := make([]string, len(names))
 	for i, n := range names {
-		cols[i] = fmt.Sprintf("%s::%s AS %s", quoteIdent(n), types[i], quoteIdent(n))
+		cols[i] = fmt.Sprintf("%s::%s AS %s", store.QuoteIdent(n), types[i], store.QuoteIdent(n))
 	}
 	lake := fmt.Sprintf("(SELECT %s FROM read_parquet(%s, hive_partitioning = true, hive_types = {'date': DATE, 'job': VARCHAR}))",
-		strings.Join(cols, ", "), quoteStr(lakeGlob(dir, table)))
-	store := fmt.Sprintf("(SELECT %s FROM %s)", strings.Join(cols, ", "), quoteIdent(table))
+		strings.Join(cols, ", "), store.QuoteStr(store.LakeGlob(dir, table)))
+	inStore := fmt.Sprintf("(SELECT %s FROM %s)", strings.Join(cols, ", "), store.QuoteIdent(table))
 	var n, onlyStore, onlyLake int64
 	q := fmt.Sprintf("SELECT (SELECT count(*) FROM %s), (SELECT count(*) FROM (%s EXCEPT ALL %s)), (SELECT count(*) FROM (%s EXCEPT ALL %s))",
-		quoteIdent(table), store, lake, lake, store)
+		store.QuoteIdent(table), inStore, lake, lake, inStore)
 	if err := db.QueryRowContext(ctx, q).Scan(&n, &onlyStore, &onlyLake); err != nil {
 		t.Fatalf("%s: %v", table, err)
 	}
@@ -79,7 +82,7 @@ func parquetFiles(t *testing.T, dir string) map[string]time.Time {
 
 func TestParquetRoundTrip(t *testing.T) {
 	ctx := context.Background()
-	s := openIngested(t, "../fixtures/sample-bundle.zip")
+	s := openIngested(t, "../../fixtures/sample-bundle.zip")
 	// Job names a partition path must escape, and rows without a job.
 	for _, q := range []string{
 		`UPDATE traces SET job = 'We/ird=Job %20 ''q'' é' WHERE line_no % 97 = 1`,
@@ -90,7 +93,7 @@ func TestParquetRoundTrip(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	st, err := s.ExportParquet(ctx, dir, ExportOptions{})
+	st, err := s.ExportParquet(ctx, dir, store.ExportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +116,7 @@ func TestParquetRoundTrip(t *testing.T) {
 		}
 	}
 	// Read back with DuckDB's read_parquet: exactly the tables.
-	for _, table := range LakeTables {
+	for _, table := range store.LakeTables {
 		n := sameAsLake(t, s.DB(), dir, table)
 		if n != st.Rows[table] {
 			t.Errorf("%s: %d rows in the store, %d exported", table, n, st.Rows[table])
@@ -126,13 +129,13 @@ func TestParquetRoundTrip(t *testing.T) {
 	var codec, logical string
 	err = s.DB().QueryRowContext(ctx, `SELECT any_value(compression), any_value(s.logical_type) FROM parquet_metadata(?) m
 		JOIN parquet_schema(?) s ON s.file_name = m.file_name AND s.name = m.path_in_schema WHERE m.path_in_schema = 'timestamp'`,
-		lakeGlob(dir, "traces"), lakeGlob(dir, "traces")).Scan(&codec, &logical)
+		store.LakeGlob(dir, "traces"), store.LakeGlob(dir, "traces")).Scan(&codec, &logical)
 	if err != nil || codec != "ZSTD" || !strings.Contains(logical, "isAdjustedToUTC=1") {
 		t.Errorf("compression %q, timestamp %q, %v", codec, logical, err)
 	}
 
 	// The same data again: nothing written, nothing touched.
-	st2, err := s.ExportParquet(ctx, dir, ExportOptions{})
+	st2, err := s.ExportParquet(ctx, dir, store.ExportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,12 +161,12 @@ func TestParquetRoundTrip(t *testing.T) {
 	if ls.Exports != 1 {
 		t.Errorf("load: %+v", ls)
 	}
-	for _, table := range LakeTables {
+	for _, table := range store.LakeTables {
 		if n := sameAsLake(t, s2.DB(), dir, table); n != st.Rows[table] {
 			t.Errorf("loaded %s: %d rows, want %d", table, n, st.Rows[table])
 		}
 	}
-	if !IsParquetDir(dir) || IsParquetDir("../fixtures/sample") {
+	if !store.IsParquetDir(dir) || store.IsParquetDir("../../fixtures/sample") {
 		t.Errorf("IsParquetDir")
 	}
 }
@@ -172,16 +175,16 @@ func TestParquetRoundTrip(t *testing.T) {
 // exported twice; loading both exports back merges them like one ingest of both.
 func TestParquetAppend(t *testing.T) {
 	ctx := context.Background()
-	root := "../fixtures/sample/applogs/contoso-analytics/2026/11/19/"
+	root := "../../fixtures/sample/applogs/contoso-analytics/2026/11/19/"
 	night1 := []string{root + "00", root + "01"}
 	night2 := []string{root + "01", root + "02"}
 	dir := t.TempDir()
-	st1, err := openIngested(t, night1...).ExportParquet(ctx, dir, ExportOptions{Site: "contoso"})
+	st1, err := openIngested(t, night1...).ExportParquet(ctx, dir, store.ExportOptions{Site: "contoso"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	before := parquetFiles(t, dir)
-	st2, err := openIngested(t, night2...).ExportParquet(ctx, dir, ExportOptions{Site: "contoso"})
+	st2, err := openIngested(t, night2...).ExportParquet(ctx, dir, store.ExportOptions{Site: "contoso"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +217,7 @@ func TestParquetAppend(t *testing.T) {
 		t.Errorf("load: %+v", ls)
 	}
 	direct := openIngested(t, root+"00", root+"01", root+"02")
-	count := func(s *Store, q string) int64 {
+	count := func(s *store.Store, q string) int64 {
 		t.Helper()
 		var n int64
 		if err := s.DB().QueryRowContext(ctx, q).Scan(&n); err != nil {
@@ -230,7 +233,7 @@ func TestParquetAppend(t *testing.T) {
 	}
 
 	// Another site's export of the same content is its own.
-	st3, err := openIngested(t, night2...).ExportParquet(ctx, dir, ExportOptions{Site: "fabrikam"})
+	st3, err := openIngested(t, night2...).ExportParquet(ctx, dir, store.ExportOptions{Site: "fabrikam"})
 	if err != nil || st3.NewFiles != 2 {
 		t.Errorf("other site: %+v %v", st3, err)
 	}
@@ -238,7 +241,7 @@ func TestParquetAppend(t *testing.T) {
 
 // The README lists the exported columns; they must be what an export writes.
 func TestLakeSchemaDocumented(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +249,7 @@ func TestLakeSchemaDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, table := range LakeTables {
+	for _, table := range store.LakeTables {
 		var names []string
 		for _, c := range cols[table] {
 			name, typ, _ := strings.Cut(c, " ")
@@ -266,9 +269,9 @@ func TestLakeSchemaDocumented(t *testing.T) {
 // no stray or half-written file; rows of an export with no files rows are not loaded.
 func TestParquetExportRedoneAfterCrash(t *testing.T) {
 	ctx := context.Background()
-	src := "../fixtures/sample/applogs/contoso-analytics/2026/11/19/00"
+	src := "../../fixtures/sample/applogs/contoso-analytics/2026/11/19/00"
 	dir := t.TempDir()
-	st, err := openIngested(t, src).ExportParquet(ctx, dir, ExportOptions{})
+	st, err := openIngested(t, src).ExportParquet(ctx, dir, store.ExportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,11 +284,11 @@ func TestParquetExportRedoneAfterCrash(t *testing.T) {
 	orphan := filepath.Join(dir, "table=traces", "date=2026-11-19", "job=AppInsightsImporter", "part-0000000000000000-0.parquet")
 	scratch := openIngested(t)
 	if _, err := scratch.DB().ExecContext(ctx, fmt.Sprintf("COPY (SELECT * REPLACE ('0000000000000000' AS export_id) FROM read_parquet(%s)) TO %s (FORMAT PARQUET)",
-		quoteStr(filepath.Join(dir, "table=traces", "date=2026-11-19", "job=AppInsightsImporter", "part-"+st.ExportID+"-0.parquet")), quoteStr(orphan))); err != nil {
+		store.QuoteStr(filepath.Join(dir, "table=traces", "date=2026-11-19", "job=AppInsightsImporter", "part-"+st.ExportID+"-0.parquet")), store.QuoteStr(orphan))); err != nil {
 		t.Fatal(err)
 	}
 
-	st2, err := openIngested(t, src).ExportParquet(ctx, dir, ExportOptions{})
+	st2, err := openIngested(t, src).ExportParquet(ctx, dir, store.ExportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package pipeline
+package store
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 // overlapSpanSQL gives what the pairwise self-join it replaces gives.
 func TestOverlapSpanSQL(t *testing.T) {
 	ctx := context.Background()
-	s, err := OpenStore(ctx, "", StoreOptions{})
+	s, err := Open(ctx, "", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package pipeline
+package store
 
 import (
 	"context"
@@ -31,7 +31,7 @@ type Store struct {
 	nextID atomic.Int32
 	runID  int32
 	dicts  *staticDicts
-	// threads is the DuckDB thread count for queries; loads run with one (see loadThreads).
+	// threads is the DuckDB thread count for queries; loads run with one (see LoadThreads).
 	threads int
 
 	mu      sync.Mutex
@@ -40,8 +40,8 @@ type Store struct {
 	loaded  bool              // claimed holds the database's files (read once: the file is locked to us)
 }
 
-// StoreOptions configure DuckDB.
-type StoreOptions struct {
+// Options configure DuckDB.
+type Options struct {
 	Threads     int    // DuckDB worker threads; 0 means GOMAXPROCS
 	MemoryLimit string // DuckDB memory_limit, e.g. "1GB"; "" means DefaultMemoryLimit
 	TempDir     string // where DuckDB spills; "" means next to the database (or DuckDB's default in memory)
@@ -56,9 +56,9 @@ var ErrDatabaseInUse = errors.New("database is in use by another process")
 
 var lockPID = regexp.MustCompile(`\(PID (\d+)\)`)
 
-// OpenStore opens (creating if needed) the database at path; "" or ":memory:" is an in-memory
+// Open opens (creating if needed) the database at path; "" or ":memory:" is an in-memory
 // database.
-func OpenStore(ctx context.Context, path string, o StoreOptions) (*Store, error) {
+func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	if path == ":memory:" {
 		path = ""
 	}
@@ -146,14 +146,14 @@ func (s *Store) init(ctx context.Context, readOnly bool) error {
 	return nil
 }
 
-// loadThreads switches DuckDB to one thread while files load, and back to the configured
+// LoadThreads switches DuckDB to one thread while files load, and back to the configured
 // count for the queries after (Merge, checks). An INSERT from one Arrow stream is a single
 // pipeline that one thread runs; in DuckDB 1.1 the calling thread then polls for tasks
 // (PendingQueryResult::ExecuteTask: a mutex lock/unlock loop) while a worker thread runs it.
 // The poll costs a whole core, which the parse workers need: loading a 200 MB Kudu log took
 // 8.6 s of CPU with 2 threads and 4.5 s with 1, in less wall time. Concurrent files still load
 // in parallel, each on its own connection's thread. threads is a global setting.
-func (s *Store) loadThreads(ctx context.Context, loading bool) error {
+func (s *Store) LoadThreads(ctx context.Context, loading bool) error {
 	n := s.threads
 	if loading {
 		n = 1
@@ -191,9 +191,10 @@ type FileRow struct {
 	Error       string
 }
 
-func (s *Store) newFileID() int32 { return s.nextID.Add(1) }
+// NewFileID returns the next files.file_id.
+func (s *Store) NewFileID() int32 { return s.nextID.Add(1) }
 
-// claim records that sha is being committed for path; it returns the path that claimed it
+// Claim records that sha is being committed for path; it returns the path that claimed it
 // first ("" if none), in this process or in the database. The database's files are read
 // once: no other process can write to the file while this one has it open.
 //
@@ -201,7 +202,7 @@ func (s *Store) newFileID() int32 { return s.nextID.Add(1) }
 // without rows of their own (status files, skipped files) are identified by content and path:
 // two jobs' status files often hold the same bytes ({"Status":"Running"}) and both count. So
 // are empty files: an empty job_log.txt says something about its job, however many there are.
-func (s *Store) claim(ctx context.Context, r *FileRow) (string, error) {
+func (s *Store) Claim(ctx context.Context, r *FileRow) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.loadClaims(ctx); err != nil {
@@ -249,9 +250,9 @@ func (s *Store) loadClaims(ctx context.Context) error {
 	return nil
 }
 
-// mayHave reports whether a file with rows of this many bytes is in the database or being
+// MayHave reports whether a file with rows of this many bytes is in the database or being
 // committed: only then is hashing a big file before parsing it worth a second read.
-func (s *Store) mayHave(ctx context.Context, bytes int64) (bool, error) {
+func (s *Store) MayHave(ctx context.Context, bytes int64) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.loadClaims(ctx); err != nil {
@@ -260,8 +261,8 @@ func (s *Store) mayHave(ctx context.Context, bytes int64) (bool, error) {
 	return s.sizes[bytes], nil
 }
 
-// seen returns the path that claimed r's content ("" if none), without claiming it.
-func (s *Store) seen(r *FileRow) string {
+// Seen returns the path that claimed r's content ("" if none), without claiming it.
+func (s *Store) Seen(r *FileRow) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.claimed[claimKey(r.SHA256, r.Path, r.Kind)]
@@ -284,9 +285,9 @@ func (s *Store) unclaim(r *FileRow) {
 	s.mu.Unlock()
 }
 
-// fileTx loads one file inside one transaction on its own connection, so an interrupted run
+// FileTx loads one file inside one transaction on its own connection, so an interrupted run
 // leaves no half-loaded file behind.
-type fileTx struct {
+type FileTx struct {
 	s      *Store
 	conn   *gosql.Conn
 	row    *FileRow
@@ -294,32 +295,33 @@ type fileTx struct {
 	view   string // name of the registered Arrow view, unique per file (views of concurrent loads must not collide)
 	open   bool
 
-	// inferring: a Kudu log outside its job folder, whose content will name its job when the
-	// whole file is read. guess is the job the lines loaded so far name (see guessJob); the
+	// Inferring: a Kudu log outside its job folder, whose content will name its job when the
+	// whole file is read. Guess is the job the lines loaded so far name (see guessJob); the
 	// rows without a job are inserted with it, so that commit has only the rows loaded before
 	// the guess to set (or, rarely, a wrong guess to take back) instead of every such row.
-	inferring bool
-	guess     string
+	Inferring bool
+	Guess     string
 }
 
-func (s *Store) beginFile(ctx context.Context, conn *gosql.Conn, row *FileRow) (*fileTx, error) {
+// BeginFile starts the transaction of one file on conn.
+func (s *Store) BeginFile(ctx context.Context, conn *gosql.Conn, row *FileRow) (*FileTx, error) {
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	ft := &fileTx{s: s, conn: conn, row: row, open: true, source: "job-log", view: fmt.Sprintf("kl_batch_%d", row.ID)}
+	ft := &FileTx{s: s, conn: conn, row: row, open: true, source: "job-log", view: fmt.Sprintf("kl_batch_%d", row.ID)}
 	if row.Kind == source.KindAppLogCSV || row.Kind == source.KindAppLogText {
 		ft.source = "app-log"
 	}
 	return ft, nil
 }
 
-// addBatch inserts the rows of b.
-func (ft *fileTx) addBatch(ctx context.Context, b *parse.Batch) error {
+// AddBatch inserts the rows of b.
+func (ft *FileTx) AddBatch(ctx context.Context, b *parse.Batch) error {
 	if b.Traces.Len() > 0 {
 		var err error
-		if ft.guess != "" {
+		if ft.Guess != "" {
 			err = ft.insertRecord(ctx, tracesRecord(b, ft.s.dicts), insertTracesGuessSQL,
-				parse.OperationName(ft.guess), ft.guess, ft.source, ft.row.ID, ft.row.Path)
+				parse.OperationName(ft.Guess), ft.Guess, ft.source, ft.row.ID, ft.row.Path)
 		} else {
 			err = ft.insertRecord(ctx, tracesRecord(b, ft.s.dicts), insertTracesSQL, ft.source, ft.row.ID, ft.row.Path)
 		}
@@ -379,33 +381,33 @@ SELECT ts, operation, job, instance, name, section, duration_s, properties, ?, ?
 
 // insertRecord runs insert (which ends in FROM) on rec through a registered Arrow view, and
 // releases rec.
-func (ft *fileTx) insertRecord(ctx context.Context, rec arrow.Record, insert string, args ...any) error {
+func (ft *FileTx) insertRecord(ctx context.Context, rec arrow.Record, insert string, args ...any) error {
 	defer rec.Release()
 	return insertRecord(ctx, ft.conn, rec, ft.view, insert, args...)
 }
 
-// commit writes the files row and commits, or rolls back when the content was ingested
+// Commit writes the files row and commits, or rolls back when the content was ingested
 // before (dup is then the path it was ingested from).
-func (ft *fileTx) commit(ctx context.Context) (dup string, err error) {
+func (ft *FileTx) Commit(ctx context.Context) (dup string, err error) {
 	row := ft.row
 	if row.SHA256 != "" {
-		if dup, err = ft.s.claim(ctx, row); err != nil {
-			ft.rollback()
+		if dup, err = ft.s.Claim(ctx, row); err != nil {
+			ft.Rollback()
 			return "", err
 		}
 		if dup != "" {
-			ft.rollback()
+			ft.Rollback()
 			return dup, nil
 		}
 	}
 	if err := ft.s.insertFileRow(ctx, ft.conn, row); err != nil {
-		ft.rollback()
+		ft.Rollback()
 		ft.s.unclaim(row)
 		return "", err
 	}
-	if (row.Job != "" || ft.guess != "") && row.Kind == source.KindKuduLog && row.Status != "failed" {
+	if (row.Job != "" || ft.Guess != "") && row.Kind == source.KindKuduLog && row.Status != "failed" {
 		if err := ft.fixInferredJob(ctx); err != nil {
-			ft.rollback()
+			ft.Rollback()
 			ft.s.unclaim(row)
 			return "", err
 		}
@@ -420,8 +422,8 @@ func (ft *fileTx) commit(ctx context.Context) (dup string, err error) {
 
 // fixInferredJob sets the job of a Kudu log whose folder did not name it, once its content
 // has (the rows were inserted with no job).
-func (ft *fileTx) fixInferredJob(ctx context.Context) error {
-	if ft.guess != "" && ft.guess != ft.row.Job {
+func (ft *FileTx) fixInferredJob(ctx context.Context) error {
+	if ft.Guess != "" && ft.Guess != ft.row.Job {
 		// The whole file names another job than its first lines did (rare): take back what
 		// the guess set. Those rows had neither job nor operation.
 		var job, op, src any // NULL when no job is inferred
@@ -463,7 +465,8 @@ func (ft *fileTx) fixInferredJob(ctx context.Context) error {
 	return nil
 }
 
-func (ft *fileTx) rollback() {
+// Rollback rolls the transaction back unless it was committed.
+func (ft *FileTx) Rollback() {
 	if ft.open {
 		ft.open = false
 		ft.conn.ExecContext(context.Background(), "ROLLBACK")
@@ -492,16 +495,16 @@ func (s *Store) insertFileRow(ctx context.Context, conn *gosql.Conn, r *FileRow)
 	return nil
 }
 
-// insertStandalone writes a files row (and job_status row) in its own transaction: skipped
+// InsertStandalone writes a files row (and job_status row) in its own transaction: skipped
 // files, failed files, containers and status files.
-func (s *Store) insertStandalone(ctx context.Context, r *FileRow, status *jobStatus) (dup string, err error) {
+func (s *Store) InsertStandalone(ctx context.Context, r *FileRow, status *JobStatus) (dup string, err error) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return "", err
 	}
 	defer conn.Close()
 	if r.SHA256 != "" {
-		dup, err := s.claim(ctx, r)
+		dup, err := s.Claim(ctx, r)
 		if err != nil || dup != "" {
 			return dup, err
 		}
@@ -525,7 +528,7 @@ func (s *Store) insertStandalone(ctx context.Context, r *FileRow, status *jobSta
 	}
 	if status != nil {
 		if _, err := conn.ExecContext(ctx, "INSERT INTO job_status VALUES (?, ?, ?, ?, ?)",
-			nullStr(status.job), status.instance, status.status, r.ID, r.Path); err != nil {
+			nullStr(status.Job), status.Instance, status.Status, r.ID, r.Path); err != nil {
 			conn.ExecContext(ctx, "ROLLBACK")
 			return "", fmt.Errorf("record status %s: %w", r.Path, err)
 		}
@@ -534,7 +537,8 @@ func (s *Store) insertStandalone(ctx context.Context, r *FileRow, status *jobSta
 	return "", err
 }
 
-type jobStatus struct{ job, instance, status string }
+// JobStatus is a job_status row: the status file of a continuous job on one instance.
+type JobStatus struct{ Job, Instance, Status string }
 
 // appendRows appends n rows to table through a DuckDB appender on c.
 func appendRows(c driver.Conn, table string, n int, row func(int) []driver.Value) error {
