@@ -323,7 +323,7 @@ func (in *ingester) parseLoop() {
 }
 
 // fileLoop runs on each file worker: one file at a time, each in its own transaction, or,
-// for small files, in the worker's group (see group).
+// for small files, in the worker's group (see smallFiles).
 func (in *ingester) fileLoop() {
 	g := in.newGroup()
 	idle := time.NewTimer(time.Hour)
@@ -681,7 +681,7 @@ func (in *ingester) takeBatch(ft *store.FileTx, row *store.FileRow, b *parse.Bat
 }
 
 // guessJobAfter is how many lines of a Kudu log outside its job folder are loaded before the
-// job their templates name is guessed and given to the rows that follow (see fileTx.guess).
+// job their templates name is guessed and given to the rows that follow (see store.FileTx.Guess).
 var guessJobAfter int64 = 100_000
 
 // inferJob names the job of a Kudu log found outside its folder from the templates its lines

@@ -30,7 +30,7 @@ import (
 	"github.com/kudulens/kudulens/pipeline/source"
 )
 
-// Options configure blob sources (see [Walk]). The zero value reads with the credential in
+// Options configure blob sources (see [NewRemote]). The zero value reads with the credential in
 // the URL, if any, or anonymously.
 type Options struct {
 	// ConnectionString is an Azure Storage connection string; ConnectionStringFrom says where
