@@ -21,7 +21,7 @@ import (
 )
 
 // The checks of sql/checks are tested on small bundles written exactly as customers send them
-// (log-formats.md §4, §5.3): Kudu job logs at data/jobs/continuous/<job>/job_log.txt (CRLF,
+// (docs/formats.md §4, §5.3): Kudu job logs at data/jobs/continuous/<job>/job_log.txt (CRLF,
 // Kudu's prefix, the app's "HH-mm-ss:ff: " prefix where the app prints one), blob
 // application-log CSVs at applogs/<site>/<yyyy>/<MM>/<dd>/<HH>/<instance>-<pid>.applicationLog.csv
 // and Kudu status files. A case builds its bundle with the helpers below; the harness writes it
@@ -127,7 +127,7 @@ type kuduFile struct {
 }
 
 // kuduLog writes one instance's lines of a job's job_log.txt, applying Kudu's console cap
-// (log-formats.md §4.2): after 200 stdout/stderr lines of a process run, one WARN line and
+// (docs/formats.md §4.2): after 200 stdout/stderr lines of a process run, one WARN line and
 // nothing more from the app until the next run; SYS lines are never capped. With an
 // application log attached, every console line also goes there (before the cap, as Kudu does).
 // Lines written at the same time are 1 ms apart, as real lines are never at the same tick.
@@ -652,7 +652,7 @@ func (p *plan) stillRunning(k *kuduLog, start, end time.Time) {
 
 const progress = "Audit events import: processed %d%% activity report data..."
 
-// activityStartup prints the Office365ActivityImporter's start-up (log-formats.md §3.1, §3.3).
+// activityStartup prints the Office365ActivityImporter's start-up (docs/formats.md §3.1, §3.3).
 func (k *kuduLog) activityStartup(t time.Time) *kuduLog {
 	return k.log(t, "Office 365 Advanced Analytics engine START: 'Build 1226'.").
 		log(t, "Destination SQL Server='contoso-analytics.database.windows.net', DB='AnalyticsDB'.").
@@ -791,7 +791,7 @@ func n0(v int) string {
 	return s
 }
 
-// aiStartup prints the AppInsightsImporter's start-up (log-formats.md §1.4, §3.2).
+// aiStartup prints the AppInsightsImporter's start-up (docs/formats.md §1.4, §3.2).
 func (k *kuduLog) aiStartup(t time.Time) *kuduLog {
 	return k.log(t, "Office 365 Advanced Analytics engine START: 'Build 1226'.").
 		log(t, "Destination SQL Server='contoso-analytics.database.windows.net', DB='AnalyticsDB'.").
@@ -956,7 +956,7 @@ func stuckActivity(b *bundle, app bool) {
 	p.run()
 }
 
-// Texts the engine prints (log-formats.md §3) or Azure services return inside them.
+// Texts the engine prints (docs/formats.md §3) or Azure services return inside them.
 const (
 	aadSecretNew     = "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '85329251-335b-453c-a761-6c45a52bd432'."
 	aadSecretOld     = "AADSTS7000215: Invalid client secret is provided."

@@ -16,7 +16,7 @@ type MergeStats struct {
 }
 
 // Merge makes each console line count once and gives application-log rows their job
-// (log-formats.md §5.1). One site's bundle holds the same line in job_log.txt (the first 200
+// (docs/formats.md §5.1). One site's bundle holds the same line in job_log.txt (the first 200
 // lines of each run, with job name and instance) and in the application log (every line, no
 // job); two bundles of one site overlap. Merge keeps the richer row — the job-log one, which
 // knows its job — notes where the copy was (also_file, also_line), deletes the copy, and
