@@ -46,10 +46,17 @@ func (s *Strings) Last() []byte { return s.Value(s.Len() - 1) }
 
 // Dict is a dictionary-encoded string column with few distinct values per batch (instances,
 // job names). Index[i] points into Values.
+//
+// Few is the usual case, not a promise: a crafted log can give every line its own instance
+// name. Indexes are int32, enough for any batch (a batch holds far fewer rows than 2^31), and
+// past a few values the lookup goes through a map, so many distinct values cost linear time.
 type Dict struct {
-	Index  []int16
+	Index  []int32
 	Values []string
-	last   int16 // index of the value added last, to skip the search on runs
+	last   int32 // index of the value added last, to skip the search on runs; -1 if none
+	// pos maps the values of this batch to their index once there are more than
+	// dictScanMax of them; below that a scan of Values is faster than hashing.
+	pos map[string]int32
 	// seen interns the values of earlier batches (up to maxInterned), so that a stream of
 	// batches with the same few instances, jobs and event names converts no string.
 	seen map[string]string
@@ -59,25 +66,38 @@ type Dict struct {
 // allocates their strings.
 const maxInterned = 256
 
+// dictScanMax is the number of values up to which a Dict finds a value by scanning.
+const dictScanMax = 16
+
 func (d *Dict) reset() {
 	d.Index = d.Index[:0]
 	d.Values = d.Values[:0]
 	d.last = -1
+	clear(d.pos)
 }
 
 // id returns the index of v, adding it to Values if new.
-func (d *Dict) id(v []byte) int16 { return dictID(d, v) }
+func (d *Dict) id(v []byte) int32 { return dictID(d, v) }
+
+// ID returns the index of v, adding it to Values if new (for code that rewrites the rows of a
+// batch, such as a job inferred after parsing).
+func (d *Dict) ID(v string) int32 { return dictID(d, v) }
 
 // dictID is Dict.id for both string and []byte values, so that neither converts.
-func dictID[T string | []byte](d *Dict, v T) int16 {
-	if d.last >= 0 && string(v) == d.Values[d.last] {
+func dictID[T string | []byte](d *Dict, v T) int32 {
+	if d.last >= 0 && int(d.last) < len(d.Values) && string(v) == d.Values[d.last] {
 		return d.last
 	}
-	for i, s := range d.Values {
-		if s == string(v) {
-			d.last = int16(i)
-			return d.last
+	if len(d.Values) <= dictScanMax {
+		for i, s := range d.Values {
+			if s == string(v) {
+				d.last = int32(i)
+				return d.last
+			}
 		}
+	} else if i, ok := d.pos[string(v)]; ok {
+		d.last = i
+		return i
 	}
 	s, ok := d.seen[string(v)]
 	if !ok {
@@ -97,7 +117,18 @@ func dictID[T string | []byte](d *Dict, v T) int16 {
 		}
 	}
 	d.Values = append(d.Values, s)
-	d.last = int16(len(d.Values) - 1)
+	d.last = int32(len(d.Values) - 1)
+	switch n := len(d.Values); {
+	case n == dictScanMax+1:
+		if d.pos == nil {
+			d.pos = make(map[string]int32, 2*dictScanMax)
+		}
+		for i, s := range d.Values {
+			d.pos[s] = int32(i)
+		}
+	case n > dictScanMax+1:
+		d.pos[s] = d.last
+	}
 	return d.last
 }
 
@@ -107,7 +138,7 @@ func (d *Dict) addString(v string) { d.Index = append(d.Index, dictID(d, v)) }
 
 // addCached adds v, a value that is the same on every call while the Dict is not reset (the
 // file's job): *id caches its index, -1 until the first call.
-func (d *Dict) addCached(v []byte, id *int16) {
+func (d *Dict) addCached(v []byte, id *int32) {
 	if *id < 0 {
 		*id = dictID(d, v)
 	}
@@ -419,10 +450,10 @@ func NewBatch(rows int) *Batch {
 	t.System = make([]bool, 0, rows)
 	t.Severity = make([]int8, 0, rows)
 	t.Template = make([]int16, 0, rows)
-	t.Instance.Index = make([]int16, 0, rows)
-	t.Job.Index = make([]int16, 0, rows)
+	t.Instance.Index = make([]int32, 0, rows)
+	t.Job.Index = make([]int32, 0, rows)
 	t.JobSource = make([]JobSource, 0, rows)
-	t.Operation.Index = make([]int16, 0, rows)
+	t.Operation.Index = make([]int32, 0, rows)
 	t.PID = make([]int32, 0, rows)
 	t.Truncated = make([]bool, 0, rows)
 	t.Hash = make([]int64, 0, rows)

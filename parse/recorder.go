@@ -70,7 +70,7 @@ type recorder struct {
 	clean     bool // the chunk is ASCII without NUL: no line needs sanitising
 
 	// jobID, opID: Dict indexes of job and op in this chunk's batch, -1 until first added.
-	jobID, opID int16
+	jobID, opID int32
 
 	crashes  []openCrash
 	scratch  []byte

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/kudulens/kudulens/internal/outfile"
 	"github.com/kudulens/kudulens/pipeline/store"
 	"github.com/kudulens/kudulens/report"
 	klsql "github.com/kudulens/kudulens/sql"
@@ -169,20 +170,14 @@ func loadCatalogue(dir string) ([]*klsql.Check, error) {
 	return klsql.MergeChecks(checks, user), nil
 }
 
-// writeOutput writes data to path (atomically, through a temp file) or to w.
+// writeOutput writes data to path or, when path is "" or "-", to w. A regular file is
+// replaced atomically; /dev/null, a FIFO or a symlink is written through (outfile.Write).
 func writeOutput(path string, data []byte, w io.Writer) error {
 	if path == "" || path == "-" {
 		_, err := w.Write(data)
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return outfile.Write(path, data, 0o644)
 }
 
 func isTerminalWriter(w io.Writer) bool {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 )
 
@@ -28,9 +29,29 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	stopProfile := startProfile(os.Getenv("KUDULENS_CPUPROFILE"))
 	code := run(ctx, os.Args[1:], &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr})
+	stopProfile()
 	stop()
 	os.Exit(code)
+}
+
+// startProfile writes a Go CPU profile of the run to path when set (KUDULENS_CPUPROFILE, for
+// the speed work in bench/: go tool pprof bin/kudulens FILE). Time spent inside DuckDB shows
+// as cgo calls.
+func startProfile(path string) (stop func()) {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "kudulens: KUDULENS_CPUPROFILE: %v\n", err)
+		return func() {}
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
 // env is the process environment a command runs in; tests give their own.

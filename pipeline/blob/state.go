@@ -60,6 +60,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kudulens/kudulens/internal/outfile"
 	"github.com/kudulens/kudulens/parse"
 	"github.com/kudulens/kudulens/pipeline/source"
 )
@@ -530,7 +531,7 @@ func (st *State) Save(files []Outcome, runErr error) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(st.path, append(data, '\n'))
+	return outfile.Write(st.path, append(data, '\n'), 0o600)
 }
 
 // outcome is the new entry for a blob read in this run, or nil if nothing of it was committed.
@@ -590,34 +591,4 @@ func (st *State) outcome(r *blobRead, res *Outcome, runErr error) *blobEntry {
 	e.Complete = row.Status != "partial"
 	e.Pieces++
 	return e
-}
-
-// writeFileAtomic writes data to path through a temporary file in the same folder, synced
-// and renamed over path, so a crash leaves the old or the new content, never a mix.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write state: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write state %s: %w", path, err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
 }

@@ -18,15 +18,20 @@ var (
 	dictI16 = func() *arrow.DictionaryType {
 		return &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int16, ValueType: arrow.BinaryTypes.String}
 	}
+	// dictI32 is the type of the per-batch dictionaries (parse.Dict): a crafted log can hold
+	// more distinct instance or job names in one batch than an int16 counts.
+	dictI32 = func() *arrow.DictionaryType {
+		return &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+	}
 	dictI8 = func() *arrow.DictionaryType {
 		return &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int8, ValueType: arrow.BinaryTypes.String}
 	}
 	tracesSchema = arrow.NewSchema([]arrow.Field{
 		{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Microsecond}},
-		{Name: "operation", Type: dictI16(), Nullable: true},
-		{Name: "job", Type: dictI16(), Nullable: true},
+		{Name: "operation", Type: dictI32(), Nullable: true},
+		{Name: "job", Type: dictI32(), Nullable: true},
 		{Name: "job_source", Type: dictI8(), Nullable: true},
-		{Name: "instance", Type: dictI16(), Nullable: true},
+		{Name: "instance", Type: dictI32(), Nullable: true},
 		{Name: "level", Type: dictI8()},
 		{Name: "is_system", Type: arrow.FixedWidthTypes.Boolean},
 		{Name: "severity", Type: arrow.PrimitiveTypes.Int8, Nullable: true},
@@ -44,11 +49,11 @@ var (
 // eventsSchema is the customEvents batch as DuckDB sees it (see tracesSchema).
 var eventsSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Microsecond}},
-	{Name: "operation", Type: dictI16(), Nullable: true},
-	{Name: "job", Type: dictI16(), Nullable: true},
-	{Name: "instance", Type: dictI16(), Nullable: true},
-	{Name: "name", Type: dictI16(), Nullable: true},
-	{Name: "section", Type: dictI16(), Nullable: true},
+	{Name: "operation", Type: dictI32(), Nullable: true},
+	{Name: "job", Type: dictI32(), Nullable: true},
+	{Name: "instance", Type: dictI32(), Nullable: true},
+	{Name: "name", Type: dictI32(), Nullable: true},
+	{Name: "section", Type: dictI32(), Nullable: true},
 	{Name: "duration_s", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
 	{Name: "properties", Type: arrow.BinaryTypes.String},
 	{Name: "line_no", Type: arrow.PrimitiveTypes.Int64},
@@ -77,11 +82,11 @@ func eventsRecord(b *parse.Batch) arrow.Record {
 // exceptionsSchema is the exceptions batch as DuckDB sees it (see tracesSchema).
 var exceptionsSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Microsecond}},
-	{Name: "operation", Type: dictI16(), Nullable: true},
-	{Name: "job", Type: dictI16(), Nullable: true},
-	{Name: "instance", Type: dictI16(), Nullable: true},
-	{Name: "origin", Type: dictI16(), Nullable: true},
-	{Name: "inferred_by", Type: dictI16(), Nullable: true},
+	{Name: "operation", Type: dictI32(), Nullable: true},
+	{Name: "job", Type: dictI32(), Nullable: true},
+	{Name: "instance", Type: dictI32(), Nullable: true},
+	{Name: "origin", Type: dictI32(), Nullable: true},
+	{Name: "inferred_by", Type: dictI32(), Nullable: true},
 	{Name: "outer_type", Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: "outer_message", Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: "innermost_type", Type: arrow.BinaryTypes.String, Nullable: true},
@@ -284,17 +289,17 @@ func stringColumn(s *parse.Strings, valid []byte) arrow.Array {
 
 // dictColumn converts a per-batch dictionary; rows whose value is "" are null.
 func dictColumn(d *parse.Dict, n int) arrow.Array {
-	empty := int16(-1)
+	empty := int32(-1)
 	for i, v := range d.Values {
 		if v == "" {
-			empty = int16(i)
+			empty = int32(i)
 		}
 	}
 	var valid []byte
 	if empty >= 0 {
 		valid = validNot(d.Index, empty)
 	}
-	return dictFixed(dictI16(), n, valid, arrow.Int16Traits.CastToBytes(d.Index), stringsData(d.Values))
+	return dictFixed(dictI32(), n, valid, arrow.Int32Traits.CastToBytes(d.Index), stringsData(d.Values))
 }
 
 func dictFixed(dt *arrow.DictionaryType, n int, valid, idx []byte, dict arrow.ArrayData) arrow.Array {

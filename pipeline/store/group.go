@@ -128,7 +128,7 @@ func (f *GroupFile) Counts() (traces, exceptions, events int64) {
 func (g *Group) SetJob(f *GroupFile, job string) {
 	t := &g.b.Traces
 	op := parse.OperationName(job)
-	jobIdx, opIdx, srcJob := dictIndex(&t.Job, job), dictIndex(&t.Operation, op), parse.JobByContent
+	jobIdx, opIdx, srcJob := t.Job.ID(job), t.Operation.ID(op), parse.JobByContent
 	for i := f.traces[0]; i < f.traces[1]; i++ {
 		if t.Job.Values[t.Job.Index[i]] != "" {
 			continue
@@ -141,32 +141,21 @@ func (g *Group) SetJob(f *GroupFile, job string) {
 	ex := &g.b.Exceptions
 	for i := f.exceptions[0]; i < f.exceptions[1]; i++ {
 		if ex.Job.Value(i) == "" {
-			ex.Job.Index[i] = dictIndex(&ex.Job, job)
+			ex.Job.Index[i] = ex.Job.ID(job)
 			if ex.Operation.Value(i) == "" {
-				ex.Operation.Index[i] = dictIndex(&ex.Operation, op)
+				ex.Operation.Index[i] = ex.Operation.ID(op)
 			}
 		}
 	}
 	ev := &g.b.Events
 	for i := f.events[0]; i < f.events[1]; i++ {
 		if ev.Job.Value(i) == "" {
-			ev.Job.Index[i] = dictIndex(&ev.Job, job)
+			ev.Job.Index[i] = ev.Job.ID(job)
 			if ev.Operation.Value(i) == "" {
-				ev.Operation.Index[i] = dictIndex(&ev.Operation, op)
+				ev.Operation.Index[i] = ev.Operation.ID(op)
 			}
 		}
 	}
-}
-
-// dictIndex returns the index of v in d's values, adding it if new.
-func dictIndex(d *parse.Dict, v string) int16 {
-	for i, s := range d.Values {
-		if s == v {
-			return int16(i)
-		}
-	}
-	d.Values = append(d.Values, v)
-	return int16(len(d.Values) - 1)
 }
 
 // Commit loads the group in one transaction and records its files, handing each to record
@@ -233,7 +222,7 @@ func (g *Group) reset() {
 // own transaction and vary within a group.
 var groupTracesSchema = arrow.NewSchema(append(append([]arrow.Field(nil), tracesSchema.Fields()...),
 	arrow.Field{Name: "file_id", Type: arrow.PrimitiveTypes.Int32},
-	arrow.Field{Name: "source_file", Type: dictI16()},
+	arrow.Field{Name: "source_file", Type: dictI32()},
 	arrow.Field{Name: "source", Type: dictI8()},
 ), nil)
 
@@ -247,7 +236,7 @@ func (g *Group) insertRows(ctx context.Context, conn *gosql.Conn) error {
 	b := g.b
 	if n := b.Traces.Len(); n > 0 {
 		ids := make([]int32, n)
-		paths := make([]int16, n)
+		paths := make([]int32, n)
 		sources := make([]int8, n)
 		var pathVals []string
 		for fi, f := range g.files {
@@ -256,7 +245,7 @@ func (g *Group) insertRows(ctx context.Context, conn *gosql.Conn) error {
 				src = 1
 			}
 			for i := f.traces[0]; i < f.traces[1]; i++ {
-				ids[i], paths[i], sources[i] = f.row.ID, int16(fi), src
+				ids[i], paths[i], sources[i] = f.row.ID, int32(fi), src
 			}
 			pathVals = append(pathVals, f.row.Path)
 		}
@@ -264,7 +253,7 @@ func (g *Group) insertRows(ctx context.Context, conn *gosql.Conn) error {
 		cols := append([]arrow.Array(nil), rec.Columns()...)
 		extra := []arrow.Array{
 			fixed(arrow.PrimitiveTypes.Int32, n, nil, arrow.Int32Traits.CastToBytes(ids)),
-			dictFixed(dictI16(), n, nil, arrow.Int16Traits.CastToBytes(paths), stringsData(pathVals)),
+			dictFixed(dictI32(), n, nil, arrow.Int32Traits.CastToBytes(paths), stringsData(pathVals)),
 			dictFixed(dictI8(), n, nil, int8Bytes(sources), stringsData([]string{"job-log", "app-log"})),
 		}
 		grec := array.NewRecord(groupTracesSchema, append(cols, extra...), int64(n))

@@ -255,13 +255,22 @@ func (s *Store) writePartitions(ctx context.Context, conn *gosql.Conn, dir, name
 			return total, err
 		}
 		final := filepath.Join(pdir, name)
-		tmp := filepath.Join(pdir, "."+name+".tmp")
-		q := fmt.Sprintf("COPY (SELECT * FROM kl_part WHERE %s) TO %s (FORMAT PARQUET, COMPRESSION ZSTD)", cond, quoteStr(tmp))
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			os.Remove(tmp)
+		// DuckDB writes to a name of our choosing inside a folder made exclusively for it
+		// (MkdirTemp): a symlink planted at a fixed temporary name in a shared lake folder
+		// cannot redirect the write.
+		tmpDir, err := os.MkdirTemp(pdir, "."+name+".tmp-*")
+		if err != nil {
 			return total, err
 		}
-		if err := os.Rename(tmp, final); err != nil {
+		tmp := filepath.Join(tmpDir, name)
+		q := fmt.Sprintf("COPY (SELECT * FROM kl_part WHERE %s) TO %s (FORMAT PARQUET, COMPRESSION ZSTD)", cond, quoteStr(tmp))
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			os.RemoveAll(tmpDir)
+			return total, err
+		}
+		err = os.Rename(tmp, final)
+		os.RemoveAll(tmpDir)
+		if err != nil {
 			return total, err
 		}
 		total += p.n

@@ -11,6 +11,49 @@ type aggState struct {
 	order string // the input's row order ("ORDER BY ..."), for make_list; "" if unknown
 }
 
+// aggFunc translates one aggregation function. Its value argument (if any) and its
+// predicate (for the -if forms) are translated before f runs.
+type aggFunc struct {
+	min, max int  // argument count, predicate and options included
+	pred     int  // index of the bool predicate argument (countif, sumif, ...); -1 for none
+	value    bool // the first argument is the aggregated value
+	f        func(t *translator, c *callExpr, x *sqlExpr, filter string, sc *scope) (*sqlExpr, *Error)
+}
+
+// aggFuncs are the aggregation functions of the subset. arg_max and arg_min are translated
+// by summarize itself (they return several columns).
+var aggFuncs map[string]aggFunc
+
+func init() {
+	aggFuncs = map[string]aggFunc{
+		"count":        {0, 1, -1, false, aggCount},
+		"countif":      {1, 1, 0, false, aggCount},
+		"dcount":       {1, 2, -1, true, aggDcount},
+		"dcountif":     {2, 3, 1, true, aggDcount},
+		"min":          {1, 1, -1, true, aggMinMax},
+		"max":          {1, 1, -1, true, aggMinMax},
+		"minif":        {2, 2, 1, true, aggMinMax},
+		"maxif":        {2, 2, 1, true, aggMinMax},
+		"avg":          {1, 1, -1, true, aggAvg},
+		"avgif":        {2, 2, 1, true, aggAvg},
+		"sum":          {1, 1, -1, true, aggSum},
+		"sumif":        {2, 2, 1, true, aggSum},
+		"make_list":    {1, 2, -1, true, aggMakeList},
+		"make_set":     {1, 2, -1, true, aggMakeList},
+		"make_list_if": {2, 3, 1, true, aggMakeList},
+		"make_set_if":  {2, 3, 1, true, aggMakeList},
+		"percentile":   {2, 2, -1, true, aggPercentile},
+		"stdev":        {1, 1, -1, true, aggSpread},
+		"stdevif":      {2, 2, 1, true, aggSpread},
+		"stdevp":       {1, 1, -1, true, aggSpread},
+		"variance":     {1, 1, -1, true, aggSpread},
+		"varianceif":   {2, 2, 1, true, aggSpread},
+		"variancep":    {1, 1, -1, true, aggSpread},
+		"take_any":     {1, 1, -1, true, aggTakeAny},
+		"any":          {1, 1, -1, true, aggTakeAny},
+	}
+}
+
 // aggregate translates an aggregation function call inside summarize.
 func (t *translator) aggregate(c *callExpr, sc *scope) (*sqlExpr, *Error) {
 	if sc.agg == nil {
@@ -20,99 +63,227 @@ func (t *translator) aggregate(c *callExpr, sc *scope) (*sqlExpr, *Error) {
 		return nil, t.errAt(c.pos, "aggregation function '%s()' inside another aggregation", c.name)
 	}
 	if c.name == "arg_max" || c.name == "arg_min" {
-		return nil, t.errAt(c.pos, "unsupported: %s() inside an expression (write it as a summarize item of its own)", c.name)
+		return nil, t.errAt(c.pos, "%s() inside an expression is not supported by kudulens (write it as a summarize item of its own)", c.name)
+	}
+	if c.name == "percentiles" {
+		return nil, t.errAt(c.pos, "percentiles() inside an expression is not supported by kudulens (write it as a summarize item of its own)")
+	}
+	a := aggFuncs[c.name]
+	if len(c.args) < a.min || len(c.args) > a.max {
+		return nil, t.errAt(c.pos, "%s() with %d arguments is not supported by kudulens (it takes %s)", c.name, len(c.args), argRange(a.min, a.max))
 	}
 	sc.agg.used = true
 	in := &scope{cols: sc.cols, agg: sc.agg, inAgg: true}
-	nargs := map[string][2]int{
-		"count": {0, 0}, "countif": {1, 1}, "dcount": {1, 2}, "min": {1, 1}, "max": {1, 1},
-		"avg": {1, 1}, "sum": {1, 1}, "make_list": {1, 1}, "make_set": {1, 1},
-	}[c.name]
-	if len(c.args) < nargs[0] || len(c.args) > nargs[1] {
-		if c.name == "count" {
-			return nil, t.errAt(c.pos, "unsupported: count() with an argument (use countif(predicate) or dcount(x))")
-		}
-		if c.name == "make_list" || c.name == "make_set" {
-			return nil, t.errAt(c.pos, "unsupported: %s() with a size limit", c.name)
-		}
-		return nil, t.errAt(c.pos, "%s() takes %d to %d arguments, got %d", c.name, nargs[0], nargs[1], len(c.args))
-	}
-	if c.name == "count" {
-		return atom("count(*)", typeLong, false), nil
-	}
-	if c.name == "countif" {
-		p, err := t.scalar(c.args[0], in, true)
+	filter := ""
+	if a.pred >= 0 {
+		p, err := t.scalar(c.args[a.pred], in, true)
 		if err != nil {
 			return nil, err
 		}
 		if p.typ != typeBool {
-			return nil, t.errAt(c.args[0].exprPos(), "countif() needs a bool predicate, got %s", p.typ)
+			return nil, t.errAt(c.args[a.pred].exprPos(), "%s() needs a bool predicate, got %s", c.name, p.typ)
 		}
-		return atom("count(*) FILTER (WHERE "+p.sql+")", typeLong, false), nil
+		filter = " FILTER (WHERE " + p.sql + ")"
 	}
-	x, err := t.scalar(c.args[0], in, false)
+	var x *sqlExpr
+	if a.value || c.name == "count" && len(c.args) == 1 {
+		var err *Error
+		if x, err = t.scalar(c.args[0], in, false); err != nil {
+			return nil, err
+		}
+		if x.typ == typeNull {
+			return nil, t.errAt(c.args[0].exprPos(), "%s() of an untyped null", c.name)
+		}
+	}
+	return a.f(t, c, x, filter, sc)
+}
+
+// argRange says how many arguments a function takes: "2" or "1 to 3".
+func argRange(lo, hi int) string {
+	if lo == hi {
+		return strconv.Itoa(lo)
+	}
+	return strconv.Itoa(lo) + " to " + strconv.Itoa(hi)
+}
+
+// constLong reads a constant integer argument (a size limit, a percentile).
+func (t *translator) constArg(c *callExpr, i int) (*literal, *Error) {
+	x, err := t.scalar(c.args[i], &scope{noCols: true, colsWhat: "this argument of " + c.name + "() must be a constant"}, false)
 	if err != nil {
 		return nil, err
 	}
-	if x.typ == typeNull {
-		return nil, t.errAt(c.args[0].exprPos(), "%s() of an untyped null", c.name)
+	if x.konst == nil || x.konst.kind != litLong && x.konst.kind != litReal {
+		return nil, t.errAt(c.args[i].exprPos(), "argument %d of %s() must be a constant number", i+1, c.name)
 	}
-	// Strings are never null in KQL: aggregate them with NULL read as "".
-	v := nonNull(x)
-	switch c.name {
-	case "dcount":
-		if x.typ == typeDynamic {
-			return nil, t.errAt(c.args[0].exprPos(), "unsupported: dcount() of a dynamic value (convert it with tostring())")
+	return x.konst, nil
+}
+
+// aggCount is count(), count(x) and countif(p). count(x) counts every row, null values
+// of x included (the summarize operator's documentation says so).
+func aggCount(t *translator, c *callExpr, x *sqlExpr, filter string, sc *scope) (*sqlExpr, *Error) {
+	return atom("count(*)"+filter, typeLong, false), nil
+}
+
+// aggDcount is dcount(x [, accuracy]) and dcountif(x, p [, accuracy]): exact, where KQL's is
+// an estimate above small cardinalities.
+func aggDcount(t *translator, c *callExpr, x *sqlExpr, filter string, sc *scope) (*sqlExpr, *Error) {
+	if x.typ == typeDynamic {
+		return nil, t.errAt(c.args[0].exprPos(), "%s() of a dynamic value is not supported by kudulens (convert it with tostring())", c.name)
+	}
+	if n := 1 + boolToInt(c.name == "dcountif"); len(c.args) > n {
+		if _, err := t.constArg(c, n); err != nil { // the accuracy level: exact anyway
+			return nil, err
 		}
-		if len(c.args) == 2 {
-			if _, err := t.scalar(c.args[1], &scope{noCols: true}, false); err != nil {
-				return nil, err
-			}
+	}
+	// Strings are never null in KQL: "" (SQL NULL) is one of the values.
+	return atom("count(DISTINCT "+nonNull(x).sql+")"+filter, typeLong, false), nil
+}
+
+func boolToInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func aggMinMax(t *translator, c *callExpr, x *sqlExpr, filter string, sc *scope) (*sqlExpr, *Error) {
+	if x.typ == typeDynamic || x.typ == typeBool {
+		return nil, t.errAt(c.args[0].exprPos(), "%s() of %s is not supported by kudulens", c.name, x.typ)
+	}
+	fn := strings.TrimSuffix(c.name, "if")
+	return atom(fn+"("+nonNull(x).sql+")"+filter, x.typ, true), nil
+}
+
+func aggAvg(t *translator, c *callExpr, x *sqlExpr, filter string, sc *scope) (*sqlExpr, *Error) {
+	if !x.typ.numeric() {
+		return nil, t.errAt(c.args[0].exprPos(), "%s() of %s is not supported by kudulens", c.name, x.typ)
+	}
+	return atom("avg("+x.sql+")"+filter, typeReal, true), nil
+}
+
+// aggSum is sum and sumif. Over no (non-null) values the sum is 0, KQL's default value of
+// sum (summarize operator documentation), where SQL's is null.
+func aggSum(t *translator, c *callExpr, x *sqlExpr, filter string, sc *scope) (*sqlExpr, *Error) {
+	switch {
+	case x.typ.integral():
+		// DuckDB sums integers into a HUGEINT; KQL's sum of longs is a long.
+		return atom("CAST(coalesce(sum("+x.sql+")"+filter+", 0) AS BIGINT)", typeLong, false), nil
+	case x.typ == typeReal:
+		return atom("coalesce(sum("+x.sql+")"+filter+", 0)", typeReal, false), nil
+	case x.typ == typeTimespan:
+		return atom("to_microseconds(CAST(coalesce(sum(epoch_us("+x.sql+"))"+filter+", 0) AS BIGINT))", typeTimespan, false), nil
+	}
+	return nil, t.errAt(c.args[0].exprPos(), "%s() of %s is not supported by kudulens", c.name, x.typ)
+}
+
+// aggMakeList is make_list, make_set and their -if forms. Null values are left out; the
+// elements of a dynamic array are added one by one (KQL flattens arrays); zero values give
+// [], not null.
+func aggMakeList(t *translator, c *callExpr, x *sqlExpr, filter string, sc *scope) (*sqlExpr, *Error) {
+	set := strings.HasPrefix(c.name, "make_set")
+	limit := ""
+	if n := 2 + boolToInt(strings.HasSuffix(c.name, "_if")); len(c.args) == n {
+		k, err := t.constArg(c, n-1)
+		if err != nil {
+			return nil, err
 		}
-		// Exact: KQL's dcount is an estimate (exact for small sets).
-		return atom("count(DISTINCT "+v.sql+")", typeLong, false), nil
-	case "min", "max":
-		if x.typ == typeDynamic || x.typ == typeBool {
-			return nil, t.errAt(c.args[0].exprPos(), "unsupported: %s() of %s", c.name, x.typ)
+		if k.kind != litLong || k.i < 1 {
+			return nil, t.errAt(c.args[n-1].exprPos(), "the size limit of %s() must be a positive integer", c.name)
 		}
-		return atom(c.name+"("+v.sql+")", x.typ, true), nil
-	case "avg":
-		if !x.typ.numeric() {
-			return nil, t.errAt(c.args[0].exprPos(), "unsupported: avg() of %s", x.typ)
-		}
-		return atom("avg("+x.sql+")", typeReal, true), nil
-	case "sum":
-		switch {
-		case x.typ.integral():
-			// DuckDB sums integers into a HUGEINT; KQL's sum of longs is a long.
-			return atom("CAST(sum("+x.sql+") AS BIGINT)", typeLong, true), nil
-		case x.typ == typeReal:
-			return atom("sum("+x.sql+")", typeReal, true), nil
-		case x.typ == typeTimespan:
-			return atom("to_microseconds(CAST(sum(epoch_us("+x.sql+")) AS BIGINT))", typeTimespan, true), nil
-		}
-		return nil, t.errAt(c.args[0].exprPos(), "unsupported: sum() of %s", x.typ)
-	case "make_list", "make_set":
-		if x.list {
-			return nil, t.errAt(c.args[0].exprPos(), "unsupported: %s() of arrays", c.name)
-		}
-		d, order := "", ""
-		if c.name == "make_set" {
-			d = "DISTINCT "
-		} else if sc.agg.order != "" {
-			// make_list keeps the order of sorted input, as in KQL.
-			order = " " + sc.agg.order
-		}
-		sql := "list(" + d + v.sql + order + ")"
-		if v.nullable {
-			// KQL leaves null values out.
-			sql += " FILTER (WHERE " + v.paren(precCmp+1) + " IS NOT NULL)"
-		}
-		r := atom(sql, typeDynamic, false)
-		r.list, r.elem = true, x.typ
+		limit = strconv.FormatInt(k.i, 10)
+	}
+	v := nonNull(x) // strings are never null in KQL: "" is collected
+	elem := x.typ
+	order := ""
+	if !set && sc.agg.order != "" {
+		// make_list keeps the order of sorted input, as in KQL.
+		order = " " + sc.agg.order
+	}
+	var sql string
+	json := false
+	switch {
+	case x.list:
+		sql = "flatten(list(" + v.sql + order + ")" + andFilter(filter, v.sql+" IS NOT NULL") + ")"
+		elem = x.elem
+	case x.typ == typeDynamic:
+		// An array adds its elements, any other value itself.
+		arr := "CASE WHEN json_type(" + v.sql + ") = 'ARRAY' THEN CAST(" + v.sql + " AS JSON[]) ELSE [" + v.paren(precAtom) + "] END"
+		sql = "flatten(list(" + arr + order + ")" + andFilter(filter, "coalesce(json_type("+v.sql+"), 'NULL') <> 'NULL'") + ")"
+		json = true
+	default:
+		sql = "list(" + v.sql + order + ")" + andFilter(filter, v.paren(precCmp+1)+" IS NOT NULL")
+	}
+	if set {
+		// Each value once. KQL leaves the order open; sorted, the result does not depend
+		// on how DuckDB hashes.
+		sql = "list_sort(list_distinct(" + sql + "))"
+	}
+	if limit != "" {
+		sql = "list_slice(" + sql + ", 1, " + limit + ")"
+	}
+	sql = "coalesce(" + sql + ", CAST([] AS " + elem.sqlTypeName() + "[]))"
+	if json {
+		// A list of JSON values is one JSON array, so it reads as KQL's dynamic array.
+		r := atom("CAST(to_json("+sql+") AS JSON)", typeDynamic, false)
+		r.json = &jsonRef{base: r.sql, path: "$"}
 		return r, nil
 	}
-	return nil, t.errAt(c.pos, "unsupported aggregation '%s()'", c.name)
+	r := atom(sql, typeDynamic, false)
+	r.list, r.elem = true, elem
+	return r, nil
+}
+
+// andFilter adds cond to a FILTER clause.
+func andFilter(filter, cond string) string {
+	if filter == "" {
+		return " FILTER (WHERE " + cond + ")"
+	}
+	return strings.TrimSuffix(filter, ")") + " AND " + cond + ")"
+}
+
+// aggPercentile is percentile(x, p): the nearest-rank percentile, the smallest value with
+// at least p percent of the values at or below it (KQL estimates it; for the sizes kudulens
+// reads, exactly).
+func aggPercentile(t *translator, c *callExpr, x *sqlExpr, filter string, sc *scope) (*sqlExpr, *Error) {
+	if !x.typ.numeric() && x.typ != typeDatetime && x.typ != typeTimespan {
+		return nil, t.errAt(c.args[0].exprPos(), "percentile() of %s is not supported by kudulens", x.typ)
+	}
+	p, err := t.constArg(c, 1)
+	if err != nil {
+		return nil, err
+	}
+	pf := p.f
+	if p.kind == litLong {
+		pf = float64(p.i)
+	}
+	if pf < 0 || pf > 100 {
+		return nil, t.errAt(c.args[1].exprPos(), "percentile(): the percentile must be between 0 and 100")
+	}
+	vals := "list_sort(list(" + x.sql + ") FILTER (WHERE " + x.paren(precCmp+1) + " IS NOT NULL))"
+	rank := "CAST(greatest(1, ceil(" + strconv.FormatFloat(pf, 'g', -1, 64) + " * count(" + x.sql + ") / 100.0 - 1e-9)) AS BIGINT)"
+	return atom("list_extract("+vals+", "+rank+")", x.typ, true), nil
+}
+
+// aggSpread is stdev, variance (sample) and stdevp, variancep (population). Where SQL has
+// no answer (no values, or one value for the sample forms) KQL's default value, 0, is
+// given.
+func aggSpread(t *translator, c *callExpr, x *sqlExpr, filter string, sc *scope) (*sqlExpr, *Error) {
+	if !x.typ.numeric() {
+		return nil, t.errAt(c.args[0].exprPos(), "%s() of %s is not supported by kudulens", c.name, x.typ)
+	}
+	fn := map[string]string{"stdev": "stddev_samp", "stdevif": "stddev_samp", "stdevp": "stddev_pop",
+		"variance": "var_samp", "varianceif": "var_samp", "variancep": "var_pop"}[c.name]
+	return atom("coalesce("+fn+"("+x.sql+")"+filter+", 0)", typeReal, false), nil
+}
+
+// aggTakeAny is take_any(x): the value of some row.
+func aggTakeAny(t *translator, c *callExpr, x *sqlExpr, filter string, sc *scope) (*sqlExpr, *Error) {
+	r := atom("any_value("+x.sql+")", x.typ, true)
+	r.list, r.elem = x.list, x.elem
+	if x.typ == typeDynamic && !x.list {
+		r.json = &jsonRef{base: r.sql, path: "$"}
+	}
+	return r, nil
 }
 
 // argItem is one result column of arg_max/arg_min.
@@ -150,7 +321,7 @@ func (t *translator) summarize(s *stage, op *summarizeOp) (*stage, *Error) {
 			return nil, err
 		}
 		if x.typ == typeDynamic {
-			return nil, t.errAt(it.x.exprPos(), "summarize by a dynamic value (convert it with tostring(), toint(), ...)")
+			return nil, t.errAt(it.x.exprPos(), "summarize by a dynamic value is not supported by kudulens (convert it with tostring(), toint(), ...)")
 		}
 		if err := t.checkValue(it.pos, x); err != nil {
 			return nil, err
@@ -173,15 +344,19 @@ func (t *translator) summarize(s *stage, op *summarizeOp) (*stage, *Error) {
 		sqls = append(sqls, nonNull(x).sql)
 	}
 	nBy := len(out)
+	aggs, err := expandPercentiles(op.aggs)
+	if err != nil {
+		return nil, t.errAt(err.pos, "%s", err.msg)
+	}
 	type unpack struct {
 		structCol int // index in out of the struct column
 		fields    []int
 	}
 	var unpacks []unpack
-	for _, it := range op.aggs {
+	for _, it := range aggs {
 		if c, ok := it.x.(*callExpr); ok && (c.name == "arg_max" || c.name == "arg_min") {
 			if it.name != "" {
-				return nil, t.errAt(it.pos, "unsupported: naming the result of %s() (name its arguments instead)", c.name)
+				return nil, t.errAt(it.pos, "naming the result of %s() is not supported by kudulens (name its arguments instead)", c.name)
 			}
 			items, val, err := t.argItems(c, sc, byCols)
 			if err != nil {
@@ -191,13 +366,12 @@ func (t *translator) summarize(s *stage, op *summarizeOp) (*stage, *Error) {
 			for i, a := range items {
 				fields[i] = "f" + strconv.Itoa(i+1) + " := " + a.x.sql
 			}
-			fn := "arg_max"
-			if c.name == "arg_min" {
-				fn = "arg_min"
-			}
+			// Rows where the value is null are ignored; when it is null in every row of
+			// the group, KQL returns one of the group's rows (any_value: the first).
+			row := "struct_pack(" + strings.Join(fields, ", ") + ")"
 			u := unpack{structCol: len(out)}
 			out = append(out, column{name: "\x00" + c.name, typ: typeDynamic})
-			sqls = append(sqls, fn+"(struct_pack("+strings.Join(fields, ", ")+"), "+val.sql+")")
+			sqls = append(sqls, "coalesce("+c.name+"("+row+", "+val.sql+"), any_value("+row+"))")
 			for _, a := range items {
 				u.fields = append(u.fields, len(out))
 				out = append(out, column{name: uniqueName(a.name, taken), typ: a.x.typ, list: a.x.list, elem: a.x.elem})
@@ -280,7 +454,8 @@ func (t *translator) summarize(s *stage, op *summarizeOp) (*stage, *Error) {
 			for _, u := range unpacks {
 				for j, f := range u.fields {
 					if f == i {
-						finalSQL = append(finalSQL, "struct_extract("+structSQL[u.structCol]+", 'f"+strconv.Itoa(j+1)+"')")
+						field := &sqlExpr{sql: "struct_extract(" + structSQL[u.structCol] + ", 'f" + strconv.Itoa(j+1) + "')", typ: c.typ, nullable: true}
+						finalSQL = append(finalSQL, nonNull(field).sql)
 					}
 				}
 			}
@@ -290,6 +465,36 @@ func (t *translator) summarize(s *stage, op *summarizeOp) (*stage, *Error) {
 		final = append(final, column{name: c.name, typ: c.typ, list: c.list, elem: c.elem})
 	}
 	return withItems(s2, final, finalSQL), nil
+}
+
+// posError is an error message at a position, before it is rendered.
+type posError struct {
+	pos int
+	msg string
+}
+
+// expandPercentiles turns percentiles(x, p1, p2, ...) into one percentile(x, p) item per
+// percentile, as KQL returns one column per percentile.
+func expandPercentiles(items []namedExpr) ([]namedExpr, *posError) {
+	var out []namedExpr
+	for _, it := range items {
+		c, ok := it.x.(*callExpr)
+		if !ok || c.name != "percentiles" {
+			out = append(out, it)
+			continue
+		}
+		if len(c.args) < 2 {
+			return nil, &posError{c.pos, "percentiles() needs a value and at least one percentile"}
+		}
+		if it.name != "" && len(c.args) > 2 {
+			return nil, &posError{it.pos, "naming the several results of percentiles() is not supported by kudulens"}
+		}
+		for _, p := range c.args[1:] {
+			out = append(out, namedExpr{pos: it.pos, name: it.name, namePos: it.namePos,
+				x: &callExpr{pos: c.pos, name: "percentile", args: []expr{c.args[0], p}}})
+		}
+	}
+	return out, nil
 }
 
 // argItems lists the columns arg_max(val, args...) returns, per Kusto's rules: the

@@ -17,6 +17,23 @@ type letStmt struct {
 	name    string
 	scalar  expr      // set for a scalar let
 	tabular *pipeline // set for a tabular let
+	fn      *userFunc // set for a user-defined function
+}
+
+// userFunc is "(a:long, b:string = "x") { body }": body is a scalar expression or a
+// tabular pipeline, after optional let statements.
+type userFunc struct {
+	params  []param
+	lets    []*letStmt
+	scalar  expr
+	tabular *pipeline
+	bodyPos int
+}
+
+// param is a function parameter with its optional default value.
+type param struct {
+	colDecl
+	def expr
 }
 
 // pipeline is a source followed by "| operator" stages.
@@ -44,9 +61,46 @@ type parenSource struct {
 	pipe *pipeline
 }
 
-func (s *tableSource) srcPos() int { return s.pos }
-func (s *unionSource) srcPos() int { return s.pos }
-func (s *parenSource) srcPos() int { return s.pos }
+// printSource is "print a = 1, 2": one row of named expressions.
+type printSource struct {
+	pos   int
+	items []namedExpr
+}
+
+// datatableSource is "datatable (a:long, b:string) [1, "x", ...]": the values row by row.
+type datatableSource struct {
+	pos    int
+	cols   []colDecl
+	values []expr
+}
+
+// colDecl is "name:type" in datatable and in a function's parameters.
+type colDecl struct {
+	pos  int
+	name string
+	typ  kqlType
+}
+
+// rangeSource is "range x from a to b step s".
+type rangeSource struct {
+	pos            int
+	name           string
+	from, to, step expr
+}
+
+// callSource is "f(args)" where f is a tabular user function.
+type callSource struct {
+	pos  int
+	call *callExpr
+}
+
+func (s *tableSource) srcPos() int     { return s.pos }
+func (s *printSource) srcPos() int     { return s.pos }
+func (s *datatableSource) srcPos() int { return s.pos }
+func (s *rangeSource) srcPos() int     { return s.pos }
+func (s *callSource) srcPos() int      { return s.pos }
+func (s *unionSource) srcPos() int     { return s.pos }
+func (s *parenSource) srcPos() int     { return s.pos }
 
 // operator is one "| ..." stage.
 type operator interface{ opPos() int }
@@ -129,7 +183,10 @@ type distinctOp struct {
 	items []namedExpr
 }
 
-type countOp struct{ pos int }
+type countOp struct {
+	pos  int
+	name string // "count as name"; "" for Count
+}
 
 type unionOp struct {
 	pos    int
@@ -190,7 +247,8 @@ const (
 	litBool
 	litDatetime
 	litTimespan
-	litNull // typed null: int(null), datetime(null), ...
+	litNull    // typed null: int(null), datetime(null), ...
+	litDynamic // dynamic([1, 2]), dynamic({"a": 1}): s is the JSON text
 )
 
 // literal is a constant. typ names the KQL type for litNull.
@@ -245,9 +303,11 @@ type indexExpr struct {
 	idx expr
 }
 
-// inExpr is "x in (list)", with its variants !in, in~, !in~.
+// inExpr is "x in (list)", with its variants !in, in~, !in~, and "x has_any (list)",
+// "x has_all (list)". A dynamic array in the list stands for its elements.
 type inExpr struct {
 	pos, opPos int
+	op         string // in, has_any, has_all
 	x          expr
 	list       []expr
 	not, ci    bool

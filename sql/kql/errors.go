@@ -10,7 +10,7 @@ import (
 //
 // Pos is the 0-based byte offset of the construct in Query. Line and Col are 1-based; Col
 // counts characters (runes), not bytes, from the start of the line. Msg names the construct
-// and, for constructs outside the translated subset, says "unsupported".
+// and, for valid KQL outside the translated subset, says "is not supported by kudulens".
 type Error struct {
 	Pos, Line, Col int
 	Msg            string
@@ -20,7 +20,7 @@ type Error struct {
 // Error returns "kql: LINE:COL: MSG" followed by the query line and a caret under the
 // construct, for example:
 //
-//	kql: 2:3: unsupported operator 'mv-expand'
+//	kql: 2:3: operator 'mv-expand' is not supported by kudulens
 //	  2 | | mv-expand x
 //	    |   ^
 func (e *Error) Error() string {

@@ -1,7 +1,9 @@
 package kql
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -32,6 +34,7 @@ type sqlExpr struct {
 	json     *jsonRef // a value inside a JSON column (customDimensions.x): base and path
 	list     bool     // a DuckDB LIST (split(), make_list())
 	elem     kqlType  // the type of a LIST's elements
+	typeArg  bool     // typeof(T): a type, not a value (typ is T)
 }
 
 // jsonRef addresses a dynamic value: base is the SQL of a JSON column, path a JSON path.
@@ -87,7 +90,7 @@ func (t *translator) scalar(e expr, sc *scope, positive bool) (*sqlExpr, *Error)
 	t.depth++
 	defer func() { t.depth-- }()
 	if t.depth > maxExprDepth {
-		return nil, t.errAt(e.exprPos(), "unsupported: expression nested too deeply")
+		return nil, t.errAt(e.exprPos(), "expression nested too deeply is not supported by kudulens")
 	}
 	switch e := e.(type) {
 	case *parenExpr:
@@ -142,7 +145,7 @@ func (t *translator) scalar(e expr, sc *scope, positive bool) (*sqlExpr, *Error)
 			return nil, err
 		}
 		if idx.konst == nil || (idx.konst.kind != litString && idx.konst.kind != litLong) {
-			return nil, t.errAt(e.idx.exprPos(), "unsupported: index that is not a constant string or integer")
+			return nil, t.errAt(e.idx.exprPos(), "index that is not a constant string or integer is not supported by kudulens")
 		}
 		if idx.konst.kind == litString {
 			return t.jsonStep(e.pos, x, idx.konst.s, 0, false)
@@ -155,7 +158,7 @@ func (t *translator) scalar(e expr, sc *scope, positive bool) (*sqlExpr, *Error)
 	case *starExpr:
 		return nil, t.errAt(e.pos, "'*' is only allowed in arg_max(), arg_min() and distinct")
 	}
-	return nil, t.errAt(e.exprPos(), "unsupported expression")
+	return nil, t.errAt(e.exprPos(), "this expression is not supported by kudulens")
 }
 
 func (t *translator) literal(l *literal) (*sqlExpr, *Error) {
@@ -170,6 +173,10 @@ func (t *translator) literal(l *literal) (*sqlExpr, *Error) {
 			x.prec = precUnary
 		}
 	case litReal:
+		if math.IsNaN(l.f) || math.IsInf(l.f, 0) {
+			x.sql = "CAST('" + strconv.FormatFloat(l.f, 'g', -1, 64) + "' AS DOUBLE)"
+			break
+		}
 		s := strconv.FormatFloat(l.f, 'g', -1, 64)
 		x.sql = s + "::DOUBLE"
 		if l.f < 0 {
@@ -197,6 +204,9 @@ func (t *translator) literal(l *literal) (*sqlExpr, *Error) {
 		if l.i < 0 {
 			x.prec = precUnary
 		}
+	case litDynamic:
+		x.sql = "CAST(" + quoteString(l.s) + " AS JSON)"
+		x.json = &jsonRef{base: x.sql, path: "$"}
 	case litNull:
 		x.sql = "CAST(NULL AS " + l.typ.sqlTypeName() + ")"
 		x.nullable = true
@@ -239,6 +249,9 @@ func (t *translator) name(e *nameRef, sc *scope) (*sqlExpr, *Error) {
 		}
 	}
 	if b, ok := t.lookupLet(e.name); ok {
+		if b.fn != nil {
+			return nil, t.errAt(e.pos, "'%s' is a function: call it as %s(...)", e.name, e.name)
+		}
 		if b.scalar == nil {
 			return nil, t.errAt(e.pos, "'%s' is a tabular expression, used here as a scalar", e.name)
 		}
@@ -274,7 +287,7 @@ var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 func (t *translator) jsonStep(pos int, x *sqlExpr, key string, idx int64, isIdx bool) (*sqlExpr, *Error) {
 	if x.list {
 		if !isIdx {
-			return nil, t.errAt(pos, "unsupported: property '%s' of an array", key)
+			return nil, t.errAt(pos, "property '%s' of an array is not supported by kudulens", key)
 		}
 		// KQL arrays are 0-based, DuckDB lists 1-based; negative indexes count from the end
 		// in both.
@@ -300,9 +313,9 @@ func (t *translator) jsonStep(pos int, x *sqlExpr, key string, idx int64, isIdx 
 	case plainKey.MatchString(key):
 		path += "." + key
 	case key == "":
-		return nil, t.errAt(pos, "unsupported: an empty property name")
+		return nil, t.errAt(pos, "an empty property name is not supported by kudulens")
 	case strings.ContainsAny(key, "\"\\"):
-		return nil, t.errAt(pos, "unsupported: property name with a quote or backslash")
+		return nil, t.errAt(pos, "property name with a quote or backslash is not supported by kudulens")
 	default:
 		path += `."` + key + `"`
 	}
@@ -403,11 +416,17 @@ func (t *translator) compare(e *binaryExpr, l, r *sqlExpr, positive bool) (*sqlE
 		}
 		return t.stringPredicate(e.opPos, op, ls, rs, positive)
 	}
+	// A dynamic value compared with a number, bool, datetime or timespan is read as one.
+	if l.typ == typeDynamic && r.typ != typeDynamic && r.typ != typeNull {
+		l = dynamicAs(l, r.typ)
+	} else if r.typ == typeDynamic && l.typ != typeDynamic && l.typ != typeNull {
+		r = dynamicAs(r, l.typ)
+	}
 	if !comparable(l.typ, r.typ) {
 		return nil, t.errAt(e.opPos, "cannot compare %s with %s", l.typ, r.typ)
 	}
 	if l.typ == typeDynamic || r.typ == typeDynamic {
-		return nil, t.errAt(e.opPos, "unsupported: comparing dynamic values (convert with tostring(), toint(), todatetime(), ...)")
+		return nil, t.errAt(e.opPos, "comparing two dynamic values is not supported by kudulens (convert them with tostring(), toint(), todatetime(), ...)")
 	}
 	if (l.typ == typeBool || r.typ == typeBool) && op != "==" && op != "!=" {
 		return nil, t.errAt(e.opPos, "cannot order bool values with '%s'", e.op)
@@ -437,7 +456,21 @@ func (t *translator) compare(e *binaryExpr, l, r *sqlExpr, positive bool) (*sqlE
 	case "<", "<=", ">", ">=":
 		return cmpExpr(ls+" "+op+" "+rs, nullable), nil
 	}
-	return nil, t.errAt(e.opPos, "unsupported operator '%s'", e.op)
+	return nil, t.errAt(e.opPos, "operator '%s' is not supported by kudulens", e.op)
+}
+
+// dynamicAs reads a dynamic value as a value of type typ (null when it does not convert).
+func dynamicAs(x *sqlExpr, typ kqlType) *sqlExpr {
+	s := "CAST(to_json(" + x.sql + ") AS VARCHAR)"
+	if x.json != nil {
+		s = "json_extract_string(" + x.json.base + ", " + quoteString(x.json.path) + ")"
+	}
+	st := typ.sqlTypeName()
+	if typ.numeric() {
+		st = "DOUBLE"
+		typ = typeReal
+	}
+	return atom("TRY_CAST("+s+" AS "+st+")", typ, true)
 }
 
 func cmpExpr(sql string, nullable bool) *sqlExpr {
@@ -494,6 +527,11 @@ func (t *translator) arith(e *binaryExpr, l, r *sqlExpr) (*sqlExpr, *Error) {
 		if op == "/" && typ == typeLong {
 			op = "//" // integer division truncates, as in KQL
 		}
+		if op == "%" {
+			// KQL's modulo is never negative: 0 <= n % d < abs(d) (-7 % 2 is 1).
+			d := "abs(" + r.sql + ")"
+			return mk("(("+ls+" % "+d+") + "+d+") % "+d, typ, precMul), nil
+		}
 		prec := precAdd
 		if op != "+" && op != "-" {
 			prec = precMul
@@ -528,17 +566,28 @@ func (t *translator) in(e *inExpr, sc *scope, positive bool) (*sqlExpr, *Error) 
 	if err != nil {
 		return nil, err
 	}
-	items := make([]*sqlExpr, len(e.list))
+	var items []*sqlExpr
+	var itemPos []int // the position of each item's expression, for errors
 	allConst := true
-	for i, it := range e.list {
+	for _, it := range e.list {
 		v, err := t.scalar(it, sc, false)
 		if err != nil {
 			return nil, err
 		}
-		items[i] = v
-		if v.konst == nil {
-			allConst = false
+		vs, err := t.listItems(it.exprPos(), v)
+		if err != nil {
+			return nil, err
 		}
+		for _, v := range vs {
+			items = append(items, v)
+			itemPos = append(itemPos, it.exprPos())
+			if v.konst == nil {
+				allConst = false
+			}
+		}
+	}
+	if e.op == "has_any" || e.op == "has_all" {
+		return t.hasAnyAll(e, x, items, itemPos, positive)
 	}
 	op := "in"
 	if e.ci {
@@ -554,7 +603,7 @@ func (t *translator) in(e *inExpr, sc *scope, positive bool) (*sqlExpr, *Error) 
 		}
 		strs := make([]*sqlExpr, len(items))
 		for i, v := range items {
-			if strs[i], err = t.asString(e.list[i].exprPos(), v, "'"+op+"'"); err != nil {
+			if strs[i], err = t.asString(itemPos[i], v, "'"+op+"'"); err != nil {
 				return nil, err
 			}
 		}
@@ -562,7 +611,7 @@ func (t *translator) in(e *inExpr, sc *scope, positive bool) (*sqlExpr, *Error) 
 	}
 	for i, v := range items {
 		if !comparable(x.typ, v.typ) || v.typ == typeString {
-			return nil, t.errAt(e.list[i].exprPos(), "'%s' list holds %s, the value is %s", op, v.typ, x.typ)
+			return nil, t.errAt(itemPos[i], "'%s' list holds %s, the value is %s", op, v.typ, x.typ)
 		}
 	}
 	list := make([]string, len(items))
@@ -582,6 +631,77 @@ func (t *translator) in(e *inExpr, sc *scope, positive bool) (*sqlExpr, *Error) 
 		return cmpExpr("coalesce("+sql+", false)", false), nil
 	}
 	return cmpExpr(sql, x.nullable || anyNullable), nil
+}
+
+// listItems returns the values an item of an in/has_any list stands for: a constant
+// dynamic array its elements, anything else itself.
+func (t *translator) listItems(pos int, v *sqlExpr) ([]*sqlExpr, *Error) {
+	if v.konst == nil || v.konst.kind != litDynamic {
+		return []*sqlExpr{v}, nil
+	}
+	dec := json.NewDecoder(strings.NewReader(v.konst.s))
+	dec.UseNumber()
+	var val any
+	if err := dec.Decode(&val); err != nil {
+		return nil, t.errAt(pos, "invalid dynamic literal: %v", err)
+	}
+	arr, ok := val.([]any)
+	if !ok {
+		arr = []any{val}
+	}
+	var out []*sqlExpr
+	for _, el := range arr {
+		var l *literal
+		switch el := el.(type) {
+		case string:
+			l = &literal{pos: pos, kind: litString, s: el, typ: typeString}
+		case bool:
+			l = &literal{pos: pos, kind: litBool, b: el, typ: typeBool}
+		case json.Number:
+			if i, err := el.Int64(); err == nil {
+				l = &literal{pos: pos, kind: litLong, i: i, typ: typeLong}
+			} else if f, err := el.Float64(); err == nil {
+				l = &literal{pos: pos, kind: litReal, f: f, typ: typeReal}
+			}
+		}
+		if l == nil {
+			return nil, t.errAt(pos, "a list element that is not a string, number or bool is not supported by kudulens")
+		}
+		x, err := t.literal(l)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, nil
+}
+
+// hasAnyAll translates "x has_any (a, b)" (x has a or x has b) and has_all (and).
+func (t *translator) hasAnyAll(e *inExpr, x *sqlExpr, items []*sqlExpr, itemPos []int, positive bool) (*sqlExpr, *Error) {
+	join, prec := " OR ", precOr
+	if e.op == "has_all" {
+		join, prec = " AND ", precAnd
+	}
+	var parts []string
+	nullable := false
+	for i, v := range items {
+		if v.konst == nil || v.konst.kind != litString {
+			return nil, t.errAt(itemPos[i], "%s with a value that is not a constant string is not supported by kudulens", e.op)
+		}
+		p, err := t.stringPredicate(e.opPos, "has", x, v, positive)
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, p.paren(prec+1))
+		nullable = nullable || p.nullable
+	}
+	if len(parts) == 0 {
+		return cmpExpr(strconv.FormatBool(e.op == "has_all"), false), nil
+	}
+	if len(parts) == 1 {
+		return atom(parts[0], typeBool, nullable), nil
+	}
+	return &sqlExpr{sql: strings.Join(parts, join), typ: typeBool, prec: prec, nullable: nullable}, nil
 }
 
 func (t *translator) between(e *betweenExpr, sc *scope, positive bool) (*sqlExpr, *Error) {

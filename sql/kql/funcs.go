@@ -29,8 +29,12 @@ func init() {
 		"toboolean":       {1, 1, fnToBool},
 		"todatetime":      {1, 1, fnToDatetime},
 		"strcat":          {1, 64, fnStrcat},
-		"extract":         {3, 3, fnExtract},
-		"split":           {2, 2, fnSplit},
+		"extract":         {3, 4, fnExtract},
+		"split":           {2, 3, fnSplit},
+		"parse_json":      {1, 1, fnParseJSON},
+		"parsejson":       {1, 1, fnParseJSON},
+		"todynamic":       {1, 1, fnParseJSON},
+		"typeof":          {1, 1, nil}, // a type argument (extract's fourth): see call
 		"isempty":         {1, 1, func(t *translator, c *callExpr, a []*sqlExpr) (*sqlExpr, *Error) { return isEmpty(t, c, a, false) }},
 		"isnotempty":      {1, 1, func(t *translator, c *callExpr, a []*sqlExpr) (*sqlExpr, *Error) { return isEmpty(t, c, a, true) }},
 		"isnull":          {1, 1, func(t *translator, c *callExpr, a []*sqlExpr) (*sqlExpr, *Error) { return isNull(t, c, a, false) }},
@@ -54,47 +58,21 @@ func init() {
 	}
 }
 
-// aggregateNames are the aggregation functions (translated by summarize).
-var aggregateNames = map[string]bool{
-	"count": true, "countif": true, "dcount": true, "min": true, "max": true, "avg": true, "sum": true,
-	"make_list": true, "make_set": true, "arg_max": true, "arg_min": true,
-}
-
-// knownKQLFunctions outside the subset get "unsupported function" rather than "unknown".
-var knownKQLFunctions = map[string]bool{
-	"parse_json": true, "parsejson": true, "todynamic": true, "bag_keys": true, "array_length": true,
-	"strcat_delim": true, "indexof": true, "countof": true, "reverse": true, "hash": true,
-	"coalesce": true, "round": true, "abs": true, "ceiling": true, "log": true, "pow": true, "sqrt": true,
-	"datetime_add": true, "datetime_diff": true, "datetime_part": true, "dayofweek": true, "hourofday": true,
-	"startofweek": true, "startofmonth": true, "startofyear": true, "endofday": true, "bin_at": true,
-	"format_timespan": true, "totimespan": true, "todecimal": true, "toguid": true, "gettype": true,
-	"percentile": true, "percentiles": true, "stdev": true, "variance": true, "any": true, "take_any": true,
-	"make_bag": true, "dcountif": true, "sumif": true, "avgif": true, "maxif": true, "minif": true,
-	"make_list_if": true, "make_set_if": true, "series_stats": true, "parse_url": true, "base64_encode_tostring": true,
-	"extract_all": true, "replace_regex": true, "has_any": true, "has_all": true, "set_has_element": true,
-	"toscalar": true, "materialize": true, "column_ifexists": true, "row_number": true, "prev": true, "next": true,
-	"tohex": true, "url_decode": true, "url_encode": true, "unixtime_seconds_todatetime": true, "make_datetime": true,
-	"make_timespan": true, "isascii": true, "isutf8": true, "strrep": true, "translate": true, "pack": true,
-	"bag_pack": true, "pack_array": true, "array_concat": true, "array_slice": true, "dynamic": true,
-}
-
 func (t *translator) call(c *callExpr, sc *scope, positive bool) (*sqlExpr, *Error) {
-	if aggregateNames[c.name] {
+	if b, ok := t.lookupLet(c.name); ok && b.fn != nil {
+		return t.userCall(c, b, sc, positive)
+	}
+	if _, ok := aggFuncs[c.name]; ok || c.name == "arg_max" || c.name == "arg_min" || c.name == "percentiles" {
 		return t.aggregate(c, sc)
 	}
 	f, ok := funcs[c.name]
 	if !ok {
-		if knownKQLFunctions[c.name] {
-			return nil, t.errAt(c.pos, "unsupported function '%s()' (outside the KQL subset kudulens translates)", c.name)
-		}
-		return nil, t.errAt(c.pos, "unsupported function '%s()' (not a KQL function kudulens knows)", c.name)
+		return nil, t.errAt(c.pos, "function '%s()' is not supported by kudulens", c.name)
 	}
 	if len(c.args) < f.min || len(c.args) > f.max {
-		want := strconv.Itoa(f.min)
-		if f.max != f.min {
-			want += " to " + strconv.Itoa(f.max)
-		}
-		return nil, t.errAt(c.pos, "%s() takes %s arguments, got %d", c.name, want, len(c.args))
+		// KQL may accept the call (more optional arguments than kudulens reads): say so
+		// rather than call the query wrong.
+		return nil, t.errAt(c.pos, "%s() with %d arguments is not supported by kudulens (it takes %s)", c.name, len(c.args), argRange(f.min, f.max))
 	}
 	if c.name == "not" {
 		x, err := t.scalar(c.args[0], sc, false)
@@ -106,8 +84,19 @@ func (t *translator) call(c *callExpr, sc *scope, positive bool) (*sqlExpr, *Err
 		}
 		return &sqlExpr{sql: "NOT " + x.paren(precNot), typ: typeBool, prec: precNot, nullable: x.nullable}, nil
 	}
+	if c.name == "typeof" {
+		return nil, t.errAt(c.pos, "typeof() is only read as the last argument of extract() by kudulens")
+	}
 	args := make([]*sqlExpr, len(c.args))
 	for i, a := range c.args {
+		if tc, ok := a.(*callExpr); ok && tc.name == "typeof" {
+			typ, err := t.typeArg(tc)
+			if err != nil {
+				return nil, err
+			}
+			args[i] = &sqlExpr{typ: typ, typeArg: true}
+			continue
+		}
 		// The condition of iff/case reads NULL as false, like where.
 		pos := (c.name == "iff" || c.name == "iif") && i == 0 || c.name == "case" && i%2 == 0 && i < len(c.args)-1
 		x, err := t.scalar(a, sc, pos)
@@ -117,6 +106,19 @@ func (t *translator) call(c *callExpr, sc *scope, positive bool) (*sqlExpr, *Err
 		args[i] = x
 	}
 	return f.f(t, c, args)
+}
+
+// typeArg reads typeof(T).
+func (t *translator) typeArg(c *callExpr) (kqlType, *Error) {
+	if len(c.args) == 1 {
+		if n, ok := c.args[0].(*nameRef); ok {
+			if typ, ok := scalarTypes[n.name]; ok {
+				return typ, nil
+			}
+			return 0, t.errAt(n.pos, "typeof(%s) is not supported by kudulens", n.name)
+		}
+	}
+	return 0, t.errAt(c.pos, "typeof() takes a type name, as typeof(long)")
 }
 
 func atom(sql string, typ kqlType, nullable bool) *sqlExpr {
@@ -189,9 +191,18 @@ func (t *translator) tostringSQL(pos int, x *sqlExpr, what string) (*sqlExpr, *E
 			" || CASE WHEN " + a + " % 1000000 <> 0 THEN '.' || lpad(CAST(" + a + " % 1000000 AS VARCHAR), 6, '0') || '0' ELSE '' END"
 		return &sqlExpr{sql: sql, typ: typeString, prec: precAdd, nullable: x.nullable}, nil
 	case typeReal:
-		return nil, t.errAt(pos, "unsupported: %s of a real (DuckDB and KQL print doubles differently); convert it with tolong() first", what)
+		return atom(realToString(x.sql), typeString, x.nullable), nil
 	}
-	return nil, t.errAt(pos, "unsupported: %s of %s", what, x.typ)
+	return nil, t.errAt(pos, "%s of %s is not supported by kudulens", what, x.typ)
+}
+
+// realToString prints a real as KQL (.NET) does: whole numbers below 1E+15 without a
+// fraction (1, not 1.0), the shortest digits that read back as the same double, exponents
+// as E+20 / E-05.
+func realToString(x string) string {
+	return "CASE WHEN isnan(" + x + ") THEN 'NaN' WHEN isinf(" + x + ") THEN CASE WHEN " + x + " > 0 THEN '∞' ELSE '-∞' END" +
+		" WHEN " + x + " = trunc(" + x + ") AND abs(" + x + ") < 1e15 THEN CAST(CAST(" + x + " AS BIGINT) AS VARCHAR)" +
+		" ELSE regexp_replace(regexp_replace(CAST(" + x + " AS VARCHAR), 'e([+-])(\\d)$', 'E\\1' || '0' || '\\2'), 'e', 'E') END"
 }
 
 func fnToString(t *translator, c *callExpr, a []*sqlExpr) (*sqlExpr, *Error) {
@@ -219,7 +230,7 @@ func toInteger(t *translator, c *callExpr, a []*sqlExpr, typ kqlType) (*sqlExpr,
 	case x.typ.integral() || x.typ == typeBool || x.typ == typeNull:
 		return atom("TRY_CAST("+x.sql+" AS "+st+")", typ, x.nullable || x.typ != typeBool), nil
 	}
-	return nil, t.errAt(c.args[0].exprPos(), "unsupported: %s() of %s", c.name, x.typ)
+	return nil, t.errAt(c.args[0].exprPos(), "%s() of %s is not supported by kudulens", c.name, x.typ)
 }
 
 func fnToReal(t *translator, c *callExpr, a []*sqlExpr) (*sqlExpr, *Error) {
@@ -236,7 +247,7 @@ func fnToReal(t *translator, c *callExpr, a []*sqlExpr) (*sqlExpr, *Error) {
 	case x.typ == typeBool:
 		return atom("CAST(CAST("+x.sql+" AS INTEGER) AS DOUBLE)", typeReal, x.nullable), nil
 	}
-	return nil, t.errAt(c.args[0].exprPos(), "unsupported: %s() of %s", c.name, x.typ)
+	return nil, t.errAt(c.args[0].exprPos(), "%s() of %s is not supported by kudulens", c.name, x.typ)
 }
 
 func fnToBool(t *translator, c *callExpr, a []*sqlExpr) (*sqlExpr, *Error) {
@@ -253,7 +264,7 @@ func fnToBool(t *translator, c *callExpr, a []*sqlExpr) (*sqlExpr, *Error) {
 	case x.typ.numeric():
 		return cmpExpr(x.paren(precCmp+1)+" <> 0", x.nullable), nil
 	}
-	return nil, t.errAt(c.args[0].exprPos(), "unsupported: %s() of %s", c.name, x.typ)
+	return nil, t.errAt(c.args[0].exprPos(), "%s() of %s is not supported by kudulens", c.name, x.typ)
 }
 
 func fnToDatetime(t *translator, c *callExpr, a []*sqlExpr) (*sqlExpr, *Error) {
@@ -275,7 +286,7 @@ func fnToDatetime(t *translator, c *callExpr, a []*sqlExpr) (*sqlExpr, *Error) {
 		}
 		return atom("TRY_CAST("+s.sql+" AS TIMESTAMP)", typeDatetime, true), nil
 	}
-	return nil, t.errAt(c.args[0].exprPos(), "unsupported: todatetime() of %s", x.typ)
+	return nil, t.errAt(c.args[0].exprPos(), "todatetime() of %s is not supported by kudulens", x.typ)
 }
 
 func fnStrcat(t *translator, c *callExpr, a []*sqlExpr) (*sqlExpr, *Error) {
@@ -291,28 +302,44 @@ func fnStrcat(t *translator, c *callExpr, a []*sqlExpr) (*sqlExpr, *Error) {
 	return atom("concat("+strings.Join(parts, ", ")+")", typeString, false), nil
 }
 
+// fnExtract is extract(regex, group, text [, typeof(T)]): the group's text, "" when the
+// pattern does not match or has no such group (KQL and its peer engines agree), converted
+// to T when asked (null when it does not convert).
 func fnExtract(t *translator, c *callExpr, a []*sqlExpr) (*sqlExpr, *Error) {
 	if a[0].konst == nil || a[0].konst.kind != litString {
-		return nil, t.errAt(c.args[0].exprPos(), "unsupported: extract() with a pattern that is not a constant string")
+		return nil, t.errAt(c.args[0].exprPos(), "extract() with a pattern that is not a constant string is not supported by kudulens")
 	}
 	re, err := regexp.Compile(a[0].konst.s)
 	if err != nil {
 		return nil, t.errAt(c.args[0].exprPos(), "invalid regex: %v", err)
 	}
 	if a[1].konst == nil || a[1].konst.kind != litLong || a[1].konst.i < 0 {
-		return nil, t.errAt(c.args[1].exprPos(), "extract() needs a constant group number")
-	}
-	if int(a[1].konst.i) > re.NumSubexp() {
-		return nil, t.errAt(c.args[1].exprPos(), "extract(): the pattern has %d groups, not %d", re.NumSubexp(), a[1].konst.i)
+		return nil, t.errAt(c.args[1].exprPos(), "extract() with a group number that is not a constant is not supported by kudulens")
 	}
 	s, serr := t.asString(c.args[2].exprPos(), a[2], "extract()")
 	if serr != nil {
 		return nil, serr
 	}
+	typ := typeString
+	if len(a) == 4 {
+		if !a[3].typeArg {
+			return nil, t.errAt(c.args[3].exprPos(), "the fourth argument of extract() is typeof(T)")
+		}
+		typ = a[3].typ
+	}
 	// regexp_extract gives '' when nothing matches: KQL's null string.
-	return atom("regexp_extract("+s.sql+", "+a[0].sql+", "+a[1].sql+")", typeString, s.nullable), nil
+	sql := "''"
+	if int(a[1].konst.i) <= re.NumSubexp() {
+		sql = "regexp_extract(" + nonNull(s).sql + ", " + a[0].sql + ", " + a[1].sql + ")"
+	}
+	if typ == typeString {
+		return atom(sql, typeString, false), nil
+	}
+	return atom("TRY_CAST(nullif("+sql+", '') AS "+typ.sqlTypeName()+")", typ, true), nil
 }
 
+// fnSplit is split(s, delimiter [, index]): a dynamic array of the parts, or of the part at
+// index alone ([] when there is none).
 func fnSplit(t *translator, c *callExpr, a []*sqlExpr) (*sqlExpr, *Error) {
 	s, err := t.asString(c.args[0].exprPos(), a[0], "split()")
 	if err != nil {
@@ -323,11 +350,38 @@ func fnSplit(t *translator, c *callExpr, a []*sqlExpr) (*sqlExpr, *Error) {
 		return nil, err
 	}
 	if d.konst != nil && d.konst.s == "" {
-		return nil, t.errAt(c.args[1].exprPos(), "unsupported: split() with an empty delimiter")
+		return nil, t.errAt(c.args[1].exprPos(), "split() with an empty delimiter is not supported by kudulens")
 	}
-	x := atom("string_split("+nonNull(s).sql+", "+nonNull(d).sql+")", typeDynamic, false)
+	sql := "string_split(" + nonNull(s).sql + ", " + nonNull(d).sql + ")"
+	if len(a) == 3 {
+		if err := t.wantType(c, 2, a[2], a[2].typ.integral(), "an integer"); err != nil {
+			return nil, err
+		}
+		i := a[2].paren(precAdd)
+		sql = "CASE WHEN " + i + " >= 0 THEN list_slice(" + sql + ", " + i + " + 1, " + i + " + 1) ELSE CAST([] AS VARCHAR[]) END"
+	}
+	x := atom(sql, typeDynamic, false)
 	x.list, x.elem = true, typeString
 	return x, nil
+}
+
+// fnParseJSON is parse_json(s) (todynamic): the JSON value s holds; a string that is not
+// JSON stays a string.
+func fnParseJSON(t *translator, c *callExpr, a []*sqlExpr) (*sqlExpr, *Error) {
+	x := a[0]
+	var sql string
+	switch {
+	case x.typ == typeDynamic || x.typ == typeNull:
+		sql = dynamicSQL(x)
+	case x.typ == typeString:
+		v := x.sql
+		sql = "CASE WHEN json_valid(" + v + ") THEN CAST(" + v + " AS JSON) ELSE to_json(" + v + ") END"
+	default:
+		sql = dynamicSQL(x)
+	}
+	r := atom(sql, typeDynamic, true)
+	r.json = &jsonRef{base: "(" + sql + ")", path: "$"}
+	return r, nil
 }
 
 func isEmpty(t *translator, c *callExpr, a []*sqlExpr, not bool) (*sqlExpr, *Error) {
@@ -393,7 +447,7 @@ func (t *translator) unify(c *callExpr, idx []int, a []*sqlExpr) (kqlType, *Erro
 			return 0, t.errAt(c.args[i].exprPos(), "%s(): branches have types %s and %s", c.name, typ, x.typ)
 		}
 		if x.list {
-			return 0, t.errAt(c.args[i].exprPos(), "unsupported: an array as a branch of %s()", c.name)
+			return 0, t.errAt(c.args[i].exprPos(), "an array as a branch of %s() is not supported by kudulens", c.name)
 		}
 	}
 	return typ, nil
@@ -496,7 +550,7 @@ func fnSubstring(t *translator, c *callExpr, a []*sqlExpr) (*sqlExpr, *Error) {
 
 func fnTrim(t *translator, c *callExpr, a []*sqlExpr, start, end bool) (*sqlExpr, *Error) {
 	if a[0].konst == nil || a[0].konst.kind != litString || a[0].konst.s == "" {
-		return nil, t.errAt(c.args[0].exprPos(), "unsupported: %s() with a pattern that is not a constant non-empty string", c.name)
+		return nil, t.errAt(c.args[0].exprPos(), "%s() with a pattern that is not a constant non-empty string is not supported by kudulens", c.name)
 	}
 	if _, err := regexp.Compile(a[0].konst.s); err != nil {
 		return nil, t.errAt(c.args[0].exprPos(), "invalid regex: %v", err)
@@ -526,7 +580,7 @@ func fnReplaceString(t *translator, c *callExpr, a []*sqlExpr) (*sqlExpr, *Error
 		ss[i] = s
 	}
 	if ss[1].konst != nil && ss[1].konst.s == "" {
-		return nil, t.errAt(c.args[1].exprPos(), "unsupported: replace_string() with an empty lookup string")
+		return nil, t.errAt(c.args[1].exprPos(), "replace_string() with an empty lookup string is not supported by kudulens")
 	}
 	return atom("replace("+ss[0].sql+", "+nonNull(ss[1]).sql+", "+nonNull(ss[2]).sql+")", typeString, ss[0].nullable), nil
 }
@@ -572,7 +626,7 @@ func fnFormatDatetime(t *translator, c *callExpr, a []*sqlExpr) (*sqlExpr, *Erro
 			i++
 			continue
 		}
-		return nil, t.errAt(c.args[1].exprPos(), "unsupported format_datetime() specifier at %q (supported: yyyy yy MM M dd d HH H hh h mm m ss s tt fff ffffff and separators %q)", f[i:], datetimeSeparators)
+		return nil, t.errAt(c.args[1].exprPos(), "format_datetime() specifier at %q is not supported by kudulens (supported: yyyy yy MM M dd d HH H hh h mm m ss s tt fff ffffff and separators %q)", f[i:], datetimeSeparators)
 	}
 	return atom("strftime("+a[0].sql+", "+quoteString(b.String())+")", typeString, a[0].nullable), nil
 }
@@ -584,11 +638,11 @@ func fnStartOfDay(t *translator, c *callExpr, a []*sqlExpr) (*sqlExpr, *Error) {
 	// date_trunc gives a DATE in DuckDB 1.1; KQL's result is a datetime.
 	sql := "CAST(date_trunc('day', " + a[0].sql + ") AS TIMESTAMP)"
 	if len(a) == 2 {
-		if a[1].konst == nil || a[1].konst.kind != litLong {
-			return nil, t.errAt(c.args[1].exprPos(), "startofday() needs a constant day offset")
+		if err := t.wantType(c, 1, a[1], a[1].typ.integral(), "an integer"); err != nil {
+			return nil, err
 		}
-		if a[1].konst.i != 0 {
-			return &sqlExpr{sql: sql + " + INTERVAL (" + strconv.FormatInt(a[1].konst.i, 10) + ") DAY", typ: typeDatetime, prec: precAdd, nullable: a[0].nullable}, nil
+		if k := a[1].konst; k == nil || k.i != 0 {
+			return &sqlExpr{sql: sql + " + to_days(CAST(" + a[1].sql + " AS INTEGER))", typ: typeDatetime, prec: precAdd, nullable: a[0].nullable || a[1].nullable}, nil
 		}
 	}
 	return atom(sql, typeDatetime, a[0].nullable), nil
@@ -599,7 +653,7 @@ func fnStartOfDay(t *translator, c *callExpr, a []*sqlExpr) (*sqlExpr, *Error) {
 func fnBin(t *translator, c *callExpr, a []*sqlExpr) (*sqlExpr, *Error) {
 	x, size := a[0], a[1]
 	if size.konst == nil {
-		return nil, t.errAt(c.args[1].exprPos(), "unsupported: %s() with a bin size that is not a constant", c.name)
+		return binBy(t, c, x, size)
 	}
 	k := size.konst
 	positive := k.kind == litLong && k.i > 0 || k.kind == litReal && k.f > 0 || k.kind == litTimespan && k.i > 0
@@ -620,5 +674,33 @@ func fnBin(t *translator, c *callExpr, a []*sqlExpr) (*sqlExpr, *Error) {
 	case x.typ.numeric() && (k.kind == litLong || k.kind == litReal):
 		return &sqlExpr{sql: "floor(" + x.paren(precMul) + " / " + size.sql + ") * " + size.sql, typ: typeReal, prec: precMul, nullable: x.nullable}, nil
 	}
-	return nil, t.errAt(c.pos, "%s() of %s by %s is not supported", c.name, x.typ, size.typ)
+	return nil, t.errAt(c.pos, "%s() of %s by %s is not supported by kudulens", c.name, x.typ, size.typ)
+}
+
+// binBy is bin(x, size) with a size that varies by row: the same rounding written with the
+// size as an expression; a size that is not positive gives null.
+func binBy(t *translator, c *callExpr, x, size *sqlExpr) (*sqlExpr, *Error) {
+	var sql string
+	typ := x.typ
+	switch {
+	case x.typ == typeDatetime && size.typ == typeTimespan:
+		us := "epoch_us(" + size.sql + ")"
+		sql = "TIMESTAMP '0001-01-01 00:00:00' + to_microseconds(CAST(floor(epoch_us(" + x.paren(precAdd) + " - TIMESTAMP '0001-01-01 00:00:00') / " + us + ") AS BIGINT) * " + us + ")"
+	case x.typ == typeTimespan && size.typ == typeTimespan:
+		us := "epoch_us(" + size.sql + ")"
+		sql = "to_microseconds(CAST(floor(epoch_us(" + x.sql + ") / " + us + ") AS BIGINT) * " + us + ")"
+	case x.typ.integral() && size.typ.integral():
+		typ = typeLong
+		sql = "CAST(floor(" + x.paren(precMul) + " / " + size.paren(precMul+1) + ") * " + size.paren(precMul+1) + " AS BIGINT)"
+	case x.typ.numeric() && size.typ.numeric():
+		typ = typeReal
+		sql = "floor(" + x.paren(precMul) + " / " + size.paren(precMul+1) + ") * " + size.paren(precMul+1)
+	default:
+		return nil, t.errAt(c.pos, "%s() of %s by %s is not supported by kudulens", c.name, x.typ, size.typ)
+	}
+	positive := size.paren(precCmp+1) + " > 0"
+	if size.typ == typeTimespan {
+		positive = "epoch_us(" + size.sql + ") > 0"
+	}
+	return atom("CASE WHEN "+positive+" THEN "+sql+" END", typ, true), nil
 }

@@ -145,7 +145,7 @@ func (lx *lexer) next() *Error {
 	case (c == 'h' || c == 'H') && start+2 < len(s) && s[start+1] == '@' && (s[start+2] == '"' || s[start+2] == '\''):
 		return lx.quoted(start, start+2, true)
 	case c == '`' && strings.HasPrefix(s[start:], "```"):
-		return lx.errAt(start, "unsupported: multi-line string literal (```)")
+		return lx.errAt(start, "multi-line string literal is not supported by kudulens (```)")
 	case isDigit(c):
 		return lx.number(start)
 	case isIdentStart(c) || c == '$' && start+1 < len(s) && isIdentStart(s[start+1]):
@@ -209,6 +209,10 @@ func (lx *lexer) number(start int) *Error {
 		for i < len(s) && isDigit(s[i]) {
 			i++
 		}
+	} else if i < len(s) && s[i] == '.' && (i+1 == len(s) || s[i+1] != '.' && !isIdentStart(s[i+1])) {
+		// "10." is the real 10 (KQL's documented form); "1..5" stays 1 .. 5.
+		kind = tokReal
+		i++
 	}
 	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
 		j := i + 1
@@ -297,7 +301,7 @@ func (lx *lexer) quoted(start, q int, verbatim bool) *Error {
 				i += 6
 				continue
 			default:
-				return lx.errAt(i, "unsupported escape %q in string literal", s[i:i+2])
+				return lx.errAt(i, "escape %q in a string literal is not supported by kudulens", s[i:i+2])
 			}
 			i += 2
 			continue
@@ -311,7 +315,7 @@ func (lx *lexer) quoted(start, q int, verbatim bool) *Error {
 	lx.i = i
 	v := b.String()
 	if strings.IndexByte(v, 0) >= 0 {
-		return lx.errAt(start, "unsupported: NUL character in a string literal")
+		return lx.errAt(start, "NUL character in a string literal is not supported by kudulens")
 	}
 	lx.toks = append(lx.toks, token{kind: tokString, pos: start, end: i, val: v, verbatim: verbatim})
 	return nil

@@ -54,7 +54,7 @@ func TestLexErrors(t *testing.T) {
 	}
 	f(`"abc`, "kql: 1:1: unterminated string literal")
 	f("'a\nb'", "kql: 1:1: unterminated string literal")
-	f(`"a\qb"`, `kql: 1:3: unsupported escape "\\q" in string literal`)
+	f(`"a\qb"`, `kql: 1:3: escape "\\q" in a string literal is not supported by kudulens`)
 	f(`"\u0000"`, `kql: 1:2: invalid escape "\\u0000" in string literal`)
 	f(`10 5x`, `kql: 1:4: invalid number or timespan literal "5x" (timespan units: d, h, m, s, ms, microsecond, tick, ...)`)
 	f(`99999999999999999999`, "kql: 1:1: integer literal 99999999999999999999 is out of range")
@@ -127,7 +127,12 @@ func TestDatetimeLiterals(t *testing.T) {
 	f("2015-12-31 23:59:59.9", "2015-12-31T23:59:59.9Z")
 	f("2026-11-19T10:00:00.123456Z", "2026-11-19T10:00:00.123456Z")
 	f("2026-11-19T10:00:00+02:00", "2026-11-19T08:00:00Z")
-	for _, bad := range []string{"2026-02-30", "11/19/2026", "2026-11-19T10:00:00.1234567Z", "2026-13-01", "Sat, 8 Nov 14 15:05:02 GMT"} {
+	// The RFC 822 / RFC 850 forms of the datetime data type's documentation.
+	f("Sat, 8 Nov 14 15:05:02 GMT", "2014-11-08T15:05:02Z")
+	f("8 Nov 14 15:05", "2014-11-08T15:05:00Z")
+	f("Saturday, 08-Nov-14 15:05:02 GMT", "2014-11-08T15:05:02Z")
+	f("2014-11-8 15:05:25 GMT", "2014-11-08T15:05:25Z")
+	for _, bad := range []string{"2026-02-30", "11/19/2026", "2026-11-19T10:00:00.1234567Z", "2026-13-01", "Sat, 32 Nov 14 15:05:02 GMT"} {
 		if _, _, err := parseDatetimeContent(bad); err == nil {
 			t.Errorf("datetime(%s) accepted", bad)
 		}

@@ -127,7 +127,10 @@ func parseDatetimeContent(text string) (t time.Time, ok bool, err error) {
 	}
 	m := isoDatetime.FindStringSubmatch(text)
 	if m == nil {
-		return time.Time{}, true, fmt.Errorf("unsupported datetime format %q: write ISO 8601, as datetime(2026-11-19) or datetime(2026-11-19T10:00:00Z)", text)
+		if t, ok := parseRFCDatetime(text); ok {
+			return t, true, nil
+		}
+		return time.Time{}, true, fmt.Errorf("datetime format %q is not supported by kudulens (write ISO 8601, as datetime(2026-11-19) or datetime(2026-11-19T10:00:00Z))", text)
 	}
 	atoi := func(s string) int { v, _ := strconv.Atoi(s); return v }
 	y, mo, d := atoi(m[1]), atoi(m[2]), atoi(m[3])
@@ -226,4 +229,26 @@ func FormatTimespan(us int64) string {
 		fmt.Fprintf(&b, ".%06d0", f)
 	}
 	return b.String()
+}
+
+// rfcLayouts are the RFC 822, RFC 850 and "sortable" forms KQL's datetime literals accept
+// besides ISO 8601 (scalar-data-types/datetime in the KQL documentation), after the
+// weekday and the GMT zone are taken off.
+var rfcLayouts = []string{
+	"2 Jan 06 15:04:05", "2 Jan 06 15:04", "2-Jan-06 15:04:05", "2-Jan-06 15:04",
+	"2006-1-2 15:04:05", "2006-1-2 15:04", "2006-1-2T15:04:05", "2006-1-2T15:04",
+}
+
+var rfcWeekday = regexp.MustCompile(`^[A-Za-z]+,\s*`)
+
+// parseRFCDatetime reads the non-ISO datetime literal forms, all in UTC.
+func parseRFCDatetime(text string) (time.Time, bool) {
+	s := rfcWeekday.ReplaceAllString(strings.TrimSpace(text), "")
+	s = strings.TrimSpace(strings.TrimSuffix(s, "GMT"))
+	for _, layout := range rfcLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }

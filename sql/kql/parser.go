@@ -1,6 +1,8 @@
 package kql
 
 import (
+	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -18,6 +20,7 @@ type parser struct {
 	depth  int
 	tables func(name string) bool // names that start a tabular expression (tables, tabular lets)
 	lets   map[string]bool        // tabular let names declared so far
+	tabFns map[string]bool        // user functions with a tabular body, called as sources
 }
 
 // parse parses a whole query.
@@ -26,7 +29,7 @@ func parse(q string, isTable func(string) bool) (*query, *Error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{q: q, toks: toks, lets: map[string]bool{}}
+	p := &parser{q: q, toks: toks, lets: map[string]bool{}, tabFns: map[string]bool{}}
 	p.tables = func(name string) bool { return isTable(name) || p.lets[name] }
 	return p.query()
 }
@@ -71,7 +74,7 @@ func (p *parser) expectPunct(v, what string) (token, *Error) {
 func (p *parser) enter(pos int) *Error {
 	p.depth++
 	if p.depth > maxDepth {
-		return p.errAt(pos, "unsupported: query nested more than %d levels deep", maxDepth)
+		return p.errAt(pos, "query nested more than %d levels deep is not supported by kudulens", maxDepth)
 	}
 	return nil
 }
@@ -111,10 +114,10 @@ func (p *parser) query() (*query, *Error) {
 	}
 	if t := p.tok(); t.kind != tokEOF {
 		if t.kind == tokIdent && t.val == "let" {
-			return nil, p.errAt(t.pos, "unsupported: let after the query's tabular expression")
+			return nil, p.errAt(t.pos, "let after the query's tabular expression is not supported by kudulens")
 		}
 		if t.kind == tokIdent && p.tables(t.val) {
-			return nil, p.errAt(t.pos, "unsupported: more than one tabular expression in a query")
+			return nil, p.errAt(t.pos, "more than one tabular expression in a query is not supported by kudulens")
 		}
 		return nil, p.errAt(t.pos, "unexpected %s (a new operator starts with '|')", p.describe(t))
 	}
@@ -134,7 +137,17 @@ func (p *parser) let() (*letStmt, *Error) {
 	}
 	l := &letStmt{pos: start.pos, name: nt.val}
 	if p.isPunct("(") && p.looksLikeFunction() {
-		return nil, p.errAt(p.tok().pos, "unsupported: user-defined function (let %s = (...) {...})", nt.val)
+		fn, err := p.userFunc()
+		if err != nil {
+			return nil, err
+		}
+		l.fn = fn
+		delete(p.lets, nt.val)
+		delete(p.tabFns, nt.val)
+		if fn.tabular != nil {
+			p.tabFns[nt.val] = true
+		}
+		return l, nil
 	}
 	if p.looksTabular(p.i) {
 		pl, err := p.pipeline()
@@ -151,7 +164,108 @@ func (p *parser) let() (*letStmt, *Error) {
 	}
 	l.scalar = x
 	delete(p.lets, nt.val)
+	delete(p.tabFns, nt.val)
 	return l, nil
+}
+
+// userFunc := "(" [param ("," param)*] ")" "{" (let ";")* (pipeline | expr) [";"] "}"
+func (p *parser) userFunc() (*userFunc, *Error) {
+	p.advance() // (
+	fn := &userFunc{}
+	if !p.isPunct(")") {
+		params, err := commaList(p, p.param)
+		if err != nil {
+			return nil, err
+		}
+		fn.params = params
+	}
+	if _, err := p.expectPunct(")", "to close the parameters"); err != nil {
+		return nil, err
+	}
+	open, err := p.expectPunct("{", "to open the function body")
+	if err != nil {
+		return nil, err
+	}
+	fn.bodyPos = open.pos
+	saved := map[string]bool{}
+	for k, v := range p.lets {
+		saved[k] = v
+	}
+	defer func() { p.lets = saved }()
+	for _, prm := range fn.params {
+		delete(p.lets, prm.name) // a parameter hides a tabular let of its name
+	}
+	for p.isIdent("let") {
+		l, err := p.let()
+		if err != nil {
+			return nil, err
+		}
+		fn.lets = append(fn.lets, l)
+		if _, err := p.expectPunct(";", "after the let statement"); err != nil {
+			return nil, err
+		}
+	}
+	if p.looksTabular(p.i) {
+		if fn.tabular, err = p.pipeline(); err != nil {
+			return nil, err
+		}
+	} else if fn.scalar, err = p.expr(); err != nil {
+		return nil, err
+	}
+	for p.isPunct(";") {
+		p.advance()
+	}
+	if _, err := p.expectPunct("}", "to close the function body"); err != nil {
+		return nil, err
+	}
+	return fn, nil
+}
+
+// param := name ":" type ["=" default]
+func (p *parser) param() (param, *Error) {
+	d, err := p.colDecl("a parameter name")
+	if err != nil {
+		return param{}, err
+	}
+	prm := param{colDecl: d}
+	if p.isPunct("=") {
+		p.advance()
+		if prm.def, err = p.expr(); err != nil {
+			return param{}, err
+		}
+	}
+	return prm, nil
+}
+
+// scalarTypes are the type names of datatable columns and function parameters.
+var scalarTypes = map[string]kqlType{
+	"bool": typeBool, "boolean": typeBool, "int": typeInt, "long": typeLong, "real": typeReal,
+	"double": typeReal, "string": typeString, "datetime": typeDatetime, "date": typeDatetime,
+	"timespan": typeTimespan, "time": typeTimespan, "dynamic": typeDynamic,
+}
+
+// colDecl := name ":" type
+func (p *parser) colDecl(what string) (colDecl, *Error) {
+	name, pos, err := p.name(what)
+	if err != nil {
+		return colDecl{}, err
+	}
+	if _, err := p.expectPunct(":", "after "+name); err != nil {
+		return colDecl{}, err
+	}
+	t := p.tok()
+	if t.kind == tokPunct && t.val == "(" {
+		return colDecl{}, p.errAt(t.pos, "a tabular parameter (%s:(...)) is not supported by kudulens", name)
+	}
+	if t.kind != tokIdent {
+		return colDecl{}, p.errAt(t.pos, "expected a type after '%s:', got %s", name, p.describe(t))
+	}
+	p.advance()
+	typ, ok := scalarTypes[t.val]
+	if !ok {
+		return colDecl{}, p.errAt(t.pos, "type '%s' is not supported by kudulens", t.val)
+	}
+	return colDecl{pos: pos, name: name, typ: typ}, nil
 }
 
 // looksLikeFunction reports whether "(" at the cursor opens a parameter list followed by
@@ -183,8 +297,11 @@ func (p *parser) looksTabular(j int) bool {
 		case t.kind == tokPunct && t.val == "(":
 			j++
 			continue
-		case t.kind == tokIdent && t.val == "union":
+		case t.kind == tokIdent && (t.val == "union" || t.val == "print" || t.val == "datatable" || t.val == "range"):
 			return true
+		case t.kind == tokIdent && p.tabFns[t.val]:
+			n := p.toks[min(j+1, len(p.toks)-1)]
+			return n.kind == tokPunct && n.val == "("
 		case t.kind == tokIdent && p.tables(t.val):
 			n := p.toks[min(j+1, len(p.toks)-1)]
 			return !(n.kind == tokPunct && (n.val == "(" || n.val == "." || n.val == "["))
@@ -196,7 +313,7 @@ func (p *parser) looksTabular(j int) bool {
 
 // tabularSources that exist in KQL but are outside the subset.
 var unsupportedSources = map[string]bool{
-	"print": true, "datatable": true, "range": true, "find": true, "search": true,
+	"find": true, "search": true,
 	"externaldata": true, "evaluate": true, "materialize": true, "table": true, "view": true,
 	"database": true, "cluster": true, "toscalar": true,
 }
@@ -245,12 +362,29 @@ func (p *parser) source() (source, *Error) {
 			return nil, err
 		}
 		return &unionSource{pos: t.pos, inputs: inputs}, nil
+	case t.kind == tokIdent && t.val == "print":
+		p.advance()
+		items, err := p.namedList("print")
+		if err != nil {
+			return nil, err
+		}
+		return &printSource{pos: t.pos, items: items}, nil
+	case t.kind == tokIdent && t.val == "datatable":
+		return p.datatable()
+	case t.kind == tokIdent && t.val == "range":
+		return p.rangeSource()
 	case t.kind == tokIdent && unsupportedSources[t.val]:
-		return nil, p.errAt(t.pos, "unsupported: '%s' is outside the KQL subset kudulens translates", t.val)
+		return nil, p.errAt(t.pos, "'%s' is not supported by kudulens", t.val)
+	case t.kind == tokIdent && p.tabFns[t.val] && p.peek(1).kind == tokPunct && p.peek(1).val == "(":
+		x, err := p.primary()
+		if err != nil {
+			return nil, err
+		}
+		return &callSource{pos: t.pos, call: x.(*callExpr)}, nil
 	case t.kind == tokIdent:
 		p.advance()
 		if p.isPunct("(") {
-			return nil, p.errAt(t.pos, "unsupported: '%s(...)' as a query source (start with a table name)", t.val)
+			return nil, p.errAt(t.pos, "'%s(...)' as a query source is not supported by kudulens", t.val)
 		}
 		return &tableSource{pos: t.pos, name: t.val}, nil
 	case t.kind == tokPunct && t.val == "[":
@@ -261,6 +395,66 @@ func (p *parser) source() (source, *Error) {
 		return &tableSource{pos: pos, name: name}, nil
 	}
 	return nil, p.errAt(t.pos, "expected a table name, got %s", p.describe(t))
+}
+
+// datatable := "datatable" "(" colDecl ("," colDecl)* ")" "[" [value ("," value)* [","]] "]"
+func (p *parser) datatable() (source, *Error) {
+	start := p.advance()
+	if _, err := p.expectPunct("(", "after datatable"); err != nil {
+		return nil, err
+	}
+	cols, err := commaList(p, func() (colDecl, *Error) { return p.colDecl("a column name") })
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.expectPunct(")", "to close the datatable columns"); err != nil {
+		return nil, err
+	}
+	if _, err := p.expectPunct("[", "before the datatable values"); err != nil {
+		return nil, err
+	}
+	ds := &datatableSource{pos: start.pos, cols: cols}
+	for !p.isPunct("]") {
+		x, err := p.expr()
+		if err != nil {
+			return nil, err
+		}
+		ds.values = append(ds.values, x)
+		if !p.isPunct(",") {
+			break
+		}
+		p.advance()
+	}
+	if _, err := p.expectPunct("]", "to close the datatable values"); err != nil {
+		return nil, err
+	}
+	if len(ds.values)%len(cols) != 0 {
+		return nil, p.errAt(start.pos, "datatable has %d values, not a multiple of its %d columns", len(ds.values), len(cols))
+	}
+	return ds, nil
+}
+
+// rangeSource := "range" name "from" expr "to" expr "step" expr
+func (p *parser) rangeSource() (source, *Error) {
+	start := p.advance()
+	name, _, err := p.name("a column name after range")
+	if err != nil {
+		return nil, err
+	}
+	rs := &rangeSource{pos: start.pos, name: name}
+	for _, part := range []struct {
+		word string
+		x    *expr
+	}{{"from", &rs.from}, {"to", &rs.to}, {"step", &rs.step}} {
+		if !p.isIdent(part.word) {
+			return nil, p.errAt(p.tok().pos, "expected '%s' in range, got %s", part.word, p.describe(p.tok()))
+		}
+		p.advance()
+		if *part.x, err = p.addExpr(); err != nil {
+			return nil, err
+		}
+	}
+	return rs, nil
 }
 
 // operatorName reads an operator name, joining hyphenated names (project-away, mv-expand)
@@ -362,7 +556,7 @@ func (p *parser) operator() (operator, *Error) {
 			return nil, err
 		}
 		if p.isPunct(",") {
-			return nil, p.errAt(p.tok().pos, "unsupported: top with more than one sort key")
+			return nil, p.errAt(p.tok().pos, "top with more than one sort key is not supported by kudulens")
 		}
 		return &topOp{pos: pos, n: n, key: k}, nil
 	case "distinct":
@@ -382,7 +576,16 @@ func (p *parser) operator() (operator, *Error) {
 		if err := p.noOptions(name); err != nil {
 			return nil, err
 		}
-		return &countOp{pos: pos}, nil
+		op := &countOp{pos: pos}
+		if p.isIdent("as") {
+			p.advance()
+			n, _, err := p.name("a column name after count as")
+			if err != nil {
+				return nil, err
+			}
+			op.name = n
+		}
+		return op, nil
 	case "union":
 		inputs, err := p.unionInputs(pos)
 		if err != nil {
@@ -395,9 +598,9 @@ func (p *parser) operator() (operator, *Error) {
 		return p.render(pos)
 	}
 	if unsupportedOperators[name] {
-		return nil, p.errAt(pos, "unsupported operator '%s' (outside the KQL subset kudulens translates)", name)
+		return nil, p.errAt(pos, "operator '%s' is not supported by kudulens", name)
 	}
-	return nil, p.errAt(pos, "unsupported operator '%s' (not a KQL operator kudulens knows)", name)
+	return nil, p.errAt(pos, "operator '%s' is not supported by kudulens", name)
 }
 
 // noOptions rejects hints and options (hint.strategy=..., kind=...) after an operator
@@ -405,10 +608,10 @@ func (p *parser) operator() (operator, *Error) {
 func (p *parser) noOptions(op string) *Error {
 	t, n := p.tok(), p.peek(1)
 	if t.kind == tokIdent && n.kind == tokPunct && n.val == "=" {
-		return p.errAt(t.pos, "unsupported: option '%s' of %s", t.val, op)
+		return p.errAt(t.pos, "option '%s' of %s is not supported by kudulens", t.val, op)
 	}
 	if t.kind == tokIdent && strings.HasPrefix(t.val, "hint") && n.kind == tokPunct && n.val == "." {
-		return p.errAt(t.pos, "unsupported: hint of %s", op)
+		return p.errAt(t.pos, "hint of %s is not supported by kudulens", op)
 	}
 	return nil
 }
@@ -416,7 +619,7 @@ func (p *parser) noOptions(op string) *Error {
 // namedList := namedExpr ("," namedExpr)*
 func (p *parser) namedList(op string) ([]namedExpr, *Error) {
 	if t := p.tok(); t.kind == tokIdent && strings.HasPrefix(t.val, "hint") && p.peek(1).kind == tokPunct && p.peek(1).val == "." {
-		return nil, p.errAt(t.pos, "unsupported: hint of %s", op)
+		return nil, p.errAt(t.pos, "hint of %s is not supported by kudulens", op)
 	}
 	return commaList(p, p.namedExpr)
 }
@@ -441,7 +644,7 @@ func commaList[T any](p *parser, item func() (T, *Error)) ([]T, *Error) {
 func (p *parser) namedExpr() (namedExpr, *Error) {
 	t := p.tok()
 	if t.kind == tokPunct && t.val == "(" && p.tupleNames() {
-		return namedExpr{}, p.errAt(t.pos, "unsupported: naming several result columns with (a, b) = ...")
+		return namedExpr{}, p.errAt(t.pos, "naming several result columns with (a, b) = ... is not supported by kudulens")
 	}
 	if t.kind == tokIdent && p.peek(1).kind == tokPunct && p.peek(1).val == "=" {
 		p.advance()
@@ -635,7 +838,7 @@ func (p *parser) unionInputs(pos int) ([]*pipeline, *Error) {
 		if opt.val == "kind" && v.val == "outer" {
 			continue
 		}
-		return nil, p.errAt(opt.pos, "unsupported: union option %s=%s", opt.val, v.val)
+		return nil, p.errAt(opt.pos, "union option %s=%s is not supported by kudulens", opt.val, v.val)
 	}
 	var inputs []*pipeline
 	for {
@@ -654,7 +857,7 @@ func (p *parser) unionInputs(pos int) ([]*pipeline, *Error) {
 		case t.kind == tokIdent:
 			p.advance()
 			if p.isPunct("*") && p.tok().pos == t.end {
-				return nil, p.errAt(t.pos, "unsupported: table name wildcard in union")
+				return nil, p.errAt(t.pos, "table name wildcard in union is not supported by kudulens")
 			}
 			inputs = append(inputs, &pipeline{pos: t.pos, source: &tableSource{pos: t.pos, name: t.val}})
 		default:
@@ -668,6 +871,12 @@ func (p *parser) unionInputs(pos int) ([]*pipeline, *Error) {
 	return inputs, nil
 }
 
+// joinKinds are the join flavours kudulens translates.
+var joinKinds = map[string]bool{
+	"inner": true, "innerunique": true, "leftouter": true, "rightouter": true, "fullouter": true,
+	"leftsemi": true, "leftanti": true, "rightsemi": true, "rightanti": true,
+}
+
 // join := "join" [kind=K] right "on" key ("," key)*
 func (p *parser) join(pos int) (operator, *Error) {
 	op := &joinOp{pos: pos, kind: ""}
@@ -676,20 +885,18 @@ func (p *parser) join(pos int) (operator, *Error) {
 		p.advance()
 		v := p.advance()
 		if opt.val != "kind" {
-			return nil, p.errAt(opt.pos, "unsupported: join option '%s'", opt.val)
+			return nil, p.errAt(opt.pos, "join option '%s' is not supported by kudulens", opt.val)
 		}
-		switch v.val {
-		case "inner", "leftouter":
-			op.kind = v.val
-		default:
-			return nil, p.errAt(v.pos, "unsupported join kind '%s' (kudulens translates kind=inner and kind=leftouter)", v.val)
+		if !joinKinds[v.val] {
+			return nil, p.errAt(v.pos, "join kind=%s is not supported by kudulens", v.val)
 		}
+		op.kind = v.val
 	}
 	if p.tok().kind == tokIdent && strings.HasPrefix(p.tok().val, "hint") {
-		return nil, p.errAt(p.tok().pos, "unsupported: join hint")
+		return nil, p.errAt(p.tok().pos, "join hints are not supported by kudulens")
 	}
 	if op.kind == "" {
-		return nil, p.errAt(pos, "unsupported: join without kind= (KQL's default kind is innerunique, which drops duplicate left keys); write kind=inner or kind=leftouter")
+		op.kind = "innerunique" // KQL's default
 	}
 	t := p.tok()
 	switch {
@@ -711,7 +918,7 @@ func (p *parser) join(pos int) (operator, *Error) {
 	}
 	if !p.isIdent("on") {
 		if p.isIdent("where") {
-			return nil, p.errAt(p.tok().pos, "unsupported: join ... where (time-window joins)")
+			return nil, p.errAt(p.tok().pos, "join ... where is not supported by kudulens (time-window joins)")
 		}
 		return nil, p.errAt(p.tok().pos, "expected 'on' in join, got %s", p.describe(p.tok()))
 	}
@@ -764,7 +971,7 @@ func (p *parser) joinKey() (joinKey, *Error) {
 		return joinKey{}, err
 	}
 	if p.isPunct("==") {
-		return joinKey{}, p.errAt(p.tok().pos, "unsupported: join condition other than a column or $left.a == $right.b")
+		return joinKey{}, p.errAt(p.tok().pos, "join condition other than a column or $left.a == $right.b is not supported by kudulens")
 	}
 	return joinKey{pos: pos, left: n, right: n, lPos: pos, rPos: pos}, nil
 }
@@ -847,7 +1054,7 @@ var stringOps = map[string]bool{
 
 // unsupportedWordOps exist in KQL but are outside the subset.
 var unsupportedWordOps = map[string]bool{
-	"has_any": true, "has_all": true, "!has_any": true, "has_any_cs": true, "notcontains": true,
+	"!has_any": true, "has_any_cs": true, "notcontains": true,
 	"notcontainscs": true, "containscs": true, "notlike": true, "like": true, "likecs": true,
 	"notlikecs": true,
 }
@@ -887,7 +1094,7 @@ func (p *parser) cmpOp() (op string, pos int) {
 		return "", pos
 	}
 	switch {
-	case stringOps[t.val] || t.val == "between" || unsupportedWordOps[t.val]:
+	case stringOps[t.val] || t.val == "between" || t.val == "has_any" || t.val == "has_all" || unsupportedWordOps[t.val]:
 		p.advance()
 		return t.val, pos
 	case t.val == "in":
@@ -918,14 +1125,14 @@ func (p *parser) cmpExpr() (expr, *Error) {
 	case op == "":
 		return l, nil
 	case unsupportedWordOps[op]:
-		return nil, p.errAt(opPos, "unsupported operator '%s'", op)
-	case op == "in" || op == "!in" || op == "in~" || op == "!in~":
+		return nil, p.errAt(opPos, "operator '%s' is not supported by kudulens", op)
+	case op == "in" || op == "!in" || op == "in~" || op == "!in~" || op == "has_any" || op == "has_all":
 		if _, err := p.expectPunct("(", "after "+op); err != nil {
 			return nil, err
 		}
-		e := &inExpr{pos: l.exprPos(), opPos: opPos, x: l, not: op[0] == '!', ci: strings.HasSuffix(op, "~")}
+		e := &inExpr{pos: l.exprPos(), opPos: opPos, x: l, not: op[0] == '!', ci: strings.HasSuffix(op, "~"), op: strings.Trim(op, "!~")}
 		if p.looksTabular(p.i) {
-			return nil, p.errAt(p.tok().pos, "unsupported: %s with a tabular expression (write the values)", op)
+			return nil, p.errAt(p.tok().pos, "%s with a tabular expression is not supported by kudulens (write the values)", op)
 		}
 		list, err := commaList(p, p.expr)
 		if err != nil {
@@ -1079,7 +1286,7 @@ func (p *parser) primary() (expr, *Error) {
 		case "(":
 			p.advance()
 			if p.looksTabular(p.i) {
-				return nil, p.errAt(p.tok().pos, "unsupported: tabular expression used as a scalar (toscalar)")
+				return nil, p.errAt(p.tok().pos, "tabular expression used as a scalar is not supported by kudulens (toscalar)")
 			}
 			x, err := p.expr()
 			if err != nil {
@@ -1099,7 +1306,7 @@ func (p *parser) primary() (expr, *Error) {
 			p.advance()
 			return &starExpr{pos: t.pos}, nil
 		case "{":
-			return nil, p.errAt(t.pos, "unsupported: '{' here")
+			return nil, p.errAt(t.pos, "'{' here is not supported by kudulens")
 		}
 	case tokIdent:
 		switch t.val {
@@ -1140,11 +1347,18 @@ func (p *parser) primary() (expr, *Error) {
 func (p *parser) typedLiteral(name token, typ kqlType) (expr, *Error) {
 	p.advance() // (
 	if typ == typeDynamic && !(p.isIdent("null") && p.peek(1).kind == tokPunct && p.peek(1).val == ")") {
-		return nil, p.errAt(name.pos, "unsupported: dynamic literal (only dynamic(null))")
+		var b strings.Builder
+		if err := p.jsonValue(&b, 0); err != nil {
+			return nil, err
+		}
+		if _, err := p.expectPunct(")", "to close dynamic(...)"); err != nil {
+			return nil, err
+		}
+		return &literal{pos: name.pos, kind: litDynamic, s: b.String(), typ: typeDynamic}, nil
 	}
 	neg := false
-	if p.isPunct("-") {
-		neg = true
+	if p.isPunct("-") || typ == typeReal && p.isPunct("+") {
+		neg = p.tok().val == "-"
 		p.advance()
 	}
 	v := p.advance()
@@ -1152,7 +1366,7 @@ func (p *parser) typedLiteral(name token, typ kqlType) (expr, *Error) {
 		return nil, err
 	}
 	bad := func() (expr, *Error) {
-		return nil, p.errAt(name.pos, "unsupported literal %s", p.q[name.pos:p.tok().pos])
+		return nil, p.errAt(name.pos, "literal %s is not supported by kudulens", p.q[name.pos:p.tok().pos])
 	}
 	if v.kind == tokIdent && v.val == "null" && !neg {
 		return &literal{pos: name.pos, kind: litNull, typ: typ}, nil
@@ -1171,6 +1385,17 @@ func (p *parser) typedLiteral(name token, typ kqlType) (expr, *Error) {
 		}
 		return &literal{pos: name.pos, kind: litLong, i: n, typ: typ}, nil
 	case typeReal:
+		if v.kind == tokIdent && (v.val == "nan" || v.val == "inf") {
+			// real(nan), real(+inf), real(-inf): the special values of the real type.
+			f := math.NaN()
+			if v.val == "inf" {
+				f = math.Inf(1)
+			}
+			if neg {
+				f = -f
+			}
+			return &literal{pos: name.pos, kind: litReal, f: f, typ: typeReal}, nil
+		}
 		if v.kind != tokInt && v.kind != tokReal {
 			return bad()
 		}
@@ -1189,6 +1414,96 @@ func (p *parser) typedLiteral(name token, typ kqlType) (expr, *Error) {
 		}
 	}
 	return bad()
+}
+
+// jsonValue reads the JSON-like value of a dynamic literal (arrays, property bags, strings,
+// numbers, true, false, null) and writes it to b as JSON.
+func (p *parser) jsonValue(b *strings.Builder, depth int) *Error {
+	if depth > maxDepth {
+		return p.errAt(p.tok().pos, "dynamic literal nested more than %d levels deep is not supported by kudulens", maxDepth)
+	}
+	t := p.tok()
+	switch {
+	case t.kind == tokPunct && (t.val == "[" || t.val == "{"):
+		p.advance()
+		closer := map[string]string{"[": "]", "{": "}"}[t.val]
+		b.WriteString(t.val)
+		for i := 0; !p.isPunct(closer); i++ {
+			if i > 0 {
+				if _, err := p.expectPunct(",", "between the values of a dynamic literal"); err != nil {
+					return err
+				}
+				b.WriteByte(',')
+			}
+			if t.val == "{" {
+				k := p.tok()
+				if k.kind != tokString && k.kind != tokIdent {
+					return p.errAt(k.pos, "expected a property name in a dynamic literal, got %s", p.describe(k))
+				}
+				p.advance()
+				b.WriteString(jsonString(k.val))
+				if _, err := p.expectPunct(":", "after a property name"); err != nil {
+					return err
+				}
+				b.WriteByte(':')
+			}
+			if err := p.jsonValue(b, depth+1); err != nil {
+				return err
+			}
+		}
+		p.advance()
+		b.WriteString(closer)
+		return nil
+	case t.kind == tokString:
+		p.advance()
+		b.WriteString(jsonString(t.val))
+		return nil
+	case t.kind == tokPunct && t.val == "-" || t.kind == tokInt || t.kind == tokReal:
+		sign := ""
+		if t.kind == tokPunct {
+			sign = "-"
+			p.advance()
+			t = p.tok()
+			if t.kind != tokInt && t.kind != tokReal {
+				return p.errAt(t.pos, "expected a number after '-', got %s", p.describe(t))
+			}
+		}
+		p.advance()
+		if t.kind == tokReal {
+			f, err := strconv.ParseFloat(t.val, 64)
+			if err != nil {
+				return p.errAt(t.pos, "invalid real literal %s", t.val)
+			}
+			b.WriteString(sign + strconv.FormatFloat(f, 'g', -1, 64))
+			return nil
+		}
+		b.WriteString(sign + t.val)
+		return nil
+	case t.kind == tokIdent && (t.val == "true" || t.val == "false" || t.val == "null"):
+		p.advance()
+		b.WriteString(t.val)
+		return nil
+	}
+	return p.errAt(t.pos, "%s inside a dynamic literal is not supported by kudulens", p.describe(t))
+}
+
+// jsonString writes s as a JSON string.
+func jsonString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 // rawLiteral turns datetime(...), timespan(...) and time(...) into literals.

@@ -242,7 +242,7 @@ func (t *translator) stringPredicate(pos int, op string, l, r *sqlExpr, positive
 	if r.konst != nil {
 		c := r.konst.s
 		if c == "" && strings.HasPrefix(strings.TrimSuffix(base, "_cs"), "has") {
-			return nil, t.errAt(pos, "unsupported: '%s' with an empty string (KQL does not document its result)", op)
+			return nil, t.errAt(pos, "'%s' with an empty string is not supported by kudulens (KQL does not document its result)", op)
 		}
 		// What the predicate gives for "" is what it must give for NULL.
 		empty := evalStringOp(base, "", c)
@@ -290,7 +290,7 @@ func (t *translator) stringPredicate(pos int, op string, l, r *sqlExpr, positive
 	case "endswith":
 		sql = "ends_with(" + lo + ", " + ro + ")"
 	default:
-		return nil, t.errAt(pos, "unsupported: '%s' with a right-hand side that is not a constant string", op)
+		return nil, t.errAt(pos, "'%s' with a right-hand side that is not a constant string is not supported by kudulens", op)
 	}
 	if neg {
 		return &sqlExpr{sql: "NOT " + parenIf(sql, prec < precAtom), typ: typeBool, prec: precNot}, nil
@@ -350,7 +350,12 @@ func (t *translator) matchesRegex(e *binaryExpr, l, r *sqlExpr, positive bool) (
 		return nil, err
 	}
 	if r.konst == nil || r.konst.kind != litString {
-		return nil, t.errAt(e.r.exprPos(), "unsupported: matches regex with a pattern that is not a constant string")
+		// A pattern that varies by row: DuckDB compiles it per row; "" (null) matches all.
+		p, err := t.asString(e.r.exprPos(), r, "matches regex")
+		if err != nil {
+			return nil, err
+		}
+		return atom("regexp_matches("+nonNull(l).sql+", "+nonNull(p).sql+")", typeBool, false), nil
 	}
 	re, cerr := regexp.Compile(r.konst.s)
 	if cerr != nil {

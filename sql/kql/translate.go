@@ -80,7 +80,7 @@ func compile(query string, opts Options) (*Result, *Error) {
 	}
 	sql, cols := t.final(s)
 	if len(sql) > maxSQL {
-		return nil, t.errAt(0, "unsupported: the translated query is larger than %d bytes", maxSQL)
+		return nil, t.errAt(0, "a translated query larger than %d bytes is not supported by kudulens", maxSQL)
 	}
 	res := &Result{SQL: sql, Notes: t.notes}
 	for _, c := range cols {
@@ -100,11 +100,13 @@ type translator struct {
 	usedNow bool
 	depth   int
 	colN    int // KQL numbers unnamed columns Column1, Column2, ... across the query
+	calls   int // depth of user-function calls being translated
 }
 
 type letBinding struct {
 	scalar *sqlExpr
 	tab    *pipeline
+	fn     *userFunc
 	env    map[string]*letBinding // the lets visible where it was declared
 	rel    *stage                 // the let's rows, sealed as a CTE on first use
 	busy   bool
@@ -122,6 +124,16 @@ func (t *translator) lookupLet(name string) (*letBinding, bool) {
 }
 
 func (t *translator) let(l *letStmt) *Error {
+	if l.fn != nil {
+		env := make(map[string]*letBinding, len(t.lets))
+		for k, v := range t.lets {
+			env[k] = v
+		}
+		b := &letBinding{fn: l.fn, env: env}
+		env[l.name] = b // the body may call the function itself (bounded by maxCallDepth)
+		t.lets[l.name] = b
+		return nil
+	}
 	if l.tabular != nil {
 		// The let's body sees the names declared before it: in "let traces = traces | ...",
 		// the right side reads the table.
@@ -137,7 +149,7 @@ func (t *translator) let(l *letStmt) *Error {
 		return err
 	}
 	if x.list {
-		return t.errAt(l.pos, "unsupported: a let of an array")
+		return t.errAt(l.pos, "a let of an array is not supported by kudulens")
 	}
 	t.lets[l.name] = &letBinding{scalar: x}
 	return nil
@@ -387,7 +399,7 @@ func (t *translator) source(src source) (*stage, *Error) {
 				}
 			}
 			if unsupportedOperators[src.name] || unsupportedSources[src.name] {
-				return nil, t.errAt(src.pos, "unsupported: '%s' is outside the KQL subset kudulens translates", src.name)
+				return nil, t.errAt(src.pos, "'%s' is not supported by kudulens", src.name)
 			}
 			return nil, t.errAt(src.pos, "unknown table '%s' (kudulens has traces, exceptions, customEvents, files, rejects, job_status)", src.name)
 		}
@@ -404,6 +416,14 @@ func (t *translator) source(src source) (*stage, *Error) {
 		return s, nil
 	case *parenSource:
 		return t.tabular(src.pipe, false)
+	case *printSource:
+		return t.printSource(src)
+	case *datatableSource:
+		return t.datatableSource(src)
+	case *rangeSource:
+		return t.rangeSource(src)
+	case *callSource:
+		return t.tabularCall(src.call)
 	case *unionSource:
 		var stages []*stage
 		for _, in := range src.inputs {
@@ -415,7 +435,7 @@ func (t *translator) source(src source) (*stage, *Error) {
 		}
 		return t.union(src.pos, stages)
 	}
-	return nil, t.errAt(src.srcPos(), "unsupported query source")
+	return nil, t.errAt(src.srcPos(), "this query source is not supported by kudulens")
 }
 
 func (t *translator) operator(s *stage, op operator) (*stage, *Error) {
@@ -449,9 +469,11 @@ func (t *translator) operator(s *stage, op operator) (*stage, *Error) {
 			s = t.seal(s)
 		}
 		s.order = nil
-		s.items = []string{"count(*) AS \"Count\""}
-		s.out = []column{{name: "Count", sql: "Count", typ: typeLong}}
-		return s, nil
+		name := op.name
+		if name == "" {
+			name = "Count"
+		}
+		return withItems(s, []column{{name: name, typ: typeLong}}, []string{"count(*)"}), nil
 	case *unionOp:
 		stages := []*stage{s}
 		for _, in := range op.inputs {
@@ -465,7 +487,7 @@ func (t *translator) operator(s *stage, op operator) (*stage, *Error) {
 	case *joinOp:
 		return t.join(s, op)
 	}
-	return nil, t.errAt(op.opPos(), "unsupported operator")
+	return nil, t.errAt(op.opPos(), "this operator is not supported by kudulens")
 }
 
 // splitAnd splits a predicate into its top-level conjuncts.
@@ -539,12 +561,19 @@ func resultName(e expr) string {
 			return first()
 		case "strlen":
 			return "strlen_" + first()
-		case "count", "countif", "dcount", "min", "max", "avg", "sum":
+		case "count", "countif", "dcount", "dcountif", "min", "max", "minif", "maxif", "avg", "avgif",
+			"sum", "sumif", "stdev", "stdevif", "stdevp", "variance", "varianceif", "variancep", "any":
 			return e.name + "_" + first()
-		case "make_list":
+		case "take_any":
+			return first()
+		case "make_list", "make_list_if":
 			return "list_" + first()
-		case "make_set":
+		case "make_set", "make_set_if":
 			return "set_" + first()
+		case "percentile":
+			if p, ok := e.args[len(e.args)-1].(*literal); ok && len(e.args) == 2 {
+				return "percentile_" + first() + "_" + strings.ReplaceAll(strconv.FormatFloat(p.f+float64(p.i), 'f', -1, 64), ".", "_")
+			}
 		}
 	}
 	return ""
@@ -609,7 +638,7 @@ func hasColumn(cols []column, name string) bool {
 // checkValue rejects values a result column cannot hold.
 func (t *translator) checkValue(pos int, x *sqlExpr) *Error {
 	if x.typ == typeNull {
-		return t.errAt(pos, "unsupported: an untyped null as a column")
+		return t.errAt(pos, "an untyped null as a column is not supported by kudulens")
 	}
 	return nil
 }
@@ -624,7 +653,7 @@ func (t *translator) project(s *stage, op *projectOp) (*stage, *Error) {
 	taken := func(n string) bool { return hasColumn(out, n) }
 	for _, it := range op.items {
 		if _, ok := it.x.(*starExpr); ok {
-			return nil, t.errAt(it.pos, "unsupported: project * (use project-away or no project)")
+			return nil, t.errAt(it.pos, "project * is not supported by kudulens (use project-away or no project)")
 		}
 		x, err := t.scalar(it.x, sc, false)
 		if err != nil {
@@ -972,6 +1001,11 @@ func (t *translator) sort(s *stage, keys []sortKey) (*stage, *Error) {
 		if k.nullsFirst {
 			nulls = " NULLS FIRST"
 		}
+		if x.typ == typeReal {
+			// KQL sorts NaN next to null (null, NaN, -inf, ..., +inf ascending with nulls
+			// first); DuckDB sorts NaN above +inf.
+			order = append(order, nanRank(x, k.nullsFirst))
+		}
 		order = append(order, x.sql+dir+nulls)
 		if n, ok := k.x.(*nameRef); ok {
 			if c, ok := sc.lookup(n.name); ok && x.sql == quoteIdent(c.sql) {
@@ -985,6 +1019,15 @@ func (t *translator) sort(s *stage, keys []sortKey) (*stage, *Error) {
 	s.order = order
 	s.orderCols = cols
 	return s, nil
+}
+
+// nanRank is a sort key that puts null and NaN where KQL puts them: first (null, then NaN)
+// or last (NaN, then null).
+func nanRank(x *sqlExpr, nullsFirst bool) string {
+	if nullsFirst {
+		return "CASE WHEN " + x.sql + " IS NULL THEN 0 WHEN isnan(" + x.sql + ") THEN 1 ELSE 2 END"
+	}
+	return "CASE WHEN " + x.sql + " IS NULL THEN 2 WHEN isnan(" + x.sql + ") THEN 1 ELSE 0 END"
 }
 
 func (t *translator) distinct(s *stage, op *distinctOp) (*stage, *Error) {
@@ -1007,7 +1050,7 @@ func (t *translator) distinct(s *stage, op *distinctOp) (*stage, *Error) {
 				return nil, err
 			}
 			if x.typ == typeDynamic {
-				return nil, t.errAt(it.pos, "unsupported: distinct on a dynamic value (convert it with tostring())")
+				return nil, t.errAt(it.pos, "distinct on a dynamic value is not supported by kudulens (convert it with tostring())")
 			}
 			name := it.name
 			if name == "" {
@@ -1040,7 +1083,7 @@ func (t *translator) union(pos int, stages []*stage) (*stage, *Error) {
 			case i < 0:
 				cols = append(cols, column{name: c.name, typ: c.typ, list: c.list, elem: c.elem})
 			case cols[i].typ != c.typ || cols[i].list != c.list || cols[i].elem != c.elem:
-				return nil, t.errAt(pos, "unsupported: union of column '%s' with types %s and %s", c.name, cols[i].typ, c.typ)
+				return nil, t.errAt(pos, "union of column '%s' with types %s and %s is not supported by kudulens", c.name, cols[i].typ, c.typ)
 			}
 		}
 	}
@@ -1068,6 +1111,8 @@ func (t *translator) union(pos int, stages []*stage) (*stage, *Error) {
 	return newStage(name, cols), nil
 }
 
+// join translates the join flavours. Keys compare as KQL compares them: an empty string
+// key (SQL NULL or ”) matches an empty one; a null key of another type matches nothing.
 func (t *translator) join(s *stage, op *joinOp) (*stage, *Error) {
 	right, err := t.tabular(op.right, false)
 	if err != nil {
@@ -1075,7 +1120,7 @@ func (t *translator) join(s *stage, op *joinOp) (*stage, *Error) {
 	}
 	lfrom, lcols := t.relation(s)
 	rfrom, rcols := t.relation(right)
-	var conds []string
+	var conds, lkeys []string
 	for _, k := range op.on {
 		li, ri := indexOf(lcols, k.left), indexOf(rcols, k.right)
 		if li < 0 {
@@ -1088,12 +1133,24 @@ func (t *translator) join(s *stage, op *joinOp) (*stage, *Error) {
 		if !comparable(lc.typ, rc.typ) || lc.typ == typeDynamic {
 			return nil, t.errAt(k.pos, "join: cannot match %s column '%s' with %s column '%s'", lc.typ, lc.name, rc.typ, rc.name)
 		}
-		l, r := "l."+quoteIdent(lc.sql), "r."+quoteIdent(rc.sql)
+		l, r := quoteIdent(lc.sql), quoteIdent(rc.sql)
 		if lc.typ == typeString {
-			// KQL strings are never null: an empty key matches an empty key.
-			l, r = "coalesce("+l+", '')", "coalesce("+r+", '')"
+			l, r = "coalesce("+l+", '')", "coalesce(r."+r+", '')"
+			conds = append(conds, "coalesce(l."+quoteIdent(lc.sql)+", '') = "+r)
+		} else {
+			conds = append(conds, "l."+l+" = r."+r)
 		}
-		conds = append(conds, l+" = "+r)
+		lkeys = append(lkeys, l)
+	}
+	on := strings.Join(conds, " AND ")
+	if op.kind == "innerunique" {
+		// KQL keeps the first left row of each key before an inner join.
+		lfrom = "(SELECT * EXCLUDE (\"__n\") FROM (SELECT *, row_number() OVER () AS \"__n\" FROM " + lfrom +
+			") QUALIFY row_number() OVER (PARTITION BY " + strings.Join(lkeys, ", ") + " ORDER BY \"__n\") = 1)"
+	}
+	switch op.kind {
+	case "leftsemi", "leftanti", "rightsemi", "rightanti":
+		return t.semiJoin(op.kind, lfrom, lcols, rfrom, rcols, on), nil
 	}
 	var cols []column
 	var sqls []string
@@ -1106,11 +1163,32 @@ func (t *translator) join(s *stage, op *joinOp) (*stage, *Error) {
 		cols = append(cols, column{name: name, typ: c.typ, list: c.list, elem: c.elem})
 		sqls = append(sqls, "r."+quoteIdent(c.sql))
 	}
-	kw := " JOIN "
-	if op.kind == "leftouter" {
-		kw = " LEFT JOIN "
-	}
-	js := &stage{from: lfrom + " AS l" + kw + rfrom + " AS r ON " + strings.Join(conds, " AND ")}
+	kw := map[string]string{"inner": " JOIN ", "innerunique": " JOIN ", "leftouter": " LEFT JOIN ",
+		"rightouter": " RIGHT JOIN ", "fullouter": " FULL JOIN "}[op.kind]
+	js := &stage{from: lfrom + " AS l" + kw + rfrom + " AS r ON " + on}
 	js = withItems(js, cols, sqls)
 	return t.seal(js), nil
+}
+
+// semiJoin keeps the rows of one side that have (semi) or have no (anti) match on the
+// other; the result has that side's columns only.
+func (t *translator) semiJoin(kind, lfrom string, lcols []column, rfrom string, rcols []column, on string) *stage {
+	keep, other, cols := lfrom+" AS l", rfrom+" AS r", lcols
+	if strings.HasPrefix(kind, "right") {
+		keep, other, cols = rfrom+" AS r", lfrom+" AS l", rcols
+	}
+	exists := "EXISTS (SELECT 1 FROM " + other + " WHERE " + on + ")"
+	if strings.HasSuffix(kind, "anti") {
+		exists = "NOT " + exists
+	}
+	out := make([]column, len(cols))
+	sqls := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = column{name: c.name, typ: c.typ, list: c.list, elem: c.elem}
+		sqls[i] = quoteIdent(c.sql)
+	}
+	js := &stage{from: keep}
+	js = withItems(js, out, sqls)
+	js.where = []*sqlExpr{{sql: exists, typ: typeBool, prec: precNot}}
+	return t.seal(js)
 }

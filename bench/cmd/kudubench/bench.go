@@ -108,16 +108,23 @@ func (b *bench) generate(name string, size int64, compressed bool) (inputSet, er
 		path := base + ext
 		if _, err := os.Stat(path); err != nil {
 			fmt.Fprintf(os.Stderr, "generating %s\n", path)
+			// A fresh temporary name (not a fixed path.tmp), renamed into place when whole.
+			tmp, err := os.CreateTemp(b.c.dataDir, "."+filepath.Base(path)+".tmp-*")
+			if err != nil {
+				return set, err
+			}
+			tmp.Close()
 			cmd := exec.Command(b.c.kudugen, "--kind", "kudu", "--size", strconv.FormatInt(size, 10),
-				"--seed", strconv.FormatUint(b.c.seed, 10), "--quiet", "--out", path+".tmp")
+				"--seed", strconv.FormatUint(b.c.seed, 10), "--quiet", "--out", tmp.Name())
 			if ext != "" {
 				cmd.Args = append(cmd.Args, "--compress", map[string]string{".gz": "gzip", ".zst": "zstd"}[ext])
 			}
 			cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 			if err := cmd.Run(); err != nil {
+				os.Remove(tmp.Name())
 				return set, fmt.Errorf("%s: %w", strings.Join(cmd.Args, " "), err)
 			}
-			if err := os.Rename(path+".tmp", path); err != nil {
+			if err := os.Rename(tmp.Name(), path); err != nil {
 				return set, err
 			}
 		}

@@ -18,6 +18,7 @@ import (
 	"runtime/pprof"
 	"strings"
 
+	"github.com/kudulens/kudulens/internal/outfile"
 	"github.com/spf13/pflag"
 )
 
@@ -91,7 +92,7 @@ func run(args []string) error {
 	report := b.report()
 	fmt.Print(report)
 	if c.out != "" && c.only == "" {
-		return os.WriteFile(c.out, []byte(report), 0o644)
+		return outfile.Write(c.out, []byte(report), 0o644)
 	}
 	return nil
 }
