@@ -8,7 +8,7 @@ import (
 )
 
 // App Service application logs carry every console line of the web-jobs, past Kudu's 200-line
-// cap, but no job name (log-formats.md §5.1). Two shapes are read: blob CSV and file-system text.
+// cap, but no job name (docs/formats.md §5.1). Two shapes are read: blob CSV and file-system text.
 
 // CSVLayout maps the columns of an application-log CSV, from its header line:
 //

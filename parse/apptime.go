@@ -1,7 +1,7 @@
 package parse
 
 // splitAppPrefix recognises the app's own time prefix at the start of a console message
-// (log-formats.md §1.3–1.4) and returns it without its punctuation, and the rest:
+// (docs/formats.md §1.3–1.4) and returns it without its punctuation, and the rest:
 //
 //	"10-15-32:45: Waiting 10 mins..."  → "10-15-32:45", "Waiting 10 mins..."   (builds since 2024)
 //	"10-09-29:45: "                     → "10-09-29:45", ""                    (a message that began with "\n")

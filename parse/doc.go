@@ -2,7 +2,7 @@
 // DuckDB: callers hand it whole lines (or chunks of whole lines) and it appends rows to a
 // column-oriented Batch that the pipeline passes to Arrow without copying.
 //
-// A Kudu continuous-job log line looks like this (log-formats.md §4.2):
+// A Kudu continuous-job log line looks like this (docs/formats.md §4.2):
 //
 //	[11/19/2026 21:40:07 > 5e1c2a: INFO] 21-40-07:12: Got SQL error: Failed to update database "AnalyticsDB" because the database is read-only.
 //
@@ -13,7 +13,7 @@
 //	Level    INFO, System false
 //	AppTime  "21-40-07:12"             (the app's own prefix, local time, stripped from the message)
 //	Message  `Got SQL error: Failed to update database "AnalyticsDB" because the database is read-only.`
-//	Template "sql-error"               (the message template of the app's code, log-formats.md §3)
+//	Template "sql-error"               (the message template of the app's code, docs/formats.md §3)
 //
 // The hot path (KuduLog.Parse) scans bytes by hand, parses timestamps from fixed digit
 // positions and appends into reused column buffers: it does not allocate per line in steady

@@ -7,7 +7,7 @@ import (
 // ExceptionInfo is what the text of a .NET exception (Exception.ToString(), possibly after
 // "Unhandled Exception: ") says, with outer and innermost defined as Application Insights
 // defines them: the outer exception is the one thrown, the innermost the end of its
-// InnerException chain (log-formats.md §6).
+// InnerException chain (docs/formats.md §6).
 type ExceptionInfo struct {
 	OuterType        string
 	OuterMessage     string

@@ -185,7 +185,7 @@ func FuzzAppLogText(f *testing.F) {
 	})
 }
 
-// kuduLineRE is the Kudu prefix of log-formats.md §6.3: the slow reference ParseKuduLine is
+// kuduLineRE is the Kudu prefix of docs/formats.md §6.3: the slow reference ParseKuduLine is
 // compared with.
 var kuduLineRE = regexp.MustCompile(`^\[(\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}) > ([0-9A-Za-z]{1,6}): (SYS )?(INFO|WARN|ERR ?)\] ?(.*)$`)
 

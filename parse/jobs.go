@@ -3,7 +3,7 @@ package parse
 import "strings"
 
 // Job identifies one of the Analytics Engine's programs, as App Insights names them in
-// operation_Name (log-formats.md §0.10).
+// operation_Name (docs/formats.md §0.10).
 type Job uint8
 
 const (

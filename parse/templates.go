@@ -1,6 +1,6 @@
 package parse
 
-// The message templates of the Analytics Engine's code and of Kudu (log-formats.md §3, §4.3).
+// The message templates of the Analytics Engine's code and of Kudu (docs/formats.md §3, §4.3).
 // Text is the console text with "{}" for each interpolation hole; a template matches a message
 // when its literal parts occur in order, the first at the start and the last at the end (unless
 // the text starts or ends with a hole). Templates are matched against the message after the
@@ -230,7 +230,7 @@ var templateDefs = []templateDef{
 
 // exceptionHoles names, for templates that print a caught exception's message inside a hole
 // ({ex.Message}), which hole (1-based) holds it. Such lines become exceptions rows of origin
-// "handled" (log-formats.md §6.2): App Insights got a TrackException for them, the console only
+// "handled" (docs/formats.md §6.2): App Insights got a TrackException for them, the console only
 // the message.
 var exceptionHoles = map[string]int{
 	"appinsights-uncaught":            1,

@@ -27,6 +27,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
 
 	"github.com/kudulens/kudulens/internal/azuritetest"
+	"github.com/kudulens/kudulens/pipeline/blob"
+	"github.com/kudulens/kudulens/pipeline/store"
 )
 
 const (
@@ -36,7 +38,7 @@ const (
 )
 
 // fastRetries keeps failing tests quick.
-func fastRetries(o *BlobOptions) *BlobOptions {
+func fastRetries(o *blob.Options) *blob.Options {
 	o.Retries = 2
 	o.RetryDelay = 10 * time.Millisecond
 	o.MaxRetryDelay = 50 * time.Millisecond
@@ -97,14 +99,14 @@ func appendTo(t *testing.T, ab *appendblob.Client, data []byte) {
 }
 
 // ingestSources ingests sources into a fresh in-memory store.
-func ingestSources(t *testing.T, sources []string, bo *BlobOptions) (*Store, *Summary) {
+func ingestSources(t *testing.T, sources []string, bo *blob.Options) (*store.Store, *Summary) {
 	t.Helper()
-	s, err := OpenStore(context.Background(), "", StoreOptions{})
+	s, err := store.Open(context.Background(), "", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	sum, err := Ingest(context.Background(), s, sources, Options{Walk: WalkOptions{Blob: bo}}, nil)
+	sum, err := Ingest(context.Background(), s, sources, Options{Blob: bo}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +115,7 @@ func ingestSources(t *testing.T, sources []string, bo *BlobOptions) (*Store, *Su
 
 // dumpTables returns every table's rows as sorted strings, with file ids, run ids and times of
 // ingestion left out and the path prefix (the source's root) removed from path columns.
-func dumpTables(t *testing.T, s *Store, prefix string) map[string][]string {
+func dumpTables(t *testing.T, s *store.Store, prefix string) map[string][]string {
 	t.Helper()
 	rel := func(col string) string {
 		return fmt.Sprintf("replace(%s, '%s', '') AS rel_%s", col, strings.ReplaceAll(prefix, "'", "''"), col)
@@ -172,7 +174,7 @@ func sameTables(t *testing.T, what string, got, want map[string][]string) {
 	}
 }
 
-func count(t *testing.T, s *Store, q string, args ...any) int64 {
+func count(t *testing.T, s *store.Store, q string, args ...any) int64 {
 	t.Helper()
 	var n int64
 	if err := s.DB().QueryRow(q, args...).Scan(&n); err != nil {
@@ -214,7 +216,7 @@ func TestBlobSources(t *testing.T) {
 	base := az.URL + "/applogs/"
 
 	t.Run("sas", func(t *testing.T) {
-		s, sum := ingestSources(t, []string{az.URL + "/applogs?" + sas}, fastRetries(&BlobOptions{}))
+		s, sum := ingestSources(t, []string{az.URL + "/applogs?" + sas}, fastRetries(&blob.Options{}))
 		if sum.Failed() {
 			t.Fatalf("failed: %+v", sum.Files)
 		}
@@ -228,7 +230,7 @@ func TestBlobSources(t *testing.T) {
 	})
 
 	t.Run("connection-string", func(t *testing.T) {
-		o := fastRetries(&BlobOptions{ConnectionString: az.ConnectionString(), ConnectionStringFrom: "AZURE_STORAGE_CONNECTION_STRING"})
+		o := fastRetries(&blob.Options{ConnectionString: az.ConnectionString(), ConnectionStringFrom: "AZURE_STORAGE_CONNECTION_STRING"})
 		s, sum := ingestSources(t, []string{"az://applogs"}, o)
 		if sum.Failed() {
 			t.Fatalf("failed: %+v", sum.Files)
@@ -237,7 +239,7 @@ func TestBlobSources(t *testing.T) {
 	})
 
 	t.Run("account-key", func(t *testing.T) {
-		o := fastRetries(&BlobOptions{Key: azuritetest.Key, KeyFrom: "AZURE_STORAGE_KEY"})
+		o := fastRetries(&blob.Options{Key: azuritetest.Key, KeyFrom: "AZURE_STORAGE_KEY"})
 		s, sum := ingestSources(t, []string{az.URL + "/applogs"}, o)
 		if sum.Failed() {
 			t.Fatalf("failed: %+v", sum.Files)
@@ -249,7 +251,7 @@ func TestBlobSources(t *testing.T) {
 		disk, _ := ingestSources(t, []string{absPrefix(t, "..") + "fixtures/sample-bundle.zip"}, nil)
 		want := dumpTables(t, disk, absPrefix(t, "..")+"fixtures/sample-bundle.zip")
 		blobPath := az.URL + "/bundles/customer/sample-bundle.zip"
-		s, sum := ingestSources(t, []string{az.URL + "/bundles?" + az.ContainerSAS(t, "bundles")}, fastRetries(&BlobOptions{}))
+		s, sum := ingestSources(t, []string{az.URL + "/bundles?" + az.ContainerSAS(t, "bundles")}, fastRetries(&blob.Options{}))
 		if sum.Failed() {
 			t.Fatalf("failed: %+v", sum.Files)
 		}
@@ -260,7 +262,7 @@ func TestBlobSources(t *testing.T) {
 	})
 
 	t.Run("prefix", func(t *testing.T) {
-		s, _ := ingestSources(t, []string{base + "contoso-analytics/2026/11/20?" + sas}, fastRetries(&BlobOptions{}))
+		s, _ := ingestSources(t, []string{base + "contoso-analytics/2026/11/20?" + sas}, fastRetries(&blob.Options{}))
 		var want int64
 		filepath.WalkDir(sampleAppLog+"/contoso-analytics/2026/11/20", func(p string, d os.DirEntry, err error) error {
 			if err == nil && !d.IsDir() {
@@ -277,13 +279,13 @@ func TestBlobSources(t *testing.T) {
 		disk, _ := ingestSources(t, []string{absPrefix(t, sampleAppLog) + "contoso-analytics/2026/11/20"}, nil)
 		sameTables(t, "prefix", dumpTables(t, s, base), dumpTables(t, disk, absPrefix(t, sampleAppLog)))
 		// A prefix is a folder: "2026/11/2" is not "2026/11/20".
-		_, sum := ingestSources(t, []string{base + "contoso-analytics/2026/11/2?" + sas}, fastRetries(&BlobOptions{}))
+		_, sum := ingestSources(t, []string{base + "contoso-analytics/2026/11/2?" + sas}, fastRetries(&blob.Options{}))
 		if len(sum.Files) != 1 || sum.Files[0].Row.Status != "failed" || !strings.Contains(sum.Files[0].Row.Error, `no blobs under "contoso-analytics/2026/11/2"`) {
 			t.Errorf("partial folder name: %+v", sum.Files)
 		}
 		// A single blob.
 		one := base + "contoso-analytics/2026/11/19/03/5b7e2d-8252.applicationLog.csv"
-		s, _ = ingestSources(t, []string{one + "?" + sas}, fastRetries(&BlobOptions{}))
+		s, _ = ingestSources(t, []string{one + "?" + sas}, fastRetries(&blob.Options{}))
 		if n := count(t, s, "SELECT count(*) FROM files WHERE path = ?", one); n != 1 || count(t, s, "SELECT count(*) FROM files") != 1 {
 			t.Errorf("single blob: %d", n)
 		}
@@ -291,7 +293,7 @@ func TestBlobSources(t *testing.T) {
 
 	t.Run("date-pruning", func(t *testing.T) {
 		var gets atomic.Int64
-		o := fastRetries(&BlobOptions{
+		o := fastRetries(&blob.Options{
 			Since:     time.Date(2026, 11, 19, 21, 30, 0, 0, time.UTC),
 			Until:     time.Date(2026, 11, 20, 0, 30, 0, 0, time.UTC),
 			Transport: countingTransport{&gets},
@@ -340,14 +342,14 @@ func TestBlobSources(t *testing.T) {
 				}
 			}
 		})
-		_, sum := ingestSources(t, []string{az.URL + "/owr?" + az.ContainerSAS(t, "owr")}, fastRetries(&BlobOptions{Transport: tr}))
+		_, sum := ingestSources(t, []string{az.URL + "/owr?" + az.ContainerSAS(t, "owr")}, fastRetries(&blob.Options{Transport: tr}))
 		if len(sum.Files) != 1 || sum.Files[0].Row.Status != "failed" || !strings.Contains(sum.Files[0].Row.Error, "the blob changed while it was read (412") {
 			t.Errorf("overwritten block blob: %+v", sum.Files)
 		}
 	})
 
 	t.Run("endpoint-gone", func(t *testing.T) {
-		_, sum := ingestSources(t, []string{base + "?" + sas}, fastRetries(&BlobOptions{Parallel: 2, Transport: listOnlyTransport{}}))
+		_, sum := ingestSources(t, []string{base + "?" + sas}, fastRetries(&blob.Options{Parallel: 2, Transport: listOnlyTransport{}}))
 		var blobs, sources []string
 		for _, f := range sum.Files {
 			if f.Row.Status != "failed" {
@@ -373,24 +375,24 @@ func TestBlobSources(t *testing.T) {
 		wrongKey := "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="
 		cases := []struct {
 			name, src string
-			o         BlobOptions
+			o         blob.Options
 			want      []string
 		}{
-			{"wrong key", az.URL + "/applogs", BlobOptions{Key: wrongKey, KeyFrom: "AZURE_STORAGE_KEY"},
+			{"wrong key", az.URL + "/applogs", blob.Options{Key: wrongKey, KeyFrom: "AZURE_STORAGE_KEY"},
 				[]string{"access denied (403", "with the account key from AZURE_STORAGE_KEY (account devstoreaccount1)", "the key is wrong or was rotated"}},
-			{"wrong key in connection string", "az://applogs", BlobOptions{ConnectionString: strings.Replace(az.ConnectionString(), azuritetest.Key, wrongKey, 1), ConnectionStringFrom: "--connection-string"},
+			{"wrong key in connection string", "az://applogs", blob.Options{ConnectionString: strings.Replace(az.ConnectionString(), azuritetest.Key, wrongKey, 1), ConnectionStringFrom: "--connection-string"},
 				[]string{"access denied (403", "the account key in the connection string from --connection-string"}},
-			{"bad SAS", az.URL + "/applogs?" + strings.Replace(sas, "sig=", "sig=AAAA", 1), BlobOptions{},
+			{"bad SAS", az.URL + "/applogs?" + strings.Replace(sas, "sig=", "sig=AAAA", 1), blob.Options{},
 				[]string{"access denied (403", "with the SAS token in the URL"}},
-			{"expired SAS", az.URL + "/applogs?sv=2025-01-05&se=2020-01-01T00%3A00%3A00Z&sr=c&sp=rl&sig=AAAA", BlobOptions{},
+			{"expired SAS", az.URL + "/applogs?sv=2025-01-05&se=2020-01-01T00%3A00%3A00Z&sr=c&sp=rl&sig=AAAA", blob.Options{},
 				[]string{"with the SAS token in the URL", "expired at 2020-01-01T00:00:00Z"}},
-			{"no container", az.URL + "/nosuch?" + sas, BlobOptions{Key: azuritetest.Key},
+			{"no container", az.URL + "/nosuch?" + sas, blob.Options{Key: azuritetest.Key},
 				[]string{"with the SAS token in the URL"}},
-			{"container not found", az.URL + "/nosuch", BlobOptions{Key: azuritetest.Key},
+			{"container not found", az.URL + "/nosuch", blob.Options{Key: azuritetest.Key},
 				[]string{`container "nosuch" not found in storage account devstoreaccount1`}},
-			{"anonymous", az.URL + "/applogs", BlobOptions{},
+			{"anonymous", az.URL + "/applogs", blob.Options{},
 				[]string{"no credential (anonymous access)", "SAS URL"}},
-			{"connection refused", "http://127.0.0.1:1/devstoreaccount1/applogs", BlobOptions{Key: azuritetest.Key},
+			{"connection refused", "http://127.0.0.1:1/devstoreaccount1/applogs", blob.Options{Key: azuritetest.Key},
 				[]string{"cannot connect to 127.0.0.1:1: connection refused"}},
 		}
 		for _, tc := range cases {
@@ -451,34 +453,34 @@ var _ policy.Transporter = countingTransport{}
 
 // incRun is one incremental run: open the database, load the state, ingest, save the state
 // (unless crash is set: the process "dies" after the commits), close.
-func incRun(t *testing.T, db, state string, sources []string, o BlobOptions, crash bool) (*Summary, StateStats) {
+func incRun(t *testing.T, db, state string, sources []string, o blob.Options, crash bool) (*Summary, blob.StateStats) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := OpenStore(ctx, db, StoreOptions{})
+	s, err := store.Open(ctx, db, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	st, err := LoadBlobState(ctx, state, s, db)
+	st, err := blob.LoadState(ctx, state, s, db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	o.State = st
-	sum, err := Ingest(ctx, s, sources, Options{Walk: WalkOptions{Blob: fastRetries(&o)}}, nil)
+	sum, err := Ingest(ctx, s, sources, Options{Blob: fastRetries(&o)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !crash {
-		if err := st.Save(sum, err); err != nil {
+		if err := st.Save(sum.BlobOutcomes(), err); err != nil {
 			t.Fatal(err)
 		}
 	}
 	return sum, st.Stats()
 }
 
-func openDB(t *testing.T, db string) *Store {
+func openDB(t *testing.T, db string) *store.Store {
 	t.Helper()
-	s, err := OpenStore(context.Background(), db, StoreOptions{})
+	s, err := store.Open(context.Background(), db, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -525,7 +527,7 @@ func download(t *testing.T, c *azblob.Client, containerName, dir string) {
 var rowTables = []string{"traces", "exceptions", "customEvents", "rejects", "job_status"}
 
 // fileTotals sums the files rows of each path (the pieces of a blob).
-func fileTotals(t *testing.T, s *Store, prefix string) []string {
+func fileTotals(t *testing.T, s *store.Store, prefix string) []string {
 	t.Helper()
 	rows, err := s.DB().Query(`SELECT replace(path, ?, ''), kind, sum(lines), sum(parsed), sum(rejected), sum(merged), sum(traces),
 		sum(exceptions), sum(events), sum(bytes), min(first_ts), max(last_ts), string_agg(DISTINCT status, ',') FROM files
@@ -561,7 +563,7 @@ func TestBlobIncremental(t *testing.T) {
 	base := az.URL + "/site/"
 
 	// 1. First run: everything, exactly as from disk.
-	sum, stats := incRun(t, db, state, src, BlobOptions{}, false)
+	sum, stats := incRun(t, db, state, src, blob.Options{}, false)
 	if sum.Failed() || stats.New != 41 || stats.Tails != 0 {
 		t.Fatalf("first run: failed %v, stats %+v", sum.Failed(), stats)
 	}
@@ -573,7 +575,7 @@ func TestBlobIncremental(t *testing.T) {
 	}()
 
 	// 2. Nothing new: nothing read, nothing added.
-	sum, stats = incRun(t, db, state, src, BlobOptions{}, false)
+	sum, stats = incRun(t, db, state, src, blob.Options{}, false)
 	if len(sum.Files) != 0 || stats.Unchanged != 41 || stats.New+stats.Tails != 0 {
 		t.Fatalf("second run: %d files, stats %+v", len(sum.Files), stats)
 	}
@@ -588,7 +590,7 @@ func TestBlobIncremental(t *testing.T) {
 	appendTo(t, ab, []byte(csvLine(t0, "Information", "09-31-00:00: Waiting 10 mins...")+
 		csvLine(t0.Add(time.Second), "Information", "09-31-01:00: Office 365 Advanced Analytics engine START: 'Build 1312'.")+
 		csvLine(t0.Add(2*time.Second), "Information", `"09-31-02:00: Destination SQL Server='contoso-sql', DB='AnalyticsDB'.`)))
-	sum, stats = incRun(t, db, state, src, BlobOptions{}, false)
+	sum, stats = incRun(t, db, state, src, blob.Options{}, false)
 	if stats.Tails != 1 || stats.New != 0 || len(sum.Files) != 1 {
 		t.Fatalf("third run: %d files, stats %+v", len(sum.Files), stats)
 	}
@@ -611,23 +613,23 @@ func TestBlobIncremental(t *testing.T) {
 	header := "date,level,applicationName,instanceId,eventTickCount,eventId,pid,tid,message,activityId\r\n"
 	startedName := "applogs/contoso-analytics/2026/11/20/10/5b7e2d-9999.applicationLog.csv"
 	createAppend(t, c, "site", startedName, []byte(header[:30]))
-	sum, stats = incRun(t, db, state, src, BlobOptions{}, false)
+	sum, stats = incRun(t, db, state, src, blob.Options{}, false)
 	if stats.Tails != 1 || stats.New != 2 || len(sum.Files) != 2 {
 		t.Fatalf("fourth run: %d files, stats %+v", len(sum.Files), stats)
 	}
 
 	// 5. A crash after the commit, before the state is written: the next run recovers.
 	appendTo(t, ab, []byte(csvLine(t0.Add(3*time.Second), "Information", "09-31-03:00: Waiting")[60:]+csvLine(t0.Add(4*time.Second), "Information", "09-31-04:00: Waiting 10 mins...")))
-	if _, stats = incRun(t, db, state, src, BlobOptions{}, true); stats.Tails != 1 {
+	if _, stats = incRun(t, db, state, src, blob.Options{}, true); stats.Tails != 1 {
 		t.Fatalf("crashed run: %+v", stats)
 	}
 	appendTo(t, ab, []byte(csvLine(t0.Add(5*time.Second), "Information", "09-31-05:00: Waiting 10 mins...")))
 	appendTo(t, c.ServiceClient().NewContainerClient("site").NewAppendBlobClient(startedName), []byte(header[30:]+csvLine(t0.Add(31*time.Minute), "Information", "10-02-00:00: Waiting 10 mins...")))
-	sum, stats = incRun(t, db, state, src, BlobOptions{}, false)
+	sum, stats = incRun(t, db, state, src, blob.Options{}, false)
 	if stats.Recovered != 1 || stats.Tails != 1 || stats.New != 1 || len(sum.Files) != 2 {
 		t.Fatalf("run after the crash: stats %+v, files %+v", stats, sum.Files)
 	}
-	if sum, stats = incRun(t, db, state, src, BlobOptions{}, false); len(sum.Files) != 0 || stats.Unchanged != 43 {
+	if sum, stats = incRun(t, db, state, src, blob.Options{}, false); len(sum.Files) != 0 || stats.Unchanged != 43 {
 		t.Fatalf("nothing new after recovery: %d files, %+v", len(sum.Files), stats)
 	}
 
@@ -648,8 +650,17 @@ func TestBlobIncremental(t *testing.T) {
 	}
 	got.Close()
 
-	// The state file holds no log content: hash states are taken at 64-byte boundaries.
-	var sf stateFile
+	// The state file holds no log content: hash states are taken at 64-byte boundaries. Read
+	// as the file format says (blob/state.go), not through the package's own types.
+	var sf struct {
+		Blobs map[string]struct {
+			Tail *struct {
+				Offset int64  `json:"offset"`
+				HashAt int64  `json:"hash_at"`
+				Hash   []byte `json:"hash"`
+			} `json:"tail"`
+		} `json:"blobs"`
+	}
 	if data, err := os.ReadFile(state); err != nil || json.Unmarshal(data, &sf) != nil {
 		t.Fatalf("state file: %v", err)
 	}
@@ -668,7 +679,7 @@ func TestBlobIncremental(t *testing.T) {
 	}
 
 	// 7. The same state with another database: its entries are not trusted, all is read again.
-	sum, stats = incRun(t, filepath.Join(dir, "other.duckdb"), state, src, BlobOptions{}, false)
+	sum, stats = incRun(t, filepath.Join(dir, "other.duckdb"), state, src, blob.Options{}, false)
 	if stats.New != 43 || stats.Forgotten != 43 {
 		t.Errorf("state of another database: %+v", stats)
 	}
@@ -708,11 +719,11 @@ func TestBlobDownloadBreaks(t *testing.T) {
 	src := []string{proxy.URL + "/logs?" + az.ContainerSAS(t, "logs")}
 	bigPath := proxy.URL + "/logs/" + big
 
-	sum, _ := incRun(t, db, state, src, BlobOptions{}, false)
+	sum, _ := incRun(t, db, state, src, blob.Options{}, false)
 	if !sum.Failed() {
 		t.Fatalf("the broken download is not reported: %+v", sum.Files)
 	}
-	var broken *FileRow
+	var broken *store.FileRow
 	for i := range sum.Files {
 		f := &sum.Files[i].Row
 		switch {
@@ -737,7 +748,7 @@ func TestBlobDownloadBreaks(t *testing.T) {
 
 	// The network is back: the next run reads the rest.
 	proxy.Up(t)
-	sum, stats := incRun(t, db, state, src, BlobOptions{}, false)
+	sum, stats := incRun(t, db, state, src, blob.Options{}, false)
 	if sum.Failed() || stats.Tails != 1 || stats.Unchanged != 2 || len(sum.Files) != 1 {
 		t.Fatalf("run after the break: stats %+v, files %+v", stats, sum.Files)
 	}

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"testing"
+
+	"github.com/kudulens/kudulens/internal/testinput"
+	"github.com/kudulens/kudulens/pipeline/source"
 )
 
 // failingReader delivers data, then fails with errDamaged (or ends cleanly when at < 0), a few
@@ -62,7 +65,7 @@ func cutLongLines(text []byte, maxLine int) (out []byte, cut []int64) {
 func FuzzChunker(f *testing.F) {
 	f.Add([]byte("a\r\nbb\nccc\r\n"), 5, -1, 3)
 	f.Add([]byte("\xEF\xBB\xBFone\rtwo\rthree"), 2, 9, 1)
-	f.Add(utf16Bytes("UTF-16 line\r\nsecond\r\n", false), 8, 20, 7)
+	f.Add(testinput.UTF16("UTF-16 line\r\nsecond\r\n", false), 8, 20, 7)
 	f.Add(bytes.Repeat([]byte("x"), 100), 7, 50, 13)
 	f.Add([]byte("[11/19/2026 21:40:07 > 5e1c2a: INFO] a\n[11/19/2026 21:40:08 > 5e1c2a: INFO] b\n"), 16, 60, 4)
 	f.Fuzz(func(t *testing.T, data []byte, maxLine, failAt, step int) {
@@ -75,12 +78,12 @@ func FuzzChunker(f *testing.F) {
 		if failAt >= 0 {
 			src = data[:failAt]
 		}
-		text, _ := textReader(bufio.NewReader(&failingReader{data: bytes.Clone(src), at: -1, step: 1 << 20}))
+		text, _ := source.TextReader(bufio.NewReader(&failingReader{data: bytes.Clone(src), at: -1, step: 1 << 20}))
 		all, _ := io.ReadAll(text)
 		if failAt < 0 {
 			failAt = -1
 		}
-		r, _ := textReader(bufio.NewReaderSize(&failingReader{data: bytes.Clone(data), at: failAt, step: step}, 64<<10))
+		r, _ := source.TextReader(bufio.NewReaderSize(&failingReader{data: bytes.Clone(data), at: failAt, step: step}, 64<<10))
 		pool := newBufPool(64+maxLine+4096, 4)
 		block := 64
 		// The safe cut of a text log: any line start.

@@ -8,11 +8,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kudulens/kudulens/internal/testinput"
+	"github.com/kudulens/kudulens/pipeline/store"
 )
 
 // dumpAllTables renders every table of s without what differs between runs (file ids, times of
 // ingestion), sorted, for comparing two databases.
-func dumpAllTables(t *testing.T, s *Store) string {
+func dumpAllTables(t *testing.T, s *store.Store) string {
 	t.Helper()
 	var out strings.Builder
 	for _, q := range []string{
@@ -56,16 +59,16 @@ func TestGroupedSmallFilesSameTables(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, dir, "loose/job_log_copy.txt", crash)
-	writeFile(t, dir, "data/jobs/continuous/AppInsightsImporter/status_5e1c2a", []byte(`{"Status":"Running"}`))
-	writeFile(t, dir, "data/jobs/continuous/AppInsightsImporter/job_log.txt", nil)
-	writeFile(t, dir, "notes.txt", []byte("nothing to see\n"))
-	writeFile(t, dir, "bad.txt.gz", gz(t, crash)[:300])
+	testinput.WriteFile(t, dir, "loose/job_log_copy.txt", crash)
+	testinput.WriteFile(t, dir, "data/jobs/continuous/AppInsightsImporter/status_5e1c2a", []byte(`{"Status":"Running"}`))
+	testinput.WriteFile(t, dir, "data/jobs/continuous/AppInsightsImporter/job_log.txt", nil)
+	testinput.WriteFile(t, dir, "notes.txt", []byte("nothing to see\n"))
+	testinput.WriteFile(t, dir, "bad.txt.gz", testinput.Gzip(t, crash)[:300])
 	sources := []string{"../fixtures/sample", dir}
 	var dumps [2]string
 	for i, noGroup := range []bool{true, false} {
 		ctx := context.Background()
-		s, err := OpenStore(ctx, "", StoreOptions{})
+		s, err := store.Open(ctx, "", store.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,10 +104,10 @@ func TestIngestCanceledThenAgain(t *testing.T) {
 	dir := t.TempDir()
 	const n = 3000
 	for i := 0; i < n; i++ {
-		writeFile(t, dir, fmt.Sprintf("%d/job_log_%d.txt", i/100, i),
+		testinput.WriteFile(t, dir, fmt.Sprintf("%d/job_log_%d.txt", i/100, i),
 			[]byte(fmt.Sprintf("[11/19/2026 21:40:07 > 5e1c2a: INFO] one %d\r\n[11/19/2026 21:40:08 > 5e1c2a: INFO] two %d\r\n", i, i)))
 	}
-	s, err := OpenStore(context.Background(), "", StoreOptions{})
+	s, err := store.Open(context.Background(), "", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

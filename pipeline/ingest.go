@@ -17,11 +17,17 @@ import (
 	"time"
 
 	"github.com/kudulens/kudulens/parse"
+	"github.com/kudulens/kudulens/pipeline/blob"
+	"github.com/kudulens/kudulens/pipeline/source"
+	"github.com/kudulens/kudulens/pipeline/store"
 )
 
 // Options configure Ingest. Zero values mean the documented defaults.
 type Options struct {
-	Walk         WalkOptions
+	Walk source.WalkOptions
+	// Blob configures sources that are Azure Blob Storage URLs (https://, http://, az://); nil
+	// reads them with the credential in the URL, if any.
+	Blob         *blob.Options
 	ParseWorkers int  // goroutines parsing chunks; default GOMAXPROCS
 	FileWorkers  int  // files loaded at once, each in its own transaction; default 2
 	ChunkSize    int  // bytes per parse chunk; default 4 MiB
@@ -39,6 +45,9 @@ const (
 )
 
 func (o *Options) setDefaults() {
+	if o.Walk.Remote == nil {
+		o.Walk.Remote = blob.NewRemote(o.Blob)
+	}
 	if o.ParseWorkers <= 0 {
 		o.ParseWorkers = runtime.GOMAXPROCS(0)
 	}
@@ -65,14 +74,14 @@ type Progress struct {
 
 // FileResult is what happened to one file.
 type FileResult struct {
-	Row       FileRow
+	Row       store.FileRow
 	Duplicate string // the path the same content was ingested from before ("" if new)
 }
 
 // Summary is the outcome of an ingest run.
 type Summary struct {
 	Files    []FileResult
-	Merge    MergeStats
+	Merge    store.MergeStats
 	Elapsed  time.Duration
 	Canceled bool
 }
@@ -87,10 +96,24 @@ func (s *Summary) Failed() bool {
 	return false
 }
 
+// BlobOutcomes are the outcomes of the run's files as the incremental state of blob sources
+// records them (blob.State.Save); none for a nil summary.
+func (s *Summary) BlobOutcomes() []blob.Outcome {
+	if s == nil {
+		return nil
+	}
+	out := make([]blob.Outcome, len(s.Files))
+	for i, f := range s.Files {
+		out[i] = blob.Outcome{Path: f.Row.Path, Status: f.Row.Status, Kind: f.Row.Kind, SHA256: f.Row.SHA256,
+			Lines: f.Row.Stats.Lines, Duplicate: f.Duplicate}
+	}
+	return out
+}
+
 // Ingest reads every source into the store. Inputs that are damaged or of no known kind are
 // recorded (files.status, files.error) and the run goes on; the returned error is for the run
 // itself (database failure, cancellation).
-func Ingest(ctx context.Context, s *Store, sources []string, o Options, prog *Progress) (*Summary, error) {
+func Ingest(ctx context.Context, s *store.Store, sources []string, o Options, prog *Progress) (*Summary, error) {
 	o.setDefaults()
 	if prog == nil {
 		prog = &Progress{}
@@ -105,10 +128,10 @@ func Ingest(ctx context.Context, s *Store, sources []string, o Options, prog *Pr
 		bufs:    newBufPool(o.ChunkSize+o.MaxLine+4096, 4*o.ParseWorkers+2*o.FileWorkers),
 	}
 	in.batches = sync.Pool{New: func() any { return parse.NewBatch(o.ChunkSize / 64) }}
-	if err := s.loadThreads(ctx, true); err != nil {
+	if err := s.LoadThreads(ctx, true); err != nil {
 		return nil, err
 	}
-	defer s.loadThreads(context.Background(), false)
+	defer s.LoadThreads(context.Background(), false)
 
 	var parsers sync.WaitGroup
 	for i := 0; i < o.ParseWorkers; i++ {
@@ -121,7 +144,7 @@ func Ingest(ctx context.Context, s *Store, sources []string, o Options, prog *Pr
 		go func() { defer loaders.Done(); in.fileLoop() }()
 	}
 
-	walkErr := Walk(ctx, sources, o.Walk, in)
+	walkErr := source.Walk(ctx, sources, o.Walk, in)
 	close(in.entries)
 	loaders.Wait()
 	close(in.jobs)
@@ -150,19 +173,19 @@ func Ingest(ctx context.Context, s *Store, sources []string, o Options, prog *Pr
 			damage[p.Path] = append(msgs, p.Error)
 			continue
 		}
-		dup, err := s.insertStandalone(ctx, p, nil)
+		dup, err := s.InsertStandalone(ctx, p, nil)
 		if err != nil {
 			return sum, err
 		}
 		in.record(FileResult{Row: *p, Duplicate: dup})
 	}
 	for _, c := range in.containers {
-		row := &FileRow{ID: s.newFileID(), Path: cleanText(c.Path), Kind: Kind(c.Kind), Compression: c.Compression,
+		row := &store.FileRow{ID: s.NewFileID(), Path: cleanText(c.Path), Kind: source.Kind(c.Kind), Compression: c.Compression,
 			Bytes: c.Size, SHA256: c.SHA256, Status: "ok"}
 		if msgs := damage[row.Path]; len(msgs) > 0 {
 			row.Status, row.Error = "partial", strings.Join(msgs, "; ")
 		}
-		dup, err := s.insertStandalone(ctx, row, nil)
+		dup, err := s.InsertStandalone(ctx, row, nil)
 		if err != nil {
 			return sum, err
 		}
@@ -171,7 +194,7 @@ func Ingest(ctx context.Context, s *Store, sources []string, o Options, prog *Pr
 		}
 	}
 	sum.Files = in.results
-	if err := s.loadThreads(ctx, false); err != nil {
+	if err := s.LoadThreads(ctx, false); err != nil {
 		return sum, err
 	}
 	if !o.NoMerge {
@@ -187,7 +210,7 @@ func Ingest(ctx context.Context, s *Store, sources []string, o Options, prog *Pr
 }
 
 type ingester struct {
-	s      *Store
+	s      *store.Store
 	o      Options
 	prog   *Progress
 	ctx    context.Context
@@ -200,8 +223,8 @@ type ingester struct {
 
 	mu         sync.Mutex
 	results    []FileResult
-	containers []ContainerInfo
-	problems   []*FileRow // recorded when the walk is over (see Ingest)
+	containers []source.ContainerInfo
+	problems   []*store.FileRow // recorded when the walk is over (see Ingest)
 	err        error
 }
 
@@ -230,14 +253,14 @@ func (in *ingester) record(r FileResult) {
 // fileJob is an entry handed to a file worker. For a sequential entry (a tar member, stdin)
 // opened is closed once the worker has opened it: the walker must not read on before that.
 type fileJob struct {
-	e      *Entry
+	e      *source.Entry
 	opened chan struct{}
 }
 
 // File implements Visitor: it hands the entry to a file worker. A sequential entry must be
 // opened before File returns (Visitor contract), so File waits for the worker to open it; the
 // walker then waits for its Close by itself.
-func (in *ingester) File(e *Entry) error {
+func (in *ingester) File(e *source.Entry) error {
 	job := fileJob{e: e}
 	if e.Sequential {
 		job.opened = make(chan struct{})
@@ -258,7 +281,7 @@ func (in *ingester) File(e *Entry) error {
 }
 
 // Container implements Visitor.
-func (in *ingester) Container(c ContainerInfo) {
+func (in *ingester) Container(c source.ContainerInfo) {
 	in.mu.Lock()
 	in.containers = append(in.containers, c)
 	in.mu.Unlock()
@@ -267,8 +290,8 @@ func (in *ingester) Container(c ContainerInfo) {
 // Problem implements Visitor: a damaged or refused input is recorded as a failed file; one
 // skipped on purpose (a symlink, a device) as skipped.
 func (in *ingester) Problem(path string, err error) {
-	row := &FileRow{ID: in.s.newFileID(), Path: cleanText(path), Kind: KindUnknown, Status: "failed", Error: describe(err)}
-	if errors.Is(err, ErrNotRegular) {
+	row := &store.FileRow{ID: in.s.NewFileID(), Path: cleanText(path), Kind: source.KindUnknown, Status: "failed", Error: describe(err)}
+	if errors.Is(err, source.ErrNotRegular) {
 		row.Status = "skipped"
 	}
 	in.redactError(row)
@@ -279,7 +302,7 @@ func (in *ingester) Problem(path string, err error) {
 
 // parseJob is one chunk to parse; the parsed batch goes to results.
 type parseJob struct {
-	kind    Kind
+	kind    source.Kind
 	chunk   *chunk
 	info    *parse.FileInfo
 	results chan<- *parse.Batch
@@ -300,7 +323,7 @@ func (in *ingester) parseLoop() {
 }
 
 // fileLoop runs on each file worker: one file at a time, each in its own transaction, or,
-// for small files, in the worker's group (see group).
+// for small files, in the worker's group (see smallFiles).
 func (in *ingester) fileLoop() {
 	g := in.newGroup()
 	idle := time.NewTimer(time.Hour)
@@ -309,10 +332,10 @@ func (in *ingester) fileLoop() {
 	for {
 		var job fileJob
 		var more bool
-		if g.empty() {
+		if g.Empty() {
 			job, more = <-in.entries
 		} else {
-			idle.Reset(max(time.Until(g.started.Add(groupIdle)), time.Millisecond))
+			idle.Reset(max(time.Until(g.CommitBy()), time.Millisecond))
 			select {
 			case job, more = <-in.entries:
 				idle.Stop()
@@ -334,7 +357,7 @@ func (in *ingester) fileLoop() {
 			continue // drain; the walk stops
 		}
 		res, err := in.loadFile(job, g)
-		if err == nil && g.full() {
+		if err == nil && g.Full() {
 			err = g.commit(in.ctx)
 		}
 		if err != nil {
@@ -353,40 +376,40 @@ func (in *ingester) fileLoop() {
 			in.fail(err)
 		}
 	} else {
-		g.abandon()
+		g.Abandon()
 	}
 }
 
 // loadFile reads, classifies, parses and loads one file. A returned error is fatal for the
 // run (database failure); problems with the file itself are in the result. A small file goes
 // into g (nil result): it is recorded when g is committed.
-func (in *ingester) loadFile(job fileJob, g *group) (*FileResult, error) {
+func (in *ingester) loadFile(job fileJob, g *smallFiles) (*FileResult, error) {
 	e := job.e
-	row := &FileRow{ID: in.s.newFileID(), Path: cleanText(e.Path), Container: cleanText(e.Container), Compression: e.Compression, Bytes: e.Size}
+	row := &store.FileRow{ID: in.s.NewFileID(), Path: cleanText(e.Path), Container: cleanText(e.Container), Compression: e.Compression, Bytes: e.Size}
 	rc, err := e.Open()
 	if job.opened != nil {
 		close(job.opened)
 	}
 	if err != nil {
-		row.Kind, row.Status, row.Error = KindUnknown, "failed", err.Error()
+		row.Kind, row.Status, row.Error = source.KindUnknown, "failed", err.Error()
 		return in.standalone(row, nil, nil)
 	}
 	defer rc.Close()
-	cr := newAsyncHashReader(rc, in.prog, e.contentHash())
-	defer cr.close()
-	text, note := textReader(bufio.NewReaderSize(cr, 64<<10))
-	tb := bufio.NewReaderSize(text, sniffLen)
+	cr := source.NewAsyncHashReader(rc, &in.prog.Bytes, e.ContentHash())
+	defer cr.Stop()
+	text, note := source.TextReader(bufio.NewReaderSize(cr, 64<<10))
+	tb := bufio.NewReaderSize(text, source.SniffLen)
 	// A read error here is met again by whoever reads on (Entry readers repeat their error):
 	// the lines before it are read like any others.
-	head, peekErr := tb.Peek(sniffLen)
+	head, peekErr := tb.Peek(source.SniffLen)
 	whole := errors.Is(peekErr, io.EOF) // the file is in head, and cr has hashed all of it
-	cls := e.classify(head)
+	cls := e.Classify(head)
 	cls.Job, cls.Instance = cleanText(cls.Job), cleanText(cls.Instance) // from the path
 	row.Kind, row.Job = cls.Kind, cls.Job
 	switch cls.Kind {
-	case KindUnknown, KindKuduStatus:
+	case source.KindUnknown, source.KindKuduStatus:
 		var st struct{ Status string }
-		if cls.Kind == KindKuduStatus {
+		if cls.Kind == source.KindKuduStatus {
 			json.Unmarshal(head, &st)
 			row.Status = "ok"
 		} else {
@@ -394,27 +417,27 @@ func (in *ingester) loadFile(job fileJob, g *group) (*FileResult, error) {
 		}
 		// Hashed all the same, so that re-ingesting the bundle does not list it twice.
 		n, err := io.Copy(io.Discard, tb)
-		row.Bytes, row.SHA256 = cr.n, hex.EncodeToString(cr.sum())
+		row.Bytes, row.SHA256 = cr.Count(), hex.EncodeToString(cr.Sum())
 		if err != nil {
-			if n == 0 || cls.Kind == KindKuduStatus {
+			if n == 0 || cls.Kind == source.KindKuduStatus {
 				row.SHA256 = "" // failed rows are recorded once per path and message
-				row.Kind, row.Status, row.Error = KindUnknown, "failed", fmt.Sprintf("read stopped at byte offset %d: %s", n, describe(err))
+				row.Kind, row.Status, row.Error = source.KindUnknown, "failed", fmt.Sprintf("read stopped at byte offset %d: %s", n, describe(err))
 				return in.standalone(row, nil, nil)
 			}
 			row.Error += fmt.Sprintf("; read stopped at byte offset %d: %s", n, describe(err))
 		}
-		if cls.Kind == KindKuduStatus {
-			return in.standalone(row, &jobStatus{job: cls.Job, instance: cls.Instance, status: st.Status}, g)
+		if cls.Kind == source.KindKuduStatus {
+			return in.standalone(row, &store.JobStatus{Job: cls.Job, Instance: cls.Instance, Status: st.Status}, g)
 		}
 		return in.standalone(row, nil, g)
 	}
 
 	info := &parse.FileInfo{Job: cls.Job, JobSource: cls.JobSource, CSV: cls.CSV, MaxMessage: in.o.MaxMessage, NoRedact: in.o.NoRedact}
-	ck := &chunker{r: tb, block: in.o.ChunkSize, maxLine: in.o.MaxLine, pool: in.bufs, line: e.firstLineNo()}
+	ck := &chunker{r: tb, block: in.o.ChunkSize, maxLine: in.o.MaxLine, pool: in.bufs, line: e.FirstLineNo()}
 	switch cls.Kind {
-	case KindKuduLog:
+	case source.KindKuduLog:
 		ck.safeCut = parse.KuduSafeCut
-	case KindAppLogCSV:
+	case source.KindAppLogCSV:
 		ck.safeCut = parse.CSVSafeCut
 	default:
 		ck.safeCut = parse.TextSafeCut
@@ -426,17 +449,17 @@ func (in *ingester) loadFile(job fileJob, g *group) (*FileResult, error) {
 		return &FileResult{Row: *row, Duplicate: dup}, err
 	}
 
-	conn, err := in.s.db.Conn(in.ctx)
+	conn, err := in.s.DB().Conn(in.ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close()
-	ft, err := in.s.beginFile(in.ctx, conn, row)
+	ft, err := in.s.BeginFile(in.ctx, conn, row)
 	if err != nil {
 		return nil, err
 	}
-	defer ft.rollback()
-	ft.inferring = cls.Kind == KindKuduLog && row.Job == ""
+	defer ft.Rollback()
+	ft.Inferring = cls.Kind == source.KindKuduLog && row.Job == ""
 
 	// The reader goroutine cuts chunks and queues them for the parse workers; this goroutine
 	// loads parsed batches as they come back, in any order (rows carry their line numbers).
@@ -496,14 +519,14 @@ func (in *ingester) loadFile(job fileJob, g *group) (*FileResult, error) {
 		return nil, loadErr
 	}
 	row.Stats = stats
-	row.Bytes = cr.n
+	row.Bytes = cr.Count()
 	// SHA256 is of what could be read: re-reading the same damaged file adds nothing.
-	row.SHA256 = hex.EncodeToString(cr.sum())
+	row.SHA256 = hex.EncodeToString(cr.Sum())
 	in.finishRow(row, e, note, readErr, ck, fn.notes(&stats))
-	if cls.Kind == KindKuduLog && row.Job == "" {
+	if cls.Kind == source.KindKuduLog && row.Job == "" {
 		row.Job = inferJob(&stats)
 	}
-	dup, err := ft.commit(in.ctx)
+	dup, err := ft.Commit(in.ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -517,25 +540,25 @@ func (in *ingester) loadFile(job fileJob, g *group) (*FileResult, error) {
 // bundle or a folder (nightly runs over the same logs) costs one read at hashing speed per
 // unchanged file. A file that cannot be read to the end here is left to the parse, which
 // tells what is wrong with it.
-func (in *ingester) seenBefore(e *Entry, row *FileRow) (string, error) {
-	if !row.Kind.hasRows() || e.contentSize <= sniffLen || e.Sequential || e.tail != nil {
+func (in *ingester) seenBefore(e *source.Entry, row *store.FileRow) (string, error) {
+	if !row.Kind.HasRows() || e.ContentSize() <= source.SniffLen || e.Sequential || e.Tail != nil {
 		return "", nil
 	}
-	if ok, err := in.s.mayHave(in.ctx, e.contentSize); err != nil || !ok {
+	if ok, err := in.s.MayHave(in.ctx, e.ContentSize()); err != nil || !ok {
 		return "", err
 	}
-	rc, err := e.reread()
+	rc, err := e.Reread()
 	if err != nil {
 		return "", nil
 	}
 	defer rc.Close()
 	h := sha256.New()
-	n, err := io.CopyBuffer(h, ctxReader{in.ctx, rc}, make([]byte, 256<<10))
+	n, err := io.CopyBuffer(h, source.WithContext(in.ctx, rc), make([]byte, 256<<10))
 	if err != nil {
 		return "", in.ctx.Err()
 	}
-	probe := FileRow{Path: row.Path, Kind: row.Kind, SHA256: hex.EncodeToString(h.Sum(nil))}
-	dup := in.s.seen(&probe)
+	probe := store.FileRow{Path: row.Path, Kind: row.Kind, SHA256: hex.EncodeToString(h.Sum(nil))}
+	dup := in.s.Seen(&probe)
 	if dup != "" {
 		row.Bytes, row.SHA256 = n, probe.SHA256
 	}
@@ -544,38 +567,35 @@ func (in *ingester) seenBefore(e *Entry, row *FileRow) (string, error) {
 
 // loadSmall loads a file that was read whole into g: parsed on this worker, committed with
 // the group.
-func (in *ingester) loadSmall(g *group, e *Entry, row *FileRow, cls Classification, info *parse.FileInfo, ck *chunker, cr *asyncHashReader, note string) (*FileResult, error) {
-	row.Bytes = cr.n
-	row.SHA256 = hex.EncodeToString(cr.sum())
+func (in *ingester) loadSmall(g *smallFiles, e *source.Entry, row *store.FileRow, cls source.Classification, info *parse.FileInfo, ck *chunker, cr *source.AsyncHashReader, note string) (*FileResult, error) {
+	row.Bytes = cr.Count()
+	row.SHA256 = hex.EncodeToString(cr.Sum())
 	// Claimed before parsing: a file seen before costs no parsing.
-	dup, err := in.s.claim(in.ctx, row)
+	dup, err := in.s.Claim(in.ctx, row)
 	if err != nil || dup != "" {
 		return &FileResult{Row: *row, Duplicate: dup}, err
 	}
 	f, stats, readErr := g.parse(cls.Kind, info, ck)
 	in.prog.Lines.Add(stats.Lines)
-	f.row = row
-	row.Stats, row.Site = stats, g.b.Site
-	row.Traces = int64(f.traces[1] - f.traces[0])
-	row.Exceptions = int64(f.exceptions[1] - f.exceptions[0])
-	row.Events = int64(f.events[1] - f.events[0])
+	row.Stats, row.Site = stats, g.Batch().Site
+	row.Traces, row.Exceptions, row.Events = f.Counts()
 	cut := int64(0)
 	if readErr != nil && ck.partial != nil {
 		cut = 1
 	}
 	in.finishRow(row, e, note, readErr, ck, g.notes(f, &stats, cut))
-	if cls.Kind == KindKuduLog && row.Job == "" {
+	if cls.Kind == source.KindKuduLog && row.Job == "" {
 		if row.Job = inferJob(&stats); row.Job != "" {
-			g.setJob(f, row.Job)
+			g.SetJob(f, row.Job)
 		}
 	}
-	g.add(f)
+	g.AddFile(f, row)
 	return nil, nil
 }
 
 // finishRow sets the status and the notes (files.error) of a file whose content was read;
 // content are the notes of fileNotes.
-func (in *ingester) finishRow(row *FileRow, e *Entry, note string, readErr error, ck *chunker, content []string) {
+func (in *ingester) finishRow(row *store.FileRow, e *source.Entry, note string, readErr error, ck *chunker, content []string) {
 	stats := &row.Stats
 	row.Status = "ok"
 	var notes []string
@@ -612,7 +632,7 @@ func (in *ingester) finishRow(row *FileRow, e *Entry, note string, readErr error
 
 // redactError removes secrets from row.Error: it may quote the file (a first line, a
 // symlink's target). It also makes it valid UTF-8 (it may quote a path).
-func (in *ingester) redactError(row *FileRow) {
+func (in *ingester) redactError(row *store.FileRow) {
 	if !in.o.NoRedact && row.Error != "" {
 		if r, changed := parse.Redact(nil, []byte(row.Error)); changed {
 			row.Error = string(r)
@@ -623,22 +643,22 @@ func (in *ingester) redactError(row *FileRow) {
 
 // standalone records a file that has no rows (skipped, failed, status file): in g when g is
 // set and the file has a hash to tell duplicates by (nil result), else at once.
-func (in *ingester) standalone(row *FileRow, st *jobStatus, g *group) (*FileResult, error) {
+func (in *ingester) standalone(row *store.FileRow, st *store.JobStatus, g *smallFiles) (*FileResult, error) {
 	in.redactError(row)
 	if g != nil && row.SHA256 != "" {
-		dup, err := in.s.claim(in.ctx, row)
+		dup, err := in.s.Claim(in.ctx, row)
 		if err != nil || dup != "" {
 			return &FileResult{Row: *row, Duplicate: dup}, err
 		}
-		g.addRow(row, st)
+		g.AddRow(row, st)
 		return nil, nil
 	}
-	dup, err := in.s.insertStandalone(in.ctx, row, st)
+	dup, err := in.s.InsertStandalone(in.ctx, row, st)
 	return &FileResult{Row: *row, Duplicate: dup}, err
 }
 
 // takeBatch loads one parsed batch (after an error it only recycles batches).
-func (in *ingester) takeBatch(ft *fileTx, row *FileRow, b *parse.Batch, stats *parse.Stats, prev error) error {
+func (in *ingester) takeBatch(ft *store.FileTx, row *store.FileRow, b *parse.Batch, stats *parse.Stats, prev error) error {
 	defer in.batches.Put(b)
 	stats.Add(&b.Stats)
 	in.prog.Lines.Add(b.Stats.Lines)
@@ -651,17 +671,17 @@ func (in *ingester) takeBatch(ft *fileTx, row *FileRow, b *parse.Batch, stats *p
 	if prev != nil {
 		return prev
 	}
-	if ft.inferring && ft.guess == "" && stats.Parsed >= guessJobAfter {
-		ft.guess = inferJob(stats)
+	if ft.Inferring && ft.Guess == "" && stats.Parsed >= guessJobAfter {
+		ft.Guess = inferJob(stats)
 	}
-	if err := ft.addBatch(in.ctx, b); err != nil {
+	if err := ft.AddBatch(in.ctx, b); err != nil {
 		return fmt.Errorf("load %s: %w", row.Path, err)
 	}
 	return nil
 }
 
 // guessJobAfter is how many lines of a Kudu log outside its job folder are loaded before the
-// job their templates name is guessed and given to the rows that follow (see fileTx.guess).
+// job their templates name is guessed and given to the rows that follow (see store.FileTx.Guess).
 var guessJobAfter int64 = 100_000
 
 // inferJob names the job of a Kudu log found outside its folder from the templates its lines

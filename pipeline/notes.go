@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kudulens/kudulens/parse"
+	"github.com/kudulens/kudulens/pipeline/source"
 )
 
 // What files.error says about a file that was read (damage, limits, oddities worth knowing).
@@ -26,7 +27,7 @@ var limitFlags = []struct{ option, flag string }{
 // describe renders err for files.error: for a limit, the flag that raises it is added.
 func describe(err error) string {
 	msg := err.Error()
-	if errors.Is(err, ErrLimit) {
+	if errors.Is(err, source.ErrLimit) {
 		for _, l := range limitFlags {
 			if strings.Contains(msg, "("+l.option+")") {
 				return msg + "; raise it with " + l.flag

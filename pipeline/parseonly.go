@@ -7,8 +7,10 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/kudulens/kudulens/parse"
+	"github.com/kudulens/kudulens/pipeline/source"
 )
 
 // ParseOnly reads and parses sources as Ingest does — the same walker, decompressors,
@@ -29,7 +31,7 @@ func ParseOnly(ctx context.Context, sources []string, o Options, each func(*pars
 		workers.Add(1)
 		go func() { defer workers.Done(); v.work() }()
 	}
-	err := Walk(ctx, sources, o.Walk, v)
+	err := source.Walk(ctx, sources, o.Walk, v)
 	close(v.jobs)
 	workers.Wait()
 	if err == nil {
@@ -52,10 +54,10 @@ type parseOnly struct {
 }
 
 func (v *parseOnly) work() {
-	parsers := map[Kind]parse.Parser{
-		KindKuduLog:    &parse.KuduLog{},
-		KindAppLogCSV:  &parse.AppLogCSV{},
-		KindAppLogText: &parse.AppLogText{},
+	parsers := map[source.Kind]parse.Parser{
+		source.KindKuduLog:    &parse.KuduLog{},
+		source.KindAppLogCSV:  &parse.AppLogCSV{},
+		source.KindAppLogText: &parse.AppLogText{},
 	}
 	for j := range v.jobs {
 		b := v.batches.Get().(*parse.Batch)
@@ -72,26 +74,26 @@ func (v *parseOnly) work() {
 }
 
 // File reads one file on the walker's goroutine (the benchmarks give one file at a time).
-func (v *parseOnly) File(e *Entry) error {
+func (v *parseOnly) File(e *source.Entry) error {
 	rc, err := e.Open()
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	cr := newAsyncHashReader(rc, &Progress{}, sha256.New())
-	defer cr.close()
-	text, _ := textReader(bufio.NewReaderSize(cr, 64<<10))
-	tb := bufio.NewReaderSize(text, sniffLen)
-	head, _ := tb.Peek(sniffLen)
-	cls := Classify(e.Name, head)
+	cr := source.NewAsyncHashReader(rc, new(atomic.Int64), sha256.New())
+	defer cr.Stop()
+	text, _ := source.TextReader(bufio.NewReaderSize(cr, 64<<10))
+	tb := bufio.NewReaderSize(text, source.SniffLen)
+	head, _ := tb.Peek(source.SniffLen)
+	cls := source.Classify(e.Name, head)
 	info := &parse.FileInfo{Job: cls.Job, JobSource: cls.JobSource, CSV: cls.CSV, MaxMessage: v.o.MaxMessage, NoRedact: v.o.NoRedact}
 	ck := &chunker{r: tb, block: v.o.ChunkSize, maxLine: v.o.MaxLine, pool: v.bufs, line: 1}
 	switch cls.Kind {
-	case KindKuduLog:
+	case source.KindKuduLog:
 		ck.safeCut = parse.KuduSafeCut
-	case KindAppLogCSV:
+	case source.KindAppLogCSV:
 		ck.safeCut = parse.CSVSafeCut
-	case KindAppLogText:
+	case source.KindAppLogText:
 		ck.safeCut = parse.TextSafeCut
 	default:
 		_, err := io.Copy(io.Discard, tb)
@@ -116,11 +118,11 @@ func (v *parseOnly) File(e *Entry) error {
 		}
 	}
 	parsing.Wait()
-	cr.sum()
+	cr.Sum()
 	return nil
 }
 
-func (v *parseOnly) Container(ContainerInfo) {}
+func (v *parseOnly) Container(source.ContainerInfo) {}
 
 func (v *parseOnly) Problem(path string, err error) {
 	v.mu.Lock()

@@ -6,22 +6,23 @@ import (
 	"reflect"
 
 	"github.com/kudulens/kudulens/parse"
+	"github.com/kudulens/kudulens/pipeline/source"
 )
 
 // A parser that panics has a bug (the fuzz targets hunt for them). It must not end the run,
 // nor lose the lines: the chunk it failed on is taken back out of the batch and its lines are
 // rejected with the reason, and the parser is replaced by a fresh one.
 
-func newParsers() map[Kind]parse.Parser {
-	return map[Kind]parse.Parser{
-		KindKuduLog:    &parse.KuduLog{},
-		KindAppLogCSV:  &parse.AppLogCSV{},
-		KindAppLogText: &parse.AppLogText{},
+func newParsers() map[source.Kind]parse.Parser {
+	return map[source.Kind]parse.Parser{
+		source.KindKuduLog:    &parse.KuduLog{},
+		source.KindAppLogCSV:  &parse.AppLogCSV{},
+		source.KindAppLogText: &parse.AppLogText{},
 	}
 }
 
 // safeParse parses c into b with parsers[kind], appending to what b holds.
-func safeParse(parsers map[Kind]parse.Parser, kind Kind, c *parse.Chunk, b *parse.Batch, noRedact bool) {
+func safeParse(parsers map[source.Kind]parse.Parser, kind source.Kind, c *parse.Chunk, b *parse.Batch, noRedact bool) {
 	mark := markBatch(b)
 	defer func() {
 		if v := recover(); v != nil {

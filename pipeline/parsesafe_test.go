@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kudulens/kudulens/parse"
+	"github.com/kudulens/kudulens/pipeline/source"
 )
 
 // panicky parses like KuduLog, then panics.
@@ -24,10 +25,10 @@ func TestSafeParse(t *testing.T) {
 	bad := "[11/19/2026 21:40:08 > ffffff: ERR ] Unhandled Exception: System.Exception: x Password=hunter2\r\nnext line\r\n"
 	parsers := newParsers()
 	b := parse.NewBatch(8)
-	safeParse(parsers, KindKuduLog, &parse.Chunk{Data: []byte(good), FirstLine: 1, File: fi}, b, false)
-	parsers[KindKuduLog] = &panicky{}
-	safeParse(parsers, KindKuduLog, &parse.Chunk{Data: []byte(bad), FirstLine: 2, File: fi}, b, false)
-	if _, replaced := parsers[KindKuduLog].(*parse.KuduLog); !replaced {
+	safeParse(parsers, source.KindKuduLog, &parse.Chunk{Data: []byte(good), FirstLine: 1, File: fi}, b, false)
+	parsers[source.KindKuduLog] = &panicky{}
+	safeParse(parsers, source.KindKuduLog, &parse.Chunk{Data: []byte(bad), FirstLine: 2, File: fi}, b, false)
+	if _, replaced := parsers[source.KindKuduLog].(*parse.KuduLog); !replaced {
 		t.Error("the parser that panicked was not replaced")
 	}
 	if s := b.Stats; s.Lines != 3 || s.Parsed != 1 || s.Rejected != 2 {

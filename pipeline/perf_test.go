@@ -3,30 +3,27 @@ package pipeline
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
-	"testing/iotest"
 	"time"
 
 	"github.com/kudulens/kudulens/bench/gen"
+	"github.com/kudulens/kudulens/pipeline/store"
 )
 
 // Loads run with one DuckDB thread, on every connection (threads is global), and queries after
 // Ingest get the configured count back.
 func TestLoadThreads(t *testing.T) {
 	ctx := context.Background()
-	s, err := OpenStore(ctx, "", StoreOptions{Threads: 2})
+	s, err := store.Open(ctx, "", store.Options{Threads: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
 	threads := func() int {
 		t.Helper()
-		conn, err := s.db.Conn(ctx)
+		conn, err := s.DB().Conn(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -37,7 +34,7 @@ func TestLoadThreads(t *testing.T) {
 		}
 		return n
 	}
-	if err := s.loadThreads(ctx, true); err != nil {
+	if err := s.LoadThreads(ctx, true); err != nil {
 		t.Fatal(err)
 	}
 	if n := threads(); n != 1 {
@@ -51,96 +48,11 @@ func TestLoadThreads(t *testing.T) {
 	}
 }
 
-// asyncHashReader yields exactly what it reads and hashes all of it, whatever the read sizes,
-// and passes errors on after the bytes before them.
-func TestAsyncHashReader(t *testing.T) {
-	data := make([]byte, 3*hashBufSize+12345)
-	for i := range data {
-		data[i] = byte(i * 7)
-	}
-	want := sha256.Sum256(data)
-	for name, mk := range map[string]func() io.Reader{
-		"whole":    func() io.Reader { return bytes.NewReader(data) },
-		"one-byte": func() io.Reader { return iotest.OneByteReader(bytes.NewReader(data[:5000])) },
-		"half":     func() io.Reader { return iotest.HalfReader(bytes.NewReader(data)) },
-		"data-err": func() io.Reader { return iotest.DataErrReader(bytes.NewReader(data)) },
-	} {
-		h := newAsyncHashReader(mk(), &Progress{}, sha256.New())
-		got, err := io.ReadAll(iotest.HalfReader(h))
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		w := want
-		if name == "one-byte" {
-			w = sha256.Sum256(data[:5000])
-		}
-		if !bytes.Equal(got, data[:len(got)]) || h.n != int64(len(got)) || !bytes.Equal(h.sum(), w[:]) {
-			t.Errorf("%s: read %d bytes (n=%d), sum %x", name, len(got), h.n, h.sum())
-		}
-	}
-	boom := errors.New("boom")
-	h := newAsyncHashReader(io.MultiReader(bytes.NewReader(data[:100]), iotest.ErrReader(boom)), &Progress{}, sha256.New())
-	got, err := io.ReadAll(h)
-	if !errors.Is(err, boom) || len(got) != 100 {
-		t.Errorf("got %d bytes, %v", len(got), err)
-	}
-	h.close()
-	h.close()
-	// Closed before the end: the hashing goroutine stops.
-	h = newAsyncHashReader(bytes.NewReader(data), &Progress{}, sha256.New())
-	io.ReadFull(h, make([]byte, 10))
-	h.close()
-}
-
-// validNot and nullCount agree with a bit-by-bit reference for every length and null pattern.
-func TestValidNot(t *testing.T) {
-	for n := 0; n <= 70; n++ {
-		for pattern := 0; pattern < 5; pattern++ {
-			vals := make([]int16, n)
-			for i := range vals {
-				switch pattern {
-				case 1:
-					vals[i] = -1
-				case 2:
-					if i%3 == 0 {
-						vals[i] = -1
-					}
-				case 3:
-					if i == n-1 {
-						vals[i] = -1
-					}
-				case 4:
-					if i%7 != 1 {
-						vals[i] = -1
-					}
-				}
-			}
-			bm := validNot(vals, -1)
-			nulls := 0
-			for i, v := range vals {
-				valid := bm == nil || bm[i>>3]&(1<<(i&7)) != 0
-				if valid != (v != -1) {
-					t.Fatalf("n=%d pattern %d: value %d valid=%v", n, pattern, i, valid)
-				}
-				if v == -1 {
-					nulls++
-				}
-			}
-			if nulls == 0 && bm != nil {
-				t.Fatalf("n=%d pattern %d: bitmap without nulls", n, pattern)
-			}
-			if got := nullCount(bm, n); got != nulls {
-				t.Fatalf("n=%d pattern %d: nullCount %d, want %d", n, pattern, got, nulls)
-			}
-		}
-	}
-}
-
 // A Kudu log outside its job folder gets the job its content names on every row that had
 // none, and nothing else changes.
 func TestInferredJob(t *testing.T) {
 	ctx := context.Background()
-	s, err := OpenStore(ctx, "", StoreOptions{})
+	s, err := store.Open(ctx, "", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +66,7 @@ func TestInferredJob(t *testing.T) {
 		t.Fatalf("no job inferred: %+v", row)
 	}
 	var n, nullJob, content, wrongOp int64
-	err = s.db.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE job IS NULL),
+	err = s.DB().QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE job IS NULL),
 		count(*) FILTER (WHERE job_source = 'content'), count(*) FILTER (WHERE operation_Name IS NULL)
 		FROM traces WHERE file_id = ?`, row.ID).Scan(&n, &nullJob, &content, &wrongOp)
 	if err != nil {
@@ -164,7 +76,7 @@ func TestInferredJob(t *testing.T) {
 		t.Errorf("traces %d (files says %d), %d without job, %d by content, %d without operation", n, row.Traces, nullJob, content, wrongOp)
 	}
 	var lines int64
-	if err := s.db.QueryRowContext(ctx, "SELECT count(DISTINCT line_no) FROM traces WHERE file_id = ?", row.ID).Scan(&lines); err != nil || lines != n {
+	if err := s.DB().QueryRowContext(ctx, "SELECT count(DISTINCT line_no) FROM traces WHERE file_id = ?", row.ID).Scan(&lines); err != nil || lines != n {
 		t.Errorf("%d distinct lines for %d rows (%v)", lines, n, err)
 	}
 }
@@ -191,7 +103,7 @@ func TestGuessedJobSameRows(t *testing.T) {
 			defer func(v int64) { guessJobAfter = v }(guessJobAfter)
 			guessJobAfter = after
 			ctx := context.Background()
-			s, err := OpenStore(ctx, "", StoreOptions{})
+			s, err := store.Open(ctx, "", store.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -208,7 +120,7 @@ func TestGuessedJobSameRows(t *testing.T) {
 				"SELECT string_agg(DISTINCT coalesce(job_source, 'null'), ',' ORDER BY coalesce(job_source, 'null')) FROM traces",
 			} {
 				var v string
-				if err := s.db.QueryRowContext(ctx, q).Scan(&v); err != nil {
+				if err := s.DB().QueryRowContext(ctx, q).Scan(&v); err != nil {
 					t.Fatal(err)
 				}
 				d += v + "; "

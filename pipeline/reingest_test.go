@@ -6,6 +6,10 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+
+	"github.com/kudulens/kudulens/internal/testinput"
+	"github.com/kudulens/kudulens/pipeline/source"
+	"github.com/kudulens/kudulens/pipeline/store"
 )
 
 // bigKuduLog is a Kudu log of n lines, well past the size that is read whole (sniffLen), whose
@@ -25,17 +29,17 @@ func TestReingestSkipsKnownFilesBeforeParsing(t *testing.T) {
 	dir := t.TempDir()
 	const n = 20000
 	a, b := bigKuduLog(n, "aaaa"), bigKuduLog(n, "bbbb")
-	if len(a) != len(b) || len(a) <= sniffLen {
+	if len(a) != len(b) || len(a) <= source.SniffLen {
 		t.Fatalf("inputs of %d and %d bytes", len(a), len(b))
 	}
-	logA := writeFile(t, dir, "site/data/jobs/continuous/Office365ActivityImporter/job_log.txt", a)
-	bundle := writeFile(t, dir, "bundle.zip", mkZip(t, zipMember{name: `D:\home\data\jobs\continuous\AppInsightsImporter\job_log.txt`, data: string(bigKuduLog(n, "zzzz"))}))
+	logA := testinput.WriteFile(t, dir, "site/data/jobs/continuous/Office365ActivityImporter/job_log.txt", a)
+	bundle := testinput.WriteFile(t, dir, "bundle.zip", testinput.Zip(t, testinput.ZipMember{Name: `D:\home\data\jobs\continuous\AppInsightsImporter\job_log.txt`, Data: string(bigKuduLog(n, "zzzz"))}))
 	// Same size as logA, other content: must not be taken for it.
-	logB := writeFile(t, dir, "later/data/jobs/continuous/Office365ActivityImporter/job_log.txt", b)
+	logB := testinput.WriteFile(t, dir, "later/data/jobs/continuous/Office365ActivityImporter/job_log.txt", b)
 
 	ctx := context.Background()
 	db := filepath.Join(dir, "k.duckdb")
-	s, err := OpenStore(ctx, db, StoreOptions{})
+	s, err := store.Open(ctx, db, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +49,7 @@ func TestReingestSkipsKnownFilesBeforeParsing(t *testing.T) {
 	s.Close()
 
 	// A new process on the same database: what it knows comes from the files table.
-	s, err = OpenStore(ctx, db, StoreOptions{})
+	s, err = store.Open(ctx, db, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +81,7 @@ func TestReingestSkipsKnownFilesBeforeParsing(t *testing.T) {
 		t.Errorf("the second run parsed %d lines, want %d (the new file's only)", got, n)
 	}
 
-	fresh, err := OpenStore(ctx, "", StoreOptions{})
+	fresh, err := store.Open(ctx, "", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

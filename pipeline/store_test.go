@@ -5,11 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/kudulens/kudulens/pipeline/store"
 )
 
 func TestIngestParseTestdata(t *testing.T) {
 	ctx := context.Background()
-	s, err := OpenStore(ctx, "", StoreOptions{})
+	s, err := store.Open(ctx, "", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +29,7 @@ func TestIngestParseTestdata(t *testing.T) {
 
 func TestIngestCSV(t *testing.T) {
 	ctx := context.Background()
-	s, err := OpenStore(ctx, "", StoreOptions{})
+	s, err := store.Open(ctx, "", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +43,7 @@ func TestIngestCSV(t *testing.T) {
 
 func TestIngestBoth(t *testing.T) {
 	ctx := context.Background()
-	s, err := OpenStore(ctx, "", StoreOptions{})
+	s, err := store.Open(ctx, "", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,12 +15,13 @@ import (
 
 	"github.com/kudulens/kudulens/bench/gen"
 	"github.com/kudulens/kudulens/pipeline"
+	"github.com/kudulens/kudulens/pipeline/store"
 	"github.com/kudulens/kudulens/report"
 	klsql "github.com/kudulens/kudulens/sql"
 )
 
 // The checks of sql/checks are tested on small bundles written exactly as customers send them
-// (log-formats.md §4, §5.3): Kudu job logs at data/jobs/continuous/<job>/job_log.txt (CRLF,
+// (docs/formats.md §4, §5.3): Kudu job logs at data/jobs/continuous/<job>/job_log.txt (CRLF,
 // Kudu's prefix, the app's "HH-mm-ss:ff: " prefix where the app prints one), blob
 // application-log CSVs at applogs/<site>/<yyyy>/<MM>/<dd>/<HH>/<instance>-<pid>.applicationLog.csv
 // and Kudu status files. A case builds its bundle with the helpers below; the harness writes it
@@ -126,7 +127,7 @@ type kuduFile struct {
 }
 
 // kuduLog writes one instance's lines of a job's job_log.txt, applying Kudu's console cap
-// (log-formats.md §4.2): after 200 stdout/stderr lines of a process run, one WARN line and
+// (docs/formats.md §4.2): after 200 stdout/stderr lines of a process run, one WARN line and
 // nothing more from the app until the next run; SYS lines are never capped. With an
 // application log attached, every console line also goes there (before the cap, as Kudu does).
 // Lines written at the same time are 1 ms apart, as real lines are never at the same tick.
@@ -459,16 +460,16 @@ func builtinCheck(t *testing.T, id string) *klsql.Check {
 }
 
 // ingest writes the bundle and loads it into a new in-memory store; every line must parse.
-func (b *bundle) ingest() *pipeline.Store {
+func (b *bundle) ingest() *store.Store {
 	b.t.Helper()
 	ctx := context.Background()
 	dir := b.write()
-	store, err := pipeline.OpenStore(ctx, "", pipeline.StoreOptions{Threads: 1, MemoryLimit: "256MB"})
+	database, err := store.Open(ctx, "", store.Options{Threads: 1, MemoryLimit: "256MB"})
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	b.t.Cleanup(func() { store.Close() })
-	sum, err := pipeline.Ingest(ctx, store, []string{dir}, pipeline.Options{ParseWorkers: 1, FileWorkers: 1}, nil)
+	b.t.Cleanup(func() { database.Close() })
+	sum, err := pipeline.Ingest(ctx, database, []string{dir}, pipeline.Options{ParseWorkers: 1, FileWorkers: 1}, nil)
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -478,14 +479,14 @@ func (b *bundle) ingest() *pipeline.Store {
 				f.Row.Stats.Rejected, f.Duplicate, f.Row.Error)
 		}
 	}
-	return store
+	return database
 }
 
 // runChecks ingests the bundle and runs checks on it.
 func (b *bundle) runChecks(checks []*klsql.Check) *klsql.Report {
 	b.t.Helper()
-	store := b.ingest()
-	rep, err := klsql.Run(context.Background(), store.DB(), checks, klsql.Options{KQL: translateKQL})
+	database := b.ingest()
+	rep, err := klsql.Run(context.Background(), database.DB(), checks, klsql.Options{KQL: translateKQL})
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -651,7 +652,7 @@ func (p *plan) stillRunning(k *kuduLog, start, end time.Time) {
 
 const progress = "Audit events import: processed %d%% activity report data..."
 
-// activityStartup prints the Office365ActivityImporter's start-up (log-formats.md §3.1, §3.3).
+// activityStartup prints the Office365ActivityImporter's start-up (docs/formats.md §3.1, §3.3).
 func (k *kuduLog) activityStartup(t time.Time) *kuduLog {
 	return k.log(t, "Office 365 Advanced Analytics engine START: 'Build 1226'.").
 		log(t, "Destination SQL Server='contoso-analytics.database.windows.net', DB='AnalyticsDB'.").
@@ -790,7 +791,7 @@ func n0(v int) string {
 	return s
 }
 
-// aiStartup prints the AppInsightsImporter's start-up (log-formats.md §1.4, §3.2).
+// aiStartup prints the AppInsightsImporter's start-up (docs/formats.md §1.4, §3.2).
 func (k *kuduLog) aiStartup(t time.Time) *kuduLog {
 	return k.log(t, "Office 365 Advanced Analytics engine START: 'Build 1226'.").
 		log(t, "Destination SQL Server='contoso-analytics.database.windows.net', DB='AnalyticsDB'.").
@@ -955,7 +956,7 @@ func stuckActivity(b *bundle, app bool) {
 	p.run()
 }
 
-// Texts the engine prints (log-formats.md §3) or Azure services return inside them.
+// Texts the engine prints (docs/formats.md §3) or Azure services return inside them.
 const (
 	aadSecretNew     = "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '85329251-335b-453c-a761-6c45a52bd432'."
 	aadSecretOld     = "AADSTS7000215: Invalid client secret is provided."

@@ -13,7 +13,7 @@ import (
 
 // Coverage says when the logs could show a job's console output. A heartbeat missing from a
 // stretch the logs cover is really missing; one missing from a stretch they do not cover may
-// just be unseen (log-formats.md §4.2: Kudu keeps only the first 200 console lines of each
+// just be unseen (docs/formats.md §4.2: Kudu keeps only the first 200 console lines of each
 // process run; §5.1: the application log has every line).
 //
 //   - A job's Kudu log covers its job from its first line to the evaluation time, except from

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kudulens/kudulens/pipeline"
+	"github.com/kudulens/kudulens/pipeline/store"
 	klsql "github.com/kudulens/kudulens/sql"
 	"github.com/kudulens/kudulens/sql/kql"
 )
@@ -35,12 +36,12 @@ var guideQueries = []struct {
 // compares its rows (by file and line) with the rows of the matching hand-written check.
 func TestGuideQueriesMatchChecks(t *testing.T) {
 	ctx := context.Background()
-	store, err := pipeline.OpenStore(ctx, "", pipeline.StoreOptions{})
+	database, err := store.Open(ctx, "", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
-	if _, err := pipeline.Ingest(ctx, store, []string{sampleSource}, pipeline.Options{}, nil); err != nil {
+	defer database.Close()
+	if _, err := pipeline.Ingest(ctx, database, []string{sampleSource}, pipeline.Options{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	checks, err := klsql.BuiltinChecks()
@@ -61,7 +62,7 @@ func TestGuideQueriesMatchChecks(t *testing.T) {
 			if err != nil {
 				t.Fatalf("translate: %v", err)
 			}
-			guideRows := fileLines(t, store, fmt.Sprintf("SELECT source_file, line_no FROM (%s)", q))
+			guideRows := fileLines(t, database, fmt.Sprintf("SELECT source_file, line_no FROM (%s)", q))
 			checkQuery := c.Query
 			if c.Lang == "kql" {
 				if checkQuery, err = kql.Translate(c.Query, kql.Options{}); err != nil {
@@ -71,7 +72,7 @@ func TestGuideQueriesMatchChecks(t *testing.T) {
 			} else {
 				checkQuery = fmt.Sprintf("SELECT file, line FROM (%s) WHERE timestamp IS NOT NULL", checkQuery)
 			}
-			checkRows := fileLines(t, store, checkQuery)
+			checkRows := fileLines(t, database, checkQuery)
 			for k := range guideRows {
 				if !checkRows[k] {
 					t.Errorf("the guide's query finds %s, the check does not", k)
@@ -88,9 +89,9 @@ func TestGuideQueriesMatchChecks(t *testing.T) {
 	}
 }
 
-func fileLines(t *testing.T, store *pipeline.Store, q string) map[string]bool {
+func fileLines(t *testing.T, database *store.Store, q string) map[string]bool {
 	t.Helper()
-	rows, err := store.DB().Query(q)
+	rows, err := database.DB().Query(q)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, q)
 	}

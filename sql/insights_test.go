@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kudulens/kudulens/pipeline"
+	"github.com/kudulens/kudulens/pipeline/store"
 	"github.com/kudulens/kudulens/report"
 	klsql "github.com/kudulens/kudulens/sql"
 )
@@ -14,16 +15,16 @@ import (
 // what the report says about exceptions and configuration is what the sample holds.
 func TestInsightsOfTheSample(t *testing.T) {
 	ctx := context.Background()
-	store, err := pipeline.OpenStore(ctx, "", pipeline.StoreOptions{})
+	database, err := store.Open(ctx, "", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
-	if _, err := pipeline.Ingest(ctx, store, []string{sampleSource}, pipeline.Options{}, nil); err != nil {
+	defer database.Close()
+	if _, err := pipeline.Ingest(ctx, database, []string{sampleSource}, pipeline.Options{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	checks, _ := klsql.BuiltinChecks()
-	rep, err := klsql.Run(ctx, store.DB(), checks, klsql.Options{})
+	rep, err := klsql.Run(ctx, database.DB(), checks, klsql.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +33,7 @@ func TestInsightsOfTheSample(t *testing.T) {
 	if focus.IsZero() || focus.Format("2006-01-02T15") > "2026-11-18T22" {
 		t.Errorf("focus starts %v", focus)
 	}
-	in, err := klsql.ComputeInsights(ctx, store.DB(), rep, klsql.InsightOptions{FocusStart: focus})
+	in, err := klsql.ComputeInsights(ctx, database.DB(), rep, klsql.InsightOptions{FocusStart: focus})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kudulens/kudulens/pipeline"
+	"github.com/kudulens/kudulens/pipeline/store"
 	"github.com/kudulens/kudulens/report"
 	klsql "github.com/kudulens/kudulens/sql"
 	"github.com/kudulens/kudulens/sql/kql"
@@ -37,12 +38,12 @@ type expected struct {
 func diagnoseSample(t *testing.T) *klsql.Report {
 	t.Helper()
 	ctx := context.Background()
-	store, err := pipeline.OpenStore(ctx, "", pipeline.StoreOptions{})
+	database, err := store.Open(ctx, "", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { store.Close() })
-	sum, err := pipeline.Ingest(ctx, store, []string{sampleSource}, pipeline.Options{}, nil)
+	t.Cleanup(func() { database.Close() })
+	sum, err := pipeline.Ingest(ctx, database, []string{sampleSource}, pipeline.Options{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +54,7 @@ func diagnoseSample(t *testing.T) *klsql.Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := klsql.Run(ctx, store.DB(), checks, klsql.Options{KQL: translateKQL})
+	rep, err := klsql.Run(ctx, database.DB(), checks, klsql.Options{KQL: translateKQL})
 	if err != nil {
 		t.Fatal(err)
 	}

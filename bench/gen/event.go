@@ -25,7 +25,7 @@
 //   - SampleConfig / SampleFiles: the fixed scenario of fixtures/ (the sample bundle).
 //
 // The message texts, their order and the lifecycle lines follow
-// shared/reference/log-formats.md (§2–§4, §6), which cites the application's and Kudu's
+// docs/formats.md (§2–§4, §6), which was read from the application's and Kudu's
 // source code.
 package gen
 

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// .NET Framework 4.8 Exception.ToString() texts (log-formats.md §6.1): inner exceptions on the
+// .NET Framework 4.8 Exception.ToString() texts (docs/formats.md §6.1): inner exceptions on the
 // same line after " ---> ", "   --- End of inner exception stack trace ---" closing them,
 // "--- End of stack trace from previous location where exception was thrown ---" between async
 // segments, SqlException/Win32Exception with their HRESULT, AggregateException's

@@ -14,7 +14,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-// kuduLine is the Kudu prefix regex of log-formats.md §6.3.
+// kuduLine is the Kudu prefix regex of docs/formats.md §6.3.
 var kuduLine = regexp.MustCompile(`^\[(\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}) > ([0-9A-Za-z]{1,6}): (SYS )?(INFO|WARN|ERR ?)\] ?(.*)$`)
 
 var testStart = time.Date(2026, 3, 2, 6, 0, 0, 0, time.UTC)

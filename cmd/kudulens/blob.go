@@ -11,6 +11,8 @@ import (
 
 	"github.com/kudulens/kudulens/internal/escape"
 	"github.com/kudulens/kudulens/pipeline"
+	"github.com/kudulens/kudulens/pipeline/blob"
+	"github.com/kudulens/kudulens/pipeline/store"
 	klsql "github.com/kudulens/kudulens/sql"
 )
 
@@ -30,8 +32,8 @@ type blobFlags struct {
 	since, until string
 
 	sinceT, untilT time.Time
-	state          *pipeline.BlobState
-	progress       pipeline.BlobProgress
+	state          *blob.State
+	progress       blob.Progress
 }
 
 func (b *blobFlags) register(fs *pflag.FlagSet) {
@@ -93,8 +95,8 @@ func (b *blobFlags) pruneFor(since string, at time.Time) {
 }
 
 // options are the pipeline options for blob sources.
-func (b *blobFlags) options(e *env) *pipeline.BlobOptions {
-	o := &pipeline.BlobOptions{
+func (b *blobFlags) options(e *env) *blob.Options {
+	o := &blob.Options{
 		Parallel: b.parallel,
 		Retries:  b.retries,
 		Since:    b.sinceT,
@@ -103,7 +105,7 @@ func (b *blobFlags) options(e *env) *pipeline.BlobOptions {
 		Progress: &b.progress,
 	}
 	if b.retries == 0 {
-		o.Retries = -1 // none (0 means the default in pipeline.BlobOptions)
+		o.Retries = -1 // none (0 means the default in blob.Options)
 	}
 	switch {
 	case b.connectionString != "":
@@ -122,11 +124,11 @@ func (b *blobFlags) options(e *env) *pipeline.BlobOptions {
 }
 
 // loadState loads the --state file, if any, against the database.
-func (b *blobFlags) loadState(ctx context.Context, store *pipeline.Store, db string, e *env) error {
+func (b *blobFlags) loadState(ctx context.Context, database *store.Store, db string, e *env) error {
 	if b.statePath == "" {
 		return nil
 	}
-	st, err := pipeline.LoadBlobState(ctx, b.statePath, store, db)
+	st, err := blob.LoadState(ctx, b.statePath, database, db)
 	if err != nil {
 		return err
 	}
@@ -142,7 +144,7 @@ func (b *blobFlags) saveState(sum *pipeline.Summary, runErr error, e *env) error
 	if b.state == nil {
 		return nil
 	}
-	if err := b.state.Save(sum, runErr); err != nil {
+	if err := b.state.Save(sum.BlobOutcomes(), runErr); err != nil {
 		return err
 	}
 	s := b.state.Stats()

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/kudulens/kudulens/internal/outfile"
-	"github.com/kudulens/kudulens/pipeline"
+	"github.com/kudulens/kudulens/pipeline/store"
 	"github.com/kudulens/kudulens/report"
 	klsql "github.com/kudulens/kudulens/sql"
 	"github.com/kudulens/kudulens/sql/kql"
@@ -110,20 +110,20 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 	}
 	sf.blob.useParallel(fs, fo.parallel) // --parallel for blob sources too
 	sf.blob.pruneFor(since, opts.At)     // blob sources: skip application-log hours not evaluated
-	store, code := openOrIngest(ctx, fs.Changed("db"), fs.Args(), &sf, e)
-	if store == nil {
+	database, code := openOrIngest(ctx, fs.Changed("db"), fs.Args(), &sf, e)
+	if database == nil {
 		return code
 	}
-	defer store.Close()
+	defer database.Close()
 	if since != "" {
-		t, err := parseSince(ctx, since, opts.At, store)
+		t, err := parseSince(ctx, since, opts.At, database)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "kudulens diagnose: --since: %v\n", err)
 			return exitUsage
 		}
 		opts.Since = t
 	}
-	rep, err := klsql.Run(ctx, store.DB(), checks, opts)
+	rep, err := klsql.Run(ctx, database.DB(), checks, opts)
 	if err != nil {
 		return fatal(e, err)
 	}
@@ -134,7 +134,7 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 	case "md", "markdown":
 		err = report.Markdown(&buf, rep)
 	case "html":
-		err = writeHTML(ctx, &buf, store, rep)
+		err = writeHTML(ctx, &buf, database, rep)
 	default:
 		err = report.Text(&buf, rep, report.TextOptions{Color: out == "" && isTerminalWriter(e.stdout)})
 	}
@@ -196,11 +196,11 @@ func parseTime(s string) (time.Time, error) {
 }
 
 // parseSince reads --since: a time, or a duration before the evaluation time.
-func parseSince(ctx context.Context, s string, at time.Time, store *pipeline.Store) (time.Time, error) {
+func parseSince(ctx context.Context, s string, at time.Time, database *store.Store) (time.Time, error) {
 	if d, err := klsql.ParseDuration(s); err == nil {
 		if at.IsZero() {
 			var t *time.Time
-			if err := store.DB().QueryRowContext(ctx, "SELECT max(timestamp) FROM traces").Scan(&t); err != nil {
+			if err := database.DB().QueryRowContext(ctx, "SELECT max(timestamp) FROM traces").Scan(&t); err != nil {
 				return time.Time{}, err
 			}
 			if t == nil {

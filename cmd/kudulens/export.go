@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/kudulens/kudulens/pipeline"
+	"github.com/kudulens/kudulens/pipeline/store"
 )
 
 const exportHelp = `Usage: kudulens export --parquet DIR [--site NAME] (SOURCE... | --db FILE)
@@ -38,7 +38,7 @@ func runExport(ctx context.Context, args []string, e *env) int {
 		return code
 	}
 	if schema {
-		s, err := pipeline.OpenStore(ctx, "", pipeline.StoreOptions{})
+		s, err := store.Open(ctx, "", store.Options{})
 		if err != nil {
 			return fatal(e, err)
 		}
@@ -47,7 +47,7 @@ func runExport(ctx context.Context, args []string, e *env) int {
 		if err != nil {
 			return fatal(e, err)
 		}
-		for _, t := range pipeline.LakeTables {
+		for _, t := range store.LakeTables {
 			fmt.Fprintf(e.stdout, "table=%s\n  %s\n", t, strings.Join(cols[t], "\n  "))
 		}
 		return exitOK
@@ -56,12 +56,12 @@ func runExport(ctx context.Context, args []string, e *env) int {
 		fmt.Fprintln(e.stderr, "kudulens export: --parquet DIR is required (see --help)")
 		return exitUsage
 	}
-	store, code := openOrIngest(ctx, fs.Changed("db"), fs.Args(), &sf, e)
-	if store == nil {
+	database, code := openOrIngest(ctx, fs.Changed("db"), fs.Args(), &sf, e)
+	if database == nil {
 		return code
 	}
-	defer store.Close()
-	st, err := store.ExportParquet(ctx, dir, pipeline.ExportOptions{Site: site})
+	defer database.Close()
+	st, err := database.ExportParquet(ctx, dir, store.ExportOptions{Site: site})
 	if err != nil {
 		return fatal(e, err)
 	}
@@ -74,7 +74,7 @@ func runExport(ctx context.Context, args []string, e *env) int {
 		fmt.Fprintf(e.stdout, " (%d more were in %s already)", st.AlreadyDone, dir)
 	}
 	fmt.Fprintf(e.stdout, " → %d Parquet files in %s\n", st.ParquetFile, dir)
-	for _, t := range pipeline.LakeTables {
+	for _, t := range store.LakeTables {
 		fmt.Fprintf(e.stdout, "  %-13s %8d rows\n", t, st.Rows[t])
 	}
 	return code

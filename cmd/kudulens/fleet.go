@@ -14,6 +14,8 @@ import (
 
 	"github.com/kudulens/kudulens/internal/escape"
 	"github.com/kudulens/kudulens/pipeline"
+	"github.com/kudulens/kudulens/pipeline/blob"
+	"github.com/kudulens/kudulens/pipeline/store"
 	"github.com/kudulens/kudulens/report"
 	klsql "github.com/kudulens/kudulens/sql"
 )
@@ -57,8 +59,8 @@ func fleetEntries(dir string) ([]fleetEntry, error) {
 
 // blobFleetEntries lists the sites of a blob container or prefix: its top-level folders and
 // blobs, named as on disk.
-func blobFleetEntries(ctx context.Context, src string, o *pipeline.BlobOptions) ([]fleetEntry, error) {
-	sites, err := pipeline.ListBlobSites(ctx, src, o)
+func blobFleetEntries(ctx context.Context, src string, o *blob.Options) ([]fleetEntry, error) {
+	sites, err := blob.ListSites(ctx, src, o)
 	if err != nil {
 		return nil, err
 	}
@@ -119,8 +121,8 @@ func runFleet(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *env) int
 	var entries []fleetEntry
 	var err error
 	source := fo.dir
-	if pipeline.IsBlobSource(fo.dir) {
-		source = pipeline.StripQuery(fo.dir)
+	if blob.IsSource(fo.dir) {
+		source = blob.StripQuery(fo.dir)
 		if entries, err = blobFleetEntries(ctx, fo.dir, sf.blob.options(e)); err != nil {
 			if ctx.Err() != nil {
 				return fatal(e, ctx.Err())
@@ -215,20 +217,20 @@ func diagnoseSite(ctx context.Context, en fleetEntry, fo *fleetOptions, sf *stor
 		return report.FleetSite{Site: en.site, Source: en.display, Status: "failed", Error: err.Error(),
 			Failing: []report.FleetFailure{}, Verdict: "could not be diagnosed"}
 	}
-	store, err := sf.open(ctx, "")
+	database, err := sf.open(ctx, "")
 	if err != nil {
 		return failed(err)
 	}
-	defer store.Close()
+	defer database.Close()
 	inputErrors := 0
-	if pipeline.IsParquetDir(en.path) {
-		if _, err := store.LoadParquet(ctx, en.path); err != nil {
+	if store.IsParquetDir(en.path) {
+		if _, err := database.LoadParquet(ctx, en.path); err != nil {
 			return failed(err)
 		}
 	} else {
 		o := sf.ingestOptions(e)
 		o.Walk.Stdin = nil
-		sum, err := pipeline.Ingest(ctx, store, []string{en.path}, o, nil)
+		sum, err := pipeline.Ingest(ctx, database, []string{en.path}, o, nil)
 		if err != nil {
 			return failed(err)
 		}
@@ -240,11 +242,11 @@ func diagnoseSite(ctx context.Context, en fleetEntry, fo *fleetOptions, sf *stor
 	}
 	opts := fo.opts
 	if fo.since != "" {
-		if opts.Since, err = parseSince(ctx, fo.since, opts.At, store); err != nil {
+		if opts.Since, err = parseSince(ctx, fo.since, opts.At, database); err != nil {
 			return failed(err)
 		}
 	}
-	rep, err := klsql.Run(ctx, store.DB(), fo.checks, opts)
+	rep, err := klsql.Run(ctx, database.DB(), fo.checks, opts)
 	if err != nil {
 		return failed(err)
 	}
@@ -252,7 +254,7 @@ func diagnoseSite(ctx context.Context, en fleetEntry, fo *fleetOptions, sf *stor
 	row.InputErrors = inputErrors
 	if fo.reports != "" {
 		var buf bytes.Buffer
-		if err := writeHTML(ctx, &buf, store, rep); err != nil {
+		if err := writeHTML(ctx, &buf, database, rep); err != nil {
 			row.Error = "report: " + err.Error()
 			return row
 		}

@@ -44,14 +44,14 @@ const jobLog = "data/jobs/continuous/AppInsightsImporter/job_log.txt"
 type member struct {
 	name     string
 	data     string
-	method   uint16 // zip: Deflate unless set (store for Store)
+	method   uint16 // zip: Deflate unless set (methodStore for Store)
 	flags    uint16 // zip: general purpose flags (1 = encrypted)
 	declared int64  // zip: declared uncompressed size when > 0 (a lie)
 	typeflag byte   // tar: default TypeReg
 	linkname string // tar
 }
 
-const store = 0xffff
+const methodStore = 0xffff
 
 func zipOf(t testing.TB, members ...member) []byte {
 	t.Helper()
@@ -63,7 +63,7 @@ func zipOf(t testing.TB, members ...member) []byte {
 		switch method {
 		case 0:
 			method = zip.Deflate
-		case store:
+		case methodStore:
 			method = zip.Store
 		}
 		if m.declared > 0 || m.flags != 0 {
@@ -177,7 +177,7 @@ func utf16Of(s string, bigEndian bool) []byte {
 func nested(t testing.TB, n int, log string) []byte {
 	data := zipOf(t, member{name: jobLog, data: log})
 	for i := 1; i < n; i++ {
-		data = zipOf(t, member{name: "in.zip", data: string(data), method: store})
+		data = zipOf(t, member{name: "in.zip", data: string(data), method: methodStore})
 	}
 	return data
 }

@@ -23,7 +23,7 @@ import (
 
 	"github.com/kudulens/kudulens/bench/gen"
 	"github.com/kudulens/kudulens/internal/azuritetest"
-	"github.com/kudulens/kudulens/pipeline"
+	"github.com/kudulens/kudulens/pipeline/store"
 )
 
 func TestMain(m *testing.M) {
@@ -129,7 +129,7 @@ func cleanupBigInput() {
 // its files row, and every files row with all its rows (before any merge ran).
 func checkConsistent(t *testing.T, db string, merged bool) {
 	t.Helper()
-	s, err := pipeline.OpenStore(context.Background(), db, pipeline.StoreOptions{})
+	s, err := store.Open(context.Background(), db, store.Options{})
 	if err != nil {
 		t.Fatalf("the database does not open: %v", err)
 	}
@@ -156,7 +156,7 @@ func checkConsistent(t *testing.T, db string, merged bool) {
 // contentCounts is what a database holds, for comparing runs.
 func contentCounts(t *testing.T, db string) string {
 	t.Helper()
-	s, err := pipeline.OpenStore(context.Background(), db, pipeline.StoreOptions{})
+	s, err := store.Open(context.Background(), db, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +341,7 @@ func overlappingBundles(t *testing.T, dir string) {
 			t.Errorf("the second time:\n%s", stdout)
 		}
 	}
-	s, err := pipeline.OpenStore(context.Background(), db, pipeline.StoreOptions{})
+	s, err := store.Open(context.Background(), db, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -486,7 +486,7 @@ func secretsCase(t *testing.T, dir string) {
 // dumpAll renders every value of every table of db.
 func dumpAll(t *testing.T, db string) string {
 	t.Helper()
-	s, err := pipeline.OpenStore(context.Background(), db, pipeline.StoreOptions{})
+	s, err := store.Open(context.Background(), db, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

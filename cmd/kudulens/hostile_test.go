@@ -16,7 +16,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
-	"github.com/kudulens/kudulens/pipeline"
+	"github.com/kudulens/kudulens/pipeline/store"
 )
 
 // hostileCase is one input and what `kudulens ingest` must make of it.
@@ -561,7 +561,7 @@ func TestHostileInputs(t *testing.T) {
 // tableCounts renders the row count of every table.
 func tableCounts(t *testing.T, db string) string {
 	t.Helper()
-	s, err := pipeline.OpenStore(context.Background(), db, pipeline.StoreOptions{})
+	s, err := store.Open(context.Background(), db, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -573,7 +573,7 @@ func tableCounts(t *testing.T, db string) string {
 // checkDB compares the files rows and the queries of c, and checks the accounting of every file.
 func checkDB(t *testing.T, db, in string, c hostileCase) {
 	t.Helper()
-	s, err := pipeline.OpenStore(context.Background(), db, pipeline.StoreOptions{})
+	s, err := store.Open(context.Background(), db, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

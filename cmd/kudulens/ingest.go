@@ -16,6 +16,8 @@ import (
 
 	"github.com/kudulens/kudulens/internal/escape"
 	"github.com/kudulens/kudulens/pipeline"
+	"github.com/kudulens/kudulens/pipeline/source"
+	"github.com/kudulens/kudulens/pipeline/store"
 )
 
 // storeFlags are the flags of every command that opens a database.
@@ -30,7 +32,7 @@ type storeFlags struct {
 	blob        blobFlags // Azure Blob Storage sources (blob.go)
 }
 
-// walkLimits are the flags that bound what one input may cost (pipeline.WalkOptions).
+// walkLimits are the flags that bound what one input may cost (source.WalkOptions).
 type walkLimits struct {
 	maxDepth      int
 	maxEntryBytes byteSize
@@ -59,8 +61,8 @@ func (l *walkLimits) check() error {
 	return nil
 }
 
-func (l *walkLimits) options() pipeline.WalkOptions {
-	return pipeline.WalkOptions{MaxDepth: l.maxDepth, MaxEntryBytes: int64(l.maxEntryBytes), MaxRatio: l.maxRatio, MaxEntries: l.maxEntries}
+func (l *walkLimits) options() source.WalkOptions {
+	return source.WalkOptions{MaxDepth: l.maxDepth, MaxEntryBytes: int64(l.maxEntryBytes), MaxRatio: l.maxRatio, MaxEntries: l.maxEntries}
 }
 
 // byteSize is a flag value of bytes: "123", "64KB", "1.5GB" (powers of 1000), "64KiB", "2GiB"
@@ -106,7 +108,7 @@ func (b *byteSize) Set(s string) error {
 func (f *storeFlags) register(fs *pflag.FlagSet, defaultDB string) {
 	fs.StringVar(&f.db, "db", defaultDB, "database file")
 	fs.IntVar(&f.threads, "threads", 0, "DuckDB and parser threads (default: all cores)")
-	fs.StringVar(&f.memoryLimit, "memory-limit", pipeline.DefaultMemoryLimit, "DuckDB memory limit; bigger loads spill to disk")
+	fs.StringVar(&f.memoryLimit, "memory-limit", store.DefaultMemoryLimit, "DuckDB memory limit; bigger loads spill to disk")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
 	fs.IntVar(&f.maxLine, "max-line", 1<<20, "lines longer than this many bytes are cut and flagged truncated")
 	fs.BoolVar(&f.noRedact, "no-redact", false, "keep secrets (passwords, keys, SAS signatures, tokens) in the database and reports")
@@ -114,8 +116,8 @@ func (f *storeFlags) register(fs *pflag.FlagSet, defaultDB string) {
 	f.blob.register(fs)
 }
 
-func (f *storeFlags) open(ctx context.Context, path string) (*pipeline.Store, error) {
-	return pipeline.OpenStore(ctx, path, pipeline.StoreOptions{Threads: f.threads, MemoryLimit: f.memoryLimit})
+func (f *storeFlags) open(ctx context.Context, path string) (*store.Store, error) {
+	return store.Open(ctx, path, store.Options{Threads: f.threads, MemoryLimit: f.memoryLimit})
 }
 
 func (f *storeFlags) ingestOptions(e *env) pipeline.Options {
@@ -124,12 +126,13 @@ func (f *storeFlags) ingestOptions(e *env) pipeline.Options {
 		MaxLine:      f.maxLine,
 		NoRedact:     f.noRedact,
 		Walk:         f.walkOptions(e),
+		Blob:         f.blob.options(e),
 	}
 }
 
-func (f *storeFlags) walkOptions(e *env) pipeline.WalkOptions {
+func (f *storeFlags) walkOptions(e *env) source.WalkOptions {
 	o := f.limits.options()
-	o.Stdin, o.Blob = e.stdin, f.blob.options(e)
+	o.Stdin = e.stdin
 	return o
 }
 
@@ -199,15 +202,15 @@ func runIngest(ctx context.Context, args []string, e *env) int {
 		fmt.Fprintf(e.stderr, "kudulens ingest: %v\n", err)
 		return exitUsage
 	}
-	store, err := sf.open(ctx, sf.db)
+	database, err := sf.open(ctx, sf.db)
 	if err != nil {
 		return fatal(e, err)
 	}
-	defer store.Close()
-	if err := sf.blob.loadState(ctx, store, sf.db, e); err != nil {
+	defer database.Close()
+	if err := sf.blob.loadState(ctx, database, sf.db, e); err != nil {
 		return fatal(e, err)
 	}
-	sum, err := ingest(ctx, store, fs.Args(), &sf, e)
+	sum, err := ingest(ctx, database, fs.Args(), &sf, e)
 	if sum != nil {
 		printIngestSummary(e.stdout, sum, sf.db)
 	}
@@ -228,10 +231,10 @@ func runIngest(ctx context.Context, args []string, e *env) int {
 }
 
 // ingest runs pipeline.Ingest with a progress bar on a terminal.
-func ingest(ctx context.Context, store *pipeline.Store, sources []string, sf *storeFlags, e *env) (*pipeline.Summary, error) {
+func ingest(ctx context.Context, database *store.Store, sources []string, sf *storeFlags, e *env) (*pipeline.Summary, error) {
 	var prog pipeline.Progress
 	stop := startProgress(e.stderr, &prog, sf.quiet, sf.blob.progressText)
-	sum, err := pipeline.Ingest(ctx, store, sources, sf.ingestOptions(e), &prog)
+	sum, err := pipeline.Ingest(ctx, database, sources, sf.ingestOptions(e), &prog)
 	stop()
 	return sum, err
 }
@@ -241,7 +244,7 @@ type kindTotals struct {
 }
 
 func printIngestSummary(w io.Writer, sum *pipeline.Summary, db string) {
-	totals := map[pipeline.Kind]*kindTotals{}
+	totals := map[source.Kind]*kindTotals{}
 	var all kindTotals
 	var skipped, failed, dups, noted []pipeline.FileResult
 	for _, f := range sum.Files {
@@ -290,7 +293,7 @@ func printIngestSummary(w io.Writer, sum *pipeline.Summary, db string) {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f\t\n", name, t.files, t.lines, t.parsed, t.rejected, t.traces, t.exceptions, t.events, float64(t.bytes)/1e6)
 	}
 	for _, k := range kinds {
-		row(k, totals[pipeline.Kind(k)])
+		row(k, totals[source.Kind(k)])
 	}
 	row("total", &all)
 	tw.Flush()

@@ -16,7 +16,7 @@ import (
 	"github.com/marcboeker/go-duckdb"
 
 	"github.com/kudulens/kudulens/internal/escape"
-	"github.com/kudulens/kudulens/pipeline"
+	"github.com/kudulens/kudulens/pipeline/store"
 	"github.com/kudulens/kudulens/sql/kql"
 )
 
@@ -132,14 +132,14 @@ func runQuery(ctx context.Context, args []string, e *env) int {
 		// Nothing to read from a database: explain without opening one.
 		return explainQuery(query, isKQL, now, e)
 	}
-	store, code := openOrIngest(ctx, fs.Changed("db"), fs.Args(), &sf, e)
-	if store == nil {
+	database, code := openOrIngest(ctx, fs.Changed("db"), fs.Args(), &sf, e)
+	if database == nil {
 		return code
 	}
-	defer store.Close()
+	defer database.Close()
 	if isKQL {
 		if !fs.Changed("at") {
-			if now, err = captureTime(ctx, store.DB()); err != nil {
+			if now, err = captureTime(ctx, database.DB()); err != nil {
 				return fatal(e, err)
 			}
 		}
@@ -155,7 +155,7 @@ func runQuery(ctx context.Context, args []string, e *env) int {
 		}
 		query = res.SQL
 	}
-	if err := runSQL(ctx, store.DB(), query, f, csvRaw, e.stdout); err != nil {
+	if err := runSQL(ctx, database.DB(), query, f, csvRaw, e.stdout); err != nil {
 		// DuckDB quotes the values it could not convert: text from the logs.
 		fmt.Fprintf(e.stderr, "kudulens query: %s\n", escape.TerminalLines(err.Error()))
 		if badQuery(err) {
@@ -261,7 +261,7 @@ func compileKQL(query string, now time.Time, e *env) *kql.Result {
 // given, a database (in memory unless --db was set) the sources are ingested into first. It
 // returns the exit code to use when all goes well (exitInputFailed if some input failed), or a
 // nil store and the code to stop with.
-func openOrIngest(ctx context.Context, dbSet bool, sources []string, sf *storeFlags, e *env) (*pipeline.Store, int) {
+func openOrIngest(ctx context.Context, dbSet bool, sources []string, sf *storeFlags, e *env) (*store.Store, int) {
 	if len(sources) == 0 {
 		if _, err := os.Stat(sf.db); errors.Is(err, os.ErrNotExist) {
 			fmt.Fprintf(e.stderr, "kudulens: no database %s (run kudulens ingest first, or give SOURCE arguments)\n", sf.db)
@@ -288,7 +288,7 @@ func openOrIngest(ctx context.Context, dbSet bool, sources []string, sf *storeFl
 	// Folders written by kudulens export --parquet are loaded as they are; the rest is ingested.
 	var logs []string
 	for _, src := range sources {
-		if !pipeline.IsParquetDir(src) {
+		if !store.IsParquetDir(src) {
 			logs = append(logs, src)
 			continue
 		}

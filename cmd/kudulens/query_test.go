@@ -8,14 +8,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kudulens/kudulens/pipeline"
+	"github.com/kudulens/kudulens/pipeline/store"
 )
 
 // testDB writes a database file with a few traces rows.
 func testDB(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "k.duckdb")
-	s, err := pipeline.OpenStore(context.Background(), path, pipeline.StoreOptions{Threads: 1})
+	s, err := store.Open(context.Background(), path, store.Options{Threads: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestQueryKQL(t *testing.T) {
 	f(0, "-- ago() and now() are evaluated at 2026-11-19T22:30:00Z", "", "--explain", "--kql", "traces | where timestamp > ago(1h)")
 	f(0, "select 1", "", "--explain", "--sql", "select 1")
 	// Errors.
-	f(2, "", "kql: 1:10: unsupported operator 'mv-expand'", "--kql", "traces | mv-expand x")
+	f(2, "", "kql: 1:10: operator 'mv-expand' is not supported by kudulens", "--kql", "traces | mv-expand x")
 	f(2, "", "give exactly one of --sql, --kql and --kql-file", "--kql", "traces", "--sql", "select 1")
 	f(2, "", "give exactly one of --sql, --kql and --kql-file")
 	f(2, "", "--at is the evaluation time of KQL", "--sql", "select 1", "--at", "2026-11-19")

@@ -5,7 +5,7 @@
 -- jobs: AppInsightsImporter, Office365ActivityImporter
 -- guide: (not in the guide) Kudu keeps only the first 200 console lines of each process run in
 --   job_log.txt, then writes "Reached maximum allowed output lines for this run, to see all of the
---   job's logs you can enable App Service Logs option in the Portal." (log-formats.md §4.2)
+--   job's logs you can enable App Service Logs option in the Portal." (docs/formats.md §4.2)
 -- advice: After the cap, job_log.txt holds nothing of that run's output: errors, finished imports
 --   and cycles of those hours cannot be seen, and checks that need them say "unknown". Enable App
 --   Service Logs (Application Logging, Blob is best: it keeps every line) and include the

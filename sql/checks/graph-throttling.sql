@@ -4,7 +4,7 @@
 -- rule: any
 -- jobs: AppInsightsImporter, Office365ActivityImporter
 -- guide: (not in the guide) AutoThrottleHttpClient retries throttled calls and gives up with
---   "Throttle error. Maximum retry attempts N has been attempted for URL." (log-formats.md §3.4 #82)
+--   "Throttle error. Maximum retry attempts N has been attempted for URL." (docs/formats.md §3.4 #82)
 -- advice: Microsoft Graph or the Activity API kept throttling after every retry, so that data was
 --   skipped this cycle. Occasional throttling is normal; if it persists, reduce the job's
 --   parallelism (ChunkSize) or spread the import (DaysBeforeNowToDownload).

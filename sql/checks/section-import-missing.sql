@@ -10,7 +10,7 @@
 --   User metadata refresh, and each job's FinishedImportCycle. A section disabled in
 --   ImportJobSettings prints "Skipping ..." instead and is skipped here. Usage reports import at
 --   most once per 24 h, after the cycle that follows the 24 h, so they get 26 h. Hits import
---   finishes only in cycles that found new page views (log-formats.md §2.2), so a day without
+--   finishes only in cycles that found new page views (docs/formats.md §2.2), so a day without
 --   visitors is no failure: it gets the 48 h of the guide's page-view alert (web-hits-missing).
 -- advice: A section that stopped finishing names the failing import flow. Follow the guide's
 --   method: look at the errors of that flow (the checks failing beside this one usually name

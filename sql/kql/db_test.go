@@ -13,7 +13,7 @@ import (
 
 	"github.com/marcboeker/go-duckdb"
 
-	"github.com/kudulens/kudulens/pipeline"
+	"github.com/kudulens/kudulens/pipeline/store"
 	"github.com/kudulens/kudulens/sql/kql"
 )
 
@@ -23,7 +23,7 @@ var testNow = time.Date(2026, 11, 19, 13, 0, 0, 0, time.UTC)
 // openDB opens an in-memory kudulens database and runs the setup statements.
 func openDB(t testing.TB, setup ...string) *gosql.DB {
 	t.Helper()
-	s, err := pipeline.OpenStore(context.Background(), "", pipeline.StoreOptions{Threads: 1})
+	s, err := store.Open(context.Background(), "", store.Options{Threads: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

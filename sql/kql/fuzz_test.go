@@ -10,7 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/kudulens/kudulens/pipeline"
+	"github.com/kudulens/kudulens/pipeline/store"
 	"github.com/kudulens/kudulens/sql/kql"
 )
 
@@ -73,7 +73,7 @@ func FuzzTranslate(f *testing.F) {
 		}
 		fuzzDBOnce.Do(func() {
 			// One database per fuzzing process, closed when the process ends.
-			s, err := pipeline.OpenStore(context.Background(), "", pipeline.StoreOptions{Threads: 1, MemoryLimit: "256MB"})
+			s, err := store.Open(context.Background(), "", store.Options{Threads: 1, MemoryLimit: "256MB"})
 			if err == nil {
 				fuzzDB = s.DB()
 			}

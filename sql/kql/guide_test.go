@@ -9,7 +9,7 @@ import (
 )
 
 // guideFixture is a small database of the two web-jobs and the webhook controller, with
-// messages from the app's templates (log-formats.md §3, template numbers in comments).
+// messages from the app's templates (docs/formats.md §3, template numbers in comments).
 // line_no identifies each row in the expectations.
 var guideFixture = []string{
 	`INSERT INTO traces (timestamp, operation_Name, job, instance, level, is_system, severityLevel, message, source, line_no) VALUES
@@ -47,8 +47,9 @@ var guideFixture = []string{
  ('2026-11-19 21:30:10', 'AppInsightsImporter', 'AppInsightsImporter', '7d3b9f', 'FinishedImportCycle', 'AppInsightsImporter', 7, '{"context": "AppInsightsImporter: 0 hours, 0 mins, and 7 seconds."}', 54)`,
 }
 
-// guideQueries are every KQL query of monitoring-guide.md, copied verbatim with their line
-// breaks and indentation (the guide's blank line between "traces" and "| where" included).
+// guideQueries are every KQL query of the monitoring guide (docs/checks.md), copied verbatim
+// with their line breaks and indentation (the guide's blank line between "traces" and "| where"
+// included).
 // The alert rules' queries are the "App Insights Query" cell of each table row. want lists
 // the line_no of the rows each must return.
 var guideQueries = []struct {
@@ -73,7 +74,7 @@ or operation_Name == "CallRecordWebhookController"`, []int{2, 3, 4, 5, 6, 7, 8, 
 	{"alert: database read-only", `exceptions | where outerMessage contains "because the database is read-only"`, []int{17}},
 	{"alert: sql exceptions", `exceptions | where outerType == "System.Data.SqlClient.SqlException"`, []int{17}},
 	{"alert: aad app secret", `exceptions | where innermostMessage contains "Invalid client secret is provided"`, []int{30}},
-	// The two Yammer messages are in no public build of the app (log-formats.md §3.8), so
+	// The two Yammer messages are in no public build of the app (docs/formats.md §3.8), so
 	// the fixture has none.
 	{"alert: yammer auth code", `traces | where message contains "No auth code found for Yammer"`, nil},
 	{"alert: yammer export", `traces | where message contains "Error requesting Yammer export"`, nil},

@@ -26,6 +26,7 @@ import (
 
 	"github.com/kudulens/kudulens/parse"
 	"github.com/kudulens/kudulens/pipeline"
+	"github.com/kudulens/kudulens/pipeline/store"
 	klsql "github.com/kudulens/kudulens/sql"
 )
 
@@ -174,11 +175,11 @@ func rowParse(args []string, toArrow bool) (rowResult, error) {
 	start := startTimer()
 	st, err := pipeline.ParseOnly(context.Background(), args, pipeline.Options{}, func(b *parse.Batch) {
 		if toArrow {
-			rec := pipeline.TracesRecord(b)
+			rec := store.TracesRecord(b)
 			rows.Add(rec.NumRows())
 			rec.Release()
-			pipeline.EventsRecord(b).Release()
-			pipeline.ExceptionsRecord(b).Release()
+			store.EventsRecord(b).Release()
+			store.ExceptionsRecord(b).Release()
 		}
 	})
 	if err == nil && toArrow && rows.Load() != st.Parsed {
@@ -217,7 +218,7 @@ func rowLoadFloor(args []string) (rowResult, error) {
 		p.Parse(&parse.Chunk{Data: rest[:n], FirstLine: first, File: fi}, b)
 		first += b.Stats.Lines
 		lines += b.Stats.Lines
-		recs = append(recs, pipeline.TracesRecord(b))
+		recs = append(recs, store.TracesRecord(b))
 		rest = rest[n:]
 	}
 	data = nil
@@ -234,7 +235,7 @@ func rowLoadFloor(args []string) (rowResult, error) {
 		if err != nil {
 			return err
 		}
-		rdr, err := array.NewRecordReader(pipeline.TracesSchema(), recs)
+		rdr, err := array.NewRecordReader(store.TracesSchema(), recs)
 		if err != nil {
 			return err
 		}
@@ -311,7 +312,7 @@ func openDuckDB(path string, threads int) (*gosql.Conn, func(), error) {
 	}
 	for _, s := range []string{
 		fmt.Sprintf("SET threads = %d", threads),
-		fmt.Sprintf("SET memory_limit = '%s'", pipeline.DefaultMemoryLimit),
+		fmt.Sprintf("SET memory_limit = '%s'", store.DefaultMemoryLimit),
 		"SET autoinstall_known_extensions = false",
 		"SET autoload_known_extensions = false",
 		klsql.Schema,

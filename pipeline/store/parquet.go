@@ -1,0 +1,466 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	gosql "database/sql"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Parquet export and import: the store's tables as a hive-partitioned Parquet data set that
+// Spark/Databricks, Synapse/Fabric, Azure Data Explorer, ClickHouse and DuckDB read, and that
+// kudulens reads back as a source (README "Parquet export").
+//
+// Layout: DIR/table=<table>/date=<YYYY-MM-DD>/job=<job>/part-<export_id>-0.parquet, zstd.
+// Every file holds whole rows of its table — all columns of sql/schema.sql, timestamps as
+// TIMESTAMP WITH TIME ZONE (UTC instants) — plus export_site, export_id, date and job (the
+// partition columns are written into the files too, so a file read alone is complete).
+// A row without a job is under job=NULL (DuckDB's spelling; DuckDB reads it back as NULL).
+//
+// Appending: an export writes only the files (files.sha256) not already in DIR for the same
+// export_site, under a name derived from exactly what it writes (export_id), and never touches
+// other names. Exporting the same data twice writes nothing the second time; an export that
+// died half-way is redone under the same names (the files table is written last, so what is
+// not listed there was not finished).
+
+// LakeTables are the exported tables, in the order they are written (files last).
+var LakeTables = []string{"traces", "exceptions", "customEvents", "rejects", "job_status", "files"}
+
+// LakeFormatVersion is part of export_id: a change of layout gives new names.
+const LakeFormatVersion = "1"
+
+// ExportOptions configure ExportParquet.
+type ExportOptions struct {
+	Site string // export_site of every row; default: the site the application logs name, else ""
+}
+
+// ExportStats says what an export wrote.
+type ExportStats struct {
+	ExportID    string
+	Site        string
+	NewFiles    int64            // files rows exported now
+	AlreadyDone int64            // files rows already in DIR (same content, same site)
+	Rows        map[string]int64 // rows written per table
+	ParquetFile int              // .parquet files written
+}
+
+// partitionExprs gives, per table, the FROM clause (aliased t, joined to the file row f) and
+// the date and job partition values.
+func partitionExprs(table string) (from, date, job string) {
+	fileDate := "CAST(coalesce(f.first_ts, f.ingested_at) AS DATE)"
+	switch table {
+	case "traces", "exceptions", "customEvents":
+		return table + " t JOIN files f USING (file_id)", "CAST(coalesce(t.timestamp, f.first_ts, f.ingested_at) AS DATE)", "t.job"
+	case "rejects":
+		return "rejects t JOIN files f USING (file_id)", fileDate, "f.job"
+	case "job_status":
+		return "job_status t JOIN files f USING (file_id)", fileDate, "t.job"
+	}
+	return "files t JOIN files f USING (file_id)", fileDate, "t.job"
+}
+
+// tableColumns lists a table's columns and types in the store.
+func tableColumns(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*gosql.Rows, error)
+}, table string) (names, types []string, err error) {
+	rows, err := q.QueryContext(ctx, `SELECT column_name, data_type FROM information_schema.columns
+		WHERE table_name = ? AND table_schema = 'main' ORDER BY ordinal_position`, table)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n, t string
+		if err := rows.Scan(&n, &t); err != nil {
+			return nil, nil, err
+		}
+		names, types = append(names, n), append(types, t)
+	}
+	return names, types, rows.Err()
+}
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+func quoteStr(s string) string   { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// fileKey is how an export recognises a files row it wrote before: its content, or for rows
+// without content (failed, skipped) its path and outcome.
+const fileKey = `coalesce(sha256, path || '|' || coalesce(status, '') || '|' || coalesce(error, ''))`
+
+func lakeGlob(dir, table string) string {
+	return filepath.ToSlash(filepath.Join(dir, "table="+table)) + "/**/*.parquet"
+}
+
+func hasParquet(dir string) bool {
+	found := false
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".parquet") {
+			found = true
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return found
+}
+
+// ExportParquet writes the store's tables into dir as described above.
+func (s *Store) ExportParquet(ctx context.Context, dir string, o ExportOptions) (*ExportStats, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	st := &ExportStats{Site: o.Site, Rows: map[string]int64{}}
+	if st.Site == "" {
+		var site gosql.NullString
+		if err := conn.QueryRowContext(ctx, "SELECT string_agg(DISTINCT site, ',' ORDER BY site) FROM files WHERE site IS NOT NULL").Scan(&site); err != nil {
+			return nil, err
+		}
+		st.Site = site.String
+	}
+	// What DIR already holds for this site.
+	if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE kl_done (k VARCHAR)"); err != nil {
+		return nil, err
+	}
+	if filesDir := filepath.Join(abs, "table=files"); hasParquet(filesDir) {
+		q := fmt.Sprintf(`INSERT INTO kl_done SELECT DISTINCT %s FROM read_parquet(%s, hive_partitioning = true, union_by_name = true)
+			WHERE export_site IS NOT DISTINCT FROM nullif(%s, '')`, fileKey, quoteStr(lakeGlob(abs, "files")), quoteStr(st.Site))
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return nil, fmt.Errorf("read the files already in %s: %w", dir, err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE kl_export AS
+		SELECT file_id, `+fileKey+` AS k FROM files f WHERE NOT EXISTS (SELECT 1 FROM kl_done d WHERE d.k = `+fileKey+`)`); err != nil {
+		return nil, err
+	}
+	if err := conn.QueryRowContext(ctx, "SELECT count(*), (SELECT count(*) FROM files) - count(*) FROM kl_export").Scan(&st.NewFiles, &st.AlreadyDone); err != nil {
+		return nil, err
+	}
+	if st.NewFiles == 0 {
+		return st, nil
+	}
+	// export_id: a digest of what is written (the site and the files' keys).
+	h := sha256.New()
+	fmt.Fprintf(h, "kudulens-lake %s\x00%s\x00", LakeFormatVersion, st.Site)
+	rows, err := conn.QueryContext(ctx, "SELECT k FROM kl_export ORDER BY k")
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		fmt.Fprintf(h, "%s\x00", k)
+	}
+	rows.Close()
+	st.ExportID = hex.EncodeToString(h.Sum(nil))[:16]
+	prefix := "part-" + st.ExportID + "-"
+	// An earlier attempt at this very export that did not finish: its files go.
+	if err := removeParts(abs, prefix); err != nil {
+		return nil, err
+	}
+	for _, table := range LakeTables {
+		names, types, err := tableColumns(ctx, conn, table)
+		if err != nil {
+			return nil, err
+		}
+		sel := make([]string, 0, len(names)+4)
+		for i, n := range names {
+			if types[i] == "TIMESTAMP" {
+				sel = append(sel, fmt.Sprintf("t.%s::TIMESTAMPTZ AS %s", quoteIdent(n), quoteIdent(n)))
+			} else if n != "job" {
+				sel = append(sel, "t."+quoteIdent(n))
+			}
+		}
+		from, date, job := partitionExprs(table)
+		// (values inlined, not bound as parameters)
+		sel = append(sel, "nullif("+quoteStr(st.Site)+", '') AS export_site", quoteStr(st.ExportID)+" AS export_id", date+" AS date", job+" AS job")
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE kl_part AS SELECT %s FROM %s
+			WHERE t.file_id IN (SELECT file_id FROM kl_export) ORDER BY date, job`, strings.Join(sel, ", "), from)); err != nil {
+			return nil, fmt.Errorf("export %s: %w", table, err)
+		}
+		n, err := s.writePartitions(ctx, conn, filepath.Join(abs, "table="+table), prefix+"0.parquet")
+		if err != nil {
+			return nil, fmt.Errorf("export %s: %w", table, err)
+		}
+		st.Rows[table] = n
+	}
+	if _, err := conn.ExecContext(ctx, "DROP TABLE IF EXISTS kl_part"); err != nil {
+		return nil, err
+	}
+	filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), prefix) {
+			st.ParquetFile++
+		}
+		return nil
+	})
+	return st, nil
+}
+
+// writePartitions writes the rows of the temp table kl_part, one file per (date, job), to
+// dir/date=…/job=…/name. DuckDB's own PARTITION_BY is not used: in DuckDB 1.1.2 it crashed
+// (a use-after-free of string partition values, seen in TemplatedGetHivePartitionValues).
+// Each file is written under a temporary name and renamed, so a reader never sees half of one.
+func (s *Store) writePartitions(ctx context.Context, conn *gosql.Conn, dir, name string) (int64, error) {
+	type part struct {
+		date, job gosql.NullString
+		n         int64
+	}
+	var parts []part
+	rows, err := conn.QueryContext(ctx, "SELECT strftime(date, '%Y-%m-%d'), job, count(*) FROM kl_part GROUP BY ALL ORDER BY 1, 2")
+	if err != nil {
+		return 0, err
+	}
+	for rows.Next() {
+		var p part
+		if err := rows.Scan(&p.date, &p.job, &p.n); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		parts = append(parts, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	var total int64
+	for _, p := range parts {
+		cond := "date IS NULL"
+		dv := "NULL"
+		if p.date.Valid {
+			cond, dv = "date = DATE "+quoteStr(p.date.String), p.date.String
+		}
+		jv := "NULL"
+		if p.job.Valid {
+			cond += " AND job = " + quoteStr(p.job.String)
+			jv = EscapePartitionValue(p.job.String)
+		} else {
+			cond += " AND job IS NULL"
+		}
+		pdir := filepath.Join(dir, "date="+dv, "job="+jv)
+		if err := os.MkdirAll(pdir, 0o755); err != nil {
+			return total, err
+		}
+		final := filepath.Join(pdir, name)
+		// DuckDB writes to a name of our choosing inside a folder made exclusively for it
+		// (MkdirTemp): a symlink planted at a fixed temporary name in a shared lake folder
+		// cannot redirect the write.
+		tmpDir, err := os.MkdirTemp(pdir, "."+name+".tmp-*")
+		if err != nil {
+			return total, err
+		}
+		tmp := filepath.Join(tmpDir, name)
+		q := fmt.Sprintf("COPY (SELECT * FROM kl_part WHERE %s) TO %s (FORMAT PARQUET, COMPRESSION ZSTD)", cond, quoteStr(tmp))
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			os.RemoveAll(tmpDir)
+			return total, err
+		}
+		err = os.Rename(tmp, final)
+		os.RemoveAll(tmpDir)
+		if err != nil {
+			return total, err
+		}
+		total += p.n
+	}
+	return total, nil
+}
+
+// EscapePartitionValue escapes a hive partition value as Hive and Spark do (%XX for the
+// characters that cannot stand in a path segment or would be misread); DuckDB, Spark and the
+// others decode it.
+func EscapePartitionValue(v string) string {
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c < 0x20 || c == 0x7f || strings.IndexByte("\"#%'*/:=?\\{[]^", c) >= 0 {
+			fmt.Fprintf(&b, "%%%02X", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	if b.Len() == 0 {
+		return "%00" // an empty string is not a partition value; never a job name in practice
+	}
+	return b.String()
+}
+
+// removeParts deletes dir's files whose name starts with prefix.
+func removeParts(dir, prefix string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && (strings.HasPrefix(d.Name(), prefix) || strings.HasPrefix(d.Name(), "."+prefix)) {
+			return os.Remove(p)
+		}
+		return nil
+	})
+}
+
+// IsParquetDir reports whether path is a folder written by ExportParquet (it has a
+// table=traces or table=files folder).
+func IsParquetDir(path string) bool {
+	for _, t := range []string{"traces", "files"} {
+		if fi, err := os.Stat(filepath.Join(path, "table="+t)); err == nil && fi.IsDir() {
+			return true
+		}
+	}
+	return false
+}
+
+// LoadStats says what LoadParquet read.
+type LoadStats struct {
+	Exports int              // distinct export_id values
+	Rows    map[string]int64 // rows loaded per table
+	Merge   MergeStats       // when several exports were loaded: copies merged across them
+}
+
+// LoadParquet reads a folder written by ExportParquet into the store. file_id values are kept
+// when the store is empty and the folder holds one export; otherwise each export's ids are
+// shifted past the ids already in use. Rows of several exports (nightly runs, overlapping
+// bundles) are then merged as an ingest merges overlapping files.
+func (s *Store) LoadParquet(ctx context.Context, dir string) (*LoadStats, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !IsParquetDir(abs) {
+		return nil, fmt.Errorf("%s: not a kudulens Parquet folder (no table=traces or table=files in it)", dir)
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	ls := &LoadStats{Rows: map[string]int64{}}
+	src := func(table string) string {
+		return fmt.Sprintf("read_parquet(%s, hive_partitioning = true, union_by_name = true, hive_types = {'date': DATE, 'job': VARCHAR})",
+			quoteStr(lakeGlob(abs, table)))
+	}
+	if !hasParquet(filepath.Join(abs, "table=files")) {
+		return nil, fmt.Errorf("%s: no files table (table=files): an export that never finished?", dir)
+	}
+	var base gosql.NullInt64
+	if err := conn.QueryRowContext(ctx, "SELECT max(file_id) FROM files").Scan(&base); err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE kl_idmap AS
+		WITH e AS (SELECT export_id, max(file_id) AS m FROM `+src("files")+` GROUP BY export_id)
+		SELECT export_id, ? + coalesce(sum(m) OVER (ORDER BY export_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS shift FROM e`,
+		base.Int64); err != nil {
+		return nil, fmt.Errorf("load %s: %w", dir, err)
+	}
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM kl_idmap").Scan(&ls.Exports); err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return nil, err
+	}
+	done := false
+	defer func() {
+		if !done {
+			conn.ExecContext(context.Background(), "ROLLBACK")
+		}
+	}()
+	for _, table := range LakeTables {
+		if !hasParquet(filepath.Join(abs, "table="+table)) {
+			continue
+		}
+		names, types, err := tableColumns(ctx, conn, table)
+		if err != nil {
+			return nil, err
+		}
+		have := map[string]bool{}
+		rows, err := conn.QueryContext(ctx, "SELECT column_name FROM (DESCRIBE SELECT * FROM "+src(table)+")")
+		if err != nil {
+			return nil, fmt.Errorf("load %s: %w", table, err)
+		}
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			have[n] = true
+		}
+		rows.Close()
+		sel := make([]string, len(names))
+		for i, n := range names {
+			switch {
+			case n == "file_id":
+				sel[i] = "p.file_id + m.shift"
+			case !have[n]:
+				sel[i] = "NULL"
+			default:
+				sel[i] = fmt.Sprintf("p.%s::%s", quoteIdent(n), types[i])
+			}
+		}
+		quoted := make([]string, len(names))
+		for i, n := range names {
+			quoted[i] = quoteIdent(n)
+		}
+		res, err := conn.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s p JOIN kl_idmap m USING (export_id)",
+			quoteIdent(table), strings.Join(quoted, ", "), strings.Join(sel, ", "), src(table)))
+		if err != nil {
+			return nil, fmt.Errorf("load %s: %w", table, err)
+		}
+		ls.Rows[table], _ = res.RowsAffected()
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return nil, err
+	}
+	done = true
+	var maxID, maxRun gosql.NullInt64
+	if err := conn.QueryRowContext(ctx, "SELECT max(file_id), max(run_id) FROM files").Scan(&maxID, &maxRun); err != nil {
+		return nil, err
+	}
+	if int32(maxID.Int64) > s.nextID.Load() {
+		s.nextID.Store(int32(maxID.Int64))
+	}
+	if r := int32(maxRun.Int64) + 1; r > s.runID {
+		s.runID = r
+	}
+	if ls.Exports > 1 {
+		if ls.Merge, err = s.Merge(ctx); err != nil {
+			return ls, fmt.Errorf("merge the exports of %s: %w", dir, err)
+		}
+	}
+	return ls, nil
+}
+
+// LakeSchema describes the exported columns of each table (`kudulens export --schema`): the
+// store's columns, timestamps as TIMESTAMP WITH TIME ZONE, then the lake's own columns.
+func (s *Store) LakeSchema(ctx context.Context) (map[string][]string, error) {
+	out := map[string][]string{}
+	for _, t := range LakeTables {
+		names, types, err := tableColumns(ctx, s.db, t)
+		if err != nil {
+			return nil, err
+		}
+		var cols []string
+		for i, n := range names {
+			typ := types[i]
+			if typ == "TIMESTAMP" {
+				typ = "TIMESTAMP WITH TIME ZONE"
+			}
+			if n != "job" {
+				cols = append(cols, n+" "+typ)
+			}
+		}
+		out[t] = append(cols, "export_site VARCHAR", "export_id VARCHAR", "date DATE", "job VARCHAR")
+	}
+	return out, nil
+}
