@@ -15,7 +15,8 @@ GO       ?= go
 BIN      := bin/kudulens
 SAMPLE   := fixtures/sample-bundle.zip
 OUT      := out
-GOFLAGS  ?=
+# duckdb_arrow: duckdb-go's Arrow interface, which pipeline/store loads batches through.
+override GOFLAGS := -tags=duckdb_arrow $(GOFLAGS)
 export GOFLAGS
 
 # Fuzzing: every native Go fuzz target of the module (found with go test -list), one after

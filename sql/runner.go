@@ -152,7 +152,7 @@ func readTotals(ctx context.Context, q queryer, t *Totals) error {
 // kl_capped the capped process runs, kl_cover the covered stretches per job.
 func prepareTemp(ctx context.Context, q queryer, at time.Time, cov *Coverage) error {
 	stmts := []string{
-		"CREATE OR REPLACE TEMP TABLE kl_eval AS SELECT ?::TIMESTAMP AS at",
+		`CREATE OR REPLACE TEMP TABLE kl_eval AS SELECT ?::TIMESTAMP AS "at"`,
 		`CREATE OR REPLACE TEMP TABLE kl_capped (job VARCHAR, instance VARCHAR, start TIMESTAMP, "end" TIMESTAMP,
 			file VARCHAR, line BIGINT, covered BOOLEAN)`,
 		`CREATE OR REPLACE TEMP TABLE kl_cover (job VARCHAR, start TIMESTAMP, "end" TIMESTAMP)`,

@@ -13,10 +13,11 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/marcboeker/go-duckdb"
+	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/kudulens/kudulens/internal/escape"
 	"github.com/kudulens/kudulens/pipeline/store"
+	klsql "github.com/kudulens/kudulens/sql"
 	"github.com/kudulens/kudulens/sql/kql"
 )
 
@@ -325,7 +326,7 @@ func openOrIngest(ctx context.Context, dbSet bool, sources []string, sf *storeFl
 // runSQL runs query and writes its result in format f; csvRaw turns off the CSV cells'
 // defence against spreadsheet formulas.
 func runSQL(ctx context.Context, db *gosql.DB, query string, f format, csvRaw bool, w io.Writer) error {
-	rows, err := db.QueryContext(ctx, query)
+	rows, err := db.QueryContext(ctx, klsql.JSONAsText(ctx, db, query))
 	if err != nil {
 		return err
 	}

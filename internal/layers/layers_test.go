@@ -12,7 +12,7 @@ import (
 
 const (
 	module = "github.com/kudulens/kudulens"
-	duckdb = "github.com/marcboeker/go-duckdb"
+	duckdb = "github.com/duckdb/duckdb-go/v2"
 	azure  = "github.com/Azure/"
 )
 

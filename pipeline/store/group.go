@@ -8,9 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/apache/arrow/go/v17/arrow"
-	"github.com/apache/arrow/go/v17/arrow/array"
-	"github.com/marcboeker/go-duckdb"
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/kudulens/kudulens/parse"
 	"github.com/kudulens/kudulens/pipeline/source"
@@ -177,6 +176,9 @@ func (g *Group) Commit(ctx context.Context, record func(row FileRow, dup string)
 		return err
 	}
 	defer conn.Close()
+	if err := s.preparePumps(ctx, conn); err != nil {
+		return err
+	}
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -261,7 +263,7 @@ func (g *Group) insertRows(ctx context.Context, conn *gosql.Conn) error {
 			c.Release()
 		}
 		rec.Release()
-		err := insertRecord(ctx, conn, grec, fmt.Sprintf("kl_group_%d", g.files[0].row.ID), insertGroupTracesSQL)
+		err := g.s.insertRecord(ctx, conn, grec, insertGroupTracesSQL)
 		grec.Release()
 		if err != nil {
 			return fmt.Errorf("insert traces of %d small files: %w", len(g.files), err)
@@ -320,33 +322,6 @@ func (g *Group) insertRows(ctx context.Context, conn *gosql.Conn) error {
 	})
 }
 
-// insertRecord runs insertSQL (which ends in FROM) with args on rec, through an Arrow view
-// registered under name for the statement.
-func insertRecord(ctx context.Context, conn *gosql.Conn, rec arrow.Record, name, insertSQL string, args ...any) error {
-	var release func()
-	err := conn.Raw(func(dc any) error {
-		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
-		if err != nil {
-			return err
-		}
-		rdr, err := array.NewRecordReader(rec.Schema(), []arrow.Record{rec})
-		if err != nil {
-			return err
-		}
-		release, err = ar.RegisterView(rdr, name)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("register batch: %w", err)
-	}
-	_, err = conn.ExecContext(ctx, insertSQL+name, args...)
-	// The view must be dropped before its stream is released (stack-notes A3).
-	if _, derr := conn.ExecContext(ctx, "DROP VIEW IF EXISTS "+name); derr != nil && err == nil {
-		err = derr
-	}
-	release()
-	return err
-}
 
 func int8Bytes(v []int8) []byte { return arrow.Int8Traits.CastToBytes(v) }
 

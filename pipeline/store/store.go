@@ -13,8 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/apache/arrow/go/v17/arrow"
-	"github.com/marcboeker/go-duckdb"
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/kudulens/kudulens/parse"
 	"github.com/kudulens/kudulens/pipeline/source"
@@ -38,6 +38,12 @@ type Store struct {
 	claimed map[string]string // sha256 → path of files in the database or being committed
 	sizes   map[int64]bool    // bytes of the files with rows in claimed (see mayHave)
 	loaded  bool              // claimed holds the database's files (read once: the file is locked to us)
+
+	// pumps are the Arrow views each driver connection loads batches through (pump.go);
+	// releases frees their streams when the database is closed.
+	pumps    map[driver.Conn]*pumpSet
+	nextPump atomic.Int64
+	releases []func()
 }
 
 // Options configure DuckDB.
@@ -96,7 +102,11 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 		return nil, openError(path, err)
 	}
 	db := gosql.OpenDB(connector)
-	s := &Store{db: db, path: path, dicts: newStaticDicts(), claimed: map[string]string{}, threads: threads}
+	s := &Store{db: db, path: path, dicts: newStaticDicts(), claimed: map[string]string{}, threads: threads,
+		pumps: map[driver.Conn]*pumpSet{}}
+	// A connection keeps its Arrow views (pump.go) for its lifetime: keep connections open
+	// instead of closing and re-opening them between files.
+	db.SetMaxIdleConns(4*threads + 4)
 	if err := s.init(ctx, o.ReadOnly); err != nil {
 		db.Close()
 		return nil, openError(path, err)
@@ -166,7 +176,16 @@ func (s *Store) LoadThreads(ctx context.Context, loading bool) error {
 func (s *Store) DB() *gosql.DB { return s.db }
 
 // Close closes the database (checkpointing it).
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	err := s.db.Close()
+	// The views went with the database; their streams can be freed now (never before a view
+	// is gone: stack-notes A3).
+	for _, release := range s.releases {
+		release()
+	}
+	s.releases = nil
+	return err
+}
 
 // RunID is the id this process gives the files it ingests.
 func (s *Store) RunID() int32 { return s.runID }
@@ -292,7 +311,6 @@ type FileTx struct {
 	conn   *gosql.Conn
 	row    *FileRow
 	source string // traces.source: job-log | app-log
-	view   string // name of the registered Arrow view, unique per file (views of concurrent loads must not collide)
 	open   bool
 
 	// Inferring: a Kudu log outside its job folder, whose content will name its job when the
@@ -305,10 +323,13 @@ type FileTx struct {
 
 // BeginFile starts the transaction of one file on conn.
 func (s *Store) BeginFile(ctx context.Context, conn *gosql.Conn, row *FileRow) (*FileTx, error) {
+	if err := s.preparePumps(ctx, conn); err != nil {
+		return nil, err
+	}
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	ft := &FileTx{s: s, conn: conn, row: row, open: true, source: "job-log", view: fmt.Sprintf("kl_batch_%d", row.ID)}
+	ft := &FileTx{s: s, conn: conn, row: row, open: true, source: "job-log"}
 	if row.Kind == source.KindAppLogCSV || row.Kind == source.KindAppLogText {
 		ft.source = "app-log"
 	}
@@ -383,7 +404,7 @@ SELECT ts, operation, job, instance, name, section, duration_s, properties, ?, ?
 // releases rec.
 func (ft *FileTx) insertRecord(ctx context.Context, rec arrow.Record, insert string, args ...any) error {
 	defer rec.Release()
-	return insertRecord(ctx, ft.conn, rec, ft.view, insert, args...)
+	return ft.s.insertRecord(ctx, ft.conn, rec, insert, args...)
 }
 
 // Commit writes the files row and commits, or rolls back when the content was ingested

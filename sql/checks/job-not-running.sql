@@ -20,7 +20,7 @@ WITH jobs AS (
     SELECT job, instance, arg_max(regexp_extract(message, '^Status changed to (\w+)', 1), (timestamp, line_no)) AS status,
            arg_max(source_file, (timestamp, line_no)) AS file, arg_max(line_no, (timestamp, line_no)) AS line, max(timestamp) AS timestamp,
            'last status line' AS src
-    FROM traces WHERE template = 'kudu-status' AND job IS NOT NULL AND timestamp <= (SELECT at FROM kl_eval)
+    FROM traces WHERE template = 'kudu-status' AND job IS NOT NULL AND timestamp <= (SELECT "at" FROM kl_eval)
     GROUP BY job, instance
 ), per_job AS (
     SELECT j.job,

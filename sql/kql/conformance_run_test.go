@@ -1,6 +1,7 @@
 package kql_test
 
 import (
+	"context"
 	gosql "database/sql"
 	"encoding/json"
 	"fmt"
@@ -12,8 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/marcboeker/go-duckdb"
+	"github.com/duckdb/duckdb-go/v2"
 
+	klsql "github.com/kudulens/kudulens/sql"
 	"github.com/kudulens/kudulens/sql/kql"
 )
 
@@ -25,7 +27,7 @@ func docResult(db *gosql.DB, q string) (cols []string, types []string, rows [][]
 	if err != nil {
 		return nil, nil, nil, "", err
 	}
-	rs, err := db.Query(res.SQL)
+	rs, err := db.Query(klsql.JSONAsText(context.Background(), db, res.SQL))
 	if err != nil {
 		return nil, nil, nil, res.SQL, err
 	}

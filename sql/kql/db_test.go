@@ -11,9 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/marcboeker/go-duckdb"
+	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/kudulens/kudulens/pipeline/store"
+	klsql "github.com/kudulens/kudulens/sql"
 	"github.com/kudulens/kudulens/sql/kql"
 )
 
@@ -50,7 +51,7 @@ func runKQL(db *gosql.DB, q string, opts kql.Options) (cols, rows []string, sql 
 }
 
 func runSQL(db *gosql.DB, sql string) (cols, rows []string, err error) {
-	rs, err := db.Query(sql)
+	rs, err := db.Query(klsql.JSONAsText(context.Background(), db, sql))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,0 +1,149 @@
+package store
+
+import (
+	"context"
+	gosql "database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+// Arrow batches reach DuckDB through "pumps": one Arrow stream view per schema and driver
+// connection, registered once, outside any transaction, in an attached in-memory catalog
+// (pumpCatalog). Each INSERT ... SELECT FROM the view drains the batches handed to its pump
+// and sees the end of the stream; the next INSERT reads the next batches.
+//
+// Why not a view per batch, as before: DuckDB 2.0 makes the view of an Arrow scan a
+// persistent catalog entry, and a transaction that creates one in a database file fails at
+// commit ("Cannot serialize a table function with process-local bind input"); outside a
+// transaction the registration itself fails. A view in an in-memory catalog is never
+// serialized, but a transaction may write to one database only, so the views must exist before
+// the file's transaction begins. Registering once per connection also drops two catalog
+// changes (CREATE VIEW, DROP VIEW) per batch.
+const pumpCatalog = "kl_mem"
+
+// pump is an array.RecordReader that yields the records put in it, then reports the end of
+// the stream; it starts over with the next records. DuckDB calls it from the thread running
+// the INSERT, which the connection serialises.
+type pump struct {
+	schema *arrow.Schema
+	recs   []arrow.Record
+	cur    arrow.Record
+	refs   atomic.Int64
+}
+
+func (p *pump) Retain()                        { p.refs.Add(1) }
+func (p *pump) Release()                       { p.refs.Add(-1) }
+func (p *pump) Schema() *arrow.Schema          { return p.schema }
+func (p *pump) Record() arrow.Record           { return p.cur }
+func (p *pump) RecordBatch() arrow.RecordBatch { return p.cur }
+func (p *pump) Err() error                     { return nil }
+
+func (p *pump) Next() bool {
+	if len(p.recs) == 0 {
+		p.cur = nil
+		return false
+	}
+	p.cur, p.recs = p.recs[0], p.recs[1:]
+	return true
+}
+
+// pumpSet holds the pumps of one driver connection: the view name of each schema.
+type pumpSet struct {
+	pumps map[*arrow.Schema]*pump
+	views map[*arrow.Schema]string
+}
+
+// loadSchemas are the schemas batches are inserted with.
+var loadSchemas = []*arrow.Schema{tracesSchema, groupTracesSchema, eventsSchema, exceptionsSchema}
+
+// preparePumps registers the pumps of conn's driver connection when it has none yet. Call it
+// before the connection begins a transaction.
+func (s *Store) preparePumps(ctx context.Context, conn *gosql.Conn) error {
+	key, err := driverConn(conn)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	_, ok := s.pumps[key]
+	s.mu.Unlock()
+	if ok {
+		return nil
+	}
+	var current string
+	if err := conn.QueryRowContext(ctx, "SELECT current_database()").Scan(&current); err != nil {
+		return fmt.Errorf("register Arrow views: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, "ATTACH IF NOT EXISTS ':memory:' AS "+pumpCatalog); err != nil {
+		return fmt.Errorf("register Arrow views: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, "USE "+pumpCatalog); err != nil {
+		return fmt.Errorf("register Arrow views: %w", err)
+	}
+	id := s.nextPump.Add(1)
+	set := &pumpSet{pumps: map[*arrow.Schema]*pump{}, views: map[*arrow.Schema]string{}}
+	err = conn.Raw(func(dc any) error {
+		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
+		if err != nil {
+			return err
+		}
+		for i, sc := range loadSchemas {
+			p := &pump{schema: sc}
+			name := fmt.Sprintf("kl_pump_%d_%d", id, i)
+			release, err := ar.RegisterView(p, name)
+			if err != nil {
+				return err
+			}
+			s.releases = append(s.releases, release)
+			set.pumps[sc], set.views[sc] = p, pumpCatalog+"."+name
+		}
+		return nil
+	})
+	if _, uerr := conn.ExecContext(ctx, "USE "+quoteIdent(current)); err == nil {
+		err = uerr
+	}
+	if err != nil {
+		return fmt.Errorf("register Arrow views: %w", err)
+	}
+	s.mu.Lock()
+	s.pumps[key] = set
+	s.mu.Unlock()
+	return nil
+}
+
+// insertRecord runs insertSQL (which ends in FROM) on rec through conn's pump for rec's
+// schema; preparePumps must have run on conn.
+func (s *Store) insertRecord(ctx context.Context, conn *gosql.Conn, rec arrow.Record, insertSQL string, args ...any) error {
+	key, err := driverConn(conn)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	set := s.pumps[key]
+	s.mu.Unlock()
+	if set == nil {
+		return errors.New("insert batch: no Arrow views on this connection (preparePumps not called)")
+	}
+	p, view := set.pumps[rec.Schema()], set.views[rec.Schema()]
+	if p == nil {
+		return fmt.Errorf("insert batch: no Arrow view for schema %v", rec.Schema())
+	}
+	p.recs = append(p.recs[:0], rec)
+	_, err = conn.ExecContext(ctx, insertSQL+view, args...)
+	p.recs, p.cur = p.recs[:0], nil
+	return err
+}
+
+// driverConn returns the driver connection under conn: the pumps are registered on it.
+func driverConn(conn *gosql.Conn) (driver.Conn, error) {
+	var dc driver.Conn
+	err := conn.Raw(func(c any) error {
+		dc = c.(driver.Conn)
+		return nil
+	})
+	return dc, err
+}
