@@ -99,6 +99,14 @@ func (b *bundle) kuduOn(job, instance string) *kuduLog {
 	return k
 }
 
+// looseKudu returns a job log saved outside data/jobs/continuous/<job>/ at path, as customers
+// often send it; job is the program whose lines it holds ("" for lines that name none).
+func (b *bundle) looseKudu(path, job string) *kuduLog {
+	k := &kuduLog{b: b, job: job, inst: inst, file: &kuduFile{path: path}}
+	b.logs = append(b.logs, k)
+	return k
+}
+
 // appLog returns the blob application log of instance 5b7e2d (both jobs' console lines).
 func (b *bundle) appLog() *appLog { return b.appLogOn(inst) }
 
@@ -253,6 +261,21 @@ func (k *kuduLog) start(t time.Time) *kuduLog {
 	k.sys(t, "Run script '"+gen.ProcessName(k.job)+".exe' with script host - 'WindowsScriptHost'")
 	k.console = 0
 	return k.sys(t, "Status changed to Running")
+}
+
+// startBare writes Kudu's status lines for a process start without the "Run script" line that
+// names the program (older Kudu builds, or a log cut after it).
+func (k *kuduLog) startBare(t time.Time) *kuduLog {
+	k.sys(t, "Status changed to Starting")
+	k.console = 0
+	return k.sys(t, "Status changed to Running")
+}
+
+// genericLines prints console lines both importers print (no line says which job this is).
+func (k *kuduLog) genericLines(t time.Time) *kuduLog {
+	return k.log(t, "Office 365 Advanced Analytics engine START: 'Build 1226'.").
+		log(t, "Destination SQL Server='contoso-analytics.database.windows.net', DB='AnalyticsDB'.").
+		log(t, "Import logging is disabled. Add key 'ImportLogging' value 'True' to configuration to enable full logging.")
 }
 
 // exit writes Kudu's lines for a process exit with code (0: Success).
@@ -1404,6 +1427,15 @@ var checkCases = map[string][]checkCase{
 				k := b.kudu(act).start(t0).activityStartup(at("1s")).activityCycle(at("1m"), "open").capNow(at("20m"))
 				k.stillRunning(at("1h")).stillRunning(at("13h")).stillRunning(at("25h"))
 			}},
+		{name: "a capped loose job log that names no job fails as an unnamed job", status: klsql.StatusFail, count: n(1),
+			text: "unnamed job (",
+			logs: func(b *bundle) {
+				k := b.looseKudu("job_log.txt", "").startBare(t0).genericLines(at("1s"))
+				for k.console <= gen.KuduMaxConsoleLines {
+					k.log(at("20m"), "Waiting 10 mins...")
+				}
+				k.stillRunning(at("1h")).stillRunning(at("13h"))
+			}},
 		{name: "capped with the application log up to the capture passes", status: klsql.StatusPass,
 			text: "covered by the application log",
 			logs: func(b *bundle) {
@@ -1584,6 +1616,37 @@ var checkCases = map[string][]checkCase{
 				b.kuduOn(act, "9c41f0").sys(at("2m"), "WebJob singleton setting is True").sys(at("2m"), "Status changed to InactiveInstance")
 				b.statusFile(act, inst, "Running").statusFile(act, "9c41f0", "InactiveInstance")
 			}},
+		{name: "a loose job log ending in Stopped fails as an unnamed job", status: klsql.StatusFail, evidence: "stopped",
+			text: "unnamed job (",
+			logs: func(b *bundle) {
+				b.looseKudu("job_log.txt", "").startBare(t0).genericLines(at("1s")).log(at("1m"), "Waiting 10 mins...").
+					sys(at("2h"), "WebJob is stopping due to website shutting down").sys(at("2h"), "Status changed to Stopping").
+					sys(at("2h"), "WebJob process was aborted").sys(at("2h"), "Status changed to Stopped").mark("stopped")
+			}},
+		{name: "a loose job log ending in PendingRestart fails as an unnamed job", status: klsql.StatusFail,
+			text: "5b7e2d: PendingRestart (last status line); the log does not say which job wrote it",
+			logs: func(b *bundle) {
+				b.looseKudu("logs/job_log.txt", "").startBare(t0).genericLines(at("1s")).crash(at("3s"), efCrash)
+			}},
+		{name: "a loose job log whose lines name the importer is judged as it", status: klsql.StatusFail,
+			text: "AppInsightsImporter: 5b7e2d: PendingRestart (last status line)",
+			logs: func(b *bundle) {
+				b.looseKudu("job_log.txt", ai).start(t0).genericLines(at("1s")).crash(at("3s"), efCrash)
+			}},
+		{name: "a loose log ending in a triggered run's Success is not judged", status: klsql.StatusSkipped,
+			text: "a triggered job's run ended",
+			logs: func(b *bundle) {
+				b.looseKudu("output_log.txt", "").startBare(t0).print(at("1s"), "Cleaning up 12 temp files").exit(at("2s"), 0).
+					sys(at("2s"), "Status changed to Success")
+			}},
+		{name: "a customer's own job beside the importers is not judged", status: klsql.StatusPass,
+			text: "CleanupJob: not an importer job of the engine, not judged",
+			logs: func(b *bundle) {
+				healthyActivity(b)
+				b.kudu(ai).start(t0).aiStartup(at("1s"))
+				b.kudu("CleanupJob").start(t0).print(at("1s"), "Cleaning up 12 temp files").sys(at("2s"), "Status changed to Success")
+				b.statusFile("CleanupJob", inst, "Failed")
+			}},
 		{name: "a job log without any status is unknown", status: klsql.StatusUnknown, text: "no status known",
 			logs: func(b *bundle) {
 				// job_prev_log.txt rotated away the start; the current log holds only console lines
@@ -1628,6 +1691,14 @@ var checkCases = map[string][]checkCase{
 				}
 			}},
 		checkCase{name: "a healthy run passes", status: klsql.StatusPass, count: n(0), logs: healthyActivity},
+		checkCase{name: "a loose job log that names no job is judged as an unnamed job", status: klsql.StatusFail, count: n(3),
+			logs: func(b *bundle) {
+				k := b.looseKudu("job_log.txt", "")
+				for i := range 3 {
+					t := t0.Add(time.Duration(i) * 75 * time.Second)
+					k.startBare(t).genericLines(t.Add(time.Second)).crash(t.Add(3*time.Second), efCrash)
+				}
+			}},
 	),
 	"keyvault-certificate-missing": {
 		{name: "the certificate not in the key vault fails", status: klsql.StatusFail, count: n(1), evidence: "missing",

@@ -47,6 +47,11 @@ type CappedRun struct {
 	Covered       bool // the application log covers the capped stretch (to within appLogBridge of its end)
 }
 
+// jobLogName is the job a job-log row is judged under: its job, or for a Kudu log outside its
+// job folder whose lines do not say which job wrote it, an unnamed job of that file (the same
+// name the job-not-running and job-restarts checks use).
+const jobLogName = `coalesce(job, 'unnamed job (' || source_file || ')')`
+
 // appLogBridge joins application-log files closer than this into one stretch.
 const appLogBridge = 15 * time.Minute
 
@@ -81,8 +86,8 @@ func ComputeCoverage(ctx context.Context, q queryer, at time.Time) (*Coverage, e
 		line int64
 	}
 	statuses := map[key][]statusLine{}
-	err = scanRows(ctx, q, `SELECT job, coalesce(instance, ''), timestamp, source_file, line_no FROM traces
-		WHERE source = 'job-log' AND is_system AND job IS NOT NULL AND template = 'kudu-status'
+	err = scanRows(ctx, q, `SELECT `+jobLogName+`, coalesce(instance, ''), timestamp, source_file, line_no FROM traces
+		WHERE source = 'job-log' AND is_system AND template = 'kudu-status'
 		ORDER BY timestamp, line_no`, func(r *gosql.Rows) error {
 		var k key
 		var s statusLine
@@ -97,8 +102,8 @@ func ComputeCoverage(ctx context.Context, q queryer, at time.Time) (*Coverage, e
 		return nil, fmt.Errorf("coverage: %w", err)
 	}
 	capped := map[string][]Interval{}
-	err = scanRows(ctx, q, `SELECT job, coalesce(instance, ''), timestamp, source_file, line_no FROM traces
-		WHERE source = 'job-log' AND template = 'kudu-output-capped' AND job IS NOT NULL AND timestamp <= ?
+	err = scanRows(ctx, q, `SELECT `+jobLogName+`, coalesce(instance, ''), timestamp, source_file, line_no FROM traces
+		WHERE source = 'job-log' AND template = 'kudu-output-capped' AND timestamp <= ?
 		ORDER BY timestamp`, func(r *gosql.Rows) error {
 		var c CappedRun
 		var t time.Time

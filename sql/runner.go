@@ -630,6 +630,9 @@ func (e *evaluator) judgedRows(rows []row, r *Result) {
 		r.Status, r.Reason = StatusSkipped, summarize(skips)
 	default:
 		r.Detail = summarize(passes)
+		if len(skips) > 0 {
+			r.Detail = strings.TrimPrefix(r.Detail+"; skipped "+summarize(skips), "; ")
+		}
 	}
 }
 
