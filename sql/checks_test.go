@@ -119,6 +119,36 @@ func (b *bundle) appLogOn(instance string) *appLog {
 	return a
 }
 
+// file adds a file of the given content at rel (a file-system application log, say).
+func (b *bundle) file(rel, content string) *bundle {
+	b.status[rel] = content
+	return b
+}
+
+// fsAppLog renders lines as a file-system application log (D:\home\LogFiles\Application):
+// "2026-11-19T08:00:00  PID[4312] Information <text>", one entry per line.
+func fsAppLog(lines ...fsLine) string {
+	var sb strings.Builder
+	for _, l := range lines {
+		fmt.Fprintf(&sb, "%s  PID[4312] %-11s %s\r\n", l.t.Format("2006-01-02T15:04:05"), "Information", l.text)
+	}
+	return sb.String()
+}
+
+type fsLine struct {
+	t    time.Time
+	text string
+}
+
+// fsEvery is text printed with the app prefix every step from from to to.
+func fsEvery(from, to time.Time, step time.Duration, text string) []fsLine {
+	var out []fsLine
+	for t := from; !t.After(to); t = t.Add(step) {
+		out = append(out, fsLine{t, appPrefix(t) + text})
+	}
+	return out
+}
+
 // statusFile writes data/jobs/continuous/<job>/status_<instance> as Kudu does: {"Status":"Running"}.
 func (b *bundle) statusFile(job, instance, status string) *bundle {
 	b.status["data/jobs/continuous/"+job+"/status_"+instance] = `{"Status":"` + status + `"}`
@@ -1101,6 +1131,18 @@ var checkCases = map[string][]checkCase{
 			}},
 	},
 	"activity-import-finished": {
+		{name: "another app's application log covers nothing", status: klsql.StatusUnknown, text: "no log covers it",
+			logs: func(b *bundle) {
+				b.file("LogFiles/Application/8a3f1c-4312.txt", fsAppLog(fsEvery(t0, at("80h"), 20*time.Minute,
+					"Request finished HTTP/1.1 GET https://contoso-shop.azurewebsites.net/health - 200")...))
+			}},
+		{name: "days without a row of the job are not coverage", status: klsql.StatusUnknown, text: "shorter than 24h",
+			logs: func(b *bundle) {
+				lines := append(fsEvery(t0, at("2h"), 5*time.Minute, fmt.Sprintf(progress, 42)),
+					fsLine{at("2h1m"), appPrefix(at("2h1m")) + finishedActivity})
+				lines = append(lines, fsEvery(at("74h"), at("76h"), 5*time.Minute, fmt.Sprintf(progress, 42))...)
+				b.file("LogFiles/Application/5b7e2d-4312.txt", fsAppLog(lines...))
+			}},
 		{name: "a recent import passes", status: klsql.StatusPass, count: n(1), logs: healthyActivity},
 		{name: "imports just under 24h apart pass (job log)", status: klsql.StatusPass,
 			logs: func(b *bundle) { longCycle(b, false, 30*time.Minute, at("24h29m"), at("25h15m")) }},

@@ -469,7 +469,7 @@ func (e *evaluator) atLeastOnePer(c *Check, rows []row, r *Result) {
 		if g.job != "" {
 			jobs = []string{g.job}
 		}
-		cover := e.cov.For(jobs)
+		cover := e.cov.WindowFor(jobs, g.window)
 		if !e.since.IsZero() {
 			cover = intersect(cover, []Interval{{e.since, e.at}})
 		}
