@@ -875,6 +875,20 @@ func (k *kuduLog) aiCycle(t time.Time, hits int) *kuduLog {
 	return k.cycle(t)
 }
 
+// aiCycleStale prints an AppInsightsImporter cycle at t that finds no new page view: the
+// importer queries from a minute before the newest hit it holds (hit), so it downloads that
+// hit again and prints it as if it were new, "Hits import" event included.
+func (k *kuduLog) aiCycleStale(t, hit time.Time) *kuduLog {
+	k.log(t, "Requesting data from AppInsights from "+dotnetTime(hit.Add(-time.Minute))+" (newest hit is from "+dotnetTime(hit)+")...")
+	t = t.Add(2 * time.Second)
+	stamp := hit.Format("2006-01-02 15:04:05") + ".00"
+	return k.log(t, "Hits downloaded - '1' in total. Earliest: "+stamp+", latest: "+stamp).
+		log(t, "Processed 0 events, and 1 page-views").
+		log(t, "Hits batch imported.").
+		log(t, "Saved 0 events, and 1 page-views").
+		section(t, "Hits import").cycle(t)
+}
+
 // aiRun is an AppInsightsImporter run from t0 to end: a cycle every 10 minutes without new
 // page views, and instead of the nearest one a cycle that finds some at each of hitsAt.
 func aiRun(b *bundle, app bool, end time.Time, hitsAt ...time.Time) *kuduLog {
@@ -1198,13 +1212,47 @@ var checkCases = map[string][]checkCase{
 				busySite(b, at("26h"), func(int) []string { return []string{"no:Teams import"} },
 					sectionAt("Teams import", at("1h30m"), at("25h31m"))...)
 			}},
-		{name: "a day without page views is no missing hits import", status: klsql.StatusPass,
+		{name: "a day without new page views is no missing hits import", status: klsql.StatusPass,
 			logs: func(b *bundle) {
-				aiRun(b, true, at("30h"), at("1h"))
+				// as the app does: once a hit exists, every cycle downloads it again and fires Hits import
+				k := b.kudu(ai).withAppLog().start(t0).aiStartup(at("1s")).aiCycle(at("1h"), 3)
+				for t := at("1h10m"); !t.After(at("30h")); t = t.Add(10 * time.Minute) {
+					k.aiCycleStale(t, at("1h2s"))
+				}
 				activityRun(b, at("30h"), func(int) []string { return nil })
 			}},
-		{name: "no hits import for two days fails", status: klsql.StatusFail, text: "Hits import: none from 2026-11-19T09:00:02",
-			logs: func(b *bundle) { aiRun(b, true, at("49h10m"), at("1h")) }},
+		{name: "no hits import for a day fails (the guide's 24 h)", status: klsql.StatusFail, first: at("25h0m2s"),
+			text: "Hits import: none from 2026-11-19T09:00:02",
+			logs: func(b *bundle) { aiRun(b, true, at("26h"), at("1h")) }},
+		{name: "no hit ever imported skips hits import", status: klsql.StatusPass, text: "holds no page view yet",
+			logs: func(b *bundle) {
+				k := b.kudu(ai).withAppLog().start(t0).aiStartup(at("1s"))
+				for t := at("1m"); !t.After(at("26h")); t = t.Add(10 * time.Minute) {
+					k.log(t, "Requesting data from AppInsights from "+dotnetTime(t.Add(-30*24*time.Hour))+" (no hits yet to start from previous)...").
+						log(t.Add(2*time.Second), "No new hits found.").cycle(t.Add(2 * time.Second))
+				}
+				activityRun(b, at("26h"), func(int) []string { return nil })
+			}},
+		{name: "an AppInsightsImporter that never queries App Insights leaves hits import unknown", status: klsql.StatusFail,
+			text: "cannot tell for Hits import: AppInsightsImporter never got as far", // its cycle fails
+			logs: func(b *bundle) {
+				k := b.kudu(ai).withAppLog().start(t0)
+				// a run that stops before its import loop yet stays alive (Kudu keeps noting it)
+				k.log(at("1s"), "Office 365 Advanced Analytics engine START: 'Build 1226'.").
+					log(at("1s"), "Critical: no Application Insights API key found - can't continue. Run the latest installer again to reset configuration.")
+				for t := at("10m"); !t.After(at("26h")); t = t.Add(10 * time.Minute) {
+					k.log(t, "Usage Stats Reporter - telemetry stats uploaded recently (less than 24 hours ago) - skipping for now")
+				}
+				activityRun(b, at("26h"), func(int) []string { return nil })
+			}},
+		{name: "web traffic disabled skips hits import and the AppInsightsImporter's cycle", status: klsql.StatusPass,
+			text: "stops before its first cycle",
+			logs: func(b *bundle) {
+				k := b.kudu(ai).withAppLog().start(t0).aiStartup(at("1s")).
+					log(at("23s"), "WARNING: Web-traffic import is disabled in app configuration. Stopping here until the app is restarted.")
+				k.stillRunning(at("1h")).stillRunning(at("13h")).stillRunning(at("25h"))
+				activityRun(b, at("26h"), func(int) []string { return nil })
+			}},
 		{name: "usage reports just under 26h apart pass", status: klsql.StatusPass,
 			logs: func(b *bundle) {
 				busySite(b, at("28h"), func(int) []string { return []string{"no:Usage reports"} },
@@ -1261,6 +1309,25 @@ var checkCases = map[string][]checkCase{
 					log(at("49h1m2s"), "Processed 17 events, and 0 page-views").
 					log(at("49h1m2s"), "Search batch imported - 17 new searches inserted").
 					log(at("49h1m2s"), "Saved 17 events, and 0 page-views").cycle(at("49h1m3s"))
+			}},
+		{name: "the same old hit downloaded every cycle is no new page view", status: klsql.StatusFail, first: at("49h0m2s"),
+			logs: func(b *bundle) {
+				k := b.kudu(ai).withAppLog().start(t0).aiStartup(at("1s")).aiCycle(at("1h"), 3)
+				hit := at("1h2s")
+				for t := at("1h10m"); !t.Before(at("1h10m")) && !t.After(at("50h")); t = t.Add(10 * time.Minute) {
+					k.aiCycleStale(t, hit)
+				}
+			}},
+		{name: "an importer that never got as far as querying App Insights is unknown", status: klsql.StatusUnknown,
+			text: "never got as far",
+			logs: func(b *bundle) {
+				k := b.kudu(ai).withAppLog()
+				for t := t0; t.Before(at("50h")); t = t.Add(10 * time.Minute) {
+					k.start(t).log(t.Add(time.Second), "Office 365 Advanced Analytics engine START: 'Build 1226'.").
+						log(t.Add(time.Second), "Configured values:").
+						log(t.Add(time.Second), "Critical: no Application Insights API key found - can't continue. Run the latest installer again to reset configuration.").
+						log(t.Add(time.Second), "\nCheck settings & restart app.").exit(t.Add(2*time.Second), 0)
+				}
 			}},
 		{name: "thousands separators are read", status: klsql.StatusPass, count: n(1),
 			logs: func(b *bundle) {
