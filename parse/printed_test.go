@@ -1,9 +1,11 @@
 package parse
 
 import (
+	"bytes"
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // exceptionsOf returns the exceptions rows of b keyed by their first line.
@@ -165,5 +167,40 @@ func TestPrintedExceptionsChunked(t *testing.T) {
 		if n != whole.Exceptions.Len() {
 			t.Fatalf("chunk size %d: %d exceptions, whole file %d", size, n, whole.Exceptions.Len())
 		}
+	}
+}
+
+// Old Kudu triggered-job output lines carry only a time, "[01/08/2014 03:12:28] text": each is
+// a record of its own (stdout, no instance), not glued onto the record before it.
+func TestOldTriggeredJobLines(t *testing.T) {
+	data := []byte("[01/08/2014 03:12:27 > 2b6a34: SYS INFO] Status changed to Initializing\r\n" +
+		"[01/08/2014 03:12:27 > 2b6a34: SYS INFO] Run script 'run.cmd' with script host - 'WindowsScriptHost'\r\n" +
+		"[01/08/2014 03:12:27 > 2b6a34: SYS INFO] Status changed to Running\r\n" +
+		"[01/08/2014 03:12:28] Copying 12 files to the archive\r\n" +
+		"[01/08/2014 03:12:28] 12 file(s) copied.\r\n" +
+		"[01/08/2014 03:12:29 > 2b6a34: SYS INFO] Status changed to Success\r\n" +
+		"[13/08/2014 03:12:30] not a date\r\n")
+	if !LooksLikeKuduLog(data[bytes.Index(data, []byte("[01/08/2014 03:12:28]")):]) {
+		t.Error("a file of old lines is not taken for a Kudu log")
+	}
+	b := NewBatch(8)
+	(&KuduLog{}).Parse(&Chunk{Data: data, FirstLine: 1, File: &FileInfo{Job: "archive", JobSource: JobByPath}}, b)
+	checkAccounting(t, b, data)
+	tr := &b.Traces
+	if tr.Len() != 6 {
+		t.Fatalf("%d traces, want 6:\n%s", tr.Len(), render(b))
+	}
+	for i, want := range []string{"Copying 12 files to the archive", "12 file(s) copied."} {
+		r := 3 + i
+		if got := string(tr.Message.Value(r)); got != want || tr.Level[r] != Info || tr.System[r] || tr.Instance.Value(r) != "" ||
+			tr.LineNo[r] != int64(4+i) || tr.LineCount[r] != 1 {
+			t.Errorf("row %d: %q level %v sys %v instance %q line %d+%d", r, got, tr.Level[r], tr.System[r], tr.Instance.Value(r), tr.LineNo[r], tr.LineCount[r])
+		}
+	}
+	if got := time.UnixMicro(tr.Time[4]).UTC(); got != time.Date(2014, 1, 8, 3, 12, 28, 0, time.UTC) {
+		t.Errorf("time %s", got)
+	}
+	if len(b.Rejects) != 1 || b.Rejects[0].LineNo != 7 {
+		t.Errorf("rejects %+v, want line 7 (month 13)", b.Rejects)
 	}
 }
