@@ -462,7 +462,7 @@ func LooksLikeAppLogText(data []byte) bool {
 
 // CSVSafeCut returns the largest offset n ≤ len(data) at which a chunk of application-log CSV
 // may end: after a line break outside quotes, before a row that is not an Error row (so a
-// crash block is not split). It returns 0 if there is none.
+// crash block is not split) nor a line of printed exception text. It returns 0 if there is none.
 func CSVSafeCut(data []byte) int {
 	quotes := bytes.Count(data, []byte{'"'})
 	end := len(data)
@@ -483,7 +483,7 @@ func CSVSafeCut(data []byte) int {
 		// The level is the second field; it must be complete to be judged.
 		line := firstLine(next)
 		if c := bytes.IndexByte(line, ','); c >= 0 {
-			if l := bytes.IndexByte(line[c+1:], ','); l > 0 && appLevel(line[c+1:c+1+l]) != Err {
+			if l := bytes.IndexByte(line[c+1:], ','); l > 0 && appLevel(line[c+1:c+1+l]) != Err && !looksLikeStackRow(line) {
 				return i + 1
 			}
 		}
@@ -491,8 +491,15 @@ func CSVSafeCut(data []byte) int {
 	return 0
 }
 
+// looksLikeStackRow reports whether a CSV line's message may continue printed exception text
+// (a frame or separator): a cheap over-approximation, since a cut is only moved back by it.
+func looksLikeStackRow(line []byte) bool {
+	return bytes.Contains(line, []byte(",   at ")) || bytes.Contains(line, []byte(",\"   at ")) ||
+		bytes.Contains(line, []byte("--- End of ")) || bytes.Contains(line, []byte("---> "))
+}
+
 // TextSafeCut is CSVSafeCut for file-system application logs: it cuts before an entry line
-// that is not an Error entry.
+// that is not an Error entry and not a line of printed exception text.
 func TextSafeCut(data []byte) int {
 	end := len(data)
 	for end > 0 {
@@ -501,7 +508,7 @@ func TextSafeCut(data []byte) int {
 			return 0
 		}
 		end = i
-		if _, _, lvl, _, ok := parseAppTextLine(trimCR(firstLine(data[i+1:]))); ok && lvl != Err {
+		if _, _, lvl, msg, ok := parseAppTextLine(trimCR(firstLine(data[i+1:]))); ok && lvl != Err && !isExceptionContinuation(msg) {
 			return i + 1
 		}
 	}

@@ -225,7 +225,7 @@ type Exceptions struct {
 	Time             []int64
 	Instance         Dict
 	Job, Operation   Dict
-	Origin           Dict // crash | kudu | handled
+	Origin           Dict // crash | stdout | stderr | kudu | handled
 	InferredBy       Dict
 	OuterType        Strings
 	OuterMessage     Strings
@@ -307,7 +307,7 @@ type Exception struct {
 	Time             int64
 	Instance         string
 	Job, Operation   string
-	Origin           string // crash | kudu | handled
+	Origin           string // crash | stdout | stderr | kudu | handled
 	InferredBy       string
 	OuterType        string
 	OuterMessage     string

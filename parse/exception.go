@@ -71,9 +71,20 @@ func AnalyzeException(text string) ExceptionInfo {
 	h = strings.TrimSpace(h)
 	h = strings.TrimPrefix(h, unhandledPrefix)
 	h = strings.TrimPrefix(h, unhandledCore)
-	if i := findTypeToken(h); i > 0 {
-		// Text before the exception, e.g. Kudu's "Failed to copy job files: System.IO.IOException: ...".
-		h = h[i:]
+	// Text before the exception, on its line (Kudu's "Failed to copy job files:
+	// System.IO.IOException: ...") or on lines of its own (Kudu's "Failed to diff WebJob
+	// directories for changes. ...\nSystem.IO.IOException: ..."): the exception starts at the
+	// first type token of the header's lines.
+	for off := 0; off < len(h); {
+		if i := findTypeToken(h[off:]); i >= 0 {
+			h = h[off+i:]
+			break
+		}
+		nl := strings.IndexByte(h[off:], '\n')
+		if nl < 0 {
+			break
+		}
+		off += nl + 1
 	}
 	// The inner chain: "Outer: m ---> Inner: m2 ---> Innermost: m3".
 	outer, innermost, chained := h, h, false

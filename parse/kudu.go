@@ -39,6 +39,16 @@ func hasKuduShape(line []byte) bool {
 		line[20] == ' ' && line[21] == '>' && line[22] == ' '
 }
 
+// oldTimeLen is len("[MM/dd/yyyy HH:mm:ss]"): the prefix of old Kudu triggered-job output
+// lines, written without instance and level ("[01/08/2014 03:12:28] text").
+const oldTimeLen = 21
+
+// hasOldShape reports whether line starts with the old triggered-job prefix's punctuation.
+func hasOldShape(line []byte) bool {
+	return len(line) >= oldTimeLen && line[0] == '[' && line[3] == '/' && line[6] == '/' &&
+		line[11] == ' ' && line[14] == ':' && line[17] == ':' && line[20] == ']'
+}
+
 // parseMDY reads MM/dd/yyyy at b[1:11] (b starts at the '[').
 func parseMDY(b []byte) (y, m, d int, ok bool) {
 	m, ok1 := digit2(b[1:])
@@ -59,6 +69,9 @@ type kuduPrefixParser struct {
 // parse parses line (without its line terminator) into out.
 func (p *kuduPrefixParser) parse(line []byte, out *KuduLine) PrefixResult {
 	if !hasKuduShape(line) {
+		if hasOldShape(line) {
+			return p.parseOld(line, out)
+		}
 		return NoPrefix
 	}
 	day, ok := p.days.lookup(line, parseMDY)
@@ -101,6 +114,27 @@ func (p *kuduPrefixParser) parse(line []byte, out *KuduLine) PrefixResult {
 	default:
 		return BadLevel
 	}
+	if len(rest) > 0 && rest[0] == ' ' {
+		rest = rest[1:]
+	}
+	out.Message = rest
+	return Prefixed
+}
+
+// parseOld parses an old triggered-job output line, "[MM/dd/yyyy HH:mm:ss] text": a record of
+// its own (standard output: no instance, level INFO), not a continuation of the one before.
+func (p *kuduPrefixParser) parseOld(line []byte, out *KuduLine) PrefixResult {
+	day, ok := p.days.lookup(line, parseMDY)
+	if !ok {
+		return BadTime
+	}
+	tod, ok := usOfDay(line[12:])
+	if !ok {
+		return BadTime
+	}
+	out.Time = day*usPerDay + tod
+	out.Instance, out.Level, out.System = nil, Info, false
+	rest := line[oldTimeLen:]
 	if len(rest) > 0 && rest[0] == ' ' {
 		rest = rest[1:]
 	}

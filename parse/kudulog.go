@@ -67,8 +67,9 @@ func (p *KuduLog) Parse(c *Chunk, b *Batch) {
 }
 
 // KuduSafeCut returns the largest offset n ≤ len(data) at which a chunk may end: data[n:]
-// starts with a Kudu line that cannot continue the record or crash block before it (an INFO
-// line, or any SYS line). It returns 0 if there is none.
+// starts with a Kudu line that cannot continue the record, crash block or printed exception
+// before it (an INFO line that is not a stack line, or any SYS line). It returns 0 if there
+// is none.
 func KuduSafeCut(data []byte) int {
 	var kl KuduLine
 	var p kuduPrefixParser
@@ -83,7 +84,7 @@ func KuduSafeCut(data []byte) int {
 			line = line[:j]
 		}
 		line = bytes.TrimSuffix(line, []byte{'\r'})
-		if p.parse(line, &kl) == Prefixed && (kl.System || kl.Level == Info) {
+		if p.parse(line, &kl) == Prefixed && (kl.System || kl.Level == Info && !isExceptionContinuation(kl.Message)) {
 			return i + 1
 		}
 		end = i

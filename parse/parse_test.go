@@ -320,6 +320,10 @@ func TestAnalyzeException(t *testing.T) {
 		"System.AggregateException", "One or more errors occurred.", "System.ComponentModel.Win32Exception", "no space<---", 1)
 	f("Failed to copy job files: System.IO.IOException: The process cannot access the file.\n   at System.IO.__Error.WinIOError(Int32 errorCode, String maybeFullPath)",
 		"System.IO.IOException", "The process cannot access the file.", "System.IO.IOException", "The process cannot access the file.", 1)
+	// Kudu's LogWarning("Failed to diff ... \n" + ex): the sentence has a line of its own.
+	f("Failed to diff WebJob directories for changes. Continuing to copy WebJob binaries (this will not affect the WebJob run)\nSystem.IO.IOException: The process cannot access the file 'D:\\local\\Temp\\jobs\\continuous\\AppInsightsImporter\\x.dll' because it is being used by another process.\n   at System.IO.__Error.WinIOError(Int32 errorCode, String maybeFullPath)\n   at Kudu.Core.Jobs.BaseJobRunner.JobDirectoryHasChanged()",
+		"System.IO.IOException", "The process cannot access the file 'D:\\local\\Temp\\jobs\\continuous\\AppInsightsImporter\\x.dll' because it is being used by another process.",
+		"System.IO.IOException", "The process cannot access the file 'D:\\local\\Temp\\jobs\\continuous\\AppInsightsImporter\\x.dll' because it is being used by another process.", 2)
 	f("Unhandled exception. System.Exception: boom\n ---> System.TimeoutException: late\n   at A.B()",
 		"System.Exception", "boom", "System.TimeoutException", "late", 1)
 	f("System.OutOfMemoryException", "System.OutOfMemoryException", "", "System.OutOfMemoryException", "", 0)

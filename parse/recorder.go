@@ -72,11 +72,15 @@ type recorder struct {
 	// jobID, opID: Dict indexes of job and op in this chunk's batch, -1 until first added.
 	jobID, opID int32
 
-	crashes  []openCrash
-	scratch  []byte
-	redact   []byte // scratch for redacted lines
-	noRedact bool
-	maxMsg   int
+	crashes []openCrash
+	blocks  []openBlock
+	// openInCrash: the open record belongs to an unhandled-exception block (crashes), so the
+	// printed-exception tracker leaves it alone.
+	openInCrash bool
+	scratch     []byte
+	redact      []byte // scratch for redacted lines
+	noRedact    bool
+	maxMsg      int
 }
 
 func (r *recorder) begin(c *Chunk, b *Batch, appLog bool) {
@@ -114,6 +118,10 @@ func (r *recorder) end() {
 		r.finishCrash(&r.crashes[i])
 	}
 	r.crashes = r.crashes[:0]
+	for i := range r.blocks {
+		r.finishBlock(&r.blocks[i])
+	}
+	r.blocks = r.blocks[:0]
 }
 
 // sanitize returns line with invalid UTF-8 and NUL bytes replaced by U+FFFD (DuckDB stores
@@ -257,6 +265,7 @@ func (r *recorder) add(w *row) {
 	b.Stats.seeTime(w.time)
 
 	r.open, r.openSys, r.openLevel, r.openMulti, r.rejecting = true, w.system, w.level, false, false
+	r.openInCrash = false
 	if isEvent {
 		r.addEvent(w, &ev)
 	}
@@ -303,31 +312,38 @@ func (r *recorder) continueRecord(line []byte, lineNo int64) bool {
 	return true
 }
 
-// closeRecord finishes the open record: a multi-line record gets its hash recomputed, and a
-// Kudu SYS ERR/WARN record holding a .NET exception becomes an exceptions row too.
+// closeRecord finishes the open record: a multi-line record gets its hash recomputed, a
+// Kudu SYS ERR/WARN record holding a .NET exception becomes an exceptions row too, and a
+// console record is given to the printed-exception tracker (trackBlock) now that it is whole.
 func (r *recorder) closeRecord() {
 	if !r.open {
 		return
 	}
 	r.open = false
-	if !r.openMulti {
-		return
-	}
 	t := &r.b.Traces
 	last := t.Len() - 1
-	msg := t.Message.Last()
-	t.Hash[last] = lineHash(t.Level[last], t.System[last], msg)
-	if r.openSys && r.openLevel != Info && looksLikeException(msg) {
-		// msg is the batch's own copy, which stays as it is while the row is added.
-		info := AnalyzeException(yoloString(msg))
-		r.b.Exceptions.add(&exceptionRow{
-			time: t.Time[last], instance: t.Instance.Value(last), job: t.Job.Value(last), operation: t.Operation.Value(last),
-			origin:    "kudu",
-			outerType: info.OuterType, outerMessage: info.OuterMessage,
-			innermostType: info.InnermostType, innermostMessage: info.InnermostMessage,
-			details: msg, frames: int32(info.Frames), severity: NullSeverity,
-			lineNo: t.LineNo[last], lineCount: t.LineCount[last],
-		})
+	if r.openMulti {
+		msg := t.Message.Last()
+		t.Hash[last] = lineHash(t.Level[last], t.System[last], msg)
+		if r.openSys && r.openLevel != Info && looksLikeException(msg) {
+			// msg is the batch's own copy, which stays as it is while the row is added.
+			info := AnalyzeException(yoloString(msg))
+			r.b.Exceptions.add(&exceptionRow{
+				time: t.Time[last], instance: t.Instance.Value(last), job: t.Job.Value(last), operation: t.Operation.Value(last),
+				origin:    "kudu",
+				outerType: info.OuterType, outerMessage: info.OuterMessage,
+				innermostType: info.InnermostType, innermostMessage: info.InnermostMessage,
+				details: msg, frames: int32(info.Frames), severity: NullSeverity,
+				lineNo: t.LineNo[last], lineCount: t.LineCount[last],
+			})
+		}
+	}
+	switch {
+	case r.openSys:
+		// A lifecycle line: the process printing any open exception text has gone or changed.
+		r.finishBlocks(t.Instance.Value(last))
+	case !r.openInCrash:
+		r.trackBlock(last)
 	}
 }
 
@@ -365,7 +381,9 @@ func (r *recorder) reject(lineNo int64, reason string, raw []byte) {
 
 // Crash blocks: an unhandled exception is printed on stderr as consecutive ERR lines of one
 // instance, starting with "Unhandled Exception:" (§6.2). The block ends at a line of another
-// level from the same instance (Kudu log), a new crash, a SYS line, or a pause.
+// level from the same instance (Kudu log; but not at stdout lines of exception text, which
+// interleave when the program printed the exception there too), a new crash, a SYS line, or a
+// pause.
 const crashMaxGap = 10 * usPerSecond
 
 func isCrashHeader(msg []byte) bool {
@@ -398,6 +416,7 @@ func (r *recorder) trackCrash(w *row, msg []byte, num int16) {
 			time:     w.time, lineNo: w.lineNo, lastLine: w.lineNo, lastTime: w.time,
 			text: append(oc.text[:0], msg...),
 		}
+		r.openInCrash = true
 		return
 	}
 	if idx < 0 {
@@ -410,10 +429,14 @@ func (r *recorder) trackCrash(w *row, msg []byte, num int16) {
 		oc.text = append(oc.text, msg...)
 		oc.lastLine = w.lineNo + int64(w.lineCount) - 1
 		oc.lastTime = w.time
+		r.openInCrash = true
 		return
 	}
-	if r.appLog && !w.system && w.level != Err && w.time-oc.lastTime <= crashMaxGap {
-		return // the other job's lines interleave in the application log
+	if !w.system && w.level != Err && w.time-oc.lastTime <= crashMaxGap &&
+		(r.appLog || isExceptionContinuation(msg) || isExceptionHeader(firstLine(msg))) {
+		// The other job's lines interleave in the application log; in a Kudu log, stdout
+		// lines of exception text interleave when the program printed it there too.
+		return
 	}
 	r.finishCrash(oc)
 	r.removeCrash(idx)

@@ -192,7 +192,7 @@ type htmlView struct {
 	OverviewStep                      string
 	Jobs                              []jobView
 	Failing                           []checkView
-	Unknown, Skipped, Passed          []klsql.Result
+	Notes, Unknown, Skipped, Passed   []klsql.Result
 	Exceptions                        []klsql.ExceptionType
 	MaxExc                            int64
 	Config                            []klsql.ConfigBlock
@@ -217,7 +217,7 @@ func HTML(w io.Writer, r *klsql.Report, in *klsql.Insights, o HTMLOptions) error
 	v := htmlView{
 		Site: in.Site, Sources: strings.Join(in.Sources, ", "), Version: o.Version,
 		Verdict: Verdict(r), Total: len(r.Checks), EvaluatedAt: ts(at), SpanStart: ts(in.Start), SpanEnd: ts(in.End),
-		Ingest: r.Ingest, Unknown: byStatus(r, klsql.StatusUnknown), Skipped: byStatus(r, klsql.StatusSkipped),
+		Ingest: r.Ingest, Notes: Notes(r), Unknown: byStatus(r, klsql.StatusUnknown), Skipped: byStatus(r, klsql.StatusSkipped),
 		Passed: byStatus(r, klsql.StatusPass), Exceptions: in.ExceptionTypes, Config: in.Config, Rejects: in.RejectReasons,
 		CSS: template.CSS(htmlCSS), JS: template.JS(htmlJS),
 	}

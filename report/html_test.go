@@ -56,7 +56,7 @@ func TestHTMLWithoutInsightsOrFailures(t *testing.T) {
 	if err := HTML(&b, r, nil, HTMLOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.String(), "OK — no check failed") || !strings.Contains(b.String(), "2026-01-02T03:04:05Z") {
+	if !strings.Contains(b.String(), "OK — no check found a problem") || !strings.Contains(b.String(), "2026-01-02T03:04:05Z") {
 		t.Errorf("verdict or time missing:\n%.600s", b.String())
 	}
 	// No log lines at all is not "OK".
@@ -65,7 +65,7 @@ func TestHTMLWithoutInsightsOrFailures(t *testing.T) {
 	if err := HTML(&b, r, nil, HTMLOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(b.String(), "OK — no check failed") || !strings.Contains(b.String(), "nothing could be judged") {
+	if strings.Contains(b.String(), "OK — no check found a problem") || !strings.Contains(b.String(), "nothing could be judged") {
 		t.Errorf("no data: %.600s", b.String())
 	}
 }

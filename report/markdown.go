@@ -21,13 +21,21 @@ func Markdown(w io.Writer, r *klsql.Report) error {
 	fmt.Fprintf(&b, "Evaluated at `%s` · %d files, %d lines (%d traces, %d exceptions, %d events, %d rejected)\n\n",
 		ts(r.EvaluatedAt), r.Ingest.Files, r.Ingest.Lines, r.Ingest.Traces, r.Ingest.Exceptions, r.Ingest.CustomEvents, r.Ingest.Rejected)
 	b.WriteString("| status | severity | check | first | last | count | rule |\n|---|---|---|---|---|---|---|\n")
-	order := append(Failing(r), append(byStatus(r, klsql.StatusUnknown), append(byStatus(r, klsql.StatusSkipped), byStatus(r, klsql.StatusPass)...)...)...)
+	order := append(append(Failing(r), Notes(r)...), append(byStatus(r, klsql.StatusUnknown), append(byStatus(r, klsql.StatusSkipped), byStatus(r, klsql.StatusPass)...)...)...)
 	for _, c := range order {
-		fmt.Fprintf(&b, "| %s | %s | `%s` %s | %s | %s | %d | %s |\n", strings.ToUpper(string(c.Status)), c.Severity, c.ID, md(c.Title),
+		status := strings.ToUpper(string(c.Status))
+		if c.Status == klsql.StatusFail && c.Severity == klsql.SeverityInfo {
+			status = "NOTE"
+		}
+		fmt.Fprintf(&b, "| %s | %s | `%s` %s | %s | %s | %d | %s |\n", status, c.Severity, c.ID, md(c.Title),
 			tsp(c.FirstSeen), tsp(c.LastSeen), c.Count, md(c.Threshold))
 	}
-	for _, c := range Failing(r) {
-		fmt.Fprintf(&b, "\n### `%s` — %s (%s)\n\n", c.ID, md(c.Title), c.Severity)
+	for _, c := range append(Failing(r), Notes(r)...) {
+		kind := ""
+		if c.Severity == klsql.SeverityInfo {
+			kind = ", a note: expected or benign"
+		}
+		fmt.Fprintf(&b, "\n### `%s` — %s (%s%s)\n\n", c.ID, md(c.Title), c.Severity, kind)
 		if c.Detail != "" {
 			fmt.Fprintf(&b, "%s\n\n", md(c.Detail))
 		}

@@ -13,9 +13,12 @@ import (
 	klsql "github.com/kudulens/kudulens/sql"
 )
 
-// Verdict is the one-line answer at the top of every report.
+// Verdict is the one-line answer at the top of every report. Failing checks of severity info
+// are notes, not problems (the guide calls such findings expected, e.g. external users not
+// found): with nothing else failing the verdict is OK and names them as notes. The JSON report
+// keeps their status (fail) with severity info.
 func Verdict(r *klsql.Report) string {
-	fails := Failing(r)
+	fails, notes := Failing(r), Notes(r)
 	var unknown int
 	for _, c := range r.Checks {
 		if c.Status == klsql.StatusUnknown {
@@ -25,47 +28,79 @@ func Verdict(r *klsql.Report) string {
 	if NoLogs(r) {
 		return "NO LOGS: the inputs hold no log lines to judge (see the files listed as skipped or failed)"
 	}
+	noteText := ""
+	if len(notes) > 0 {
+		noteText = fmt.Sprintf("; %d %s: %s", len(notes), plural(len(notes), "note", "notes"), nameChecks(notes))
+	}
 	if len(fails) == 0 {
 		s := fmt.Sprintf("OK: none of %d checks failed", len(r.Checks))
 		if unknown > 0 {
 			s += fmt.Sprintf(" (%d cannot be judged from these logs)", unknown)
 		}
-		return s
+		return s + noteText
 	}
 	bySev := map[klsql.Severity]int{}
-	var first []string
 	for _, c := range fails {
 		bySev[c.Severity]++
-		if c.Severity == klsql.SeverityError && len(first) < 3 {
-			first = append(first, c.ID)
-		}
 	}
 	var parts []string
-	for _, s := range []klsql.Severity{klsql.SeverityError, klsql.SeverityWarning, klsql.SeverityInfo} {
+	for _, s := range []klsql.Severity{klsql.SeverityError, klsql.SeverityWarning} {
 		if bySev[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", bySev[s], s))
 		}
 	}
-	v := fmt.Sprintf("PROBLEMS FOUND: %d of %d checks failed (%s)", len(fails), len(r.Checks), strings.Join(parts, ", "))
-	if len(first) > 0 {
-		v += ": " + strings.Join(first, ", ")
-		if bySev[klsql.SeverityError] > len(first) {
-			v += ", ..."
-		}
+	return fmt.Sprintf("PROBLEMS FOUND: %d of %d checks failed (%s): %s%s", len(fails), len(r.Checks),
+		strings.Join(parts, ", "), nameChecks(fails), noteText)
+}
+
+// maxNamed is how many checks a verdict names before it says "+N more".
+const maxNamed = 6
+
+// nameChecks names the checks, or the first maxNamed-1 of them and "+N more": a verdict never
+// names some of them and hides the others.
+func nameChecks(cs []klsql.Result) string {
+	n := len(cs)
+	if n > maxNamed {
+		n = maxNamed - 1
 	}
-	return v
+	ids := make([]string, 0, n+1)
+	for _, c := range cs[:n] {
+		ids = append(ids, c.ID)
+	}
+	if n < len(cs) {
+		ids = append(ids, fmt.Sprintf("+%d more", len(cs)-n))
+	}
+	return strings.Join(ids, ", ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // NoLogs reports whether a diagnosis judged nothing: no log lines, and so no failure.
 func NoLogs(r *klsql.Report) bool {
-	return r.Ingest.Traces == 0 && len(Failing(r)) == 0
+	return r.Ingest.Traces == 0 && len(Failing(r)) == 0 && len(Notes(r)) == 0
 }
 
-// Failing returns the failing checks, most severe first, then by when they first fired.
+// Failing returns the failing checks that are problems (severity error or warning), most
+// severe first, then by when they first fired.
 func Failing(r *klsql.Report) []klsql.Result {
+	return failed(r, func(s klsql.Severity) bool { return s != klsql.SeverityInfo })
+}
+
+// Notes returns the failing checks of severity info, by when they first fired: findings that
+// are expected or benign, listed as notes rather than problems.
+func Notes(r *klsql.Report) []klsql.Result {
+	return failed(r, func(s klsql.Severity) bool { return s == klsql.SeverityInfo })
+}
+
+func failed(r *klsql.Report, keep func(klsql.Severity) bool) []klsql.Result {
 	var out []klsql.Result
 	for _, c := range r.Checks {
-		if c.Status == klsql.StatusFail {
+		if c.Status == klsql.StatusFail && keep(c.Severity) {
 			out = append(out, c)
 		}
 	}

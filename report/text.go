@@ -101,6 +101,23 @@ func Text(w io.Writer, r *klsql.Report, o TextOptions) error {
 			wrap(&b, "advice: "+c.Advice, "  ", o.Width)
 		}
 	}
+	if notes := Notes(r); len(notes) > 0 {
+		fmt.Fprintf(&b, "\n%s\n", p.bold("Notes (severity info: expected or benign, not a problem)"))
+		for _, c := range notes {
+			fmt.Fprintf(&b, "  %s  %s\n", p.bold(c.ID), c.Title)
+			if c.Detail != "" {
+				wrap(&b, c.Detail, "    ", o.Width)
+			}
+			if len(c.Evidence) > 0 {
+				e := c.Evidence[0]
+				fmt.Fprintf(&b, "    e.g. %s  %s  %s\n", ts(e.Timestamp), e.Job, p.dim(location(e)))
+				fmt.Fprintf(&b, "      %s\n", oneLine(e.Message, o.Width-6))
+			}
+			if c.Advice != "" {
+				wrap(&b, "advice: "+c.Advice, "    ", o.Width)
+			}
+		}
+	}
 	if unk := byStatus(r, klsql.StatusUnknown); len(unk) > 0 {
 		fmt.Fprintf(&b, "\n%s\n", p.bold("Cannot be judged from these logs"))
 		for _, c := range unk {

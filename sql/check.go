@@ -24,6 +24,7 @@ import (
 //	-- severity: error
 //	-- rule: more-than 2 in 10m
 //	-- jobs: AppInsightsImporter, Office365ActivityImporter
+//	-- covered-by: appinsights-request, no-new-hits   (at-least-one-per; optional)
 //	-- guide: exceptions | where outerMessage contains "because the database is read-only"
 //	-- advice: Scale the database up or out of read-only mode ...
 //	--   (an indented comment line continues the key above)
@@ -38,8 +39,12 @@ import (
 //	at-least-one-per W rows are heartbeats; fails when the logs cover a stretch of W or more
 //	                   without one, unknown when they cannot show it. Optional columns:
 //	                   grp (judge each group on its own), window (per-group W), skip_reason
-//	                   (a row with it skips its group), and a row with a NULL timestamp
-//	                   declares a group that may have no heartbeat at all.
+//	                   (a row with it skips its group), covered_by (per-group covered-by),
+//	                   and a row with a NULL timestamp declares a group that may have no
+//	                   heartbeat at all. covered-by names the templates (traces.template)
+//	                   whose lines show the job got far enough to print the heartbeat: the
+//	                   logs cover the check only around them (gaps shorter than W joined),
+//	                   so a job that never got that far is unknown, not a failure.
 //	rows               the query judges itself: each row has status (pass|fail|unknown|skipped)
 //	                   and message, plus evidence columns
 type Check struct {
@@ -48,11 +53,14 @@ type Check struct {
 	Severity Severity
 	Rule     Rule
 	Jobs     []string // whose console output the check reads (for coverage)
-	Guide    string   // the monitoring guide's original KQL or rule, for reference
-	Advice   string
-	Query    string
-	Lang     string // "sql" (DuckDB SQL) or "kql" (translated at run time, see Options.KQL)
-	File     string // where it was loaded from ("checks/x.sql" for built-ins)
+	// CoveredBy lists templates whose lines show the job got far enough to print the
+	// heartbeat (at-least-one-per); empty means the job being alive is enough.
+	CoveredBy []string
+	Guide     string // the monitoring guide's original KQL or rule, for reference
+	Advice    string
+	Query     string
+	Lang      string // "sql" (DuckDB SQL) or "kql" (translated at run time, see Options.KQL)
+	File      string // where it was loaded from ("checks/x.sql" for built-ins)
 }
 
 // Severity of a check.
@@ -265,10 +273,16 @@ func ParseCheck(file, text string) (*Check, error) {
 						c.Jobs = append(c.Jobs, j)
 					}
 				}
+			case "covered-by":
+				ids, err := parseTemplateList(v)
+				if err != nil {
+					return nil, fail("%v", err)
+				}
+				c.CoveredBy = ids
 			case "guide", "advice":
 				c.appendKey(key, v)
 			default:
-				return nil, fail("unknown key %q (want id, title, severity, rule, jobs, guide, advice)", key)
+				return nil, fail("unknown key %q (want id, title, severity, rule, jobs, covered-by, guide, advice)", key)
 			}
 			continue
 		}
@@ -294,6 +308,21 @@ func ParseCheck(file, text string) (*Check, error) {
 		return nil, fail("no query after the header")
 	}
 	return c, nil
+}
+
+// parseTemplateList reads a comma-separated list of template ids.
+func parseTemplateList(v string) ([]string, error) {
+	var ids []string
+	for _, id := range strings.Split(v, ",") {
+		if id = strings.TrimSpace(id); id == "" {
+			continue
+		}
+		if !idRe.MatchString(id) {
+			return nil, fmt.Errorf("covered-by: %q is not a template id", id)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
 }
 
 func (c *Check) appendKey(key, v string) {

@@ -100,6 +100,14 @@ func (b *bundle) kuduOn(job, instance string) *kuduLog {
 	return k
 }
 
+// looseKudu returns a job log saved outside data/jobs/continuous/<job>/ at path, as customers
+// often send it; job is the program whose lines it holds ("" for lines that name none).
+func (b *bundle) looseKudu(path, job string) *kuduLog {
+	k := &kuduLog{b: b, job: job, inst: inst, file: &kuduFile{path: path}}
+	b.logs = append(b.logs, k)
+	return k
+}
+
 // appLog returns the blob application log of instance 5b7e2d (both jobs' console lines).
 func (b *bundle) appLog() *appLog { return b.appLogOn(inst) }
 
@@ -110,6 +118,36 @@ func (b *bundle) appLogOn(instance string) *appLog {
 		b.apps[instance] = a
 	}
 	return a
+}
+
+// file adds a file of the given content at rel (a file-system application log, say).
+func (b *bundle) file(rel, content string) *bundle {
+	b.status[rel] = content
+	return b
+}
+
+// fsAppLog renders lines as a file-system application log (D:\home\LogFiles\Application):
+// "2026-11-19T08:00:00  PID[4312] Information <text>", one entry per line.
+func fsAppLog(lines ...fsLine) string {
+	var sb strings.Builder
+	for _, l := range lines {
+		fmt.Fprintf(&sb, "%s  PID[4312] %-11s %s\r\n", l.t.Format("2006-01-02T15:04:05"), "Information", l.text)
+	}
+	return sb.String()
+}
+
+type fsLine struct {
+	t    time.Time
+	text string
+}
+
+// fsEvery is text printed with the app prefix every step from from to to.
+func fsEvery(from, to time.Time, step time.Duration, text string) []fsLine {
+	var out []fsLine
+	for t := from; !t.After(to); t = t.Add(step) {
+		out = append(out, fsLine{t, appPrefix(t) + text})
+	}
+	return out
 }
 
 // statusFile writes data/jobs/continuous/<job>/status_<instance> as Kudu does: {"Status":"Running"}.
@@ -254,6 +292,21 @@ func (k *kuduLog) start(t time.Time) *kuduLog {
 	k.sys(t, "Run script '"+gen.ProcessName(k.job)+".exe' with script host - 'WindowsScriptHost'")
 	k.console = 0
 	return k.sys(t, "Status changed to Running")
+}
+
+// startBare writes Kudu's status lines for a process start without the "Run script" line that
+// names the program (older Kudu builds, or a log cut after it).
+func (k *kuduLog) startBare(t time.Time) *kuduLog {
+	k.sys(t, "Status changed to Starting")
+	k.console = 0
+	return k.sys(t, "Status changed to Running")
+}
+
+// genericLines prints console lines both importers print (no line says which job this is).
+func (k *kuduLog) genericLines(t time.Time) *kuduLog {
+	return k.log(t, "Office 365 Advanced Analytics engine START: 'Build 1226'.").
+		log(t, "Destination SQL Server='contoso-analytics.database.windows.net', DB='AnalyticsDB'.").
+		log(t, "Import logging is disabled. Add key 'ImportLogging' value 'True' to configuration to enable full logging.")
 }
 
 // exit writes Kudu's lines for a process exit with code (0: Success).
@@ -823,6 +876,20 @@ func (k *kuduLog) aiCycle(t time.Time, hits int) *kuduLog {
 	return k.cycle(t)
 }
 
+// aiCycleStale prints an AppInsightsImporter cycle at t that finds no new page view: the
+// importer queries from a minute before the newest hit it holds (hit), so it downloads that
+// hit again and prints it as if it were new, "Hits import" event included.
+func (k *kuduLog) aiCycleStale(t, hit time.Time) *kuduLog {
+	k.log(t, "Requesting data from AppInsights from "+dotnetTime(hit.Add(-time.Minute))+" (newest hit is from "+dotnetTime(hit)+")...")
+	t = t.Add(2 * time.Second)
+	stamp := hit.Format("2006-01-02 15:04:05") + ".00"
+	return k.log(t, "Hits downloaded - '1' in total. Earliest: "+stamp+", latest: "+stamp).
+		log(t, "Processed 0 events, and 1 page-views").
+		log(t, "Hits batch imported.").
+		log(t, "Saved 0 events, and 1 page-views").
+		section(t, "Hits import").cycle(t)
+}
+
 // aiRun is an AppInsightsImporter run from t0 to end: a cycle every 10 minutes without new
 // page views, and instead of the nearest one a cycle that finds some at each of hitsAt.
 func aiRun(b *bundle, app bool, end time.Time, hitsAt ...time.Time) *kuduLog {
@@ -1079,6 +1146,18 @@ var checkCases = map[string][]checkCase{
 			}},
 	},
 	"activity-import-finished": {
+		{name: "another app's application log covers nothing", status: klsql.StatusUnknown, text: "no log covers it",
+			logs: func(b *bundle) {
+				b.file("LogFiles/Application/8a3f1c-4312.txt", fsAppLog(fsEvery(t0, at("80h"), 20*time.Minute,
+					"Request finished HTTP/1.1 GET https://contoso-shop.azurewebsites.net/health - 200")...))
+			}},
+		{name: "days without a row of the job are not coverage", status: klsql.StatusUnknown, text: "shorter than 24h",
+			logs: func(b *bundle) {
+				lines := append(fsEvery(t0, at("2h"), 5*time.Minute, fmt.Sprintf(progress, 42)),
+					fsLine{at("2h1m"), appPrefix(at("2h1m")) + finishedActivity})
+				lines = append(lines, fsEvery(at("74h"), at("76h"), 5*time.Minute, fmt.Sprintf(progress, 42))...)
+				b.file("LogFiles/Application/5b7e2d-4312.txt", fsAppLog(lines...))
+			}},
 		{name: "a recent import passes", status: klsql.StatusPass, count: n(1), logs: healthyActivity},
 		{name: "imports just under 24h apart pass (job log)", status: klsql.StatusPass,
 			logs: func(b *bundle) { longCycle(b, false, 30*time.Minute, at("24h29m"), at("25h15m")) }},
@@ -1134,13 +1213,47 @@ var checkCases = map[string][]checkCase{
 				busySite(b, at("26h"), func(int) []string { return []string{"no:Teams import"} },
 					sectionAt("Teams import", at("1h30m"), at("25h31m"))...)
 			}},
-		{name: "a day without page views is no missing hits import", status: klsql.StatusPass,
+		{name: "a day without new page views is no missing hits import", status: klsql.StatusPass,
 			logs: func(b *bundle) {
-				aiRun(b, true, at("30h"), at("1h"))
+				// as the app does: once a hit exists, every cycle downloads it again and fires Hits import
+				k := b.kudu(ai).withAppLog().start(t0).aiStartup(at("1s")).aiCycle(at("1h"), 3)
+				for t := at("1h10m"); !t.After(at("30h")); t = t.Add(10 * time.Minute) {
+					k.aiCycleStale(t, at("1h2s"))
+				}
 				activityRun(b, at("30h"), func(int) []string { return nil })
 			}},
-		{name: "no hits import for two days fails", status: klsql.StatusFail, text: "Hits import: none from 2026-11-19T09:00:02",
-			logs: func(b *bundle) { aiRun(b, true, at("49h10m"), at("1h")) }},
+		{name: "no hits import for a day fails (the guide's 24 h)", status: klsql.StatusFail, first: at("25h0m2s"),
+			text: "Hits import: none from 2026-11-19T09:00:02",
+			logs: func(b *bundle) { aiRun(b, true, at("26h"), at("1h")) }},
+		{name: "no hit ever imported skips hits import", status: klsql.StatusPass, text: "holds no page view yet",
+			logs: func(b *bundle) {
+				k := b.kudu(ai).withAppLog().start(t0).aiStartup(at("1s"))
+				for t := at("1m"); !t.After(at("26h")); t = t.Add(10 * time.Minute) {
+					k.log(t, "Requesting data from AppInsights from "+dotnetTime(t.Add(-30*24*time.Hour))+" (no hits yet to start from previous)...").
+						log(t.Add(2*time.Second), "No new hits found.").cycle(t.Add(2 * time.Second))
+				}
+				activityRun(b, at("26h"), func(int) []string { return nil })
+			}},
+		{name: "an AppInsightsImporter that never queries App Insights leaves hits import unknown", status: klsql.StatusFail,
+			text: "cannot tell for Hits import: AppInsightsImporter never got as far", // its cycle fails
+			logs: func(b *bundle) {
+				k := b.kudu(ai).withAppLog().start(t0)
+				// a run that stops before its import loop yet stays alive (Kudu keeps noting it)
+				k.log(at("1s"), "Office 365 Advanced Analytics engine START: 'Build 1226'.").
+					log(at("1s"), "Critical: no Application Insights API key found - can't continue. Run the latest installer again to reset configuration.")
+				for t := at("10m"); !t.After(at("26h")); t = t.Add(10 * time.Minute) {
+					k.log(t, "Usage Stats Reporter - telemetry stats uploaded recently (less than 24 hours ago) - skipping for now")
+				}
+				activityRun(b, at("26h"), func(int) []string { return nil })
+			}},
+		{name: "web traffic disabled skips hits import and the AppInsightsImporter's cycle", status: klsql.StatusPass,
+			text: "stops before its first cycle",
+			logs: func(b *bundle) {
+				k := b.kudu(ai).withAppLog().start(t0).aiStartup(at("1s")).
+					log(at("23s"), "WARNING: Web-traffic import is disabled in app configuration. Stopping here until the app is restarted.")
+				k.stillRunning(at("1h")).stillRunning(at("13h")).stillRunning(at("25h"))
+				activityRun(b, at("26h"), func(int) []string { return nil })
+			}},
 		{name: "usage reports just under 26h apart pass", status: klsql.StatusPass,
 			logs: func(b *bundle) {
 				busySite(b, at("28h"), func(int) []string { return []string{"no:Usage reports"} },
@@ -1197,6 +1310,25 @@ var checkCases = map[string][]checkCase{
 					log(at("49h1m2s"), "Processed 17 events, and 0 page-views").
 					log(at("49h1m2s"), "Search batch imported - 17 new searches inserted").
 					log(at("49h1m2s"), "Saved 17 events, and 0 page-views").cycle(at("49h1m3s"))
+			}},
+		{name: "the same old hit downloaded every cycle is no new page view", status: klsql.StatusFail, first: at("49h0m2s"),
+			logs: func(b *bundle) {
+				k := b.kudu(ai).withAppLog().start(t0).aiStartup(at("1s")).aiCycle(at("1h"), 3)
+				hit := at("1h2s")
+				for t := at("1h10m"); !t.Before(at("1h10m")) && !t.After(at("50h")); t = t.Add(10 * time.Minute) {
+					k.aiCycleStale(t, hit)
+				}
+			}},
+		{name: "an importer that never got as far as querying App Insights is unknown", status: klsql.StatusUnknown,
+			text: "never got as far",
+			logs: func(b *bundle) {
+				k := b.kudu(ai).withAppLog()
+				for t := t0; t.Before(at("50h")); t = t.Add(10 * time.Minute) {
+					k.start(t).log(t.Add(time.Second), "Office 365 Advanced Analytics engine START: 'Build 1226'.").
+						log(t.Add(time.Second), "Configured values:").
+						log(t.Add(time.Second), "Critical: no Application Insights API key found - can't continue. Run the latest installer again to reset configuration.").
+						log(t.Add(time.Second), "\nCheck settings & restart app.").exit(t.Add(2*time.Second), 0)
+				}
 			}},
 		{name: "thousands separators are read", status: klsql.StatusPass, count: n(1),
 			logs: func(b *bundle) {
@@ -1405,6 +1537,15 @@ var checkCases = map[string][]checkCase{
 				k := b.kudu(act).start(t0).activityStartup(at("1s")).activityCycle(at("1m"), "open").capNow(at("20m"))
 				k.stillRunning(at("1h")).stillRunning(at("13h")).stillRunning(at("25h"))
 			}},
+		{name: "a capped loose job log that names no job fails as an unnamed job", status: klsql.StatusFail, count: n(1),
+			text: "unnamed job (",
+			logs: func(b *bundle) {
+				k := b.looseKudu("job_log.txt", "").startBare(t0).genericLines(at("1s"))
+				for k.console <= gen.KuduMaxConsoleLines {
+					k.log(at("20m"), "Waiting 10 mins...")
+				}
+				k.stillRunning(at("1h")).stillRunning(at("13h"))
+			}},
 		{name: "capped with the application log up to the capture passes", status: klsql.StatusPass,
 			text: "covered by the application log",
 			logs: func(b *bundle) {
@@ -1585,6 +1726,37 @@ var checkCases = map[string][]checkCase{
 				b.kuduOn(act, "9c41f0").sys(at("2m"), "WebJob singleton setting is True").sys(at("2m"), "Status changed to InactiveInstance")
 				b.statusFile(act, inst, "Running").statusFile(act, "9c41f0", "InactiveInstance")
 			}},
+		{name: "a loose job log ending in Stopped fails as an unnamed job", status: klsql.StatusFail, evidence: "stopped",
+			text: "unnamed job (",
+			logs: func(b *bundle) {
+				b.looseKudu("job_log.txt", "").startBare(t0).genericLines(at("1s")).log(at("1m"), "Waiting 10 mins...").
+					sys(at("2h"), "WebJob is stopping due to website shutting down").sys(at("2h"), "Status changed to Stopping").
+					sys(at("2h"), "WebJob process was aborted").sys(at("2h"), "Status changed to Stopped").mark("stopped")
+			}},
+		{name: "a loose job log ending in PendingRestart fails as an unnamed job", status: klsql.StatusFail,
+			text: "5b7e2d: PendingRestart (last status line); the log does not say which job wrote it",
+			logs: func(b *bundle) {
+				b.looseKudu("logs/job_log.txt", "").startBare(t0).genericLines(at("1s")).crash(at("3s"), efCrash)
+			}},
+		{name: "a loose job log whose lines name the importer is judged as it", status: klsql.StatusFail,
+			text: "AppInsightsImporter: 5b7e2d: PendingRestart (last status line)",
+			logs: func(b *bundle) {
+				b.looseKudu("job_log.txt", ai).start(t0).genericLines(at("1s")).crash(at("3s"), efCrash)
+			}},
+		{name: "a loose log ending in a triggered run's Success is not judged", status: klsql.StatusSkipped,
+			text: "a triggered job's run ended",
+			logs: func(b *bundle) {
+				b.looseKudu("output_log.txt", "").startBare(t0).print(at("1s"), "Cleaning up 12 temp files").exit(at("2s"), 0).
+					sys(at("2s"), "Status changed to Success")
+			}},
+		{name: "a customer's own job beside the importers is not judged", status: klsql.StatusPass,
+			text: "CleanupJob: not an importer job of the engine, not judged",
+			logs: func(b *bundle) {
+				healthyActivity(b)
+				b.kudu(ai).start(t0).aiStartup(at("1s"))
+				b.kudu("CleanupJob").start(t0).print(at("1s"), "Cleaning up 12 temp files").sys(at("2s"), "Status changed to Success")
+				b.statusFile("CleanupJob", inst, "Failed")
+			}},
 		{name: "a job log without any status is unknown", status: klsql.StatusUnknown, text: "no status known",
 			logs: func(b *bundle) {
 				// job_prev_log.txt rotated away the start; the current log holds only console lines
@@ -1629,6 +1801,14 @@ var checkCases = map[string][]checkCase{
 				}
 			}},
 		checkCase{name: "a healthy run passes", status: klsql.StatusPass, count: n(0), logs: healthyActivity},
+		checkCase{name: "a loose job log that names no job is judged as an unnamed job", status: klsql.StatusFail, count: n(3),
+			logs: func(b *bundle) {
+				k := b.looseKudu("job_log.txt", "")
+				for i := range 3 {
+					t := t0.Add(time.Duration(i) * 75 * time.Second)
+					k.startBare(t).genericLines(t.Add(time.Second)).crash(t.Add(3*time.Second), efCrash)
+				}
+			}},
 	),
 	"keyvault-certificate-missing": {
 		{name: "the certificate not in the key vault fails", status: klsql.StatusFail, count: n(1), evidence: "missing",

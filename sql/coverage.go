@@ -20,16 +20,20 @@ import (
 //     each "Reached maximum allowed output lines" warning until that process run ends (the
 //     instance's next "Status changed to ..." line: PendingRestart or Success after an exit,
 //     Stopping, ...): the capped stretch.
-//   - The application log covers every job of the site from its first to its last row; files
-//     less than 15 minutes apart are one stretch (the jobs print at least every 10 minutes
-//     while they run).
+//   - The application log covers a job only where that job's own output in it shows the job
+//     alive: from each of its rows to the next, where they are less than 15 minutes apart (the
+//     jobs print at least every 10 minutes while they run). A check with a window W also
+//     counts gaps shorter than W between them as covered (WindowFor); a longer gap without a
+//     row is not coverage, and a site's application log without a line of the engine (another
+//     app's) covers nothing.
 type Coverage struct {
-	At      time.Time
-	ByJob   map[string][]Interval // operation name → covered stretches
-	AppLog  []Interval
-	JobLog  map[string][]Interval
-	Capped  []CappedRun
-	Unknown string // why nothing is covered, when nothing is
+	At       time.Time
+	ByJob    map[string][]Interval // operation name → covered stretches
+	AppLog   []Interval            // application-log files (what was collected, not coverage)
+	AppByJob map[string][]Interval // operation name → stretches of its own application-log rows
+	JobLog   map[string][]Interval
+	Capped   []CappedRun
+	Unknown  string // why nothing is covered, when nothing is
 }
 
 // Interval is a time stretch [Start, End].
@@ -47,12 +51,17 @@ type CappedRun struct {
 	Covered       bool // the application log covers the capped stretch (to within appLogBridge of its end)
 }
 
+// jobLogName is the job a job-log row is judged under: its job, or for a Kudu log outside its
+// job folder whose lines do not say which job wrote it, an unnamed job of that file (the same
+// name the job-not-running and job-restarts checks use).
+const jobLogName = `coalesce(job, 'unnamed job (' || source_file || ')')`
+
 // appLogBridge joins application-log files closer than this into one stretch.
 const appLogBridge = 15 * time.Minute
 
 // ComputeCoverage reads the coverage of the logs in db at evaluation time at.
 func ComputeCoverage(ctx context.Context, q queryer, at time.Time) (*Coverage, error) {
-	cv := &Coverage{At: at, ByJob: map[string][]Interval{}, JobLog: map[string][]Interval{}}
+	cv := &Coverage{At: at, ByJob: map[string][]Interval{}, JobLog: map[string][]Interval{}, AppByJob: map[string][]Interval{}}
 
 	// Application-log stretches.
 	var app []Interval
@@ -71,6 +80,25 @@ func ComputeCoverage(ctx context.Context, q queryer, at time.Time) (*Coverage, e
 	}
 	cv.AppLog = union(app, appLogBridge)
 
+	// Application-log stretches per job: islands of its rows less than appLogBridge apart.
+	err = scanRows(ctx, q, `SELECT operation_Name, min(timestamp), max(timestamp) FROM (
+			SELECT operation_Name, timestamp, sum(CASE WHEN prev IS NULL OR epoch(timestamp) - epoch(prev) > ? THEN 1 ELSE 0 END)
+				OVER (PARTITION BY operation_Name ORDER BY timestamp ROWS UNBOUNDED PRECEDING) AS island
+			FROM (SELECT operation_Name, timestamp, lag(timestamp) OVER (PARTITION BY operation_Name ORDER BY timestamp) AS prev
+			      FROM traces WHERE source = 'app-log' AND operation_Name IS NOT NULL AND timestamp <= ?)
+		) GROUP BY operation_Name, island ORDER BY 1, 2`, func(r *gosql.Rows) error {
+		var op string
+		var iv Interval
+		if err := r.Scan(&op, &iv.Start, &iv.End); err != nil {
+			return err
+		}
+		cv.AppByJob[op] = append(cv.AppByJob[op], Interval{iv.Start.UTC(), iv.End.UTC()})
+		return nil
+	}, appLogBridge.Seconds(), at)
+	if err != nil {
+		return nil, fmt.Errorf("coverage: %w", err)
+	}
+
 	// Process starts and caps per job and instance, from the Kudu logs.
 	// A run's status changes only when it ends (its process exited or the job is stopping);
 	// the next run starts with the status lines after that.
@@ -81,8 +109,8 @@ func ComputeCoverage(ctx context.Context, q queryer, at time.Time) (*Coverage, e
 		line int64
 	}
 	statuses := map[key][]statusLine{}
-	err = scanRows(ctx, q, `SELECT job, coalesce(instance, ''), timestamp, source_file, line_no FROM traces
-		WHERE source = 'job-log' AND is_system AND job IS NOT NULL AND template = 'kudu-status'
+	err = scanRows(ctx, q, `SELECT `+jobLogName+`, coalesce(instance, ''), timestamp, source_file, line_no FROM traces
+		WHERE source = 'job-log' AND is_system AND template = 'kudu-status'
 		ORDER BY timestamp, line_no`, func(r *gosql.Rows) error {
 		var k key
 		var s statusLine
@@ -97,8 +125,8 @@ func ComputeCoverage(ctx context.Context, q queryer, at time.Time) (*Coverage, e
 		return nil, fmt.Errorf("coverage: %w", err)
 	}
 	capped := map[string][]Interval{}
-	err = scanRows(ctx, q, `SELECT job, coalesce(instance, ''), timestamp, source_file, line_no FROM traces
-		WHERE source = 'job-log' AND template = 'kudu-output-capped' AND job IS NOT NULL AND timestamp <= ?
+	err = scanRows(ctx, q, `SELECT `+jobLogName+`, coalesce(instance, ''), timestamp, source_file, line_no FROM traces
+		WHERE source = 'job-log' AND template = 'kudu-output-capped' AND timestamp <= ?
 		ORDER BY timestamp`, func(r *gosql.Rows) error {
 		var c CappedRun
 		var t time.Time
@@ -117,7 +145,11 @@ func ComputeCoverage(ctx context.Context, q queryer, at time.Time) (*Coverage, e
 		capped[op] = append(capped[op], Interval{c.Start, c.End})
 		// The jobs print at least every 10 minutes while they run, so application-log rows that
 		// reach within appLogBridge of the run's end hold all of it (as between two files).
-		c.Covered = covers(cv.AppLog, Interval{c.Start, maxTime(c.Start, c.End.Add(-appLogBridge))})
+		// The job's own application-log rows must span the run from within appLogBridge of the
+		// cap (Kudu's second-resolution time, the next line the job prints) to within
+		// appLogBridge of its end.
+		end := maxTime(c.Start, c.End.Add(-appLogBridge))
+		c.Covered = covers(cv.AppByJob[op], Interval{minTime(c.Start.Add(appLogBridge), end), end})
 		cv.Capped = append(cv.Capped, c)
 		return nil
 	}, at)
@@ -143,8 +175,10 @@ func ComputeCoverage(ctx context.Context, q queryer, at time.Time) (*Coverage, e
 	if err != nil {
 		return nil, fmt.Errorf("coverage: %w", err)
 	}
-	for job, ivs := range cv.JobLog {
-		cv.ByJob[job] = union(append(append([]Interval(nil), ivs...), cv.AppLog...), 0)
+	for _, m := range []map[string][]Interval{cv.JobLog, cv.AppByJob} {
+		for job := range m {
+			cv.ByJob[job] = cv.WindowFor([]string{job}, 0)
+		}
 	}
 	if len(cv.AppLog) == 0 && len(cv.JobLog) == 0 {
 		cv.Unknown = "no job log or application log in the database"
@@ -154,20 +188,31 @@ func ComputeCoverage(ctx context.Context, q queryer, at time.Time) (*Coverage, e
 
 // For returns the stretches that cover all of jobs (operation names or job folder names); with
 // no jobs, the stretches that cover any job.
-func (cv *Coverage) For(jobs []string) []Interval {
+func (cv *Coverage) For(jobs []string) []Interval { return cv.WindowFor(jobs, 0) }
+
+// WindowFor is For for a check with window w: gaps shorter than w between a job's
+// application-log stretches count as covered (the job was alive on both sides and printed
+// nothing in between); longer ones do not.
+func (cv *Coverage) WindowFor(jobs []string, w time.Duration) []Interval {
+	job := func(op string) []Interval {
+		app := cv.AppByJob[op]
+		if w > time.Second {
+			app = union(app, w-time.Second)
+		}
+		// Kudu-log and application-log stretches of a job meet within appLogBridge (a capped
+		// stretch starts at Kudu's warning, the application log goes on with the job's next line).
+		return union(append(append([]Interval(nil), cv.JobLog[op]...), app...), appLogBridge)
+	}
 	if len(jobs) == 0 {
 		var all []Interval
-		for _, ivs := range cv.ByJob {
-			all = append(all, ivs...)
+		for op := range cv.ByJob {
+			all = append(all, job(op)...)
 		}
-		return union(append(all, cv.AppLog...), 0)
+		return union(all, 0)
 	}
 	var out []Interval
 	for i, j := range jobs {
-		ivs, ok := cv.ByJob[parse.OperationName(j)]
-		if !ok {
-			ivs = cv.AppLog // no Kudu log of the job: only the application log shows it
-		}
+		ivs := job(parse.OperationName(j))
 		if i == 0 {
 			out = ivs
 		} else {

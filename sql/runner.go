@@ -199,6 +199,7 @@ type row struct {
 	grp        string
 	window     time.Duration
 	skipReason string
+	coveredBy  string
 	status     Status
 }
 
@@ -286,6 +287,7 @@ func (e *evaluator) query(c *Check) ([]row, error) {
 			}
 		}
 		r.job, r.file, r.message, r.grp, r.skipReason = str("job"), str("file"), str("message"), str("grp"), str("skip_reason")
+		r.coveredBy = str("covered_by")
 		r.status = Status(strings.ToLower(str("status")))
 		if i, ok := idx["line"]; ok {
 			switch v := vals[i].(type) {
@@ -418,11 +420,12 @@ func (e *evaluator) moreThan(c *Check, rows []row, r *Result, n int64, w time.Du
 
 // group is one heartbeat group of an at-least-one-per check.
 type group struct {
-	name   string
-	job    string
-	window time.Duration
-	beats  []row
-	skip   string
+	name      string
+	job       string
+	window    time.Duration
+	beats     []row
+	skip      string
+	coveredBy []string
 }
 
 func (e *evaluator) atLeastOnePer(c *Check, rows []row, r *Result) {
@@ -441,6 +444,12 @@ func (e *evaluator) atLeastOnePer(c *Check, rows []row, r *Result) {
 		if x.window > 0 {
 			g.window = x.window
 		}
+		if x.coveredBy != "" && g.coveredBy == nil {
+			ids, err := parseTemplateList(x.coveredBy)
+			if err == nil {
+				g.coveredBy = ids
+			}
+		}
 		if x.skipReason != "" {
 			g.skip = x.skipReason
 			continue
@@ -449,6 +458,9 @@ func (e *evaluator) atLeastOnePer(c *Check, rows []row, r *Result) {
 			g.beats = append(g.beats, x)
 		}
 	}
+	// Groups in name order: the order rows arrive in is the query plan's (a join's output order
+	// changed between DuckDB 1.1 and 2.0), and a report must not change with it.
+	sort.Strings(order)
 	if len(order) == 0 { // no heartbeat at all: one group for the whole check
 		groups[""] = &group{window: c.Rule.Window}
 		order = append(order, "")
@@ -469,12 +481,30 @@ func (e *evaluator) atLeastOnePer(c *Check, rows []row, r *Result) {
 		if g.job != "" {
 			jobs = []string{g.job}
 		}
-		cover := e.cov.For(jobs)
+		cover := e.cov.WindowFor(jobs, g.window)
+		coveredBy := g.coveredBy
+		if coveredBy == nil {
+			coveredBy = c.CoveredBy
+		}
+		reached := true
+		if len(coveredBy) > 0 {
+			reach, err := e.reach(coveredBy, jobs, g.window)
+			if err != nil {
+				r.Status, r.Reason = StatusUnknown, fmt.Sprintf("coverage of %s: %v", label, err)
+				return
+			}
+			reached = len(reach) > 0
+			cover = intersect(cover, reach)
+		}
 		if !e.since.IsZero() {
 			cover = intersect(cover, []Interval{{e.since, e.at}})
 		}
 		r.Count += int64(len(g.beats))
 		res := judgeHeartbeats(g.beats, cover, g.window, e.at)
+		if res.status == StatusUnknown && !reached {
+			res.reason = fmt.Sprintf("%s never got as far as the lines that could show it (none of %s)",
+				strings.Join(jobs, ", "), strings.Join(coveredBy, ", "))
+		}
 		switch res.status {
 		case StatusFail:
 			fails = append(fails, fmt.Sprintf("%s: none from %s to %s (%s, covered by the logs)", label,
@@ -526,6 +556,43 @@ func (e *evaluator) atLeastOnePer(c *Check, rows []row, r *Result) {
 	if len(r.Evidence) > e.maxEvidence {
 		r.Evidence = r.Evidence[:e.maxEvidence]
 	}
+}
+
+// reach returns the stretches in which jobs printed a line of one of the templates (points
+// joined across gaps shorter than w): where the logs could show the check's heartbeat.
+func (e *evaluator) reach(templates, jobs []string, w time.Duration) ([]Interval, error) {
+	q := `SELECT min(timestamp), max(timestamp) FROM (
+		SELECT timestamp, sum(CASE WHEN prev IS NULL OR epoch(timestamp) - epoch(prev) >= ? THEN 1 ELSE 0 END)
+			OVER (ORDER BY timestamp ROWS UNBOUNDED PRECEDING) AS island
+		FROM (SELECT timestamp, lag(timestamp) OVER (ORDER BY timestamp) AS prev FROM traces
+		      WHERE template IN (` + sqlList(templates) + `) AND timestamp <= ?`
+	if len(jobs) > 0 {
+		ops := make([]string, len(jobs))
+		for i, j := range jobs {
+			ops[i] = jobOperation(j)
+		}
+		q += ` AND operation_Name IN (` + sqlList(ops) + `)`
+	}
+	q += `)) GROUP BY island ORDER BY 1`
+	var out []Interval
+	err := scanRows(e.ctx, e.conn, q, func(r *gosql.Rows) error {
+		var iv Interval
+		if err := r.Scan(&iv.Start, &iv.End); err != nil {
+			return err
+		}
+		out = append(out, Interval{iv.Start.UTC(), iv.End.UTC()})
+		return nil
+	}, w.Seconds(), e.at)
+	return out, err
+}
+
+// sqlList renders strings as a list of SQL string literals.
+func sqlList(vs []string) string {
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = "'" + strings.ReplaceAll(v, "'", "''") + "'"
+	}
+	return strings.Join(q, ", ")
 }
 
 type beatResult struct {
@@ -630,6 +697,9 @@ func (e *evaluator) judgedRows(rows []row, r *Result) {
 		r.Status, r.Reason = StatusSkipped, summarize(skips)
 	default:
 		r.Detail = summarize(passes)
+		if len(skips) > 0 {
+			r.Detail = strings.TrimPrefix(r.Detail+"; skipped "+summarize(skips), "; ")
+		}
 	}
 }
 

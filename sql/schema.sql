@@ -69,14 +69,15 @@ CREATE TABLE IF NOT EXISTS traces (
     also_line      BIGINT
 );
 
--- .NET exceptions: unhandled crashes (ERR lines), Kudu SYS ERR records with a stack, and
+-- .NET exceptions: unhandled crashes (ERR lines), exception text printed on stdout/stderr
+-- without a crash (regrouped from its lines), Kudu SYS ERR/WARN records with an exception, and
 -- handled exceptions whose message the app printed inside a template.
 CREATE TABLE IF NOT EXISTS exceptions (
     timestamp        TIMESTAMP,
     operation_Name   VARCHAR,
     job              VARCHAR,
     instance         VARCHAR,
-    origin           VARCHAR,  -- crash | kudu | handled
+    origin           VARCHAR,  -- crash | stdout | stderr | kudu | handled
     inferred_by      VARCHAR,  -- for origin=handled: the rule that inferred the type
     outerType        VARCHAR,
     outerMessage     VARCHAR,

@@ -5,6 +5,9 @@
 -- jobs: Office365ActivityImporter
 -- guide: traces | where message contains "Finished activity import"
 --   Alert rule "No recent data from Activity API": time period 24 hours (1440 minutes), trigger count 0.
+--   Covered wherever the job is alive (no covered-by): the job imports the audit data itself, so a
+--   job alive but stuck before its activity import (configuration error, crash loop) leaves the
+--   data unimported, which is what this check says; the checks beside it name the cause.
 -- advice: The Office365ActivityImporter has not finished an audit-log import for a day, so the
 --   activity data is getting stale. Look at the errors printed in its cycles (exceptions on
 --   DownloadActivityData, SQL or Azure AD errors) and at the checks failing beside this one. If

@@ -6,28 +6,38 @@
 -- guide: In the Azure Portal, under the App Service -> "web-jobs" blade you should see two web-jobs
 --   "AppInsightsImporter" and "Office365ActivityImport". They should both say "running".
 --   Offline: the Kudu status file of each instance (status_<instance>) or, without it, the job's
---   last "Status changed to ..." line.
+--   last "Status changed to ..." line. Only the two importers are judged: a customer's own job
+--   beside them (a triggered one ends every run in Success or Failed) is listed as not judged.
+--   A job log found outside data/jobs/continuous/<job>/ whose lines do not say which job wrote
+--   it is judged as an unnamed job (it may be an importer's), unless its last status is a
+--   triggered run's end (Success, Failed).
 -- advice: A job that is not Running is not importing. PendingRestart means it just exited (see
 --   job-restarts and the exceptions before it); Stopped or Disabling means someone stopped it or
 --   the site was stopped; InactiveInstance is normal on the other instances of a singleton job.
-WITH jobs AS (
-    SELECT DISTINCT job FROM traces WHERE source = 'job-log' AND job IS NOT NULL
-    UNION SELECT DISTINCT job FROM job_status WHERE job IS NOT NULL
+--   For an unnamed job log, ask which job it is (its folder under data/jobs/continuous/).
+WITH logs AS (
+    SELECT *, coalesce(job, 'unnamed job (' || source_file || ')') AS jname
+    FROM traces WHERE source = 'job-log'
+), jobs AS (
+    SELECT DISTINCT jname AS job, job IS NULL AS unnamed FROM logs
+    UNION SELECT DISTINCT job, false FROM job_status WHERE job IS NOT NULL
 ), st AS (
     SELECT job, instance, status, source_file AS file, NULL::BIGINT AS line, NULL::TIMESTAMP AS timestamp, 'status file' AS src
     FROM job_status
 ), lines AS (
-    SELECT job, instance, arg_max(regexp_extract(message, '^Status changed to (\w+)', 1), (timestamp, line_no)) AS status,
+    SELECT jname AS job, instance, arg_max(regexp_extract(message, '^Status changed to (\w+)', 1), (timestamp, line_no)) AS status,
            arg_max(source_file, (timestamp, line_no)) AS file, arg_max(line_no, (timestamp, line_no)) AS line, max(timestamp) AS timestamp,
            'last status line' AS src
-    FROM traces WHERE template = 'kudu-status' AND job IS NOT NULL AND timestamp <= (SELECT "at" FROM kl_eval)
-    GROUP BY job, instance
+    FROM logs WHERE template = 'kudu-status' AND timestamp <= (SELECT "at" FROM kl_eval)
+    GROUP BY jname, instance
 ), per_job AS (
-    SELECT j.job,
+    SELECT j.job, j.unnamed,
+        j.unnamed OR regexp_matches(lower(j.job), 'appinsightsimport|activityimport') AS importer,
         coalesce((SELECT list(s.instance || ': ' || s.status ORDER BY s.instance) FROM st s WHERE s.job = j.job),
                  (SELECT list(l.instance || ': ' || l.status ORDER BY l.instance) FROM lines l WHERE l.job = j.job)) AS states,
         coalesce((SELECT bool_or(s.status = 'Running') FROM st s WHERE s.job = j.job),
                  (SELECT bool_or(l.status = 'Running') FROM lines l WHERE l.job = j.job)) AS running,
+        (SELECT bool_and(l.status IN ('Success', 'Failed')) FROM lines l WHERE l.job = j.job) AS run_ended,
         (SELECT first(src) FROM st s WHERE s.job = j.job) IS NOT NULL AS from_file,
         coalesce((SELECT first(s.file) FROM st s WHERE s.job = j.job AND s.status <> 'Running'),
                  (SELECT first(l.file) FROM lines l WHERE l.job = j.job AND l.status <> 'Running')) AS file,
@@ -36,8 +46,17 @@ WITH jobs AS (
     FROM jobs j
 )
 SELECT
-    CASE WHEN states IS NULL THEN 'unknown' WHEN running THEN 'pass' ELSE 'fail' END AS status,
-    job || ': ' || coalesce(array_to_string(states, ', '), 'no status known') ||
-        CASE WHEN from_file THEN ' (status file)' ELSE ' (last status line)' END AS message,
+    CASE WHEN NOT importer THEN 'skipped'
+         WHEN states IS NULL THEN 'unknown'
+         WHEN running THEN 'pass'
+         WHEN unnamed AND run_ended THEN 'skipped'
+         ELSE 'fail' END AS status,
+    CASE WHEN NOT importer THEN job || ': not an importer job of the engine, not judged'
+         WHEN unnamed AND NOT coalesce(running, false) AND run_ended THEN job || ': ' || array_to_string(states, ', ') ||
+              ' (last status line: a triggered job''s run ended; not an importer, not judged)'
+         ELSE job || ': ' || coalesce(array_to_string(states, ', '), 'no status known') ||
+              CASE WHEN from_file THEN ' (status file)' ELSE ' (last status line)' END ||
+              CASE WHEN unnamed THEN '; the log does not say which job wrote it' ELSE '' END
+    END AS message,
     job, file, CASE WHEN from_file THEN 1 ELSE line END AS line, timestamp
 FROM per_job

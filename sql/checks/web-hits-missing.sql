@@ -3,24 +3,49 @@
 -- severity: warning
 -- rule: at-least-one-per 48h
 -- jobs: AppInsightsImporter
+-- covered-by: appinsights-request, hits-downloaded, no-new-hits, pageviews-download-failed
 -- guide: pageViews
 --   Alert rule "No recent data from App Insights": page-views equal to 0 over the last 48 hours.
---   Offline, a page view imported is proven by the AppInsightsImporter's own lines: "Hits
---   downloaded - 'N' in total" or "Saved N events, and M page-views" with a non-zero count,
---   "Hits batch imported.", or a FinishedSectionImport "Hits import" event.
--- advice: No page views were imported for two days. If the SharePoint sites had visitors, the
+--   Offline, a new page view is proven by the AppInsightsImporter's "Hits downloaded - 'N' in
+--   total. Earliest: ..., latest: T" line when T is newer than every hit it held before (the
+--   latest of earlier downloads, and the newest hit its "Requesting data ... (newest hit is from
+--   T0)" line names). The app differs from what the lines suggest: it starts each query one
+--   minute before the newest hit it holds, so once any hit exists every cycle downloads that
+--   same hit again and prints "Hits downloaded - '1'", "Saved ... 1 page-views" and a "Hits
+--   import" event; only the newest hit's time moving shows new data. (Builds that print no
+--   "Hits downloaded" line: a non-zero "Saved/Processed N events, and M page-views".)
+--   The logs show page views only where the importer got as far as querying App Insights
+--   (covered-by): with a configuration error, a missing API key or a crash loop before that,
+--   this is unknown, not a tracker problem.
+-- advice: No new page views were imported for two days. If the SharePoint sites had visitors, the
 --   tracker is not sending hits (a broken deploy of the tracking script, an App Insights key
 --   change) or the importer cannot read App Insights (check its errors: API key, REST failures).
+WITH dl AS (
+    SELECT timestamp, job, source_file, file_id, line_no, message,
+           try_strptime(regexp_extract(message, 'latest: (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})', 1), '%Y-%m-%d %H:%M:%S') AS latest
+    FROM traces
+    WHERE template = 'hits-downloaded'
+      AND try_cast(replace(regexp_extract(message, '^Hits downloaded - ''([0-9,]+)''', 1), ',', '') AS BIGINT) > 0
+), held AS (
+    SELECT timestamp,
+           try_strptime(regexp_extract(message, '\(newest hit is from ([^)]+)\)', 1),
+                        ['%m/%d/%Y %I:%M:%S %p', '%d/%m/%Y %H:%M:%S', '%Y-%m-%d %H:%M:%S']) AS newest
+    FROM traces WHERE template = 'appinsights-request'
+), judged AS (
+    SELECT dl.*,
+           max(latest) OVER (ORDER BY timestamp, file_id, line_no ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before,
+           (SELECT h.newest FROM held h WHERE h.timestamp <= dl.timestamp ORDER BY h.timestamp DESC LIMIT 1) AS held
+    FROM dl
+)
 SELECT timestamp, job, source_file AS file, line_no AS line, message, NULL AS skip_reason
-FROM traces
-WHERE (template = 'hits-downloaded'
-        AND try_cast(replace(regexp_extract(message, '^Hits downloaded - ''([0-9,]+)''', 1), ',', '') AS BIGINT) > 0)
-   OR (template IN ('saved-events-pageviews', 'processed-events-pageviews')
-        AND try_cast(replace(regexp_extract(message, 'and ([0-9,]+) page-views', 1), ',', '') AS BIGINT) > 0)
-   OR template = 'hits-batch-imported'
+FROM judged
+WHERE latest IS NULL OR (before IS NULL OR latest > before) AND (held IS NULL OR latest > held)
 UNION ALL
-SELECT timestamp, job, source_file, line_no, 'FinishedSectionImport: ' || section, NULL
-FROM customEvents WHERE name = 'FinishedSectionImport' AND section = 'Hits import'
+SELECT timestamp, job, source_file, line_no, message, NULL
+FROM traces
+WHERE template IN ('saved-events-pageviews', 'processed-events-pageviews')
+  AND try_cast(replace(regexp_extract(message, 'and ([0-9,]+) page-views', 1), ',', '') AS BIGINT) > 0
+  AND NOT EXISTS (SELECT 1 FROM traces WHERE template = 'hits-downloaded')
 UNION ALL
 SELECT NULL, 'AppInsightsImporter', NULL, NULL, NULL,
        'web-traffic import is disabled in ImportJobSettings (WebTraffic=False)'
