@@ -4,6 +4,7 @@ import (
 	"context"
 	gosql "database/sql"
 	"database/sql/driver"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -304,7 +305,9 @@ func (g *Group) insertRows(ctx context.Context, conn *gosql.Conn) error {
 					dur = e.DurationS
 				}
 				return []driver.Value{usTime(e.Time), nullStr(e.Operation), nullStr(e.Job), nullStr(e.Instance), e.Name,
-					nullStr(e.Section), dur, e.Properties, r.ID, r.Path, e.LineNo}
+					// RawMessage: duckdb-go v2 JSON-encodes what it appends to a JSON column, and
+					// the properties are JSON text already.
+					nullStr(e.Section), dur, json.RawMessage(e.Properties), r.ID, r.Path, e.LineNo}
 			}); err != nil {
 				return err
 			}
@@ -321,7 +324,6 @@ func (g *Group) insertRows(ctx context.Context, conn *gosql.Conn) error {
 		return nil
 	})
 }
-
 
 func int8Bytes(v []int8) []byte { return arrow.Int8Traits.CastToBytes(v) }
 

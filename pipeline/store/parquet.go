@@ -20,7 +20,7 @@ import (
 // Every file holds whole rows of its table — all columns of sql/schema.sql, timestamps as
 // TIMESTAMP WITH TIME ZONE (UTC instants) — plus export_site, export_id, date and job (the
 // partition columns are written into the files too, so a file read alone is complete).
-// A row without a job is under job=NULL (DuckDB's spelling; DuckDB reads it back as NULL).
+// A row without a job is under job=__HIVE_DEFAULT_PARTITION__ (Hive's name for a null, read back as null).
 //
 // Appending: an export writes only the files (files.sha256) not already in DIR for the same
 // export_site, under a name derived from exactly what it writes (export_id), and never touches
@@ -239,11 +239,11 @@ func (s *Store) writePartitions(ctx context.Context, conn *gosql.Conn, dir, name
 	var total int64
 	for _, p := range parts {
 		cond := "date IS NULL"
-		dv := "NULL"
+		dv := hiveNull
 		if p.date.Valid {
 			cond, dv = "date = DATE "+quoteStr(p.date.String), p.date.String
 		}
-		jv := "NULL"
+		jv := hiveNull
 		if p.job.Valid {
 			cond += " AND job = " + quoteStr(p.job.String)
 			jv = EscapePartitionValue(p.job.String)
@@ -281,6 +281,11 @@ func (s *Store) writePartitions(ctx context.Context, conn *gosql.Conn, dir, name
 // EscapePartitionValue escapes a hive partition value as Hive and Spark do (%XX for the
 // characters that cannot stand in a path segment or would be misread); DuckDB, Spark and the
 // others decode it.
+// hiveNull is the partition value of a null: Hive's default partition name, which DuckDB 2.0,
+// Spark and Polars read back as null. DuckDB 1.1 wrote and read "NULL", which DuckDB 2.0 reads
+// as the string "NULL" (and which a job folder could be named).
+const hiveNull = "__HIVE_DEFAULT_PARTITION__"
+
 func EscapePartitionValue(v string) string {
 	var b strings.Builder
 	for i := 0; i < len(v); i++ {

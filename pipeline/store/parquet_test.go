@@ -110,7 +110,7 @@ func TestParquetRoundTrip(t *testing.T) {
 			t.Errorf("unexpected path %s", rel)
 		}
 	}
-	for _, p := range []string{"date=2026-11-19/job=Office365ActivityImporter", "date=2026-11-19/job=We%2Fird%3DJob %2520 %27q%27 é", "date=2026-11-19/job=NULL"} {
+	for _, p := range []string{"date=2026-11-19/job=Office365ActivityImporter", "date=2026-11-19/job=We%2Fird%3DJob %2520 %27q%27 é", "date=2026-11-19/job=__HIVE_DEFAULT_PARTITION__"} {
 		if _, ok := files[filepath.Join(dir, "table=traces", p, "part-"+st.ExportID+"-0.parquet")]; !ok {
 			t.Errorf("no traces partition %s", p)
 		}
