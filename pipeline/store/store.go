@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"os"
 	"regexp"
 	"runtime"
 	"strings"
@@ -44,6 +45,8 @@ type Store struct {
 	pumps    map[driver.Conn]*pumpSet
 	nextPump atomic.Int64
 	releases []func()
+
+	privateTemp string // DuckDB's spill folder of an in-memory database, removed on Close
 }
 
 // Options configure DuckDB.
@@ -87,8 +90,21 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 		"SET autoinstall_known_extensions = false",
 		"SET autoload_known_extensions = false",
 	}
-	if o.TempDir != "" {
-		settings = append(settings, fmt.Sprintf("SET temp_directory = '%s'", strings.ReplaceAll(o.TempDir, "'", "''")))
+	tempDir := o.TempDir
+	var privateTemp string
+	if tempDir == "" && path == "" {
+		// An in-memory database spills past memory_limit into DuckDB's default temp_directory,
+		// ".tmp" in the current folder: a report run from a customer's folder or a read-only
+		// one would write there. Spill into a private folder of the system's temp instead,
+		// removed on Close.
+		d, err := os.MkdirTemp("", "kudulens-duckdb-")
+		if err != nil {
+			return nil, fmt.Errorf("open in-memory database: %w", err)
+		}
+		tempDir, privateTemp = d, d
+	}
+	if tempDir != "" {
+		settings = append(settings, fmt.Sprintf("SET temp_directory = '%s'", strings.ReplaceAll(tempDir, "'", "''")))
 	}
 	connector, err := duckdb.NewConnector(dsn, func(ex driver.ExecerContext) error {
 		for _, s := range settings {
@@ -99,16 +115,19 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 		return nil
 	})
 	if err != nil {
+		if privateTemp != "" {
+			os.RemoveAll(privateTemp)
+		}
 		return nil, openError(path, err)
 	}
 	db := gosql.OpenDB(connector)
 	s := &Store{db: db, path: path, dicts: newStaticDicts(), claimed: map[string]string{}, threads: threads,
-		pumps: map[driver.Conn]*pumpSet{}}
+		pumps: map[driver.Conn]*pumpSet{}, privateTemp: privateTemp}
 	// A connection keeps its Arrow views (pump.go) for its lifetime: keep connections open
 	// instead of closing and re-opening them between files.
 	db.SetMaxIdleConns(4*threads + 4)
 	if err := s.init(ctx, o.ReadOnly); err != nil {
-		db.Close()
+		s.Close()
 		return nil, openError(path, err)
 	}
 	return s, nil
@@ -184,6 +203,9 @@ func (s *Store) Close() error {
 		release()
 	}
 	s.releases = nil
+	if s.privateTemp != "" {
+		os.RemoveAll(s.privateTemp)
+	}
 	return err
 }
 

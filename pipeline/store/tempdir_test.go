@@ -1,0 +1,48 @@
+package store
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// An in-memory database that outgrows its memory limit spills into a private folder of the
+// system's temp folder, never into ./.tmp of the current folder, and the folder is removed
+// when the database is closed (issue 18 item 14b).
+func TestInMemorySpillsIntoPrivateTemp(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	cwd := t.TempDir()
+	t.Chdir(cwd)
+	ctx := context.Background()
+	s, err := Open(ctx, "", Options{MemoryLimit: "64MB", Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// ~300 MB of rows: well past the limit, so DuckDB must spill.
+	if _, err := s.DB().ExecContext(ctx, "CREATE TABLE big AS SELECT i, repeat('x', 280) || i AS s FROM range(1000000) t(i)"); err != nil {
+		s.Close()
+		t.Fatal(err)
+	}
+	var spilled int64
+	if err := s.DB().QueryRowContext(ctx, "SELECT sum(temporary_storage_bytes) FROM duckdb_memory()").Scan(&spilled); err != nil {
+		t.Fatal(err)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(tmp, "kudulens-duckdb-*"))
+	if len(dirs) != 1 {
+		t.Fatalf("want one private spill folder under TMPDIR, got %v", dirs)
+	}
+	if spilled == 0 {
+		t.Fatalf("nothing spilled: the test does not exercise the spill")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(cwd, ".tmp")); err == nil {
+		t.Error("DuckDB spilled into .tmp of the current folder")
+	}
+	if _, err := os.Stat(dirs[0]); err == nil {
+		t.Errorf("the spill folder %s was left behind", dirs[0])
+	}
+}
