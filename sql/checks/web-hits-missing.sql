@@ -32,10 +32,13 @@ WITH dl AS (
                         ['%m/%d/%Y %I:%M:%S %p', '%d/%m/%Y %H:%M:%S', '%Y-%m-%d %H:%M:%S']) AS newest
     FROM traces WHERE template = 'appinsights-request'
 ), judged AS (
+    -- the newest hit the importer held when it downloaded: the last "newest hit is from" line
+    -- at or before the download (an ASOF join: linear, where a correlated subquery per
+    -- download was quadratic, 24 s on 10 k downloads)
     SELECT dl.*,
-           max(latest) OVER (ORDER BY timestamp, file_id, line_no ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before,
-           (SELECT h.newest FROM held h WHERE h.timestamp <= dl.timestamp ORDER BY h.timestamp DESC LIMIT 1) AS held
-    FROM dl
+           max(dl.latest) OVER (ORDER BY dl.timestamp, dl.file_id, dl.line_no ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before,
+           h.newest AS held
+    FROM dl ASOF LEFT JOIN held h ON dl.timestamp >= h.timestamp
 )
 SELECT timestamp, job, source_file AS file, line_no AS line, message, NULL AS skip_reason
 FROM judged
