@@ -143,9 +143,6 @@ func (b *bench) generate(name string, size int64, compressed bool) (inputSet, er
 
 func (b *bench) db(name string) string { return filepath.Join(b.c.dataDir, name+".duckdb") }
 
-// memRowsLimit is DuckDB's memory limit in the memory rows.
-const memRowsLimit = "512MB"
-
 // measure runs every row.
 func (b *bench) measure() error {
 	b.loadAvg[0] = loadAvg()
@@ -170,10 +167,11 @@ func (b *bench) measure() error {
 			m.plain, 2, runs, "load-floor", b.db("floor"), m.plain.path, t)
 	}
 	b.inProc("duckdb-sql", "baseline: DuckDB SQL read_csv + regexp_extract + strptime into a table (db file)", m.plain, 2, runs, "duckdb-sql", b.db("sql"), m.plain.path)
-	b.ingest("ingest", "kudulens ingest into a database file (default memory limit, 1GB)", m.plain, runs)
+	b.ingest("ingest", "kudulens ingest into a database file (default settings)", m.plain, runs)
 	b.ingest("ingest-gz", "kudulens ingest, .gz input", m.gz, runs)
-	b.external("diagnose", "kudulens diagnose end to end (ingest into memory + every check + JSON report)", m.plain, runs, nil,
+	b.external("diagnose", "kudulens diagnose end to end (ingest + every check + JSON report)", m.plain, runs, nil,
 		b.c.kudulens, "diagnose", "--quiet", "--format", "json", "--fail-on", "never", "--out", os.DevNull, m.plain.path)
+	b.checksRows(m.plain, runs)
 	if lnavErr != nil {
 		fmt.Fprintln(os.Stderr, "lnav rows skipped:", lnavErr)
 	} else {
@@ -183,19 +181,40 @@ func (b *bench) measure() error {
 		b.external("lnav-query", "peer: lnav index + one message query (headless)", m.plain, runs, env,
 			b.c.lnav, "-n", "-c", ";SELECT count(*) FROM kudu_log WHERE log_body LIKE '%Got SQL error%'", m.plain.path)
 	}
-	// Memory in input size: a second, smaller input (and with --full, 1 GB and 4 GB). The
-	// ingest rows set DuckDB's memory limit to 512MB, so that DuckDB, Go and what DuckDB keeps
-	// outside its limit fit in 1 GB together; the main ingest row above uses the default.
+	// Memory in input size: a second, smaller input (and with --full, 1 GB and 4 GB), ingest and
+	// diagnose with the settings a user gets.
 	b.memRows = true
 	sets := append([]inputSet{s}, b.big...)
 	for _, set := range sets {
 		b.inProc("parse-"+set.name, "kudulens parse only, 2 cores (memory in input size)", set.plain, 2, 1, "parse", set.plain.path)
 	}
 	for _, set := range append([]inputSet{m}, sets...) {
-		b.ingest("ingest-"+set.name, "kudulens ingest --memory-limit 512MB (memory in input size)", set.plain, 1, "--memory-limit", memRowsLimit)
+		b.ingest("ingest-"+set.name, "kudulens ingest, default settings (memory in input size)", set.plain, 1)
+		b.external("diagnose-"+set.name, "kudulens diagnose, default settings (memory in input size)", set.plain, 1, nil,
+			b.c.kudulens, "diagnose", "--quiet", "--format", "json", "--fail-on", "never", "--out", os.DevNull, set.plain.path)
 	}
 	b.loadAvg[1] = loadAvg()
 	return nil
+}
+
+// checksRows measure the checks alone: diagnose --db on a database that holds the input, against
+// one LIKE query over traces.message on the same database, both as the processes a user runs.
+func (b *bench) checksRows(in input, runs int) {
+	if !b.c.wants("diagnose-db") && !b.c.wants("like-query") {
+		return
+	}
+	db := b.db("checks")
+	os.Remove(db)
+	os.Remove(db + ".wal")
+	defer func() { os.Remove(db); os.Remove(db + ".wal") }()
+	if out, err := exec.Command(b.c.kudulens, "ingest", "--quiet", "--db", db, in.path).CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "checks rows skipped: ingest: %v: %s\n", err, out)
+		return
+	}
+	b.external("like-query", "one LIKE query over traces.message on the ingested database (kudulens query --db)", in, runs, nil,
+		b.c.kudulens, "query", "--db", db, "--format", "csv", "--sql", "select count(*) from traces where message like '%Got SQL error%'")
+	b.external("diagnose-db", "kudulens diagnose --db: every check on the ingested database (JSON report)", in, runs, nil,
+		b.c.kudulens, "diagnose", "--quiet", "--format", "json", "--fail-on", "never", "--out", os.DevNull, "--db", db)
 }
 
 // ingest runs kudulens ingest into a database file that each run starts without (a file seen

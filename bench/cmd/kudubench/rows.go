@@ -229,6 +229,18 @@ func rowLoadFloor(args []string) (rowResult, error) {
 		return rowResult{}, err
 	}
 	defer closeDB()
+	// DuckDB 2.0 makes an Arrow view a persistent catalog entry, which a database file cannot
+	// hold: the view goes into an attached in-memory catalog, as in pipeline/store/pump.go.
+	ctx := context.Background()
+	var home string
+	if err := conn.QueryRowContext(ctx, "SELECT current_database()").Scan(&home); err != nil {
+		return rowResult{}, err
+	}
+	for _, q := range []string{"ATTACH ':memory:' AS kl_mem", "USE kl_mem"} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return rowResult{}, err
+		}
+	}
 	var release func()
 	err = conn.Raw(func(dc any) error {
 		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
@@ -245,14 +257,16 @@ func rowLoadFloor(args []string) (rowResult, error) {
 	if err != nil {
 		return rowResult{}, err
 	}
-	ctx := context.Background()
+	if _, err := conn.ExecContext(ctx, "USE "+strconv.Quote(home)); err != nil {
+		return rowResult{}, err
+	}
 	start := startTimer()
-	_, err = conn.ExecContext(ctx, "CREATE TABLE floor AS SELECT * FROM floor_v")
+	_, err = conn.ExecContext(ctx, "CREATE TABLE floor AS SELECT * FROM kl_mem.floor_v")
 	if err == nil {
 		_, err = conn.ExecContext(ctx, "CHECKPOINT")
 	}
 	res := start.result(lines)
-	conn.ExecContext(ctx, "DROP VIEW floor_v") // before release (stack-notes A3)
+	conn.ExecContext(ctx, "DROP VIEW kl_mem.floor_v") // before release (stack-notes A3)
 	release()
 	return res, err
 }
