@@ -20,9 +20,9 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/duckdb/duckdb-go/v2"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
-	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/kudulens/kudulens/parse"
 	"github.com/kudulens/kudulens/pipeline"
