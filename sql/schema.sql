@@ -1,4 +1,4 @@
--- kudulens database schema (DuckDB 1.1). Applied by pipeline.OpenStore; every statement is
+-- kudulens database schema (DuckDB 2.0). Applied by store.Open; every statement is
 -- idempotent so an existing database is opened as it is.
 --
 -- Conventions
