@@ -184,6 +184,7 @@ type htmlView struct {
 	Errors, Warnings, Infos, Total    int
 	EvaluatedAt, SpanStart, SpanEnd   string
 	Since                             string
+	InputProblems                     []string
 	FirstStart, FirstAgo              string
 	Problems                          []problemView
 	Gantt, Overview, Cycles           template.HTML
@@ -226,6 +227,9 @@ func HTML(w io.Writer, r *klsql.Report, in *klsql.Insights, o HTMLOptions) error
 		base64.StdEncoding.EncodeToString(sum[:]) + "'; base-uri 'none'; form-action 'none'"
 	if r.Since != nil {
 		v.Since = ts(*r.Since)
+	}
+	for _, in := range r.InputProblems {
+		v.InputProblems = append(v.InputProblems, inputProblemText(in))
 	}
 	ps := problems(r)
 	v.OK = len(ps) == 0

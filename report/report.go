@@ -140,3 +140,25 @@ func oneLine(s string, max int) string {
 	}
 	return s
 }
+
+// inputProblemText is the line that names an input the report could not read (whole).
+func inputProblemText(in klsql.InputProblem) string {
+	what := "input not read"
+	if in.Status == "partial" {
+		what = "input read only in part"
+	}
+	return fmt.Sprintf("%s: %s: %s", what, in.Path, in.Error)
+}
+
+// sameReason splits checks into the ids of those whose reason is reason and the rest, so that
+// twenty-five checks that cannot be judged for one reason take one line, not twenty-five.
+func sameReason(cs []klsql.Result, reason string) (ids []string, rest []klsql.Result) {
+	for _, c := range cs {
+		if c.Reason == reason {
+			ids = append(ids, c.ID)
+		} else {
+			rest = append(rest, c)
+		}
+	}
+	return ids, rest
+}

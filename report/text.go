@@ -62,6 +62,9 @@ func Text(w io.Writer, r *klsql.Report, o TextOptions) error {
 	if r.Since != nil {
 		fmt.Fprintf(&b, "only lines since %s count\n", ts(*r.Since))
 	}
+	for _, in := range r.InputProblems {
+		fmt.Fprintln(&b, p.red(escape.Terminal(oneLine(inputProblemText(in), 1000))))
+	}
 	if len(fails) > 0 {
 		b.WriteString("\n")
 		for _, c := range fails {
@@ -103,7 +106,11 @@ func Text(w io.Writer, r *klsql.Report, o TextOptions) error {
 	}
 	if unk := byStatus(r, klsql.StatusUnknown); len(unk) > 0 {
 		fmt.Fprintf(&b, "\n%s\n", p.bold("Cannot be judged from these logs"))
-		for _, c := range unk {
+		ids, rest := sameReason(unk, klsql.NoLinesReason)
+		if len(ids) > 0 {
+			wrap(&b, fmt.Sprintf("%s (%d checks): %s", klsql.NoLinesReason, len(ids), strings.Join(ids, ", ")), "  ", o.Width)
+		}
+		for _, c := range rest {
 			wrap(&b, fmt.Sprintf("%s: %s", c.ID, c.Reason), "  ", o.Width)
 		}
 	}

@@ -22,6 +22,7 @@ import (
 
 // storeFlags are the flags of every command that opens a database.
 type storeFlags struct {
+	command     string // the command's name, for messages
 	db          string
 	threads     int
 	memoryLimit string
@@ -106,6 +107,7 @@ func (b *byteSize) Set(s string) error {
 }
 
 func (f *storeFlags) register(fs *pflag.FlagSet, defaultDB string) {
+	f.command = fs.Name()
 	fs.StringVar(&f.db, "db", defaultDB, "database file")
 	fs.IntVar(&f.threads, "threads", 0, "DuckDB and parser threads (default: all cores)")
 	fs.StringVar(&f.memoryLimit, "memory-limit", store.DefaultMemoryLimit, "DuckDB memory limit; bigger loads spill to disk")
@@ -193,6 +195,9 @@ func runIngest(ctx context.Context, args []string, e *env) int {
 	if fs.NArg() == 0 {
 		fmt.Fprintln(e.stderr, "kudulens ingest: no SOURCE given (see --help)")
 		return exitUsage
+	}
+	if code := checkSourcesExist("ingest", fs.Args(), e); code >= 0 {
+		return code
 	}
 	if err := sf.limits.check(); err != nil {
 		fmt.Fprintf(e.stderr, "kudulens ingest: %v\n", err)

@@ -277,6 +277,9 @@ func openOrIngest(ctx context.Context, dbSet bool, sources []string, sf *storeFl
 		fmt.Fprintf(e.stderr, "kudulens: %v\n", err)
 		return nil, exitUsage
 	}
+	if code := checkSourcesExist(sf.command, sources, e); code >= 0 {
+		return nil, code
+	}
 	path := ""
 	if dbSet {
 		path = sf.db

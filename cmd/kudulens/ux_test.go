@@ -1,0 +1,116 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite the CLI golden files in testdata/")
+
+// golden compares got with testdata/NAME.golden (go test -run X -update rewrites it). The
+// wording of these outputs is what a support engineer reads first, so it is pinned.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *updateGolden {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test -run %s -update writes it)", err, t.Name())
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from %s (-update rewrites it)\n--- got\n%s\n--- want\n%s", name, path, got, want)
+	}
+}
+
+// wallClock hides the evaluation time of a report on no logs: with nothing to take the
+// capture time from, it is the time of the run.
+var wallClock = regexp.MustCompile(`evaluated at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`)
+
+func stableOutput(s string) string { return wallClock.ReplaceAllString(s, "evaluated at <now>") }
+
+// A mistyped path is a usage error before anything runs; it does not become an empty bundle
+// whose checks all "pass".
+func TestMissingSourceIsUsageError(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nosuch.zip")
+	for _, args := range [][]string{
+		{"diagnose", missing},
+		{"ingest", "--db", filepath.Join(t.TempDir(), "x.duckdb"), missing},
+		{"query", "--sql", "select 1", missing},
+		{"export", "--parquet", t.TempDir(), missing},
+	} {
+		code, out, stderr := runCLI(t, args...)
+		if code != exitUsage || out != "" || !strings.Contains(stderr, "no such file or folder: "+missing+" (nothing was read)") {
+			t.Errorf("%v: exit %d, want %d\nstdout %q\nstderr %q", args[0], code, exitUsage, out, stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(t.TempDir(), "x.duckdb")); err == nil {
+		t.Error("ingest of a missing path created a database")
+	}
+}
+
+// With one good and one missing input the run goes on, and every report format names the
+// missing one (and the exit code says an input failed when no check did).
+func TestMissingSourceNamedInReports(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nosuch.zip")
+	want := "input not read: " + missing + ": stat " + missing + ": no such file or directory"
+	for _, format := range []string{"text", "md", "html", "json"} {
+		code, out, stderr := runCLI(t, "diagnose", "--quiet", "--fail-on", "never", "--format", format, sample, missing)
+		if code != exitInputFailed {
+			t.Errorf("%s: exit %d, want %d: %s", format, code, exitInputFailed, stderr)
+		}
+		switch format {
+		case "json":
+			var rep struct {
+				InputProblems []struct{ Path, Status, Error string }
+			}
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.InputProblems) != 1 || rep.InputProblems[0].Path != missing || rep.InputProblems[0].Status != "failed" {
+				t.Errorf("json inputProblems: %+v", rep.InputProblems)
+			}
+		case "md":
+			if !strings.Contains(out, "**input not read: ") || !strings.Contains(out, "no such file or directory**") {
+				t.Errorf("md does not name the missing input:\n%.600s", out)
+			}
+		default:
+			if !strings.Contains(out, want) {
+				t.Errorf("%s does not name the missing input (%q):\n%.600s", format, want, out)
+			}
+		}
+	}
+}
+
+// Inputs with no log line: no check passes; every one cannot be judged, for one reason.
+func TestNoLinesNothingPasses(t *testing.T) {
+	code, out, _ := runCLI(t, "diagnose", t.TempDir())
+	if code != exitInputFailed {
+		t.Errorf("exit %d, want %d", code, exitInputFailed)
+	}
+	if strings.Contains(out, "Passed") {
+		t.Errorf("a check passed on no lines:\n%s", out)
+	}
+	golden(t, "diagnose-no-lines.txt", stableOutput(out))
+	code, out, _ = runCLI(t, "diagnose", "--format", "json", t.TempDir())
+	var rep struct{ Checks []struct{ ID, Status, Reason string } }
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != exitInputFailed {
+		t.Fatalf("exit %d %v", code, err)
+	}
+	for _, c := range rep.Checks {
+		if c.Status != "unknown" || c.Reason != "the inputs hold no log lines: nothing to judge" {
+			t.Errorf("%s: %s (%s), want unknown", c.ID, c.Status, c.Reason)
+		}
+	}
+}
