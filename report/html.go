@@ -180,7 +180,7 @@ type kindRow struct {
 type htmlView struct {
 	Site, Sources, Version, Generated string
 	Verdict                           string
-	OK, NoData                        bool
+	OK, NoData, NotEnough             bool
 	Errors, Warnings, Infos, Total    int
 	EvaluatedAt, SpanStart, SpanEnd   string
 	Since                             string
@@ -234,6 +234,7 @@ func HTML(w io.Writer, r *klsql.Report, in *klsql.Insights, o HTMLOptions) error
 	ps := problems(r)
 	v.OK = len(ps) == 0
 	v.NoData = r.Ingest.Lines == 0
+	_, v.NotEnough = NotEnoughLogs(r)
 	for _, p := range ps {
 		switch p.Severity {
 		case klsql.SeverityError:

@@ -25,6 +25,9 @@ func Verdict(r *klsql.Report) string {
 	if NoLogs(r) {
 		return "NO LOGS: the inputs hold no log lines to judge (see the files listed as skipped or failed)"
 	}
+	if missing, notEnough := NotEnoughLogs(r); notEnough {
+		return notEnoughVerdict(r, missing)
+	}
 	if len(fails) == 0 {
 		s := fmt.Sprintf("OK: none of %d checks failed", len(r.Checks))
 		if unknown > 0 {

@@ -51,7 +51,9 @@ func Text(w io.Writer, r *klsql.Report, o TextOptions) error {
 	var b strings.Builder
 	fails := Failing(r)
 	verdict := Verdict(r)
-	if len(fails) > 0 {
+	if _, notEnough := NotEnoughLogs(r); notEnough {
+		verdict = p.yel(verdict)
+	} else if len(fails) > 0 {
 		verdict = p.red(verdict)
 	} else {
 		verdict = p.green(verdict)

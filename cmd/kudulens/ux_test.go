@@ -114,3 +114,34 @@ func TestNoLinesNothingPasses(t *testing.T) {
 		}
 	}
 }
+
+// tinyBundle is a folder holding one application log of two lines and no job log: what a
+// customer sends when they pick the wrong files.
+func tinyBundle(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	csv := "date,level,applicationName,instanceId,eventTickCount,eventId,pid,tid,message,activityId\n" +
+		"2026-11-19T23:00:49,Information,contoso-analytics,5b7e2d,639307260499965747,0,8252,8,23-00-49:99: Requesting data from AppInsights from 11/19/2026 10:49:27 PM (newest hit is from 11/19/2026 10:50:27 PM)...,\n" +
+		"2026-11-19T23:00:54,Information,contoso-analytics,5b7e2d,639307260541157479,0,8252,8,\"23-00-54:11: Hits downloaded - '7' in total. Earliest: 2026-11-19 22:50:36.58, latest: 2026-11-19 23:00:12.16\",\n"
+	if err := os.WriteFile(filepath.Join(dir, "5b7e2d-8252.applicationLog.csv"), []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// A near-empty bundle is not "OK": the verdict says first that there is not enough to judge,
+// and what was missing.
+func TestNotEnoughLogsVerdict(t *testing.T) {
+	code, out, stderr := runCLI(t, "diagnose", "--quiet", tinyBundle(t))
+	if code != exitOK {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+	verdict, _, _ := strings.Cut(out, "\n")
+	golden(t, "diagnose-not-enough.verdict", verdict+"\n")
+	for _, format := range []string{"md", "html"} {
+		_, out, _ := runCLI(t, "diagnose", "--quiet", "--format", format, tinyBundle(t))
+		if !strings.Contains(out, "NOT ENOUGH LOGS") || strings.Contains(out, "OK — no check failed") {
+			t.Errorf("%s does not say NOT ENOUGH LOGS:\n%.500s", format, out)
+		}
+	}
+}
