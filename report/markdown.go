@@ -23,6 +23,9 @@ func Markdown(w io.Writer, r *klsql.Report) error {
 	for _, in := range r.InputProblems {
 		fmt.Fprintf(&b, "**%s**\n\n", md(inputProblemText(in)))
 	}
+	if first := FirstFailureLine(r); first != "" {
+		fmt.Fprintf(&b, "**%s**\n\n", md(first))
+	}
 	b.WriteString("| status | severity | check | first | last | count | rule |\n|---|---|---|---|---|---|---|\n")
 	order := append(Failing(r), append(byStatus(r, klsql.StatusUnknown), append(byStatus(r, klsql.StatusSkipped), byStatus(r, klsql.StatusPass)...)...)...)
 	for _, c := range order {

@@ -165,3 +165,39 @@ func sameReason(cs []klsql.Result, reason string) (ids []string, rest []klsql.Re
 	}
 	return ids, rest
 }
+
+// FirstFailure is the failing check that fired first: the earliest first firing among the
+// failing errors and warnings (among the info findings when only they failed). It is usually
+// the cause; the failures after it are often its symptoms. nil when nothing failed.
+func FirstFailure(r *klsql.Report) *klsql.Result {
+	var first *klsql.Result
+	fails := Failing(r)
+	for _, infoToo := range []bool{false, true} {
+		for i := range fails {
+			c := &fails[i]
+			if c.FirstSeen == nil || (c.Severity == klsql.SeverityInfo) != infoToo {
+				continue
+			}
+			if first == nil || c.FirstSeen.Before(*first.FirstSeen) {
+				first = c
+			}
+		}
+		if first != nil {
+			return first
+		}
+	}
+	return nil
+}
+
+// FirstFailureLine says in one line which failure came first, or "" when none failed.
+func FirstFailureLine(r *klsql.Report) string {
+	c := FirstFailure(r)
+	if c == nil {
+		return ""
+	}
+	s := fmt.Sprintf("first to fail: %s at %s (%s before the capture)", c.ID, ts(*c.FirstSeen), ago(r.EvaluatedAt.Sub(*c.FirstSeen)))
+	if len(Failing(r)) > 1 {
+		s += "; the failures after it may be its consequences"
+	}
+	return s
+}

@@ -72,6 +72,7 @@ func Text(w io.Writer, r *klsql.Report, o TextOptions) error {
 		for _, c := range fails {
 			fmt.Fprintf(&b, "  %s  %-8s %-30s %s\n", p.red("FAIL"), p.sev(c.Severity), c.ID, escape.Terminal(c.Title))
 		}
+		fmt.Fprintf(&b, "\n  %s\n", p.bold(FirstFailureLine(r)))
 	}
 	for _, c := range fails {
 		fmt.Fprintf(&b, "\n%s %s\n", p.bold("▌"+c.ID), p.dim("("+string(c.Severity)+")"))

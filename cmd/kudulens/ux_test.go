@@ -145,3 +145,50 @@ func TestNotEnoughLogsVerdict(t *testing.T) {
 		}
 	}
 }
+
+// Failing checks come in one order in every format — most severe first, then by when each
+// first fired — so the earliest failure, usually the cause, leads; one line names it.
+func TestFailingOrderSameEverywhere(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "s.duckdb")
+	if code, _, stderr := runCLI(t, "ingest", "--quiet", "--db", db, sample); code != exitOK {
+		t.Fatalf("ingest: %d %s", code, stderr)
+	}
+	orders := map[string][]string{}
+	patterns := map[string]*regexp.Regexp{
+		"text": regexp.MustCompile(`(?m)^  FAIL  \S+\s+(\S+)`),
+		"md":   regexp.MustCompile("(?m)^### `([^`]+)`"),
+		"html": regexp.MustCompile(`<article class="card \w+" id="check-([^"]+)"`),
+	}
+	var text string
+	for format, re := range patterns {
+		_, out, _ := runCLI(t, "diagnose", "--db", db, "--format", format)
+		for _, m := range re.FindAllStringSubmatch(out, -1) {
+			orders[format] = append(orders[format], m[1])
+		}
+		if format == "text" {
+			text = out
+		}
+		if format == "html" {
+			// the list in the verdict, too
+			verdict := out[strings.Index(out, `<ol class="problems">`):]
+			verdict = verdict[:strings.Index(verdict, "</ol>")]
+			var list []string
+			for _, m := range regexp.MustCompile(`href="#check-([^"]+)"`).FindAllStringSubmatch(verdict, -1) {
+				list = append(list, m[1])
+			}
+			orders["html verdict"] = list
+			if !strings.Contains(out, "Failing since <b>2026-11-19T02:05:09Z</b>") {
+				t.Errorf("html: Failing since is not when the first failure fired")
+			}
+		}
+	}
+	want := strings.Join(orders["text"], " ")
+	for format, o := range orders {
+		if got := strings.Join(o, " "); got != want || len(o) == 0 {
+			t.Errorf("%s order:\n  %s\nwant (text):\n  %s", format, got, want)
+		}
+	}
+	start := strings.Index(text, "  FAIL")
+	end := strings.Index(text, "\n▌")
+	golden(t, "diagnose-sample-failing.txt", text[start:end+1])
+}
