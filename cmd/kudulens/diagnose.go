@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/kudulens/kudulens/internal/escape"
 	"github.com/kudulens/kudulens/internal/outfile"
 	"github.com/kudulens/kudulens/pipeline/store"
 	"github.com/kudulens/kudulens/report"
@@ -55,8 +57,8 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 	fs := newFlagSet("diagnose", diagnoseHelp, e)
 	sf.blob.parallelFlag = "diagnose" // --parallel is registered below, shared with --fleet
 	sf.register(fs, "kudulens.duckdb")
-	fs.StringVar(&formatName, "format", "text", "report format: text, json, md or html (one self-contained page with charts)")
-	fs.StringVarP(&out, "out", "o", "", "write the report to this file instead of standard output")
+	fs.StringVar(&formatName, "format", "text", "report format: text, json, md or html (one self-contained page with charts); default: from --out's extension (.html, .json, .md), else text")
+	fs.StringVarP(&out, "out", "o", "", "write the report to this file instead of standard output (the one-line verdict is still printed unless --quiet)")
 	fs.StringVar(&failOn, "fail-on", "error", "exit 1 when a check fails at or above this severity: error, warning, info or never")
 	fs.StringVar(&checksDir, "checks", "", "a folder of your own .sql checks, added to the catalogue (same id replaces a built-in)")
 	fs.StringVar(&at, "at", "", "evaluation time (RFC 3339, e.g. 2026-11-20T09:30:00Z); default: the latest timestamp in the logs")
@@ -68,6 +70,9 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 	fs.IntVar(&fo.parallel, "parallel", 0, "with --fleet: sites diagnosed at once, each in its own in-memory database (default 1); with blob sources: blobs downloaded at once (default 4)")
 	if code := parseFlags(fs, args, e); code >= 0 {
 		return code
+	}
+	if !fs.Changed("format") {
+		formatName = formatFromOut(out, formatName)
 	}
 	switch formatName {
 	case "text", "json", "md", "markdown", "html":
@@ -144,6 +149,10 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 	if err := writeOutput(out, buf.Bytes(), e.stdout); err != nil {
 		return fatal(e, err)
 	}
+	if out != "" && out != "-" && !sf.quiet {
+		// The report went to a file: the answer still belongs on the terminal.
+		fmt.Fprintf(e.stdout, "%s\n", escape.Terminal(report.Verdict(rep)))
+	}
 	if report.ExitFails(rep, minSev) {
 		return exitCheckFailed
 	}
@@ -153,6 +162,22 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 		return exitInputFailed
 	}
 	return code
+}
+
+// formatFromOut is the report format --out's extension names (report.html → html), or def
+// when it names none: --out report.html without --format must not write text into it.
+func formatFromOut(out, def string) string {
+	switch strings.ToLower(filepath.Ext(out)) {
+	case ".html", ".htm":
+		return "html"
+	case ".json":
+		return "json"
+	case ".md", ".markdown":
+		return "md"
+	case ".txt", ".text":
+		return "text"
+	}
+	return def
 }
 
 func loadCatalogue(dir string) ([]*klsql.Check, error) {

@@ -111,7 +111,7 @@ func (f *storeFlags) register(fs *pflag.FlagSet, defaultDB string) {
 	fs.StringVar(&f.db, "db", defaultDB, "database file")
 	fs.IntVar(&f.threads, "threads", 0, "DuckDB and parser threads (default: all cores)")
 	fs.StringVar(&f.memoryLimit, "memory-limit", store.DefaultMemoryLimit, "DuckDB memory limit; bigger loads spill to disk")
-	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress line (diagnose --out: and no verdict on the terminal)")
 	fs.IntVar(&f.maxLine, "max-line", 1<<20, "lines longer than this many bytes are cut and flagged truncated")
 	fs.BoolVar(&f.noRedact, "no-redact", false, "keep secrets (passwords, keys, SAS signatures, tokens) in the database and reports")
 	f.limits.register(fs)

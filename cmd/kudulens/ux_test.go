@@ -104,7 +104,9 @@ func TestNoLinesNothingPasses(t *testing.T) {
 	}
 	golden(t, "diagnose-no-lines.txt", stableOutput(out))
 	code, out, _ = runCLI(t, "diagnose", "--format", "json", t.TempDir())
-	var rep struct{ Checks []struct{ ID, Status, Reason string } }
+	var rep struct {
+		Checks []struct{ ID, Status, Reason string }
+	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != exitInputFailed {
 		t.Fatalf("exit %d %v", code, err)
 	}
@@ -191,4 +193,51 @@ func TestFailingOrderSameEverywhere(t *testing.T) {
 	start := strings.Index(text, "  FAIL")
 	end := strings.Index(text, "\n▌")
 	golden(t, "diagnose-sample-failing.txt", text[start:end+1])
+}
+
+// --out takes the format from its extension unless --format is given, and the one-line
+// verdict still reaches the terminal (not with --quiet).
+func TestOutFormatFromExtension(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "s.duckdb")
+	if code, _, stderr := runCLI(t, "ingest", "--quiet", "--db", db, sample); code != exitOK {
+		t.Fatalf("ingest: %d %s", code, stderr)
+	}
+	_, text, _ := runCLI(t, "diagnose", "--db", db)
+	verdict, _, _ := strings.Cut(text, "\n")
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, format, prefix string
+		quiet                bool
+	}{
+		{"r.html", "", "<!DOCTYPE html>", false},
+		{"R.HTM", "", "<!DOCTYPE html>", true},
+		{"r.json", "", "{", false},
+		{"r.md", "", "## kudulens: PROBLEMS FOUND", false},
+		{"r.txt", "", "PROBLEMS FOUND", false},
+		{"r.out", "", "PROBLEMS FOUND", false}, // no known extension: text
+		{"forced.html", "json", "{", false},    // --format wins
+	} {
+		args := []string{"diagnose", "--db", db, "--out", filepath.Join(dir, tc.name)}
+		if tc.format != "" {
+			args = append(args, "--format", tc.format)
+		}
+		if tc.quiet {
+			args = append(args, "--quiet")
+		}
+		code, stdout, stderr := runCLI(t, args...)
+		if code != exitCheckFailed {
+			t.Errorf("%s: exit %d: %s", tc.name, code, stderr)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, tc.name))
+		if err != nil || !strings.HasPrefix(string(b), tc.prefix) {
+			t.Errorf("%s: file starts %.40q, want %q (%v)", tc.name, b, tc.prefix, err)
+		}
+		wantOut := verdict + "\n"
+		if tc.quiet {
+			wantOut = ""
+		}
+		if stdout != wantOut {
+			t.Errorf("%s: terminal got %q, want %q", tc.name, stdout, wantOut)
+		}
+	}
 }
