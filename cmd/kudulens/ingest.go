@@ -232,7 +232,29 @@ func runIngest(ctx context.Context, args []string, e *env) int {
 	if sum.Failed() {
 		return exitInputFailed
 	}
+	if sf.blob.statePath == "" && nothingRead(sum) {
+		// A folder of .7z files or of the wrong files must not look like a successful load.
+		fmt.Fprintf(e.stderr, "kudulens ingest: nothing could be read: no log line in %d file(s) (see the reasons above) (exit 3)\n", len(sum.Files))
+		return exitInputFailed
+	}
 	return exitOK
+}
+
+// nothingRead reports whether a run found no log file at all: every file was skipped, none
+// held a line of a known kind and none was already in the database.
+func nothingRead(sum *pipeline.Summary) bool {
+	for _, f := range sum.Files {
+		if f.Duplicate != "" && f.Row.Kind != source.KindUnknown {
+			return false // a log read before: nothing new, but nothing wrong
+		}
+		switch f.Row.Kind {
+		case source.KindKuduLog, source.KindAppLogCSV, source.KindAppLogText, source.KindKuduStatus:
+			if f.Row.Status != "skipped" {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // ingest runs pipeline.Ingest with a progress bar on a terminal.

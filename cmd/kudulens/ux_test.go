@@ -241,3 +241,33 @@ func TestOutFormatFromExtension(t *testing.T) {
 		}
 	}
 }
+
+// .7z and .rar bundles are named, with what to do; skip reasons quote the first line as text;
+// an ingest that could read nothing at all exits 3.
+func TestIngestNothingReadable(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"logs.7z":  "7z\xbc\xaf\x27\x1c\x00\x04rest of the archive",
+		"logs.rar": "Rar!\x1a\x07\x01\x00rest of the archive",
+		"page.txt": "<html> \"quoted\" \\ é\nsecond line\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, stderr := runCLI(t, "ingest", "--db", filepath.Join(t.TempDir(), "x.duckdb"), dir)
+	if code != exitInputFailed || !strings.Contains(stderr, "nothing could be read") {
+		t.Errorf("exit %d, want %d; stderr %q", code, exitInputFailed, stderr)
+	}
+	var skipped []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "skipped: ") {
+			skipped = append(skipped, strings.ReplaceAll(l, dir, "DIR"))
+		}
+	}
+	golden(t, "ingest-unreadable.txt", strings.Join(skipped, "\n")+"\n")
+	// The same folder beside a real log: the log is read, the run is ok.
+	if code, _, stderr := runCLI(t, "ingest", "--db", filepath.Join(t.TempDir(), "y.duckdb"), dir, sample); code != exitOK {
+		t.Errorf("with a log beside them: exit %d: %s", code, stderr)
+	}
+}
