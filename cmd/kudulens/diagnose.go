@@ -20,9 +20,10 @@ import (
 	"github.com/kudulens/kudulens/sql/kql"
 )
 
-const diagnoseHelp = `Usage: kudulens diagnose SOURCE... [--db FILE] [--at TIME] [--format text|json|md|html] [--out FILE]
-                         [--fail-on error|warning|never] [--checks DIR]
-       kudulens diagnose --fleet DIR|CONTAINER [--state FILE] [--reports DIR] [--parallel N] [--format ...] [--out FILE]
+const diagnoseHelp = `Usage: kudulens diagnose SOURCE... [--db FILE] [--at TIME] [--since TIME|DURATION] [--format text|json|md|html]
+                         [--out FILE] [--fail-on error|warning|info|never] [--checks DIR] [--quiet]
+       kudulens diagnose --fleet DIR|CONTAINER [--state FILE] [--reports DIR] [--parallel N] [--format text|json|md|html]
+                         [--out FILE] [--at TIME] [--since TIME|DURATION] [--fail-on ...] [--checks DIR]
 
 Runs every check of the vendor's monitoring guide (and more) on the logs and reports what is
 wrong, with evidence (time, job, file:line, message) and advice. With SOURCE arguments the
@@ -40,7 +41,8 @@ Examples:
   kudulens diagnose customer-bundle.zip
   kudulens diagnose --db site.duckdb --format json --out report.json --fail-on warning
   kudulens diagnose bundle.zip --checks ./our-checks --format md > ticket.md
-  kudulens diagnose bundle.zip --format html --out report.html
+  kudulens diagnose bundle.zip --out report.html          # the format follows the extension
+  kudulens diagnose bundle.zip --since 1w --format md          # the last week, for a ticket
   kudulens diagnose --fleet bundles/ --state fleet-state.json --format html --out fleet.html --reports sites/
   kudulens diagnose --fleet "https://acct.blob.core.windows.net/bundles/nightly?<SAS>" --format json
 
@@ -62,7 +64,7 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 	fs.StringVar(&failOn, "fail-on", "error", "exit 1 when a check fails at or above this severity: error, warning, info or never")
 	fs.StringVar(&checksDir, "checks", "", "a folder of your own .sql checks, added to the catalogue (same id replaces a built-in)")
 	fs.StringVar(&at, "at", "", "evaluation time (RFC 3339, e.g. 2026-11-20T09:30:00Z); default: the latest timestamp in the logs")
-	fs.StringVar(&since, "since", "", "only lines at or after this time count (RFC 3339, or a duration before --at such as 24h or 7d)")
+	fs.StringVar(&since, "since", "", "only lines at or after this time count (RFC 3339, or a duration before --at such as 36h, 7d or 1w)")
 	fs.StringVar(&fo.dir, "fleet", "", "diagnose every site under this folder or blob container/prefix (each top-level file or folder is one site) and write one summary")
 	fs.StringVar(&fo.state, "state", "", "with --fleet: compare with the run that wrote this file (new and resolved failures), then rewrite it")
 	fs.StringVar(&fo.reports, "reports", "", "with --fleet: also write each site's HTML report into this folder (linked from the summary)")
@@ -73,6 +75,14 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 	}
 	if !fs.Changed("format") {
 		formatName = formatFromOut(out, formatName)
+	}
+	if since != "" {
+		if _, err := parseAgo(since); err != nil {
+			if _, err := parseTime(since); err != nil {
+				fmt.Fprintf(e.stderr, "kudulens diagnose: --since: cannot read %q as a time or a duration (e.g. 2026-11-19T00:00:00Z, 36h, 7d, 1w)\n", since)
+				return exitUsage
+			}
+		}
 	}
 	switch formatName {
 	case "text", "json", "md", "markdown", "html":
@@ -222,7 +232,7 @@ func parseTime(s string) (time.Time, error) {
 
 // parseSince reads --since: a time, or a duration before the evaluation time.
 func parseSince(ctx context.Context, s string, at time.Time, database *store.Store) (time.Time, error) {
-	if d, err := klsql.ParseDuration(s); err == nil {
+	if d, err := parseAgo(s); err == nil {
 		if at.IsZero() {
 			var t *time.Time
 			if err := database.DB().QueryRowContext(ctx, "SELECT max(timestamp) FROM traces").Scan(&t); err != nil {
@@ -242,6 +252,11 @@ const checksHelp = `Usage: kudulens checks [--checks DIR] [--format table|json] 
 
 Lists the catalogue of checks: id, severity, rule, and the monitoring guide's original query
 or rule beside it. --verbose adds the advice and the SQL.
+
+Examples:
+  kudulens checks
+  kudulens checks --verbose | less
+  kudulens checks --checks ./our-checks --format json
 `
 
 func runChecks(ctx context.Context, args []string, e *env) int {
@@ -260,9 +275,16 @@ func runChecks(ctx context.Context, args []string, e *env) int {
 		return exitUsage
 	}
 	if formatName == "json" {
+		// camelCase, like every other JSON kudulens writes.
 		type item struct {
-			ID, Title, Severity, Rule, Guide, Advice, File string
-			Jobs                                           []string
+			ID       string   `json:"id"`
+			Title    string   `json:"title"`
+			Severity string   `json:"severity"`
+			Rule     string   `json:"rule"`
+			Guide    string   `json:"guide"`
+			Advice   string   `json:"advice"`
+			File     string   `json:"file"`
+			Jobs     []string `json:"jobs"`
 		}
 		var items []item
 		for _, c := range checks {

@@ -154,13 +154,15 @@ func parseFlags(fs *pflag.FlagSet, args []string, e *env) int {
 		if err == pflag.ErrHelp {
 			return exitOK
 		}
-		fmt.Fprintf(e.stderr, "kudulens %s: %v (see --help)\n", fs.Name(), err)
+		fmt.Fprintf(e.stderr, "kudulens %s: %s%s (see --help)\n", fs.Name(), escape.Terminal(err.Error()), flagSuggestion(fs, err))
 		return exitUsage
 	}
 	return -1
 }
 
-const ingestHelp = `Usage: kudulens ingest SOURCE... [--db FILE] [--state FILE]
+const ingestHelp = `Usage: kudulens ingest SOURCE... [--db FILE] [--state FILE] [--since TIME|DURATION] [--until TIME|DURATION]
+                       [--max-line N] [--max-depth N] [--max-entry-bytes SIZE] [--max-ratio N] [--max-entries N]
+                       [--no-redact] [--quiet]
 
 Reads web-job logs into a database: Kudu continuous-job logs (job_log.txt, job_prev_log.txt),
 App Service application logs (blob CSV and file-system text), and bundles of them. Files of
@@ -174,7 +176,7 @@ Examples:
   kudulens ingest customer-bundle.zip
   kudulens ingest --db site.duckdb D:/home/data/jobs/continuous applogs/
   cat bundle.tar.gz | kudulens ingest -
-  kudulens ingest "https://contosologs.blob.core.windows.net/applogs?<SAS>" --since 7d
+  kudulens ingest "https://contosologs.blob.core.windows.net/applogs?<SAS>" --since 1w
   kudulens ingest az://applogs/contoso-analytics --db site.duckdb --state site.state.json   # nightly
 
 Blob sources (see README, "Blob Storage"): a container URL with an optional prefix and SAS

@@ -271,3 +271,110 @@ func TestIngestNothingReadable(t *testing.T) {
 		t.Errorf("with a log beside them: exit %d: %s", code, stderr)
 	}
 }
+
+// kudulens version, --version and -v name the version, the commit and the DuckDB inside.
+func TestVersion(t *testing.T) {
+	re := regexp.MustCompile(`^kudulens \S+ \(commit \S+\)\nDuckDB v\d+\.\d+\.\d+\S*\n$`)
+	for _, args := range [][]string{{"version"}, {"--version"}, {"-v"}} {
+		code, out, stderr := runCLI(t, args...)
+		if code != exitOK || !re.MatchString(out) {
+			t.Errorf("%v: exit %d %q %s", args, code, out, stderr)
+		}
+	}
+}
+
+// A mistyped command or flag gets a "did you mean".
+func TestDidYouMean(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"diagnos", "x"}, `kudulens: unknown command "diagnos"; did you mean "diagnose"? (see kudulens help)`},
+		{[]string{"qeury"}, `did you mean "query"?`},
+		{[]string{"diagnose", "--formt", "json", sample}, "kudulens diagnose: unknown flag: --formt; did you mean --format? (see --help)"},
+		{[]string{"query", "--sq", "select 1", sample}, "did you mean --sql?"},
+		{[]string{"ingest", "--max-dept", "3", sample}, "did you mean --max-depth?"},
+	} {
+		code, _, stderr := runCLI(t, tc.args...)
+		if code != exitUsage || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q, want %q", tc.args, code, stderr, tc.want)
+		}
+	}
+	if _, _, stderr := runCLI(t, "frobnicate"); strings.Contains(stderr, "did you mean") {
+		t.Errorf("a word near no command got a suggestion: %q", stderr)
+	}
+}
+
+// --since takes 1w-style durations wherever it is taken, and a bad one is a usage error
+// before anything is read.
+func TestSinceDurations(t *testing.T) {
+	code, out, stderr := runCLI(t, "diagnose", "--quiet", "--since", "1w", sample)
+	if code != exitCheckFailed || !strings.Contains(out, "only lines since 2026-11-13T09:29:51Z count") {
+		t.Errorf("diagnose --since 1w: exit %d\n%.400s\n%s", code, out, stderr)
+	}
+	if code, _, stderr := runCLI(t, "diagnose", "--quiet", "--fleet", t.TempDir(), "--since", "2w"); code == exitUsage {
+		t.Errorf("diagnose --fleet --since 2w: usage error %s", stderr)
+	}
+	if code, _, stderr := runCLI(t, "ingest", "--quiet", "--db", filepath.Join(t.TempDir(), "x.duckdb"), "--since", "1.5w", sample); code != exitOK {
+		t.Errorf("ingest --since 1.5w: exit %d %s", code, stderr)
+	}
+	code, out, stderr = runCLI(t, "diagnose", "--since", "a fortnight", filepath.Join(t.TempDir(), "nosuch"))
+	if code != exitUsage || out != "" || !strings.Contains(stderr, "--since: cannot read") {
+		t.Errorf("bad --since: exit %d %q %q", code, out, stderr)
+	}
+}
+
+// Every command's --help has examples, and every flag its usage lines name exists.
+func TestHelpMatchesFlags(t *testing.T) {
+	for _, c := range commands() {
+		code, _, help := runCLI(t, c.name, "--help")
+		if code != exitOK {
+			t.Errorf("%s --help: exit %d", c.name, code)
+		}
+		if !strings.Contains(help, "\nExamples:\n  kudulens ") {
+			t.Errorf("%s --help has no examples", c.name)
+		}
+		usage, flags, _ := strings.Cut(help, "\nFlags:\n")
+		usage, _, _ = strings.Cut(usage, "\n\n")
+		for _, m := range regexp.MustCompile(`--([a-z][a-z-]*)`).FindAllStringSubmatch(usage, -1) {
+			if !regexp.MustCompile(`(?m)^\s+(-\w, )?--` + m[1] + `\b`).MatchString(flags) {
+				t.Errorf("%s: the usage line names --%s, which is not a flag", c.name, m[1])
+			}
+		}
+	}
+	_, _, help := runCLI(t, "diagnose", "--help")
+	if !strings.Contains(help, "--fail-on error|warning|info|never") {
+		t.Error("diagnose usage does not say --fail-on takes info")
+	}
+}
+
+// checks --format json is camelCase like every other JSON of kudulens.
+func TestChecksJSONCamelCase(t *testing.T) {
+	code, out, _ := runCLI(t, "checks", "--format", "json")
+	var items []map[string]any
+	if err := json.Unmarshal([]byte(out), &items); err != nil || code != exitOK || len(items) < 25 {
+		t.Fatalf("exit %d, %d items, %v", code, len(items), err)
+	}
+	for k := range items[0] {
+		if k != strings.ToLower(k[:1])+k[1:] {
+			t.Errorf("key %q is not camelCase", k)
+		}
+	}
+	if items[0]["id"] == nil || items[0]["severity"] == nil {
+		t.Errorf("no id/severity: %v", items[0])
+	}
+}
+
+// query --format json keeps the order of the projected columns.
+func TestQueryJSONColumnOrder(t *testing.T) {
+	code, out, stderr := runCLI(t, "query", "--quiet", "--format", "json", "--sql",
+		"select line_no as zeta, job as alpha, '<&>' as mid, {'b': 1, 'a': [1, 2]} as nested from traces order by timestamp, source_file, line_no limit 1", sample)
+	if code != exitOK {
+		t.Fatalf("exit %d %s", code, stderr)
+	}
+	golden(t, "query-json-order.json", out)
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(out), &rows); err != nil || len(rows) != 1 {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+}
