@@ -43,7 +43,10 @@ as stored, for programs that read the CSV.
 
 Examples:
   kudulens query --db site.duckdb --sql "select count(*) from exceptions"
-  kudulens query bundle.zip --sql "select timestamp, job, message from traces where level = 'ERR' order by 1" --format csv
+  kudulens query bundle.zip --format csv --sql "select timestamp, job, template, message from traces
+    where severityLevel >= 3 order by 1"            # errors by the app's message templates, as the checks
+                                                    # judge them (the app logs SQL errors at INFO: level = 'ERR' misses them)
+  kudulens query bundle.zip --sql "select template, severityLevel, count(*) n from traces group by all order by n desc"
   kudulens query --db site.duckdb --format json --sql "select name, section, count(*) n from customEvents group by all"
   kudulens query --db site.duckdb --kql 'traces | where message contains "ServiceBus"'
   kudulens query --db site.duckdb --kql 'customEvents

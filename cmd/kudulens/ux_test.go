@@ -378,3 +378,26 @@ func TestQueryJSONColumnOrder(t *testing.T) {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
 }
+
+// query --help teaches the filter the checks use: severityLevel from the message templates,
+// which finds the SQL errors the app logs at INFO (level = 'ERR' misses them).
+func TestQueryHelpExampleFindsErrors(t *testing.T) {
+	_, _, help := runCLI(t, "query", "--help")
+	for _, l := range strings.Split(help, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "kudulens query") && strings.Contains(l, "level = 'ERR'") {
+			t.Errorf("an example filters level = 'ERR': %s", l)
+		}
+	}
+	const example = "select timestamp, job, template, message from traces\n    where severityLevel >= 3 order by 1"
+	if !strings.Contains(help, example) {
+		t.Fatalf("query --help lacks the severityLevel example")
+	}
+	code, out, stderr := runCLI(t, "query", "--quiet", "--format", "csv", "--sql", example, sample)
+	if code != exitOK || !strings.Contains(out, ",sql-error,") || !strings.Contains(out, ",page-updates-sql-exception,") {
+		t.Errorf("the example misses the SQL errors: exit %d %s\n%.300s", code, stderr, out)
+	}
+	_, out, _ = runCLI(t, "query", "--quiet", "--format", "csv", "--sql", "select count(*) from traces where level = 'ERR' and template = 'sql-error'", sample)
+	if out != "count_star()\n0\n" {
+		t.Errorf("level = 'ERR' finds the SQL errors after all (%q): the example's reason is wrong", out)
+	}
+}
