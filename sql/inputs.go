@@ -2,6 +2,7 @@ package sql
 
 import (
 	"context"
+	gosql "database/sql"
 )
 
 // InputProblem is an input the diagnosis could not read, or read only in part: a path that
@@ -47,4 +48,12 @@ func markNothingJudged(rep *Report) {
 			c.Status, c.Reason, c.Detail = StatusUnknown, NoLinesReason, ""
 		}
 	}
+}
+
+// SiteName is the App Service site the logs name (files.site; several joined by ", "), or ""
+// when none does.
+func SiteName(ctx context.Context, db *gosql.DB) (string, error) {
+	var s gosql.NullString
+	err := db.QueryRowContext(ctx, `SELECT string_agg(DISTINCT site, ', ' ORDER BY site) FROM files WHERE site IS NOT NULL`).Scan(&s)
+	return s.String, err
 }

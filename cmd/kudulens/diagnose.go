@@ -21,7 +21,7 @@ import (
 )
 
 const diagnoseHelp = `Usage: kudulens diagnose SOURCE... [--db FILE] [--at TIME] [--since TIME|DURATION] [--format text|json|md|html]
-                         [--out FILE] [--fail-on error|warning|info|never] [--checks DIR] [--quiet]
+                         [--brief] [--out FILE] [--fail-on error|warning|info|never] [--checks DIR] [--quiet]
        kudulens diagnose --fleet DIR|CONTAINER [--state FILE] [--reports DIR] [--parallel N] [--format text|json|md|html]
                          [--out FILE] [--at TIME] [--since TIME|DURATION] [--fail-on ...] [--checks DIR]
 
@@ -42,7 +42,8 @@ Examples:
   kudulens diagnose --db site.duckdb --format json --out report.json --fail-on warning
   kudulens diagnose bundle.zip --checks ./our-checks --format md > ticket.md
   kudulens diagnose bundle.zip --out report.html          # the format follows the extension
-  kudulens diagnose bundle.zip --since 1w --format md          # the last week, for a ticket
+  kudulens diagnose bundle.zip --format md --brief > ticket.md   # a ticket summary, under 30 lines
+  kudulens diagnose bundle.zip --since 1w --format md          # the last week only
   kudulens diagnose --fleet bundles/ --state fleet-state.json --format html --out fleet.html --reports sites/
   kudulens diagnose --fleet "https://acct.blob.core.windows.net/bundles/nightly?<SAS>" --format json
 
@@ -55,6 +56,7 @@ starting with '.' or '_' are left out. Exit 1 when a site fails a check at or ab
 func runDiagnose(ctx context.Context, args []string, e *env) int {
 	var sf storeFlags
 	var formatName, out, failOn, checksDir, at, since string
+	var brief bool
 	var fo fleetOptions
 	fs := newFlagSet("diagnose", diagnoseHelp, e)
 	sf.blob.parallelFlag = "diagnose" // --parallel is registered below, shared with --fleet
@@ -62,6 +64,7 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 	fs.StringVar(&formatName, "format", "text", "report format: text, json, md or html (one self-contained page with charts); default: from --out's extension (.html, .json, .md), else text")
 	fs.StringVarP(&out, "out", "o", "", "write the report to this file instead of standard output (the one-line verdict is still printed unless --quiet)")
 	fs.StringVar(&failOn, "fail-on", "error", "exit 1 when a check fails at or above this severity: error, warning, info or never")
+	fs.BoolVar(&brief, "brief", false, "with --format md: a ticket summary under 30 lines (site, verdict, each failing check with its first evidence line and advice)")
 	fs.StringVar(&checksDir, "checks", "", "a folder of your own .sql checks, added to the catalogue (same id replaces a built-in)")
 	fs.StringVar(&at, "at", "", "evaluation time (RFC 3339, e.g. 2026-11-20T09:30:00Z); default: the latest timestamp in the logs")
 	fs.StringVar(&since, "since", "", "only lines at or after this time count (RFC 3339, or a duration before --at such as 36h, 7d or 1w)")
@@ -90,6 +93,10 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 		fmt.Fprintf(e.stderr, "kudulens diagnose: unknown format %q (want text, json, md or html)\n", formatName)
 		return exitUsage
 	}
+	if brief && formatName != "md" && formatName != "markdown" {
+		fmt.Fprintln(e.stderr, "kudulens diagnose: --brief is the ticket summary of --format md (give --format md, or an --out FILE.md)")
+		return exitUsage
+	}
 	var minSev klsql.Severity
 	if failOn != "never" {
 		s, err := klsql.SeverityFromString(failOn)
@@ -116,6 +123,10 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 		return exitUsage
 	}
 	if fo.dir != "" {
+		if brief {
+			fmt.Fprintln(e.stderr, "kudulens diagnose: --brief is for one site, not --fleet")
+			return exitUsage
+		}
 		if fs.NArg() > 0 || fs.Changed("db") {
 			fmt.Fprintln(e.stderr, "kudulens diagnose: --fleet takes no SOURCE and no --db (each site is read into memory)")
 			return exitUsage
@@ -142,13 +153,21 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 	if err != nil {
 		return fatal(e, err)
 	}
+	var site string
+	if formatName == "json" || brief {
+		if site, err = klsql.SiteName(ctx, database.DB()); err != nil {
+			return fatal(e, fmt.Errorf("site name: %w", err))
+		}
+	}
 	var buf bytes.Buffer
-	switch formatName {
-	case "json":
-		err = report.JSON(&buf, rep)
-	case "md", "markdown":
+	switch {
+	case formatName == "json":
+		err = report.SiteJSON(&buf, rep, site)
+	case brief:
+		err = report.MarkdownBrief(&buf, rep, site)
+	case formatName == "md" || formatName == "markdown":
 		err = report.Markdown(&buf, rep)
-	case "html":
+	case formatName == "html":
 		err = writeHTML(ctx, &buf, database, rep)
 	default:
 		err = report.Text(&buf, rep, report.TextOptions{Color: out == "" && isTerminalWriter(e.stdout)})

@@ -401,3 +401,55 @@ func TestQueryHelpExampleFindsErrors(t *testing.T) {
 		t.Errorf("level = 'ERR' finds the SQL errors after all (%q): the example's reason is wrong", out)
 	}
 }
+
+// --format md --brief is a ticket summary: the site in the header, the verdict, each failing
+// check with its first evidence line and advice, under 30 lines.
+func TestMarkdownBrief(t *testing.T) {
+	code, out, stderr := runCLI(t, "diagnose", "--quiet", "--format", "md", "--brief", sample)
+	if code != exitCheckFailed {
+		t.Fatalf("exit %d %s", code, stderr)
+	}
+	if n := strings.Count(out, "\n"); n >= 30 {
+		t.Errorf("%d lines, want under 30", n)
+	}
+	if !strings.HasPrefix(out, "### kudulens: contoso-analytics — PROBLEMS FOUND") {
+		t.Errorf("header: %.120s", out)
+	}
+	golden(t, "diagnose-sample-brief.md", out)
+	// --brief with an --out FILE.md takes md from the extension; with text it is a usage error.
+	md := filepath.Join(t.TempDir(), "ticket.md")
+	if code, _, stderr := runCLI(t, "diagnose", "--quiet", "--brief", "--out", md, sample); code != exitCheckFailed {
+		t.Errorf("--brief --out ticket.md: exit %d %s", code, stderr)
+	} else if b, _ := os.ReadFile(md); string(b) != out {
+		t.Errorf("--out ticket.md --brief differs from --format md --brief")
+	}
+	if code, _, _ := runCLI(t, "diagnose", "--brief", sample); code != exitUsage {
+		t.Errorf("--brief with text: exit %d, want %d", code, exitUsage)
+	}
+}
+
+// Single-site JSON has the verdict and the site at the top, as fleet JSON's rows do.
+func TestSiteJSONVerdictAndSite(t *testing.T) {
+	_, text, _ := runCLI(t, "diagnose", "--quiet", sample)
+	verdict, _, _ := strings.Cut(text, "\n")
+	_, out, _ := runCLI(t, "diagnose", "--quiet", "--format", "json", sample)
+	if !strings.HasPrefix(out, "{\n  \"verdict\": ") {
+		t.Errorf("verdict is not the first member: %.100s", out)
+	}
+	var rep struct {
+		Verdict, Site, EvaluatedAt string
+		Checks                     []struct{ ID string }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Verdict != verdict || rep.Site != "contoso-analytics" || rep.EvaluatedAt == "" || len(rep.Checks) < 25 {
+		t.Errorf("verdict %q (text %q), site %q, %d checks", rep.Verdict, verdict, rep.Site, len(rep.Checks))
+	}
+	// A bundle that names no site: "site" is there, empty.
+	_, out, _ = runCLI(t, "diagnose", "--quiet", "--format", "json", filepath.Join(sample, "data"))
+	var noSite map[string]any
+	if err := json.Unmarshal([]byte(out), &noSite); err != nil || noSite["site"] != "" || noSite["verdict"] == nil {
+		t.Errorf("no site: %v %v", err, noSite["site"])
+	}
+}
