@@ -82,6 +82,7 @@ func commands() []command {
 		{"checks", "list the checks", runChecks},
 		{"query", "run SQL or KQL on the tables", runQuery},
 		{"export", "write the tables as partitioned Parquet", runExport},
+		{"show", "print the lines around an evidence reference FILE:LINE", runShow},
 		{"version", "print the version, commit and DuckDB version", runVersion},
 	}
 }

@@ -453,3 +453,39 @@ func TestSiteJSONVerdictAndSite(t *testing.T) {
 		t.Errorf("no site: %v %v", err, noSite["site"])
 	}
 }
+
+// show FILE:LINE prints the lines around an evidence reference: from the bundle when it is on
+// disk, else from the database.
+func TestShowEvidence(t *testing.T) {
+	const member = "!applogs/contoso-analytics/2026/11/19/02/5b7e2d-5344.applicationLog.csv"
+	code, out, stderr := runCLI(t, "show", "../../fixtures/sample-bundle.zip"+member+":31", "-C", "2")
+	if code != exitOK {
+		t.Fatalf("exit %d %s", code, stderr)
+	}
+	golden(t, "show-bundle.txt", out)
+	// From the database: the bundle was ingested, then moved away.
+	dir := t.TempDir()
+	zip, err := os.ReadFile("../../fixtures/sample-bundle.zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundle := filepath.Join(dir, "bundle.zip")
+	os.WriteFile(bundle, zip, 0o644)
+	db := filepath.Join(dir, "s.duckdb")
+	if code, _, stderr := runCLI(t, "ingest", "--quiet", "--db", db, bundle); code != exitOK {
+		t.Fatalf("ingest %d %s", code, stderr)
+	}
+	os.Remove(bundle)
+	const job = "!data/jobs/continuous/Office365ActivityImporter/job_log.txt"
+	code, out, stderr = runCLI(t, "show", "--db", db, bundle+job+":860", "-C", "2")
+	if code != exitOK {
+		t.Fatalf("from the database: exit %d %s", code, stderr)
+	}
+	golden(t, "show-db.txt", strings.ReplaceAll(out, dir, "DIR"))
+	// Bad references are usage errors.
+	for _, ref := range []string{"no-line-number", "../../fixtures/sample-bundle.zip!nosuch.txt:3", bundle + job + ":0"} {
+		if code, _, _ := runCLI(t, "show", "--db", db, ref); code != exitUsage {
+			t.Errorf("show %s: exit %d, want %d", ref, code, exitUsage)
+		}
+	}
+}
