@@ -1,8 +1,11 @@
 package main
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/json"
 	"flag"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -488,4 +491,51 @@ func TestShowEvidence(t *testing.T) {
 			t.Errorf("show %s: exit %d, want %d", ref, code, exitUsage)
 		}
 	}
+}
+
+// The README's "How to collect a bundle" tells customers to download Kudu's zip of
+// data/jobs/continuous/, whose members start at the job folders (Kudu leaves the zipped folder
+// itself out): kudulens must still name the jobs from those folders.
+func TestKuduZipOfJobsFolder(t *testing.T) {
+	root := filepath.Join(sample, "data", "jobs", "continuous")
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		w, err := zw.Create(filepath.ToSlash(rel)) // AppInsightsImporter/job_log.txt
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(b)
+		return err
+	})
+	if err != nil || zw.Close() != nil {
+		t.Fatal(err)
+	}
+	bundle := filepath.Join(t.TempDir(), "continuous.zip")
+	os.WriteFile(bundle, buf.Bytes(), 0o644)
+	code, out, stderr := runCLI(t, "query", "--quiet", "--format", "csv", "--sql",
+		"select job, count(*) > 0 as has_lines from traces group by all order by 1", bundle)
+	if code != exitOK || out != "job,has_lines\nAppInsightsImporter,true\nOffice365ActivityImporter,true\n" {
+		t.Errorf("exit %d %s\n%s", code, stderr, out)
+	}
+	if !strings.Contains(readme(t), "/api/zip/data/jobs/continuous/") {
+		t.Error("the README no longer says how to download the job logs")
+	}
+}
+
+func readme(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
