@@ -539,3 +539,32 @@ func readme(t *testing.T) string {
 	}
 	return string(b)
 }
+
+// make test sets go test's -timeout on every run instead of relying on the 10-minute default,
+// says that the first build is slow before it starts, and the README says what it installs
+// and how long it takes.
+func TestMakefileTimeoutsAndReadme(t *testing.T) {
+	b, err := os.ReadFile("../../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := string(b)
+	target := ""
+	for _, l := range strings.Split(mk, "\n") {
+		if m := regexp.MustCompile(`^([a-z-]+):`).FindStringSubmatch(l); m != nil {
+			target = m[1]
+		}
+		if target != "bench" && strings.Contains(l, "$(GO) test") && !strings.Contains(l, "-timeout $(TEST_TIMEOUT)") {
+			t.Errorf("Makefile target %s runs go test without -timeout: %s", target, strings.TrimSpace(l))
+		}
+	}
+	if !regexp.MustCompile(`(?m)^build: deps\n\t@echo "building .*DuckDB`).MatchString(mk) {
+		t.Error("make build does not say the first build compiles DuckDB")
+	}
+	r := readme(t)
+	for _, want := range []string{"Debian\npackage `chromium`", "Azurite 3.35.0 locally into `.cache/azurite`", "10–20 minutes", "-timeout 30m"} {
+		if !strings.Contains(r, want) {
+			t.Errorf("README does not say %q", want)
+		}
+	}
+}
