@@ -83,6 +83,7 @@ func commands() []command {
 		{"query", "run SQL or KQL on the tables", runQuery},
 		{"export", "write the tables as partitioned Parquet", runExport},
 		{"show", "print the lines around an evidence reference FILE:LINE", runShow},
+		{"diff", "compare two bundles of one site: checks, exception types, cycle times", runDiff},
 		{"version", "print the version, commit and DuckDB version", runVersion},
 	}
 }

@@ -568,3 +568,22 @@ func TestMakefileTimeoutsAndReadme(t *testing.T) {
 		}
 	}
 }
+
+// diff A B lists the checks that changed status, the exception types B has and A has not,
+// and the cycle times of both; it exits 1 when B fails a check A did not.
+func TestDiffBundles(t *testing.T) {
+	code, out, stderr := runCLI(t, "diff", "--quiet", sample, "../../fixtures/sample-bundle.zip")
+	if code != exitOK || !strings.Contains(out, "Checks that changed status (0)") || !strings.Contains(out, "Exception types in B, not in A (0)") ||
+		strings.Contains(out, "changed\n") {
+		t.Errorf("same logs twice: exit %d %s\n%s", code, stderr, out)
+	}
+	tiny := tinyBundle(t)
+	code, out, stderr = runCLI(t, "diff", "--quiet", tiny, sample)
+	if code != exitCheckFailed {
+		t.Errorf("before/after: exit %d, want %d: %s", code, exitCheckFailed, stderr)
+	}
+	golden(t, "diff-tiny-sample.txt", strings.ReplaceAll(out, tiny, "TINY"))
+	if code, _, _ := runCLI(t, "diff", sample); code != exitUsage {
+		t.Errorf("diff with one source: exit %d", code)
+	}
+}
