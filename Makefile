@@ -34,6 +34,7 @@ deps:
 	$(GO) mod download
 
 build: deps
+	@echo "building $(BIN) (the first build compiles DuckDB's C++ library through cgo: a minute or more, silently)"
 	$(GO) build -o $(BIN) ./cmd/kudulens
 
 # The diagnosis exits 1 when it finds problems (the sample has some): that is the expected
@@ -52,8 +53,13 @@ vet:
 fmt-check:
 	@out=$$(gofmt -l . 2>/dev/null | grep -v '^.cache/'); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
+# go test's default -timeout (10m per package binary) is set explicitly: cmd/kudulens runs the
+# CLI end to end (hostile inputs, browser, Azurite) and needs more on a loaded 2-core machine.
+TEST_TIMEOUT ?= 30m
+
 unit: deps chromium azurite
-	$(GO) test -count=1 ./...
+	@echo "compiling and running the tests (the first run compiles DuckDB through cgo, a minute or more, before any output)"
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 # Headless Chromium for cmd/kudulens/html_browser_test.go. Installed with apt-get when missing
 # (as root, or with sudo); if that is impossible the test skips and says why.
@@ -87,7 +93,7 @@ test: fmt-check vet unit race fuzz-smoke
 # The data race detector on the pipeline and the parsers (concurrent readers, parse workers,
 # file workers and their groups).
 race: deps
-	$(GO) test -race -count=1 ./pipeline/ ./parse/
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./pipeline/ ./parse/
 
 fuzz-smoke: deps
 	@$(MAKE) --no-print-directory fuzz-run FUZZTIME=$(FUZZSMOKE)
@@ -97,9 +103,9 @@ fuzz: deps
 
 fuzz-run:
 	@set -e; for pkg in $$($(GO) list ./...); do \
-		for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+		for t in $$($(GO) test -list '^Fuzz' -timeout $(TEST_TIMEOUT) $$pkg | grep '^Fuzz' || true); do \
 			echo "fuzz $$t ($$pkg, $(FUZZTIME))"; \
-			$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $$pkg > .fuzz.log 2>&1 || { cat .fuzz.log; rm -f .fuzz.log; exit 1; }; \
+			$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -timeout $(TEST_TIMEOUT) $$pkg > .fuzz.log 2>&1 || { cat .fuzz.log; rm -f .fuzz.log; exit 1; }; \
 		done; \
 	done; rm -f .fuzz.log
 

@@ -61,7 +61,11 @@ func FleetSiteFromReport(site, source string, r *klsql.Report) FleetSite {
 	at := r.EvaluatedAt
 	fs.EvaluatedAt = &at
 	for _, p := range problems(r) {
-		fs.Failing = append(fs.Failing, FleetFailure{ID: p.ID, Title: p.Title, Severity: p.Severity, Since: p.Start})
+		since := p.Start
+		if p.FirstSeen != nil { // when it fired, as in the site's own reports
+			since = p.FirstSeen.UTC()
+		}
+		fs.Failing = append(fs.Failing, FleetFailure{ID: p.ID, Title: p.Title, Severity: p.Severity, Since: since})
 	}
 	sort.SliceStable(fs.Failing, func(i, j int) bool {
 		return fs.Failing[i].Severity.Rank() > fs.Failing[j].Severity.Rank()

@@ -65,7 +65,8 @@ type problem struct {
 	Absence    bool // the check fails because something stopped appearing
 }
 
-// problems returns the failing checks, earliest start first (severity breaks ties).
+// problems returns the failing checks in the order of every report (Failing: most severe
+// first, then by when each first fired), each placed in time.
 func problems(r *klsql.Report) []problem {
 	var out []problem
 	for _, c := range Failing(r) {
@@ -105,12 +106,6 @@ func problems(r *klsql.Report) []problem {
 		sort.Strings(p.Jobs)
 		out = append(out, p)
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if !out[i].Start.Equal(out[j].Start) {
-			return out[i].Start.Before(out[j].Start)
-		}
-		return out[i].Severity.Rank() > out[j].Severity.Rank()
-	})
 	return out
 }
 
@@ -180,11 +175,12 @@ type kindRow struct {
 type htmlView struct {
 	Site, Sources, Version, Generated string
 	Verdict                           string
-	OK, NoData                        bool
+	OK, NoData, NotEnough             bool
 	Errors, Warnings, Infos, Total    int
 	EvaluatedAt, SpanStart, SpanEnd   string
 	Since                             string
-	FirstStart, FirstAgo              string
+	InputProblems                     []string
+	FirstStart, FirstAgo, FirstID     string
 	Problems                          []problemView
 	Gantt, Overview, Cycles           template.HTML
 	CycleLegend                       []legendItem
@@ -227,9 +223,13 @@ func HTML(w io.Writer, r *klsql.Report, in *klsql.Insights, o HTMLOptions) error
 	if r.Since != nil {
 		v.Since = ts(*r.Since)
 	}
+	for _, in := range r.InputProblems {
+		v.InputProblems = append(v.InputProblems, inputProblemText(in))
+	}
 	ps := problems(r)
 	v.OK = len(ps) == 0
 	v.NoData = r.Ingest.Lines == 0
+	_, v.NotEnough = NotEnoughLogs(r)
 	for _, p := range ps {
 		switch p.Severity {
 		case klsql.SeverityError:
@@ -244,18 +244,12 @@ func HTML(w io.Writer, r *klsql.Report, in *klsql.Insights, o HTMLOptions) error
 	for i, p := range ps {
 		views[i] = viewProblem(p, at)
 	}
-	// Most severe first for the list at the top; each in order of when it began.
-	v.Problems = append([]problemView(nil), views...)
-	sort.SliceStable(v.Problems, func(i, j int) bool { return v.Problems[i].Severity.Rank() > v.Problems[j].Severity.Rank() })
-	for _, p := range v.Problems {
-		if p.Severity == v.Problems[0].Severity && (v.FirstStart == "" || p.Start.Format(time.RFC3339) < v.FirstStart) {
-			v.FirstStart = p.Start.Format(time.RFC3339)
-			v.FirstAgo = ago(at.Sub(p.Start))
-		}
-	}
-	if v.FirstStart != "" {
-		t, _ := time.Parse(time.RFC3339, v.FirstStart)
-		v.FirstStart = ts(t)
+	// The order of every report: most severe first, then by first firing. "Failing since" is
+	// when the first failure fired (not the last good sign of a check about something that
+	// stopped, which is when the bar of the timeline begins).
+	v.Problems = views
+	if first := FirstFailure(r); first != nil {
+		v.FirstStart, v.FirstAgo, v.FirstID = ts(*first.FirstSeen), ago(at.Sub(*first.FirstSeen)), first.ID
 	}
 	// Charts.
 	var chartPs []problem

@@ -20,6 +20,12 @@ func Markdown(w io.Writer, r *klsql.Report) error {
 	fmt.Fprintf(&b, "## kudulens: %s\n\n", md(Verdict(r)))
 	fmt.Fprintf(&b, "Evaluated at `%s` · %d files, %d lines (%d traces, %d exceptions, %d events, %d rejected)\n\n",
 		ts(r.EvaluatedAt), r.Ingest.Files, r.Ingest.Lines, r.Ingest.Traces, r.Ingest.Exceptions, r.Ingest.CustomEvents, r.Ingest.Rejected)
+	for _, in := range r.InputProblems {
+		fmt.Fprintf(&b, "**%s**\n\n", md(inputProblemText(in)))
+	}
+	if first := FirstFailureLine(r); first != "" {
+		fmt.Fprintf(&b, "**%s**\n\n", md(first))
+	}
 	b.WriteString("| status | severity | check | first | last | count | rule |\n|---|---|---|---|---|---|---|\n")
 	order := append(append(Failing(r), Notes(r)...), append(byStatus(r, klsql.StatusUnknown), append(byStatus(r, klsql.StatusSkipped), byStatus(r, klsql.StatusPass)...)...)...)
 	for _, c := range order {
@@ -52,7 +58,11 @@ func Markdown(w io.Writer, r *klsql.Report) error {
 	}
 	if unk := byStatus(r, klsql.StatusUnknown); len(unk) > 0 {
 		b.WriteString("\n### Cannot be judged from these logs\n\n")
-		for _, c := range unk {
+		ids, rest := sameReason(unk, klsql.NoLinesReason)
+		if len(ids) > 0 {
+			fmt.Fprintf(&b, "- %s (%d checks): `%s`\n", md(klsql.NoLinesReason), len(ids), strings.Join(ids, "`, `"))
+		}
+		for _, c := range rest {
 			fmt.Fprintf(&b, "- `%s`: %s\n", c.ID, md(c.Reason))
 		}
 	}

@@ -28,6 +28,9 @@ func Verdict(r *klsql.Report) string {
 	if NoLogs(r) {
 		return "NO LOGS: the inputs hold no log lines to judge (see the files listed as skipped or failed)"
 	}
+	if missing, notEnough := NotEnoughLogs(r); notEnough {
+		return notEnoughVerdict(r, missing)
+	}
 	noteText := ""
 	if len(notes) > 0 {
 		noteText = fmt.Sprintf("; %d %s: %s", len(notes), plural(len(notes), "note", "notes"), nameChecks(notes))
@@ -172,6 +175,64 @@ func oneLine(s string, max int) string {
 	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r", ""), "\n", " ⏎ ")
 	if r := []rune(s); len(r) > max {
 		return string(r[:max-1]) + "…"
+	}
+	return s
+}
+
+// inputProblemText is the line that names an input the report could not read (whole).
+func inputProblemText(in klsql.InputProblem) string {
+	what := "input not read"
+	if in.Status == "partial" {
+		what = "input read only in part"
+	}
+	return fmt.Sprintf("%s: %s: %s", what, in.Path, in.Error)
+}
+
+// sameReason splits checks into the ids of those whose reason is reason and the rest, so that
+// twenty-five checks that cannot be judged for one reason take one line, not twenty-five.
+func sameReason(cs []klsql.Result, reason string) (ids []string, rest []klsql.Result) {
+	for _, c := range cs {
+		if c.Reason == reason {
+			ids = append(ids, c.ID)
+		} else {
+			rest = append(rest, c)
+		}
+	}
+	return ids, rest
+}
+
+// FirstFailure is the failing check that fired first: the earliest first firing among the
+// failing errors and warnings (among the info findings when only they failed). It is usually
+// the cause; the failures after it are often its symptoms. nil when nothing failed.
+func FirstFailure(r *klsql.Report) *klsql.Result {
+	var first *klsql.Result
+	fails := Failing(r)
+	for _, infoToo := range []bool{false, true} {
+		for i := range fails {
+			c := &fails[i]
+			if c.FirstSeen == nil || (c.Severity == klsql.SeverityInfo) != infoToo {
+				continue
+			}
+			if first == nil || c.FirstSeen.Before(*first.FirstSeen) {
+				first = c
+			}
+		}
+		if first != nil {
+			return first
+		}
+	}
+	return nil
+}
+
+// FirstFailureLine says in one line which failure came first, or "" when none failed.
+func FirstFailureLine(r *klsql.Report) string {
+	c := FirstFailure(r)
+	if c == nil {
+		return ""
+	}
+	s := fmt.Sprintf("first to fail: %s at %s (%s before the capture)", c.ID, ts(*c.FirstSeen), ago(r.EvaluatedAt.Sub(*c.FirstSeen)))
+	if len(Failing(r)) > 1 {
+		s += "; the failures after it may be its consequences"
 	}
 	return s
 }

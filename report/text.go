@@ -51,7 +51,9 @@ func Text(w io.Writer, r *klsql.Report, o TextOptions) error {
 	var b strings.Builder
 	fails := Failing(r)
 	verdict := Verdict(r)
-	if len(fails) > 0 {
+	if _, notEnough := NotEnoughLogs(r); notEnough {
+		verdict = p.yel(verdict)
+	} else if len(fails) > 0 {
 		verdict = p.red(verdict)
 	} else {
 		verdict = p.green(verdict)
@@ -62,11 +64,15 @@ func Text(w io.Writer, r *klsql.Report, o TextOptions) error {
 	if r.Since != nil {
 		fmt.Fprintf(&b, "only lines since %s count\n", ts(*r.Since))
 	}
+	for _, in := range r.InputProblems {
+		fmt.Fprintln(&b, p.red(escape.Terminal(oneLine(inputProblemText(in), 1000))))
+	}
 	if len(fails) > 0 {
 		b.WriteString("\n")
 		for _, c := range fails {
 			fmt.Fprintf(&b, "  %s  %-8s %-30s %s\n", p.red("FAIL"), p.sev(c.Severity), c.ID, escape.Terminal(c.Title))
 		}
+		fmt.Fprintf(&b, "\n  %s\n", p.bold(FirstFailureLine(r)))
 	}
 	for _, c := range fails {
 		fmt.Fprintf(&b, "\n%s %s\n", p.bold("▌"+c.ID), p.dim("("+string(c.Severity)+")"))
@@ -120,7 +126,11 @@ func Text(w io.Writer, r *klsql.Report, o TextOptions) error {
 	}
 	if unk := byStatus(r, klsql.StatusUnknown); len(unk) > 0 {
 		fmt.Fprintf(&b, "\n%s\n", p.bold("Cannot be judged from these logs"))
-		for _, c := range unk {
+		ids, rest := sameReason(unk, klsql.NoLinesReason)
+		if len(ids) > 0 {
+			wrap(&b, fmt.Sprintf("%s (%d checks): %s", klsql.NoLinesReason, len(ids), strings.Join(ids, ", ")), "  ", o.Width)
+		}
+		for _, c := range rest {
 			wrap(&b, fmt.Sprintf("%s: %s", c.ID, c.Reason), "  ", o.Width)
 		}
 	}

@@ -27,7 +27,9 @@ type Report struct {
 	Ingest      Totals      `json:"ingest"`
 	Checks      []Result    `json:"checks"`
 	Jobs        []JobHealth `json:"jobs"`
-	Coverage    *Coverage   `json:"-"`
+	// Inputs that failed or were read only in part (inputs.go); absent when all were read.
+	InputProblems []InputProblem `json:"inputProblems,omitempty"`
+	Coverage      *Coverage      `json:"-"`
 }
 
 // Totals summarise the database.
@@ -122,8 +124,12 @@ func Run(ctx context.Context, db *gosql.DB, checks []*Check, o Options) (*Report
 	for _, c := range checks {
 		rep.Checks = append(rep.Checks, ev.run(c))
 	}
+	markNothingJudged(rep)
 	if rep.Jobs, err = Health(ctx, conn, at); err != nil {
 		return nil, fmt.Errorf("job health: %w", err)
+	}
+	if rep.InputProblems, err = readInputProblems(ctx, conn); err != nil {
+		return nil, fmt.Errorf("input problems: %w", err)
 	}
 	return rep, nil
 }

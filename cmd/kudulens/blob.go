@@ -13,7 +13,6 @@ import (
 	"github.com/kudulens/kudulens/pipeline"
 	"github.com/kudulens/kudulens/pipeline/blob"
 	"github.com/kudulens/kudulens/pipeline/store"
-	klsql "github.com/kudulens/kudulens/sql"
 )
 
 // blobFlags configure blob sources. Credentials come from flags or the environment and are
@@ -55,7 +54,7 @@ func (b *blobFlags) useParallel(fs *pflag.FlagSet, v int) {
 // registerIngest adds the flags only ingest has.
 func (b *blobFlags) registerIngest(fs *pflag.FlagSet) {
 	fs.StringVar(&b.statePath, "state", "", "incremental mode for blob sources: remember in FILE what was read; the next run reads only new blobs and appended tails")
-	fs.StringVar(&b.since, "since", "", "blob sources: skip application-log blobs whose hour ends before TIME (RFC 3339, or a duration before now such as 7d)")
+	fs.StringVar(&b.since, "since", "", "blob sources: skip application-log blobs whose hour ends before TIME (RFC 3339, or a duration before now such as 36h, 7d or 1w)")
 	fs.StringVar(&b.until, "until", "", "blob sources: skip application-log blobs whose hour starts after TIME (RFC 3339, or a duration before now)")
 }
 
@@ -75,7 +74,7 @@ func timeOrAgo(s string, now time.Time) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	if d, err := klsql.ParseDuration(s); err == nil {
+	if d, err := parseAgo(s); err == nil {
 		return now.Add(-d).UTC(), nil
 	}
 	return parseTime(s)
@@ -87,7 +86,7 @@ func (b *blobFlags) pruneFor(since string, at time.Time) {
 	if since != "" {
 		if t, err := parseTime(since); err == nil {
 			b.sinceT = t
-		} else if d, err := klsql.ParseDuration(since); err == nil && !at.IsZero() {
+		} else if d, err := parseAgo(since); err == nil && !at.IsZero() {
 			b.sinceT = at.Add(-d)
 		}
 	}

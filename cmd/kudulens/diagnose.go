@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/kudulens/kudulens/internal/escape"
 	"github.com/kudulens/kudulens/internal/outfile"
 	"github.com/kudulens/kudulens/pipeline/store"
 	"github.com/kudulens/kudulens/report"
@@ -18,9 +20,10 @@ import (
 	"github.com/kudulens/kudulens/sql/kql"
 )
 
-const diagnoseHelp = `Usage: kudulens diagnose SOURCE... [--db FILE] [--at TIME] [--format text|json|md|html] [--out FILE]
-                         [--fail-on error|warning|never] [--checks DIR]
-       kudulens diagnose --fleet DIR|CONTAINER [--state FILE] [--reports DIR] [--parallel N] [--format ...] [--out FILE]
+const diagnoseHelp = `Usage: kudulens diagnose SOURCE... [--db FILE] [--at TIME] [--since TIME|DURATION] [--format text|json|md|html]
+                         [--brief] [--out FILE] [--fail-on error|warning|info|never] [--checks DIR] [--quiet]
+       kudulens diagnose --fleet DIR|CONTAINER [--state FILE] [--reports DIR] [--parallel N] [--format text|json|md|html]
+                         [--out FILE] [--at TIME] [--since TIME|DURATION] [--fail-on ...] [--checks DIR]
 
 Runs every check of the vendor's monitoring guide (and more) on the logs and reports what is
 wrong, with evidence (time, job, file:line, message) and advice. With SOURCE arguments the
@@ -38,7 +41,9 @@ Examples:
   kudulens diagnose customer-bundle.zip
   kudulens diagnose --db site.duckdb --format json --out report.json --fail-on warning
   kudulens diagnose bundle.zip --checks ./our-checks --format md > ticket.md
-  kudulens diagnose bundle.zip --format html --out report.html
+  kudulens diagnose bundle.zip --out report.html          # the format follows the extension
+  kudulens diagnose bundle.zip --format md --brief > ticket.md   # a ticket summary, under 30 lines
+  kudulens diagnose bundle.zip --since 1w --format md          # the last week only
   kudulens diagnose --fleet bundles/ --state fleet-state.json --format html --out fleet.html --reports sites/
   kudulens diagnose --fleet "https://acct.blob.core.windows.net/bundles/nightly?<SAS>" --format json
 
@@ -51,16 +56,18 @@ starting with '.' or '_' are left out. Exit 1 when a site fails a check at or ab
 func runDiagnose(ctx context.Context, args []string, e *env) int {
 	var sf storeFlags
 	var formatName, out, failOn, checksDir, at, since string
+	var brief bool
 	var fo fleetOptions
 	fs := newFlagSet("diagnose", diagnoseHelp, e)
 	sf.blob.parallelFlag = "diagnose" // --parallel is registered below, shared with --fleet
 	sf.register(fs, "kudulens.duckdb")
-	fs.StringVar(&formatName, "format", "text", "report format: text, json, md or html (one self-contained page with charts)")
-	fs.StringVarP(&out, "out", "o", "", "write the report to this file instead of standard output")
+	fs.StringVar(&formatName, "format", "text", "report format: text, json, md or html (one self-contained page with charts); default: from --out's extension (.html, .json, .md), else text")
+	fs.StringVarP(&out, "out", "o", "", "write the report to this file instead of standard output (the one-line verdict is still printed unless --quiet)")
 	fs.StringVar(&failOn, "fail-on", "error", "exit 1 when a check fails at or above this severity: error, warning, info or never")
+	fs.BoolVar(&brief, "brief", false, "with --format md: a ticket summary under 30 lines (site, verdict, each failing check with its first evidence line and advice)")
 	fs.StringVar(&checksDir, "checks", "", "a folder of your own .sql checks, added to the catalogue (same id replaces a built-in)")
 	fs.StringVar(&at, "at", "", "evaluation time (RFC 3339, e.g. 2026-11-20T09:30:00Z); default: the latest timestamp in the logs")
-	fs.StringVar(&since, "since", "", "only lines at or after this time count (RFC 3339, or a duration before --at such as 24h or 7d)")
+	fs.StringVar(&since, "since", "", "only lines at or after this time count (RFC 3339, or a duration before --at such as 36h, 7d or 1w)")
 	fs.StringVar(&fo.dir, "fleet", "", "diagnose every site under this folder or blob container/prefix (each top-level file or folder is one site) and write one summary")
 	fs.StringVar(&fo.state, "state", "", "with --fleet: compare with the run that wrote this file (new and resolved failures), then rewrite it")
 	fs.StringVar(&fo.reports, "reports", "", "with --fleet: also write each site's HTML report into this folder (linked from the summary)")
@@ -69,10 +76,25 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 	if code := parseFlags(fs, args, e); code >= 0 {
 		return code
 	}
+	if !fs.Changed("format") {
+		formatName = formatFromOut(out, formatName)
+	}
+	if since != "" {
+		if _, err := parseAgo(since); err != nil {
+			if _, err := parseTime(since); err != nil {
+				fmt.Fprintf(e.stderr, "kudulens diagnose: --since: cannot read %q as a time or a duration (e.g. 2026-11-19T00:00:00Z, 36h, 7d, 1w)\n", since)
+				return exitUsage
+			}
+		}
+	}
 	switch formatName {
 	case "text", "json", "md", "markdown", "html":
 	default:
 		fmt.Fprintf(e.stderr, "kudulens diagnose: unknown format %q (want text, json, md or html)\n", formatName)
+		return exitUsage
+	}
+	if brief && formatName != "md" && formatName != "markdown" {
+		fmt.Fprintln(e.stderr, "kudulens diagnose: --brief is the ticket summary of --format md (give --format md, or an --out FILE.md)")
 		return exitUsage
 	}
 	var minSev klsql.Severity
@@ -101,6 +123,10 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 		return exitUsage
 	}
 	if fo.dir != "" {
+		if brief {
+			fmt.Fprintln(e.stderr, "kudulens diagnose: --brief is for one site, not --fleet")
+			return exitUsage
+		}
 		if fs.NArg() > 0 || fs.Changed("db") {
 			fmt.Fprintln(e.stderr, "kudulens diagnose: --fleet takes no SOURCE and no --db (each site is read into memory)")
 			return exitUsage
@@ -127,13 +153,21 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 	if err != nil {
 		return fatal(e, err)
 	}
+	var site string
+	if formatName == "json" || brief {
+		if site, err = klsql.SiteName(ctx, database.DB()); err != nil {
+			return fatal(e, fmt.Errorf("site name: %w", err))
+		}
+	}
 	var buf bytes.Buffer
-	switch formatName {
-	case "json":
-		err = report.JSON(&buf, rep)
-	case "md", "markdown":
+	switch {
+	case formatName == "json":
+		err = report.SiteJSON(&buf, rep, site)
+	case brief:
+		err = report.MarkdownBrief(&buf, rep, site)
+	case formatName == "md" || formatName == "markdown":
 		err = report.Markdown(&buf, rep)
-	case "html":
+	case formatName == "html":
 		err = writeHTML(ctx, &buf, database, rep)
 	default:
 		err = report.Text(&buf, rep, report.TextOptions{Color: out == "" && isTerminalWriter(e.stdout)})
@@ -144,6 +178,10 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 	if err := writeOutput(out, buf.Bytes(), e.stdout); err != nil {
 		return fatal(e, err)
 	}
+	if out != "" && out != "-" && !sf.quiet {
+		// The report went to a file: the answer still belongs on the terminal.
+		fmt.Fprintf(e.stdout, "%s\n", escape.Terminal(report.Verdict(rep)))
+	}
 	if report.ExitFails(rep, minSev) {
 		return exitCheckFailed
 	}
@@ -153,6 +191,22 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 		return exitInputFailed
 	}
 	return code
+}
+
+// formatFromOut is the report format --out's extension names (report.html → html), or def
+// when it names none: --out report.html without --format must not write text into it.
+func formatFromOut(out, def string) string {
+	switch strings.ToLower(filepath.Ext(out)) {
+	case ".html", ".htm":
+		return "html"
+	case ".json":
+		return "json"
+	case ".md", ".markdown":
+		return "md"
+	case ".txt", ".text":
+		return "text"
+	}
+	return def
 }
 
 func loadCatalogue(dir string) ([]*klsql.Check, error) {
@@ -197,7 +251,7 @@ func parseTime(s string) (time.Time, error) {
 
 // parseSince reads --since: a time, or a duration before the evaluation time.
 func parseSince(ctx context.Context, s string, at time.Time, database *store.Store) (time.Time, error) {
-	if d, err := klsql.ParseDuration(s); err == nil {
+	if d, err := parseAgo(s); err == nil {
 		if at.IsZero() {
 			var t *time.Time
 			if err := database.DB().QueryRowContext(ctx, "SELECT max(timestamp) FROM traces").Scan(&t); err != nil {
@@ -217,6 +271,11 @@ const checksHelp = `Usage: kudulens checks [--checks DIR] [--format table|json] 
 
 Lists the catalogue of checks: id, severity, rule, and the monitoring guide's original query
 or rule beside it. --verbose adds the advice and the SQL.
+
+Examples:
+  kudulens checks
+  kudulens checks --verbose | less
+  kudulens checks --checks ./our-checks --format json
 `
 
 func runChecks(ctx context.Context, args []string, e *env) int {
@@ -235,9 +294,16 @@ func runChecks(ctx context.Context, args []string, e *env) int {
 		return exitUsage
 	}
 	if formatName == "json" {
+		// camelCase, like every other JSON kudulens writes.
 		type item struct {
-			ID, Title, Severity, Rule, Guide, Advice, File string
-			Jobs                                           []string
+			ID       string   `json:"id"`
+			Title    string   `json:"title"`
+			Severity string   `json:"severity"`
+			Rule     string   `json:"rule"`
+			Guide    string   `json:"guide"`
+			Advice   string   `json:"advice"`
+			File     string   `json:"file"`
+			Jobs     []string `json:"jobs"`
 		}
 		var items []item
 		for _, c := range checks {

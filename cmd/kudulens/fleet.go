@@ -186,6 +186,9 @@ func runFleet(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *env) int
 	if err := writeOutput(fo.out, buf.Bytes(), e.stdout); err != nil {
 		return fatal(e, err)
 	}
+	if fo.out != "" && fo.out != "-" && !sf.quiet {
+		fmt.Fprintf(e.stdout, "%s\n", escape.Terminal(report.FleetVerdict(fleet)))
+	}
 	if fo.state != "" {
 		b, err := json.MarshalIndent(fleet.State(prev), "", "  ")
 		if err != nil {

@@ -442,6 +442,7 @@ func hostileCases() []hostileCase {
 			input: func(t *testing.T, dir string) []string {
 				return []string{writeInput(t, dir, "blob.bin", bytes.Repeat([]byte("abcdefgh"), 1<<20))}
 			},
+			code: exitInputFailed, // nothing at all could be read
 			files: []fileWant{{path: "blob.bin", kind: "unknown", status: "skipped",
 				err: `^not a Kudu job log, application-log CSV or file-system application log \(first line: "abcdefgh.*\.\.\."\)$`}},
 		},
@@ -484,6 +485,7 @@ func hostileCases() []hostileCase {
 			input: func(t *testing.T, dir string) []string {
 				return []string{writeInput(t, dir, "notes.md", []byte("# notes\nnothing here\n"))}
 			},
+			code:  exitInputFailed, // nothing at all could be read
 			files: []fileWant{{path: "notes.md", kind: "unknown", status: "skipped", err: `^not a Kudu job log, application-log CSV or file-system application log \(first line: "# notes"\)$`}},
 		},
 		{
@@ -511,6 +513,7 @@ func hostileCases() []hostileCase {
 			input: func(t *testing.T, dir string) []string {
 				return []string{writeInput(t, dir, "core.dmp", append([]byte("MDMP\x93\xa7\x00\x00"), make([]byte, 1000)...))}
 			},
+			code:  exitInputFailed, // nothing at all could be read
 			files: []fileWant{{path: "core.dmp", kind: "unknown", status: "skipped", err: `^binary file`}},
 		},
 	}

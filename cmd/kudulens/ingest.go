@@ -22,6 +22,7 @@ import (
 
 // storeFlags are the flags of every command that opens a database.
 type storeFlags struct {
+	command     string // the command's name, for messages
 	db          string
 	threads     int
 	memoryLimit string
@@ -106,10 +107,11 @@ func (b *byteSize) Set(s string) error {
 }
 
 func (f *storeFlags) register(fs *pflag.FlagSet, defaultDB string) {
+	f.command = fs.Name()
 	fs.StringVar(&f.db, "db", defaultDB, "database file")
 	fs.IntVar(&f.threads, "threads", 0, "DuckDB and parser threads (default: all cores)")
 	fs.StringVar(&f.memoryLimit, "memory-limit", store.DefaultMemoryLimit, "DuckDB memory limit; bigger loads spill to disk")
-	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress line (diagnose --out: and no verdict on the terminal)")
 	fs.IntVar(&f.maxLine, "max-line", 1<<20, "lines longer than this many bytes are cut and flagged truncated")
 	fs.BoolVar(&f.noRedact, "no-redact", false, "keep secrets (passwords, keys, SAS signatures, tokens) in the database and reports")
 	f.limits.register(fs)
@@ -152,13 +154,15 @@ func parseFlags(fs *pflag.FlagSet, args []string, e *env) int {
 		if err == pflag.ErrHelp {
 			return exitOK
 		}
-		fmt.Fprintf(e.stderr, "kudulens %s: %v (see --help)\n", fs.Name(), err)
+		fmt.Fprintf(e.stderr, "kudulens %s: %s%s (see --help)\n", fs.Name(), escape.Terminal(err.Error()), flagSuggestion(fs, err))
 		return exitUsage
 	}
 	return -1
 }
 
-const ingestHelp = `Usage: kudulens ingest SOURCE... [--db FILE] [--state FILE]
+const ingestHelp = `Usage: kudulens ingest SOURCE... [--db FILE] [--state FILE] [--since TIME|DURATION] [--until TIME|DURATION]
+                       [--max-line N] [--max-depth N] [--max-entry-bytes SIZE] [--max-ratio N] [--max-entries N]
+                       [--no-redact] [--quiet]
 
 Reads web-job logs into a database: Kudu continuous-job logs (job_log.txt, job_prev_log.txt),
 App Service application logs (blob CSV and file-system text), and bundles of them. Files of
@@ -172,7 +176,7 @@ Examples:
   kudulens ingest customer-bundle.zip
   kudulens ingest --db site.duckdb D:/home/data/jobs/continuous applogs/
   cat bundle.tar.gz | kudulens ingest -
-  kudulens ingest "https://contosologs.blob.core.windows.net/applogs?<SAS>" --since 7d
+  kudulens ingest "https://contosologs.blob.core.windows.net/applogs?<SAS>" --since 1w
   kudulens ingest az://applogs/contoso-analytics --db site.duckdb --state site.state.json   # nightly
 
 Blob sources (see README, "Blob Storage"): a container URL with an optional prefix and SAS
@@ -193,6 +197,9 @@ func runIngest(ctx context.Context, args []string, e *env) int {
 	if fs.NArg() == 0 {
 		fmt.Fprintln(e.stderr, "kudulens ingest: no SOURCE given (see --help)")
 		return exitUsage
+	}
+	if code := checkSourcesExist("ingest", fs.Args(), e); code >= 0 {
+		return code
 	}
 	if err := sf.limits.check(); err != nil {
 		fmt.Fprintf(e.stderr, "kudulens ingest: %v\n", err)
@@ -227,7 +234,29 @@ func runIngest(ctx context.Context, args []string, e *env) int {
 	if sum.Failed() {
 		return exitInputFailed
 	}
+	if sf.blob.statePath == "" && nothingRead(sum) {
+		// A folder of .7z files or of the wrong files must not look like a successful load.
+		fmt.Fprintf(e.stderr, "kudulens ingest: nothing could be read: no log line in %d file(s) (see the reasons above) (exit 3)\n", len(sum.Files))
+		return exitInputFailed
+	}
 	return exitOK
+}
+
+// nothingRead reports whether a run found no log file at all: every file was skipped, none
+// held a line of a known kind and none was already in the database.
+func nothingRead(sum *pipeline.Summary) bool {
+	for _, f := range sum.Files {
+		if f.Duplicate != "" && f.Row.Kind != source.KindUnknown {
+			return false // a log read before: nothing new, but nothing wrong
+		}
+		switch f.Row.Kind {
+		case source.KindKuduLog, source.KindAppLogCSV, source.KindAppLogText, source.KindKuduStatus:
+			if f.Row.Status != "skipped" {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // ingest runs pipeline.Ingest with a progress bar on a terminal.

@@ -82,10 +82,9 @@ func commands() []command {
 		{"checks", "list the checks", runChecks},
 		{"query", "run SQL or KQL on the tables", runQuery},
 		{"export", "write the tables as partitioned Parquet", runExport},
-		{"version", "print the version", func(ctx context.Context, args []string, e *env) int {
-			fmt.Fprintf(e.stdout, "kudulens %s\n", version)
-			return exitOK
-		}},
+		{"show", "print the lines around an evidence reference FILE:LINE", runShow},
+		{"diff", "compare two bundles of one site: checks, exception types, cycle times", runDiff},
+		{"version", "print the version, commit and DuckDB version", runVersion},
 	}
 }
 
@@ -97,7 +96,12 @@ func run(ctx context.Context, args []string, e *env) int {
 		}
 		return exitOK
 	}
+	if args[0] == "--version" || args[0] == "-v" {
+		return runVersion(ctx, args[1:], e)
+	}
+	var names []string
 	for _, c := range commands() {
+		names = append(names, c.name)
 		if c.name == args[0] {
 			code := c.run(ctx, args[1:], e)
 			if code != exitOK && ctx.Err() != nil {
@@ -106,7 +110,11 @@ func run(ctx context.Context, args []string, e *env) int {
 			return code
 		}
 	}
-	fmt.Fprintf(e.stderr, "kudulens: unknown command %q (see kudulens help)\n", args[0])
+	hint := ""
+	if c := closest(args[0], names); c != "" {
+		hint = fmt.Sprintf("; did you mean %q?", c)
+	}
+	fmt.Fprintf(e.stderr, "kudulens: unknown command %q%s (see kudulens help)\n", escape.Terminal(args[0]), hint)
 	return exitUsage
 }
 
@@ -129,7 +137,13 @@ host, e.g. a private endpoint) or az://<container>[/<prefix>] (see kudulens inge
 Exit codes: 0 ok; 1 a check failed (diagnose); 2 usage error; 3 some inputs failed (the rest was
 processed), or diagnose found no log lines to judge; 4 the run failed; 130 interrupted.
 
-Run 'kudulens <command> --help' for a command's flags and examples.
+Examples:
+  kudulens diagnose customer-bundle.zip
+  kudulens diagnose customer-bundle.zip --out report.html
+  kudulens query customer-bundle.zip --kql 'exceptions | summarize count() by outerType'
+
+Run 'kudulens <command> --help' for a command's flags and examples; kudulens --version (-v)
+for the version, commit and DuckDB version.
 `)
 }
 

@@ -108,7 +108,7 @@ func TestIngestQueryDiagnose(t *testing.T) {
 	}
 	// --out writes the report to a file.
 	outFile := filepath.Join(t.TempDir(), "r.md")
-	if code, stdout, _ := runCLI(t, "diagnose", "--db", db, "--format", "md", "--out", outFile); code != exitCheckFailed || stdout != "" {
+	if code, stdout, _ := runCLI(t, "diagnose", "--db", db, "--format", "md", "--out", outFile); code != exitCheckFailed || !strings.HasPrefix(stdout, "PROBLEMS FOUND") || strings.Count(stdout, "\n") != 1 {
 		t.Errorf("--out: exit %d, stdout %q", code, stdout)
 	}
 	if b, err := os.ReadFile(outFile); err != nil || !bytes.Contains(b, []byte("## kudulens: PROBLEMS FOUND")) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	gosql "database/sql"
 	"encoding/json"
@@ -43,7 +44,10 @@ as stored, for programs that read the CSV.
 
 Examples:
   kudulens query --db site.duckdb --sql "select count(*) from exceptions"
-  kudulens query bundle.zip --sql "select timestamp, job, message from traces where level = 'ERR' order by 1" --format csv
+  kudulens query bundle.zip --format csv --sql "select timestamp, job, template, message from traces
+    where severityLevel >= 3 order by 1"            # errors by the app's message templates, as the checks
+                                                    # judge them (the app logs SQL errors at INFO: level = 'ERR' misses them)
+  kudulens query bundle.zip --sql "select template, severityLevel, count(*) n from traces group by all order by n desc"
   kudulens query --db site.duckdb --format json --sql "select name, section, count(*) n from customEvents group by all"
   kudulens query --db site.duckdb --kql 'traces | where message contains "ServiceBus"'
   kudulens query --db site.duckdb --kql 'customEvents
@@ -278,6 +282,9 @@ func openOrIngest(ctx context.Context, dbSet bool, sources []string, sf *storeFl
 		fmt.Fprintf(e.stderr, "kudulens: %v\n", err)
 		return nil, exitUsage
 	}
+	if code := checkSourcesExist(sf.command, sources, e); code >= 0 {
+		return nil, code
+	}
 	path := ""
 	if dbSet {
 		path = sf.db
@@ -477,27 +484,82 @@ func (c *csvWriter) cell(i int, s string, isText bool) {
 
 func (c *csvWriter) flush() error { return c.w.Flush() }
 
+// jsonWriter writes the rows as a JSON array of objects whose keys keep the order of the
+// query's columns (a map would sort them: "select timestamp, job, message" must not come back
+// as job, message, timestamp).
 type jsonWriter struct {
 	w    io.Writer
 	cols []string
-	rows []map[string]any
+	keys [][]byte // each column name as a JSON string
+	buf  bytes.Buffer
+	rows int
+	err  error
 }
 
-func (j *jsonWriter) header([]string) {}
-func (j *jsonWriter) row(vals []any) {
-	m := make(map[string]any, len(vals))
-	for i, v := range vals {
-		m[j.cols[i]] = jsonValue(v)
+func (j *jsonWriter) header([]string) {
+	for _, c := range j.cols {
+		k, _ := json.Marshal(c)
+		j.keys = append(j.keys, k)
 	}
-	j.rows = append(j.rows, m)
+	j.buf.WriteString("[")
 }
-func (j *jsonWriter) flush() error {
-	if j.rows == nil {
-		j.rows = []map[string]any{}
+
+func (j *jsonWriter) row(vals []any) {
+	if j.err != nil {
+		return
 	}
-	enc := json.NewEncoder(j.w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(j.rows)
+	if j.rows > 0 {
+		j.buf.WriteString(",")
+	}
+	j.rows++
+	j.buf.WriteString("\n  {")
+	for i, v := range vals {
+		if i > 0 {
+			j.buf.WriteString(",")
+		}
+		b, err := marshalCell(jsonValue(v))
+		if err != nil {
+			j.err = fmt.Errorf("column %s: %w", j.cols[i], err)
+			return
+		}
+		j.buf.WriteString("\n    ")
+		j.buf.Write(j.keys[i])
+		j.buf.WriteString(": ")
+		j.buf.Write(b)
+	}
+	if len(vals) > 0 {
+		j.buf.WriteString("\n  ")
+	}
+	j.buf.WriteString("}")
+	if j.buf.Len() > 1<<20 { // stream big results
+		_, j.err = j.w.Write(j.buf.Bytes())
+		j.buf.Reset()
+	}
+}
+
+// marshalCell is a value as JSON, indented to sit in a row, with <, > and & as they are
+// (report.JSON writes them so too; nothing reads this as HTML).
+func marshalCell(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("    ", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+func (j *jsonWriter) flush() error {
+	if j.err != nil {
+		return j.err
+	}
+	if j.rows > 0 {
+		j.buf.WriteString("\n")
+	}
+	j.buf.WriteString("]\n")
+	_, err := j.w.Write(j.buf.Bytes())
+	return err
 }
 
 // tableWriter aligns columns; cells are cut at maxCell runes and newlines shown as ⏎.

@@ -79,6 +79,10 @@ func unknownReason(lower string, head []byte) string {
 	switch {
 	case len(head) == 0:
 		return "empty file of no known kind"
+	case bytes.HasPrefix(head, []byte("7z\xbc\xaf\x27\x1c")):
+		return "7-Zip archive: kudulens does not read 7z; extract it first and give the folder (or zip it)"
+	case bytes.HasPrefix(head, []byte("Rar!\x1a\x07")):
+		return "RAR archive: kudulens does not read RAR; extract it first and give the folder (or zip it)"
 	case bytes.IndexByte(head[:min(len(head), 512)], 0) >= 0:
 		return "binary file (not a log, archive or compressed stream kudulens reads)"
 	case lower == "job_log.txt" || lower == "job_prev_log.txt":
@@ -89,13 +93,15 @@ func unknownReason(lower string, head []byte) string {
 	return "not a Kudu job log, application-log CSV or file-system application log (first line: " + quoteHead(head) + ")"
 }
 
+// quoteHead is the first line of head in quotes, as text: a person reads it in the skip
+// reason (JSON escapes such as \u003c or \" would hide what the line says). It is at most
+// one line; every output escapes it for its medium (terminal, Markdown, HTML).
 func quoteHead(head []byte) string {
 	l := FirstLine(head)
 	if len(l) > 80 {
 		l = append(l[:80:80], "..."...)
 	}
-	b, _ := json.Marshal(string(bytes.ToValidUTF8(l, []byte("?"))))
-	return string(b)
+	return `"` + string(bytes.ToValidUTF8(l, []byte("?"))) + `"`
 }
 
 func FirstLine(b []byte) []byte {
