@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -40,8 +41,9 @@ type fleetOptions struct {
 }
 
 // fleetEntry is one site: path is the source argument that reads it (for a blob site it holds
-// the SAS), display what reports show of it.
-type fleetEntry struct{ site, path, display string }
+// the SAS), display what reports show of it. skip, when set, says why the entry is not read
+// at all (a symlink, a named pipe): the site is listed as failed with that reason.
+type fleetEntry struct{ site, path, display, skip string }
 
 // fleetEntries lists the sites of dir, sorted by name.
 func fleetEntries(dir string) ([]fleetEntry, error) {
@@ -52,9 +54,30 @@ func fleetEntries(dir string) ([]fleetEntry, error) {
 	items := make([]fleetItem, len(ents))
 	for i, e := range ents {
 		p := filepath.Join(dir, e.Name())
-		items[i] = fleetItem{name: e.Name(), folder: e.IsDir(), path: p, display: p}
+		items[i] = fleetItem{name: e.Name(), folder: e.IsDir(), path: p, display: p, skip: notReadReason(p, e.Type())}
 	}
 	return namedSites(items), nil
+}
+
+// notReadReason says why a fleet folder's entry of type typ is not read: a symlink is not
+// followed (it may point at another customer's logs or at /etc), and a named pipe, socket or
+// device is no bundle (opening a pipe without a writer would hang the nightly run). "" for
+// files and folders.
+func notReadReason(path string, typ os.FileMode) string {
+	switch {
+	case typ.IsDir() || typ.IsRegular():
+		return ""
+	case typ&os.ModeSymlink != 0:
+		target, _ := os.Readlink(path)
+		return fmt.Sprintf("symlink to %s skipped: links in a fleet folder are not followed", target)
+	case typ&os.ModeNamedPipe != 0:
+		return "named pipe skipped: not a regular file"
+	case typ&os.ModeSocket != 0:
+		return "socket skipped: not a regular file"
+	case typ&os.ModeDevice != 0:
+		return "device skipped: not a regular file"
+	}
+	return "not a regular file or folder: skipped"
 }
 
 // blobFleetEntries lists the sites of a blob container or prefix: its top-level folders and
@@ -73,9 +96,9 @@ func blobFleetEntries(ctx context.Context, src string, o *blob.Options) ([]fleet
 
 // fleetItem is a top-level entry of a fleet, before it is named as a site.
 type fleetItem struct {
-	name          string
-	folder        bool
-	path, display string
+	name                string
+	folder              bool
+	path, display, skip string
 }
 
 // namedSites names the items as sites (see siteName), leaving out hidden ones ('.' or '_'),
@@ -95,7 +118,7 @@ func namedSites(items []fleetItem) []fleetEntry {
 			}
 		}
 		seen[site] = it.name
-		out = append(out, fleetEntry{site: site, path: it.path, display: it.display})
+		out = append(out, fleetEntry{site: site, path: it.path, display: it.display, skip: it.skip})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].site < out[j].site })
 	return out
@@ -216,6 +239,9 @@ func diagnoseSite(ctx context.Context, en fleetEntry, fo *fleetOptions, sf *stor
 	failed := func(err error) report.FleetSite {
 		return report.FleetSite{Site: en.site, Source: en.display, Status: "failed", Error: err.Error(),
 			Failing: []report.FleetFailure{}, Verdict: "could not be diagnosed"}
+	}
+	if en.skip != "" {
+		return failed(errors.New(en.skip))
 	}
 	database, err := sf.open(ctx, "")
 	if err != nil {

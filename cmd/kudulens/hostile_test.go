@@ -332,6 +332,57 @@ func hostileCases() []hostileCase {
 			},
 		},
 
+		{
+			// Item 5 of issue 18: a bundle unpacked with tar may hold symlinks to another
+			// customer's logs, ~/.netrc or /etc. Inside a folder they are skipped and listed.
+			name: "symlinks inside a folder source: skipped and listed, never followed",
+			input: func(t *testing.T, dir string) []string {
+				other := t.TempDir()
+				theirs := writeInput(t, other, "job_log.txt", []byte(kuduLine(1, "OTHER-CUSTOMER line")))
+				netrc := writeInput(t, other, ".netrc", []byte("machine example.com login me password OTHER-CUSTOMER\n"))
+				writeInput(t, dir, "real/"+jobLog, []byte(log20))
+				os.MkdirAll(filepath.Join(dir, filepath.Dir(jobLog)), 0o755)
+				for link, target := range map[string]string{jobLog: theirs, "netrc.txt": netrc, "etc": other} {
+					if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
+						t.Skipf("no symlinks here: %v", err)
+					}
+				}
+				return nil
+			},
+			files: []fileWant{
+				ok("real/"+jobLog, 20),
+				{path: jobLog, kind: "unknown", status: "skipped", err: `^symlink to /.*/job_log.txt skipped$`},
+				{path: "netrc.txt", kind: "unknown", status: "skipped", err: `^symlink to /.*/\.netrc skipped$`},
+				{path: "etc", kind: "unknown", status: "skipped", err: `^symlink to directory /.* not followed$`},
+			},
+			sql: []sqlWant{{"select count(*) from traces where message like '%OTHER-CUSTOMER%'", "0"}},
+		},
+		{
+			name: "a symlink named on the command line is followed",
+			input: func(t *testing.T, dir string) []string {
+				target := writeInput(t, t.TempDir(), "job_log.txt", []byte(log20))
+				link := filepath.Join(dir, "chosen.txt")
+				if err := os.Symlink(target, link); err != nil {
+					t.Skipf("no symlinks here: %v", err)
+				}
+				return []string{link}
+			},
+			files: []fileWant{ok("chosen.txt", 20)},
+		},
+		{
+			// Item 9: a named pipe without a writer blocked the open for ever.
+			name: "a named pipe inside a folder: skipped, never opened",
+			input: func(t *testing.T, dir string) []string {
+				writeInput(t, dir, jobLog, []byte(log20))
+				if err := mkfifo(filepath.Join(dir, "pipe.log")); err != nil {
+					t.Skipf("no named pipes here: %v", err)
+				}
+				return nil
+			},
+			files: []fileWant{ok(jobLog, 20), {path: "pipe.log", kind: "unknown", status: "skipped", err: `^named pipe skipped$`}},
+		},
+		{name: "SIGTERM ends a run waiting on a named pipe; a fleet with a pipe and a symlink does not hang", run: pipesAndSignals},
+
 		// ---- encodings and line ends ----
 		{
 			name: "UTF-8 with BOM",
