@@ -166,7 +166,7 @@ func Ingest(ctx context.Context, s *store.Store, sources []string, o Options, pr
 	// (an input that could not be opened at all) get a failed row of their own.
 	damage := map[string][]string{}
 	for _, c := range in.containers {
-		damage[cleanText(c.Path)] = nil
+		damage[in.pathText(c.Path)] = nil
 	}
 	for _, p := range in.problems {
 		if msgs, ok := damage[p.Path]; ok && p.Status == "failed" {
@@ -180,7 +180,7 @@ func Ingest(ctx context.Context, s *store.Store, sources []string, o Options, pr
 		in.record(FileResult{Row: *p, Duplicate: dup})
 	}
 	for _, c := range in.containers {
-		row := &store.FileRow{ID: s.NewFileID(), Path: cleanText(c.Path), Kind: source.Kind(c.Kind), Compression: c.Compression,
+		row := &store.FileRow{ID: s.NewFileID(), Path: in.pathText(c.Path), Kind: source.Kind(c.Kind), Compression: c.Compression,
 			Bytes: c.Size, SHA256: c.SHA256, Status: "ok"}
 		if msgs := damage[row.Path]; len(msgs) > 0 {
 			row.Status, row.Error = "partial", strings.Join(msgs, "; ")
@@ -290,7 +290,7 @@ func (in *ingester) Container(c source.ContainerInfo) {
 // Problem implements Visitor: a damaged or refused input is recorded as a failed file; one
 // skipped on purpose (a symlink, a device) as skipped.
 func (in *ingester) Problem(path string, err error) {
-	row := &store.FileRow{ID: in.s.NewFileID(), Path: cleanText(path), Kind: source.KindUnknown, Status: "failed", Error: describe(err)}
+	row := &store.FileRow{ID: in.s.NewFileID(), Path: in.pathText(path), Kind: source.KindUnknown, Status: "failed", Error: describe(err)}
 	if errors.Is(err, source.ErrNotRegular) {
 		row.Status = "skipped"
 	}
@@ -385,7 +385,7 @@ func (in *ingester) fileLoop() {
 // into g (nil result): it is recorded when g is committed.
 func (in *ingester) loadFile(job fileJob, g *smallFiles) (*FileResult, error) {
 	e := job.e
-	row := &store.FileRow{ID: in.s.NewFileID(), Path: cleanText(e.Path), Container: cleanText(e.Container), Compression: e.Compression, Bytes: e.Size}
+	row := &store.FileRow{ID: in.s.NewFileID(), Path: in.pathText(e.Path), Container: in.pathText(e.Container), Compression: e.Compression, Bytes: e.Size}
 	rc, err := e.Open()
 	if job.opened != nil {
 		close(job.opened)
@@ -628,6 +628,18 @@ func (in *ingester) finishRow(row *store.FileRow, e *source.Entry, note string, 
 	notes = append(notes, content...)
 	row.Error = strings.Join(notes, "; ")
 	in.redactError(row)
+}
+
+// pathText is how a path is stored (files.path, files.container, every source_file) and so
+// shown: valid UTF-8, and without secrets. A file saved by wget "<blob URL>?<SAS>" carries the
+// SAS token in its name, and a blob or member may be named after a connection string.
+func (in *ingester) pathText(p string) string {
+	if !in.o.NoRedact && p != "" {
+		if r, changed := parse.Redact(nil, []byte(p)); changed {
+			p = string(r)
+		}
+	}
+	return cleanText(p)
 }
 
 // redactError removes secrets from row.Error: it may quote the file (a first line, a

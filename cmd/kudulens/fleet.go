@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kudulens/kudulens/internal/escape"
+	"github.com/kudulens/kudulens/parse"
 	"github.com/kudulens/kudulens/pipeline"
 	"github.com/kudulens/kudulens/pipeline/blob"
 	"github.com/kudulens/kudulens/pipeline/store"
@@ -163,6 +164,12 @@ func runFleet(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *env) int
 			return fatal(e, err)
 		}
 	}
+	if !sf.noRedact {
+		// A site named after its bundle file may carry the SAS it was downloaded with.
+		for i := range entries {
+			entries[i].site, entries[i].display = redactName(entries[i].site), redactName(entries[i].display)
+		}
+	}
 	var prev *report.FleetState
 	if fo.state != "" {
 		if prev, err = report.ReadFleetState(fo.state); err != nil {
@@ -297,6 +304,14 @@ func diagnoseSite(ctx context.Context, en fleetEntry, fo *fleetOptions, sf *stor
 		}
 	}
 	return row
+}
+
+// redactName removes secrets from a name (a file saved by wget "<URL>?<SAS>").
+func redactName(s string) string {
+	if r, changed := parse.Redact(nil, []byte(s)); changed {
+		return string(r)
+	}
+	return s
 }
 
 func safeFileName(s string) string {

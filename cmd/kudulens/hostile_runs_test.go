@@ -427,7 +427,15 @@ func secretsCase(t *testing.T, dir string) {
 		"2026-11-19T21:40:07  PID[4312] Information 21-40-07:12: token=Tok-Text-109 sent\r\n"))
 	writeInput(t, in, "notes.ini", []byte("Password=Pw-Unknown-110\nother\n"))
 	writeInput(t, in, "links.tar", tarOf(t, member{name: "l", typeflag: '2', linkname: "https://x.blob.core.windows.net/c?sig=SasSig-Link-111"}))
-	secrets := []string{"Pw-Crash-105", "AccKey-Reject-106", "SbKey-Cut-107", "Pw-Csv-108", "Tok-Text-109", "Pw-Unknown-110", "SasSig-Link-111"}
+	// Secrets in names (issue 18, item 7): a blob saved with wget "<URL>?<SAS>" keeps the
+	// SAS in its file name; a member named after a connection string; a failed file too.
+	writeInput(t, in, "applogs/contoso/2026/11/19/22/5e1c2a-4312.applicationLog.csv?sv=2024-11-04&sp=rl&se=2026-12-01T00:00:00Z&sig=SasSig-Name-112%2Bx%3D", []byte(
+		"date,level,applicationName,instanceId,eventTickCount,eventId,pid,tid,message,activityId\n"+
+			"2026-11-19T22:40:07,Information,contoso,5e1c2a,638678772071234567,0,4312,1,\"22-40-07:12: hello\",\n"))
+	writeInput(t, in, "named.zip", zipOf(t, member{name: "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=AccKey-Member-113/job_log.txt", data: kuduLog(2)}))
+	writeInput(t, in, "broken.gz?sig=SasSig-Failed-114", []byte{0x1f, 0x8b, 8, 0, 0, 0})
+	secrets := []string{"Pw-Crash-105", "AccKey-Reject-106", "SbKey-Cut-107", "Pw-Csv-108", "Tok-Text-109", "Pw-Unknown-110", "SasSig-Link-111",
+		"SasSig-Name-112", "AccKey-Member-113", "SasSig-Failed-114"}
 	for _, p := range plantedSecrets {
 		if p.secret != "" {
 			secrets = append(secrets, p.secret)
@@ -686,6 +694,8 @@ func pipesAndSignals(t *testing.T, dir string) {
 	if err := os.Symlink("/etc", filepath.Join(fleet, "etc")); err != nil {
 		t.Fatal(err)
 	}
+	// A site saved by wget "<URL>?<SAS>" (item 7): its name is shown without the signature.
+	writeInput(t, fleet, "acme.zip?sv=2024-11-04&sig=SasSig-Site-115", zipOf(t, member{name: jobLog, data: kuduLog(3)}))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], "diagnose", "--fleet", fleet, "--format", "json")
@@ -694,7 +704,10 @@ func pipesAndSignals(t *testing.T, dir string) {
 	if ctx.Err() != nil {
 		t.Fatalf("diagnose --fleet over a folder holding a named pipe did not end")
 	}
-	for _, want := range []string{`"site": "pipe"`, `named pipe skipped: not a regular file`, `symlink to /etc skipped: links in a fleet folder are not followed`, `"site": "contoso"`} {
+	if strings.Contains(res.stdout+res.stderr, "SasSig-Site-115") {
+		t.Errorf("a SAS signature in a site's file name was shown:\n%s", res.stdout)
+	}
+	for _, want := range []string{`"site": "pipe"`, `sig=[REDACTED]`, `named pipe skipped: not a regular file`, `symlink to /etc skipped: links in a fleet folder are not followed`, `"site": "contoso"`} {
 		if !strings.Contains(res.stdout, want) {
 			t.Errorf("fleet summary lacks %q (exit %d)\n%s%s", want, res.code, res.stdout, res.stderr)
 		}
