@@ -233,7 +233,7 @@ type ingester struct {
 	// empties counts, per archive (display path), its empty members of no known kind: they
 	// get no row each, but a note on the archive's row (see noteEmptyMember).
 	empties map[string]*emptyMembers
-	err        error
+	err     error
 }
 
 func (in *ingester) fail(err error) {
