@@ -20,7 +20,9 @@ type countingVisitor struct {
 
 func (v *countingVisitor) File(e *source.Entry) error       { v.files.Add(1); return nil }
 func (v *countingVisitor) Container(c source.ContainerInfo) {}
-func (v *countingVisitor) Problem(p string, e error)        { v.problems = append(v.problems, p+": "+e.Error()) }
+func (v *countingVisitor) Problem(p string, e error) {
+	v.problems = append(v.problems, p+": "+e.Error())
+}
 
 // Issue 18, item 11: a listing that never ends (or a container of millions of blobs) was
 // collected whole before anything was read, growing without bound. The endpoint here lists
