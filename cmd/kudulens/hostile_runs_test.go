@@ -713,3 +713,36 @@ func pipesAndSignals(t *testing.T, dir string) {
 		}
 	}
 }
+
+// hostileLakes (issue 18, items 6 and 15): Parquet exports in site folders whose names
+// read_parquet would expand ('*' matched every other site), with a job folder named NULL and
+// one whose name does not fit in a folder name; each site reads back exactly its own rows.
+func hostileLakes(t *testing.T, dir string) {
+	long := strings.Repeat("Job:%", 40) // 200 bytes, 360 once Hive-escaped (: and % are %3A, %25)
+	sites := map[string]string{
+		"a":    "data/jobs/continuous/NULL/job_log.txt",
+		"*":    "data/jobs/continuous/" + long + "/job_log.txt",
+		"[ab]": "data/jobs/continuous/Other/job_log.txt",
+	}
+	want := map[string]string{"a": "NULL|20", "*": long + "|21", "[ab]": "Other|22"}
+	fleet := filepath.Join(dir, "fleet")
+	n := 20
+	for _, site := range []string{"a", "*", "[ab]"} {
+		in := filepath.Join(dir, "in-"+inName(site))
+		writeInput(t, in, sites[site], []byte(kuduLog(n)))
+		n++
+		db := filepath.Join(dir, inName(site)+".duckdb")
+		if code, out, errs := runCLI(t, "ingest", "--db", db, in); code != exitOK {
+			t.Fatalf("ingest %s: exit %d\n%s%s", site, code, out, errs)
+		}
+		if code, out, errs := runCLI(t, "export", "--parquet", filepath.Join(fleet, site), "--db", db); code != exitOK {
+			t.Fatalf("export %s: exit %d\n%s%s", site, code, out, errs)
+		}
+	}
+	for site, w := range want {
+		code, out, errs := runCLI(t, "query", "--format", "csv", "--csv-raw", "--sql", "select job, count(*) from traces group by all", filepath.Join(fleet, site))
+		if got := strings.TrimSpace(strings.ReplaceAll(out, ",", "|")); code != exitOK || !strings.HasSuffix(got, w) || strings.Count(got, "\n") != 1 {
+			t.Errorf("site %q read back:\n%s%s\nwant the one row %s", site, out, errs, w)
+		}
+	}
+}

@@ -406,6 +406,7 @@ func hostileCases() []hostileCase {
 			},
 			files: []fileWant{ok(jobLog, 20), {path: "pipe.log", kind: "unknown", status: "skipped", err: `^named pipe skipped$`}},
 		},
+		{name: "Parquet site folders named '*' and '[ab]' beside others, a job named NULL and one of 360 bytes escaped", run: hostileLakes},
 		{name: "SIGTERM ends a run waiting on a named pipe; a fleet with a pipe and a symlink does not hang", run: pipesAndSignals},
 
 		// ---- encodings and line ends ----
