@@ -297,9 +297,10 @@ func manySmallFiles(t *testing.T, dir string) {
 		t.Errorf("re-ingest: exit %d\n%s", code, stdout)
 	}
 	t.Logf("100,000 files: ingest %s, again %s", first.Round(time.Millisecond), second.Round(time.Millisecond))
-	// One transaction per file took 21 minutes; groups take seconds. A generous bound
-	// for a loaded machine.
-	if first > 2*time.Minute {
+	// One transaction per file took 21 minutes; groups take seconds. A bound that catches
+	// that and no more: on a 2-core machine busy with other tests (these run in parallel)
+	// the ingest has taken close to 2 minutes.
+	if first > 6*time.Minute {
 		t.Errorf("100,000 small files took %s", first)
 	}
 	checkConsistent(t, db, true)
