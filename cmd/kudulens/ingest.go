@@ -135,6 +135,9 @@ func (f *storeFlags) ingestOptions(e *env) pipeline.Options {
 func (f *storeFlags) walkOptions(e *env) source.WalkOptions {
 	o := f.limits.options()
 	o.Stdin = e.stdin
+	// Spool files go where TMPDIR says (os.TempDir's default), read through e so that tests
+	// running in parallel each give their own.
+	o.TempDir = e.env("TMPDIR")
 	return o
 }
 

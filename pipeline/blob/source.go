@@ -66,6 +66,11 @@ type Options struct {
 	Retries       int
 	RetryDelay    time.Duration
 	MaxRetryDelay time.Duration
+	// IdleTimeout ends a download that brings no byte (headers or data) for this long, so that
+	// it is resumed like a broken one (default 60 s). TryTimeout bounds each try of a request,
+	// a listing page or a download (default 5 min; a download cut by it resumes where it was).
+	IdleTimeout time.Duration
+	TryTimeout  time.Duration
 
 	// Transport replaces the HTTP transport (tests).
 	Transport policy.Transporter
@@ -87,6 +92,8 @@ const (
 	defaultRetries       = 4
 	defaultRetryDelay    = time.Second
 	defaultMaxRetryDelay = 30 * time.Second
+	defaultIdleTimeout   = time.Minute
+	defaultTryTimeout    = 5 * time.Minute
 )
 
 func (o *Options) withDefaults() *Options {
@@ -113,6 +120,12 @@ func (o *Options) withDefaults() *Options {
 	}
 	if c.MaxRetryDelay <= 0 {
 		c.MaxRetryDelay = defaultMaxRetryDelay
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = defaultIdleTimeout
+	}
+	if c.TryTimeout <= 0 {
+		c.TryTimeout = defaultTryTimeout
 	}
 	if c.Progress == nil {
 		c.Progress = &Progress{}
@@ -402,6 +415,7 @@ func (s *blobSource) containerClient(o *Options, cred blobCred) (*container.Clie
 			MaxRetries:    int32(max(o.Retries, 0)),
 			RetryDelay:    o.RetryDelay,
 			MaxRetryDelay: o.MaxRetryDelay,
+			TryTimeout:    o.TryTimeout,
 		},
 		Telemetry: policy.TelemetryOptions{ApplicationID: "kudulens"},
 		Transport: o.Transport,
