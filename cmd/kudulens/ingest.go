@@ -119,7 +119,7 @@ func (f *storeFlags) register(fs *pflag.FlagSet, defaultDB string) {
 }
 
 func (f *storeFlags) open(ctx context.Context, path string) (*store.Store, error) {
-	return store.Open(ctx, path, store.Options{Threads: f.threads, MemoryLimit: f.memoryLimit})
+	return store.Open(ctx, path, store.Options{Threads: f.threads, MemoryLimit: f.memoryLimit, MaxRatio: f.limits.maxRatio})
 }
 
 func (f *storeFlags) ingestOptions(e *env) pipeline.Options {

@@ -228,6 +228,15 @@ func hasGlob(p string) bool { return strings.ContainsAny(p, "*?[") }
 // (a site folder named '*' reads every other site) is read through a link with a plain name
 // in a private temporary folder.
 func (l *lake) source(paths []string) (string, error) {
+	list, err := l.fileList(paths)
+	if err != nil {
+		return "", err
+	}
+	return "read_parquet(" + list + ", union_by_name = true, hive_partitioning = false)", nil
+}
+
+// fileList returns the paths as a DuckDB list literal that no function globs (see source).
+func (l *lake) fileList(paths []string) (string, error) {
 	quoted := make([]string, len(paths))
 	for i, p := range paths {
 		if hasGlob(p) {
@@ -250,7 +259,41 @@ func (l *lake) source(paths []string) (string, error) {
 		}
 		quoted[i] = quoteStr(filepath.ToSlash(p))
 	}
-	return "read_parquet([" + strings.Join(quoted, ", ") + "], union_by_name = true, hive_partitioning = false)", nil
+	return "[" + strings.Join(quoted, ", ") + "]", nil
+}
+
+// minBombBytes is how much a lake may expand to before its ratio is checked (the grace of
+// a compressed stream's first MiB, scaled to whole folders).
+const minBombBytes = 64 << 20
+
+// checkExpansion refuses a table whose Parquet files would expand past maxRatio times their
+// size on disk once read: a few MB of files of repeated rows (RLE and dictionary pages) can
+// hold billions of rows, which DuckDB decodes into memory and spills to disk. The decoded size
+// is counted from below (rows × columns × 8 bytes), so a real lake is never refused.
+func (l *lake) checkExpansion(ctx context.Context, conn *gosql.Conn, table string, columns int, maxRatio int64) error {
+	paths := l.files[table]
+	var disk int64
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return err
+		}
+		disk += fi.Size()
+	}
+	list, err := l.fileList(paths)
+	if err != nil {
+		return err
+	}
+	var rows int64
+	if err := conn.QueryRowContext(ctx, "SELECT coalesce(sum(num_rows), 0)::BIGINT FROM parquet_file_metadata("+list+")").Scan(&rows); err != nil {
+		return fmt.Errorf("table=%s: %w", table, err)
+	}
+	decoded := rows * int64(columns) * 8
+	if decoded > minBombBytes && decoded/maxRatio > disk {
+		return fmt.Errorf("limit exceeded: table=%s holds %d rows in %d bytes of Parquet files, at least %d bytes once read, above %d:1 (MaxRatio); raise it with --max-ratio",
+			table, rows, disk, decoded, maxRatio)
+	}
+	return nil
 }
 
 // close removes the links folder.

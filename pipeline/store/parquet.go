@@ -418,6 +418,13 @@ func (s *Store) LoadParquet(ctx context.Context, dir string) (*LoadStats, error)
 	srcs := map[string]string{}
 	for _, table := range LakeTables {
 		if len(lake.files[table]) > 0 {
+			names, _, err := tableColumns(ctx, conn, table)
+			if err != nil {
+				return nil, err
+			}
+			if err := lake.checkExpansion(ctx, conn, table, len(names), s.maxRatio); err != nil {
+				return nil, fmt.Errorf("load %s: %w", dir, err)
+			}
 			if srcs[table], err = lake.source(lake.files[table]); err != nil {
 				return nil, fmt.Errorf("load %s: %w", dir, err)
 			}

@@ -200,3 +200,54 @@ func TestParquetLakeWithoutMarkers(t *testing.T) {
 		t.Errorf("after a new export: %d traces of %d exports, want %d of 2", got, ls.Exports, want)
 	}
 }
+
+// A Parquet file of a few hundred KB can hold millions of identical rows (issue 18 item 14b: a
+// 25 MB folder filled a disk once read). A committed traces file rewritten as such a bomb is
+// refused with the limit and its flag named, before anything is read into the database; a
+// higher --max-ratio lets the same folder through.
+func TestLoadParquetBombIsRefused(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openIngested(t, lakeHour)
+	dir := t.TempDir()
+	if _, err := s.ExportParquet(ctx, dir, store.ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var victim string
+	for p := range parquetFiles(t, dir) {
+		if strings.Contains(filepath.ToSlash(p), "/table=traces/") {
+			victim = p
+			break
+		}
+	}
+	if victim == "" {
+		t.Fatal("no traces file in the export")
+	}
+	bomb := victim + ".bomb"
+	q := "COPY (SELECT t.* FROM (SELECT * FROM read_parquet(" + store.QuoteStr(victim) + ") LIMIT 1) t, range(600000)) TO " +
+		store.QuoteStr(bomb) + " (FORMAT PARQUET, COMPRESSION ZSTD)"
+	if _, err := s.DB().ExecContext(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(bomb, victim); err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := os.Stat(victim)
+	t.Logf("bomb: %d bytes", fi.Size())
+	loaded := openIngested(t)
+	_, err := loaded.LoadParquet(ctx, dir)
+	if err == nil || !strings.Contains(err.Error(), "limit exceeded") || !strings.Contains(err.Error(), "--max-ratio") {
+		t.Fatalf("a %d-byte file of 600 k rows: %v", fi.Size(), err)
+	}
+	if n := countRows(t, loaded, "SELECT count(*) FROM traces"); n != 0 {
+		t.Errorf("%d rows were loaded before the refusal", n)
+	}
+	lenient, err := store.Open(ctx, "", store.Options{MaxRatio: 1 << 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lenient.Close()
+	if _, err := lenient.LoadParquet(ctx, dir); err != nil {
+		t.Fatalf("with a higher MaxRatio: %v", err)
+	}
+}
