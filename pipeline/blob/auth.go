@@ -208,19 +208,40 @@ func (id *Identity) credential() (azcore.TokenCredential, error) {
 }
 
 // recordingCredential passes token requests on, marks their failures as the identity's
-// (tokenError), and keeps the non-secret claims of the latest token for messages.
+// (tokenError), and keeps the non-secret claims of the latest token for messages. It also
+// keeps the latest token while it has more than reuseMargin to live: every source (every
+// fleet site) has its own client, and without this each would ask the issuer again (the
+// Azure CLI credential, for one, caches nothing and runs az each time).
 type recordingCredential struct {
 	id   *Identity
 	cred azcore.TokenCredential
+
+	mu     sync.Mutex
+	scopes string
+	token  azcore.AccessToken
 }
 
+// reuseMargin is how long a kept token must still be valid to be given again: the margin
+// azcore itself refreshes tokens at.
+const reuseMargin = 5 * time.Minute
+
 func (c *recordingCredential) GetToken(ctx context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	plain := o.Claims == "" && o.TenantID == ""
+	scopes := strings.Join(o.Scopes, " ")
+	c.mu.Lock()
+	defer c.mu.Unlock() // one request at a time: parallel sources wait for the first token
+	if plain && c.scopes == scopes && time.Until(c.token.ExpiresOn) > reuseMargin {
+		return c.token, nil
+	}
 	tok, err := c.cred.GetToken(ctx, o)
 	if err != nil {
 		if ctx.Err() != nil {
 			return tok, err
 		}
 		return tok, &tokenError{id: c.id, cause: err}
+	}
+	if plain {
+		c.scopes, c.token = scopes, tok
 	}
 	cl := parseClaims(tok.Token)
 	cl.expires = tok.ExpiresOn
@@ -371,7 +392,10 @@ func issuerErrorText(body []byte) string {
 func tokenHint(auth Auth, err error) string {
 	text := strings.ToLower(err.Error())
 	switch {
-	case strings.Contains(text, "aadsts90002") || strings.Contains(text, "aadsts700016") || strings.Contains(text, "tenant"):
+	case strings.Contains(text, "aadsts90002"), strings.Contains(text, "aadsts700016"), strings.Contains(text, "aadsts500011"),
+		strings.Contains(text, "aadsts50020"), strings.Contains(text, "aadsts50128"):
+		// tenant not found, app not in the tenant, resource not in the tenant, user from
+		// another tenant, no such domain
 		return "; check the tenant (--tenant, or az login --tenant <the storage account's tenant>)"
 	}
 	switch auth {
@@ -398,11 +422,11 @@ func tokenRefused(s *blobSource, cred blobCred, re *azcore.ResponseError) string
 	detail := authErrorDetail(re)
 	lower := strings.ToLower(detail)
 	switch {
-	case re.ErrorCode == "AuthorizationPermissionMismatch" || re.ErrorCode == "AuthorizationFailure" && detail == "":
+	case re.ErrorCode == "AuthorizationPermissionMismatch":
 		return msg + fmt.Sprintf(`: the token was accepted, but the identity may not read blobs here: assign it the role "Storage Blob Data Reader" on container %s or on storage account %s (Access control (IAM)); Owner or Contributor alone do not allow reading data, and a new role assignment takes a few minutes to apply`,
 			s.container, orDefault(s.account, "?"))
 	case re.ErrorCode == "AuthorizationSourceIPMismatch" || re.ErrorCode == "AuthorizationFailure":
-		return msg + ": the account's firewall does not admit this machine (selected networks or private endpoints only); run kudulens from a network the account allows"
+		return msg + ": the account's firewall does not admit this machine (selected networks or private endpoints only); run kudulens from a network the account allows, e.g. a VM in the VNet of its private endpoint"
 	case strings.Contains(lower, "audience"):
 		return msg + fmt.Sprintf(": the storage service refused the token, whose audience is %s, not Azure Storage (%s)%s; the token issuer gave a token for another resource",
 			orDefault(cl.aud, "(unknown)"), StorageAudience, detailText(detail))

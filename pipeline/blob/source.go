@@ -370,13 +370,13 @@ func (s *blobSource) chooseCred(o *Options) (blobCred, error) {
 	case AuthSAS:
 		c, err := s.firstCred(o)
 		if err == nil && c.sas == "" {
-			err = errors.New("--auth sas: no SAS token: the URL has none (append ?<SAS> to the container URL) and no connection string with a SharedAccessSignature is given")
+			err = errors.New("--auth sas: there is no SAS token; the URL has none (append ?<SAS> to the container URL) and no connection string with a SharedAccessSignature is given")
 		}
 		return c, err
 	case AuthKey:
 		c, err := s.keyCred(o)
 		if err == nil && c.key == nil {
-			err = errors.New("--auth key: no account key: give --connection-string (or AZURE_STORAGE_CONNECTION_STRING) with an AccountKey, or AZURE_STORAGE_KEY with the account (from the URL, --account or AZURE_STORAGE_ACCOUNT)")
+			err = errors.New("--auth key: there is no account key; give --connection-string (or AZURE_STORAGE_CONNECTION_STRING) with an AccountKey, or AZURE_STORAGE_KEY with the account (from the URL, --account or AZURE_STORAGE_ACCOUNT)")
 		}
 		return c, err
 	default:
@@ -396,7 +396,7 @@ func (s *blobSource) tokenCred(o *Options, auth Auth) (blobCred, error) {
 		}
 	}
 	if s.sas != "" {
-		return blobCred{}, fmt.Errorf("--auth %s signs in with Entra ID, but the URL carries a SAS token: remove the query from the URL, or use --auth sas", auth)
+		return blobCred{}, fmt.Errorf("--auth %s signs in with Entra ID, but the URL carries a SAS token; remove the query from the URL, or use --auth sas", auth)
 	}
 	if u, err := url.Parse(s.service); err == nil && !strings.EqualFold(u.Scheme, "https") {
 		return blobCred{}, fmt.Errorf("--auth %s: Entra ID tokens are sent over HTTPS only, and %s is %s://", auth, s.service, u.Scheme)
