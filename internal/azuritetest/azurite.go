@@ -5,6 +5,10 @@
 // installed into <module root>/.cache/azurite by `make test` (make azurite); if it is missing
 // and npm is available, Start installs it there (once, under a lock). Without node/npm the
 // test is skipped with a message saying so.
+//
+// StartOAuth starts it over HTTPS with Entra ID tokens accepted (--oauth basic), and
+// StartIdentityEndpoint a fake of App Service's managed-identity endpoint whose tokens that
+// Azurite accepts: together they test Entra ID sign-in offline.
 package azuritetest
 
 import (
