@@ -97,17 +97,23 @@ func TestBlobManagedIdentity(t *testing.T) {
 			t.Fatalf("failed: %+v", sum.Files)
 		}
 		sameTables(t, "managed identity", dumpTables(t, s, base), wantAppLogs)
+		// One token, or a few: azcore renews a token with under 5 minutes left at most every
+		// 30 s, which a slow run (the race detector) may reach.
 		issued := mi.Issued()[before:]
-		if len(issued) != 1 || issued[0].Resource != "https://storage.azure.com" || issued[0].Audience != "https://storage.azure.com" {
-			t.Fatalf("tokens issued: %+v, want one for https://storage.azure.com", issued)
+		fromEndpoint := map[string]bool{}
+		for _, tok := range issued {
+			if tok.Resource != "https://storage.azure.com" || tok.Audience != "https://storage.azure.com" {
+				t.Errorf("token issued for %s, audience %s; want https://storage.azure.com", tok.Resource, tok.Audience)
+			}
+			fromEndpoint[tok.Value] = true
 		}
 		reqs := tr.requests()
-		if len(reqs) < 2 {
-			t.Fatalf("%d requests", len(reqs))
+		if len(issued) == 0 || len(reqs) < 2 {
+			t.Fatalf("%d tokens issued, %d requests", len(issued), len(reqs))
 		}
 		for _, r := range reqs {
-			if r.token != issued[0].Value || r.status >= 300 {
-				t.Errorf("%s ?%s: status %d, token from the endpoint: %v", r.method, r.query, r.status, r.token == issued[0].Value)
+			if !fromEndpoint[r.token] || r.status >= 300 {
+				t.Errorf("%s ?%s: status %d, token from the endpoint: %v", r.method, r.query, r.status, fromEndpoint[r.token])
 			}
 		}
 	})
