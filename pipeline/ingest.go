@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -319,8 +320,15 @@ func (in *ingester) noteEmptyMember(container, path string) {
 		in.empties[container] = em
 	}
 	em.n++
-	if len(em.sample) < emptySample {
-		em.sample = append(em.sample, strings.TrimPrefix(path, container+"!"))
+	// The sample is the first names in name order, whatever order the members arrive in
+	// (concurrent readers): the note is the same on every run.
+	name := strings.TrimPrefix(path, container+"!")
+	i, _ := slices.BinarySearch(em.sample, name)
+	if i < emptySample {
+		em.sample = slices.Insert(em.sample, i, name)
+		if len(em.sample) > emptySample {
+			em.sample = em.sample[:emptySample]
+		}
 	}
 }
 
