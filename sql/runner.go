@@ -4,6 +4,7 @@ import (
 	"context"
 	gosql "database/sql"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
@@ -75,6 +76,9 @@ type Options struct {
 	// and now() refer to (sql/kql.Translate; this package cannot import it). Without it,
 	// KQL checks are unknown.
 	KQL func(query string, now time.Time) (string, error)
+	// Trace, when set, receives one line per step (coverage, each check, health) with the
+	// time it took, to see where a diagnosis spends its time (KUDULENS_TRACE=1).
+	Trace io.Writer
 }
 
 // Run evaluates the checks on db. A check whose query fails is reported as unknown with the
@@ -110,22 +114,41 @@ func Run(ctx context.Context, db *gosql.DB, checks []*Check, o Options) (*Report
 		s := o.Since.UTC()
 		rep.Since = &s
 	}
+	step := tracer(o.Trace)
 	cov, err := ComputeCoverage(ctx, conn, at)
 	if err != nil {
 		return nil, err
 	}
+	step("coverage")
 	rep.Coverage = cov
 	if err := prepareTemp(ctx, conn, at, cov); err != nil {
 		return nil, err
 	}
+	step("temp tables")
 	ev := &evaluator{ctx: ctx, conn: conn, at: at, since: o.Since, cov: cov, maxEvidence: o.MaxEvidence, kql: o.KQL}
 	for _, c := range checks {
 		rep.Checks = append(rep.Checks, ev.run(c))
+		step("check " + c.ID)
 	}
 	if rep.Jobs, err = Health(ctx, conn, at); err != nil {
 		return nil, fmt.Errorf("job health: %w", err)
 	}
+	step("health")
 	return rep, nil
+}
+
+// tracer returns a function that writes the time since its previous call, named, to w (a
+// no-op without w).
+func tracer(w io.Writer) func(name string) {
+	if w == nil {
+		return func(string) {}
+	}
+	last := time.Now()
+	return func(name string) {
+		now := time.Now()
+		fmt.Fprintf(w, "kudulens: %-40s %7.3f s\n", name, now.Sub(last).Seconds())
+		last = now
+	}
 }
 
 func readTotals(ctx context.Context, q queryer, t *Totals) error {
