@@ -172,7 +172,8 @@ func readTotals(ctx context.Context, q queryer, t *Totals) error {
 }
 
 // prepareTemp creates the temp tables checks may use: kl_eval(at) holds the evaluation time,
-// kl_capped the capped process runs, kl_cover the covered stretches per job.
+// kl_capped the capped process runs, kl_cover the covered stretches per job. Rows stored
+// without signals get them (the checks read them through kl_signal, sql/schema.sql).
 func prepareTemp(ctx context.Context, q queryer, at time.Time, cov *Coverage) error {
 	stmts := []string{
 		`CREATE OR REPLACE TEMP TABLE kl_eval AS SELECT ?::TIMESTAMP AS "at"`,
@@ -183,6 +184,20 @@ func prepareTemp(ctx context.Context, q queryer, at time.Time, cov *Coverage) er
 	if _, err := q.ExecContext(ctx, stmts[0], at); err != nil {
 		return err
 	}
+	// Rows without signals (inserted by something that did not compute them) get them now,
+	// so the checks reading kl_signal see every row.
+	var untagged int64
+	if err := scanRows(ctx, q, "SELECT count(*) FROM traces WHERE signals IS NULL", func(r *gosql.Rows) error {
+		return r.Scan(&untagged)
+	}); err != nil {
+		return err
+	}
+	if untagged > 0 {
+		if _, err := q.ExecContext(ctx, FillSignals); err != nil {
+			return fmt.Errorf("compute traces.signals: %w", err)
+		}
+	}
+
 	for _, s := range stmts[1:] {
 		if _, err := q.ExecContext(ctx, s); err != nil {
 			return err

@@ -18,8 +18,9 @@ WHERE (outerType = 'System.OutOfMemoryException' OR innermostType = 'System.OutO
 UNION ALL
 SELECT t.timestamp, t.job, t.source_file, t.line_no, t.message
 FROM traces t
-WHERE (contains(lower(t.message), 'outofmemoryexception') OR contains(lower(t.message), 'insufficient memory')
-       OR contains(lower(t.message), 'insufficient system memory'))
+-- the parser tags messages holding 'outofmemoryexception', 'insufficient memory' or
+-- 'insufficient system memory' (lower-cased)
+WHERE kl_signal(t.signals, 'out-of-memory')
   AND NOT regexp_matches(t.message, 'insufficient (system )?memory (available )?in (the )?(resource|buffer) pool', 'i')
   AND NOT EXISTS (SELECT 1 FROM exceptions x WHERE x.file_id = t.file_id AND x.line_no <= t.line_no
                   AND t.line_no < x.line_no + x.line_count
