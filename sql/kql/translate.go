@@ -523,9 +523,12 @@ func (t *translator) where(s *stage, op *whereOp) (*stage, *Error) {
 		}
 		if sig, ok := signalOf(s, c); ok {
 			// The rows whose message contains the literal are the rows the parser tagged with
-			// its signal: reading the integer column first spares lower-casing every message.
-			// A row inserted without signals (NULL) is left to the text match.
-			s.where = append(s.where, &sqlExpr{sql: fmt.Sprintf(`("signals" IS NULL OR ("signals" & %d) <> 0)`, uint32(sig)), typ: typeBool, prec: precAtom})
+			// its signal. A test of the one integer column, as its own conjunct, is one DuckDB
+			// runs inside the table scan, so the text match sees the tagged rows only instead
+			// of lower-casing every message. A row inserted without signals (NULL: every bit)
+			// is left to the text match; "signals IS NULL OR ..." would not be pushed down.
+			s.where = append(s.where, &sqlExpr{sql: fmt.Sprintf(`(coalesce("signals", 4294967295) & %d) <> 0`, uint32(sig)),
+				typ: typeBool, prec: precCmp})
 		}
 		s.where = append(s.where, x)
 	}
