@@ -177,6 +177,7 @@ type Traces struct {
 	Hash      []int64 // xxh3 of level and message, to merge copies of a line across files
 	LineNo    []int64
 	LineCount []int32
+	Signals   []Signal // the check signals the message carries (signals.go)
 }
 
 // Len returns the number of rows.
@@ -199,6 +200,7 @@ func (t *Traces) reset() {
 	t.Hash = t.Hash[:0]
 	t.LineNo = t.LineNo[:0]
 	t.LineCount = t.LineCount[:0]
+	t.Signals = t.Signals[:0]
 }
 
 // JobSource says how a row's job was found.
@@ -459,6 +461,7 @@ func NewBatch(rows int) *Batch {
 	t.Hash = make([]int64, 0, rows)
 	t.LineNo = make([]int64, 0, rows)
 	t.LineCount = make([]int32, 0, rows)
+	t.Signals = make([]Signal, 0, rows)
 	t.Message.Offsets = make([]int32, 1, rows+1)
 	t.Message.Data = make([]byte, 0, rows*80)
 	t.AppTime.Offsets = make([]int32, 1, rows+1)

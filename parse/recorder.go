@@ -79,6 +79,7 @@ type recorder struct {
 	openInCrash bool
 	scratch     []byte
 	redact      []byte // scratch for redacted lines
+	signals     []byte // scratch for messageSignals
 	noRedact    bool
 	maxMsg      int
 }
@@ -262,6 +263,7 @@ func (r *recorder) add(w *row) {
 	t.Hash = append(t.Hash, lineHash(w.level, w.system, msg))
 	t.LineNo = append(t.LineNo, w.lineNo)
 	t.LineCount = append(t.LineCount, w.lineCount)
+	t.Signals = append(t.Signals, 0) // closeRecord sets them once the message is whole
 	b.Stats.seeTime(w.time)
 
 	r.open, r.openSys, r.openLevel, r.openMulti, r.rejecting = true, w.system, w.level, false, false
@@ -322,6 +324,7 @@ func (r *recorder) closeRecord() {
 	r.open = false
 	t := &r.b.Traces
 	last := t.Len() - 1
+	t.Signals[last], r.signals = messageSignals(t.Message.Last(), r.clean, r.signals)
 	if r.openMulti {
 		msg := t.Message.Last()
 		t.Hash[last] = lineHash(t.Level[last], t.System[last], msg)

@@ -4,6 +4,7 @@ import (
 	"context"
 	gosql "database/sql"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
@@ -77,6 +78,9 @@ type Options struct {
 	// and now() refer to (sql/kql.Translate; this package cannot import it). Without it,
 	// KQL checks are unknown.
 	KQL func(query string, now time.Time) (string, error)
+	// Trace, when set, receives one line per step (coverage, each check, health) with the
+	// time it took, to see where a diagnosis spends its time (KUDULENS_TRACE=1).
+	Trace io.Writer
 }
 
 // Run evaluates the checks on db. A check whose query fails is reported as unknown with the
@@ -112,26 +116,45 @@ func Run(ctx context.Context, db *gosql.DB, checks []*Check, o Options) (*Report
 		s := o.Since.UTC()
 		rep.Since = &s
 	}
+	step := tracer(o.Trace)
 	cov, err := ComputeCoverage(ctx, conn, at)
 	if err != nil {
 		return nil, err
 	}
+	step("coverage")
 	rep.Coverage = cov
 	if err := prepareTemp(ctx, conn, at, cov); err != nil {
 		return nil, err
 	}
+	step("temp tables")
 	ev := &evaluator{ctx: ctx, conn: conn, at: at, since: o.Since, cov: cov, maxEvidence: o.MaxEvidence, kql: o.KQL}
 	for _, c := range checks {
 		rep.Checks = append(rep.Checks, ev.run(c))
+		step("check " + c.ID)
 	}
 	markNothingJudged(rep)
 	if rep.Jobs, err = Health(ctx, conn, at); err != nil {
 		return nil, fmt.Errorf("job health: %w", err)
 	}
+	step("health")
 	if rep.InputProblems, err = readInputProblems(ctx, conn); err != nil {
 		return nil, fmt.Errorf("input problems: %w", err)
 	}
 	return rep, nil
+}
+
+// tracer returns a function that writes the time since its previous call, named, to w (a
+// no-op without w).
+func tracer(w io.Writer) func(name string) {
+	if w == nil {
+		return func(string) {}
+	}
+	last := time.Now()
+	return func(name string) {
+		now := time.Now()
+		fmt.Fprintf(w, "kudulens: %-40s %7.3f s\n", name, now.Sub(last).Seconds())
+		last = now
+	}
 }
 
 func readTotals(ctx context.Context, q queryer, t *Totals) error {
@@ -155,7 +178,8 @@ func readTotals(ctx context.Context, q queryer, t *Totals) error {
 }
 
 // prepareTemp creates the temp tables checks may use: kl_eval(at) holds the evaluation time,
-// kl_capped the capped process runs, kl_cover the covered stretches per job.
+// kl_capped the capped process runs, kl_cover the covered stretches per job. Rows stored
+// without signals get them (the checks read them through kl_signal, sql/schema.sql).
 func prepareTemp(ctx context.Context, q queryer, at time.Time, cov *Coverage) error {
 	stmts := []string{
 		`CREATE OR REPLACE TEMP TABLE kl_eval AS SELECT ?::TIMESTAMP AS "at"`,
@@ -166,6 +190,20 @@ func prepareTemp(ctx context.Context, q queryer, at time.Time, cov *Coverage) er
 	if _, err := q.ExecContext(ctx, stmts[0], at); err != nil {
 		return err
 	}
+	// Rows without signals (inserted by something that did not compute them) get them now,
+	// so the checks reading kl_signal see every row.
+	var untagged int64
+	if err := scanRows(ctx, q, "SELECT count(*) FROM traces WHERE signals IS NULL", func(r *gosql.Rows) error {
+		return r.Scan(&untagged)
+	}); err != nil {
+		return err
+	}
+	if untagged > 0 {
+		if _, err := q.ExecContext(ctx, FillSignals); err != nil {
+			return fmt.Errorf("compute traces.signals: %w", err)
+		}
+	}
+
 	for _, s := range stmts[1:] {
 		if _, err := q.ExecContext(ctx, s); err != nil {
 			return err

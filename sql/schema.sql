@@ -66,8 +66,31 @@ CREATE TABLE IF NOT EXISTS traces (
     line_no        BIGINT,
     line_count     INTEGER,
     also_file      VARCHAR,    -- where a merged copy of this row was also seen
-    also_line      BIGINT
+    also_line      BIGINT,
+    signals        UINTEGER    -- bits of the check signals the message carries (parse.Signal, sql/signals.go)
 );
+
+-- Databases written before the signals column get it here; sql.FillSignals computes it for
+-- their rows (and for rows loaded from a Parquet export without it).
+ALTER TABLE traces ADD COLUMN IF NOT EXISTS signals UINTEGER;
+
+-- kl_signal(signals, name): the row carries the named signal (the names and bits of
+-- parse.SignalNames; sql/signals.go defines each as a predicate on the message). The built-in
+-- checks read their rows with it instead of searching every message.
+CREATE OR REPLACE MACRO kl_signal(s, name) AS (s & CASE name
+    WHEN 'activity-import-finished' THEN 1
+    WHEN 'webhook-create-failed'    THEN 2
+    WHEN 'external-user-not-found'  THEN 4
+    WHEN 'graph-denied'             THEN 8
+    WHEN 'keyvault-not-found'       THEN 16
+    WHEN 'out-of-memory'            THEN 32
+    WHEN 'public-access-denied'     THEN 64
+    WHEN 'yammer-auth-code'         THEN 128
+    WHEN 'yammer-export'            THEN 256
+    WHEN 'ef-model'                 THEN 512
+    WHEN 'org-urls-missing'         THEN 1024
+    WHEN 'waiting-mins'             THEN 2048
+    ELSE error('kl_signal: unknown signal ' || name) END::UINTEGER) <> 0;
 
 -- .NET exceptions: unhandled crashes (ERR lines), exception text printed on stdout/stderr
 -- without a crash (regrouped from its lines), Kudu SYS ERR/WARN records with an exception, and

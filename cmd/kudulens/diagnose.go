@@ -109,6 +109,9 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 	opts := klsql.Options{KQL: func(q string, now time.Time) (string, error) {
 		return kql.Translate(q, kql.Options{Now: now})
 	}}
+	if os.Getenv("KUDULENS_TRACE") != "" {
+		opts.Trace = e.stderr
+	}
 	if at != "" {
 		t, err := parseTime(at)
 		if err != nil {

@@ -43,6 +43,7 @@ var (
 		{Name: "msg_hash", Type: arrow.PrimitiveTypes.Int64},
 		{Name: "line_no", Type: arrow.PrimitiveTypes.Int64},
 		{Name: "line_count", Type: arrow.PrimitiveTypes.Int32},
+		{Name: "signals", Type: arrow.PrimitiveTypes.Uint32},
 	}, nil)
 )
 
@@ -173,6 +174,7 @@ func tracesRecord(b *parse.Batch, sd *staticDicts) arrow.Record {
 		fixed(arrow.PrimitiveTypes.Int64, n, nil, arrow.Int64Traits.CastToBytes(t.Hash)),
 		fixed(arrow.PrimitiveTypes.Int64, n, nil, arrow.Int64Traits.CastToBytes(t.LineNo)),
 		fixed(arrow.PrimitiveTypes.Int32, n, nil, arrow.Int32Traits.CastToBytes(t.LineCount)),
+		fixed(arrow.PrimitiveTypes.Uint32, n, nil, arrow.Uint32Traits.CastToBytes(signalWords(t.Signals))),
 	}
 	return newRecord(tracesSchema, cols, n)
 }

@@ -230,9 +230,9 @@ var groupTracesSchema = arrow.NewSchema(append(append([]arrow.Field(nil), traces
 ), nil)
 
 const insertGroupTracesSQL = `INSERT INTO traces (timestamp, operation_Name, job, job_source, instance, level, is_system,
-    severityLevel, message, app_time, template, source, pid, truncated, msg_hash, file_id, source_file, line_no, line_count)
+    severityLevel, message, app_time, template, source, pid, truncated, msg_hash, file_id, source_file, line_no, line_count, signals)
 SELECT ts, operation, job, job_source, instance, level, is_system, severity, message, app_time, template,
-    source, pid, truncated, msg_hash, file_id, source_file, line_no, line_count FROM `
+    source, pid, truncated, msg_hash, file_id, source_file, line_no, line_count, signals FROM `
 
 // insertRows inserts the traces, exceptions, events and rejects of the group.
 func (g *Group) insertRows(ctx context.Context, conn *gosql.Conn) error {

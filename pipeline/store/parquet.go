@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	klsql "github.com/kudulens/kudulens/sql"
 )
 
 // Parquet export and import: the store's tables as a hive-partitioned Parquet data set that
@@ -501,6 +503,10 @@ func (s *Store) LoadParquet(ctx context.Context, dir string) (*LoadStats, error)
 		return nil, err
 	}
 	done = true
+	// an export written before traces.signals existed loads its rows without them
+	if _, err := conn.ExecContext(ctx, klsql.FillSignals); err != nil {
+		return nil, fmt.Errorf("compute traces.signals: %w", err)
+	}
 	var maxID, maxRun gosql.NullInt64
 	if err := conn.QueryRowContext(ctx, "SELECT max(file_id), max(run_id) FROM files").Scan(&maxID, &maxRun); err != nil {
 		return nil, err

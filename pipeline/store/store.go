@@ -165,6 +165,10 @@ func (s *Store) init(ctx context.Context, readOnly bool) error {
 		if _, err := s.db.ExecContext(ctx, klsql.Schema); err != nil {
 			return fmt.Errorf("create schema: %w", err)
 		}
+		// A database written before traces.signals existed: tag its rows as the parser would.
+		if _, err := s.db.ExecContext(ctx, klsql.FillSignals); err != nil {
+			return fmt.Errorf("compute traces.signals: %w", err)
+		}
 		var v gosql.NullString
 		err := s.db.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'schema_version'").Scan(&v)
 		switch {
@@ -412,17 +416,17 @@ func (ft *FileTx) AddBatch(ctx context.Context, b *parse.Batch) error {
 }
 
 const insertTracesSQL = `INSERT INTO traces (timestamp, operation_Name, job, job_source, instance, level, is_system,
-    severityLevel, message, app_time, template, source, pid, truncated, msg_hash, file_id, source_file, line_no, line_count)
+    severityLevel, message, app_time, template, source, pid, truncated, msg_hash, file_id, source_file, line_no, line_count, signals)
 SELECT ts, operation, job, job_source, instance, level, is_system, severity, message, app_time, template,
-    ?, pid, truncated, msg_hash, ?, ?, line_no, line_count FROM `
+    ?, pid, truncated, msg_hash, ?, ?, line_no, line_count, signals FROM `
 
 // insertTracesGuessSQL is insertTracesSQL giving rows without a job the guessed job (the
 // parameters before the others: its operation, the job), as fixInferredJob would.
 const insertTracesGuessSQL = `INSERT INTO traces (timestamp, operation_Name, job, job_source, instance, level, is_system,
-    severityLevel, message, app_time, template, source, pid, truncated, msg_hash, file_id, source_file, line_no, line_count)
+    severityLevel, message, app_time, template, source, pid, truncated, msg_hash, file_id, source_file, line_no, line_count, signals)
 SELECT ts, CASE WHEN job IS NULL THEN coalesce(operation, ?::VARCHAR) ELSE operation END, coalesce(job, ?::VARCHAR),
     CASE WHEN job IS NULL THEN 'content' ELSE job_source END, instance, level, is_system, severity, message, app_time,
-    template, ?, pid, truncated, msg_hash, ?, ?, line_no, line_count FROM `
+    template, ?, pid, truncated, msg_hash, ?, ?, line_no, line_count, signals FROM `
 
 const insertExceptionsSQL = `INSERT INTO exceptions (timestamp, operation_Name, job, instance, origin, inferred_by,
     outerType, outerMessage, innermostType, innermostMessage, details, frames, severityLevel, file_id, source_file,

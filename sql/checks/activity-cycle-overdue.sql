@@ -14,4 +14,5 @@
 SELECT timestamp, job, source_file AS file, line_no AS line, message
 FROM traces
 WHERE operation_Name = 'Office365ActivityImporter'
-  AND regexp_matches(message, '^Waiting \d+ mins\.\.\.$')
+  -- the parser tags the rows of: regexp_matches(message, '^Waiting \d+ mins\.\.\.$')
+  AND kl_signal(signals, 'waiting-mins')

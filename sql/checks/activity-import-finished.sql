@@ -20,7 +20,8 @@ WITH state AS (
 )
 SELECT timestamp, job, source_file AS file, line_no AS line, message, NULL AS skip_reason
 FROM traces
-WHERE contains(lower(message), 'finished activity import')
+-- the parser tags the rows of: contains(lower(message), 'finished activity import')
+WHERE kl_signal(signals, 'activity-import-finished')
 UNION ALL
 SELECT NULL, 'Office365ActivityImporter', NULL, NULL, NULL,
        'ActivityLog is disabled in ImportJobSettings (the job prints "Skipping Activity API import.")'

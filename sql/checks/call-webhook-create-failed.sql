@@ -10,4 +10,5 @@
 --   the CallRecords.Read.All application permission with admin consent.
 SELECT timestamp, job, source_file AS file, line_no AS line, message
 FROM traces
-WHERE contains(lower(message), 'couldn''t create webhook')
+-- the parser tags the rows of: contains(lower(message), 'couldn''t create webhook')
+WHERE kl_signal(signals, 'webhook-create-failed')

@@ -9,5 +9,6 @@
 --   in your directory. Nothing to do unless internal users show up here too.
 SELECT timestamp, job, source_file AS file, line_no AS line, message
 FROM traces
-WHERE (contains(lower(message), '#ext#') OR contains(lower(message), 'external user'))
-  AND (contains(lower(message), 'not found') OR contains(lower(message), 'does not exist') OR contains(lower(message), 'request_resourcenotfound'))
+-- the parser tags the rows whose message (lower-cased) contains '#ext#' or 'external user' and
+-- 'not found', 'does not exist' or 'request_resourcenotfound' (sql/signals.go)
+WHERE kl_signal(signals, 'external-user-not-found')

@@ -12,5 +12,6 @@
 SELECT timestamp, job, source_file AS file, line_no AS line, message
 FROM traces
 WHERE template IN ('teams-access-denied', 'user-apps-access-denied', 'user-import-skus-failed', 'subscription-create-failed')
-   OR contains(lower(message), 'authorization_requestdenied')
-   OR contains(lower(message), 'insufficient privileges to complete the operation')
+   -- contains(lower(message), 'authorization_requestdenied')
+   -- OR contains(lower(message), 'insufficient privileges to complete the operation')
+   OR kl_signal(signals, 'graph-denied')

@@ -13,15 +13,19 @@
 --   say why: an unhandled exception (see the exceptions of the same minute), a configuration
 --   error, or the database. A continuous job should never exit.
 WITH down AS (
-    SELECT d.*, coalesce(d.job, 'unnamed job (' || d.source_file || ')') AS jname, (SELECT f.line_no FROM traces f
-                 WHERE f.file_id = d.file_id AND f.template = 'kudu-exit-code' AND f.instance IS NOT DISTINCT FROM d.instance
-                   AND f.line_no < d.line_no AND f.timestamp BETWEEN d.timestamp - INTERVAL 5 SECOND AND d.timestamp
-                 ORDER BY f.line_no DESC LIMIT 1) AS exit_line
-    FROM traces d
-    WHERE d.template = 'kudu-process-down' AND d.is_system
+    SELECT timestamp, source_file, file_id, line_no, instance, message, coalesce(job, 'unnamed job (' || source_file || ')') AS jname
+    FROM traces
+    WHERE template = 'kudu-process-down' AND is_system
+), exits AS (
+    SELECT file_id, instance, line_no, timestamp, message FROM traces WHERE template = 'kudu-exit-code'
+), paired AS (
+    -- the exit-code line just before each process-down line (same file and instance, within
+    -- 5 seconds): a join of the two small sets, not a correlated subquery per row
+    SELECT d.file_id, d.line_no, max(e.line_no) AS exit_line, arg_max(e.message, e.line_no) AS exit_message
+    FROM down d JOIN exits e ON e.file_id = d.file_id AND e.instance IS NOT DISTINCT FROM d.instance
+        AND e.line_no < d.line_no AND e.timestamp BETWEEN d.timestamp - INTERVAL 5 SECOND AND d.timestamp
+    GROUP BY d.file_id, d.line_no
 )
--- the evidence is the exit-code line when the exit was a failure, else the "went down" line;
--- each job is judged on its own (grp)
-SELECT d.timestamp, d.jname AS job, d.jname AS grp, d.source_file AS file, coalesce(d.exit_line, d.line_no) AS line,
-       coalesce((SELECT f.message FROM traces f WHERE f.file_id = d.file_id AND f.line_no = d.exit_line) || ', then ', '') || d.message AS message
-FROM down d
+SELECT d.timestamp, d.jname AS job, d.jname AS grp, d.source_file AS file, coalesce(p.exit_line, d.line_no) AS line,
+       coalesce(p.exit_message || ', then ', '') || d.message AS message
+FROM down d LEFT JOIN paired p USING (file_id, line_no)

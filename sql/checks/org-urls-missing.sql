@@ -10,4 +10,5 @@
 --   URLs it was given), then restart the web-job.
 SELECT timestamp, job, source_file AS file, line_no AS line, message
 FROM traces
-WHERE message LIKE 'FATAL ERROR: No org URLs found in database!%'
+-- the parser tags the rows of: message LIKE 'FATAL ERROR: No org URLs found in database!%'
+WHERE kl_signal(signals, 'org-urls-missing')

@@ -18,9 +18,12 @@ WHERE (outerType = 'System.OutOfMemoryException' OR innermostType = 'System.OutO
 UNION ALL
 SELECT t.timestamp, t.job, t.source_file, t.line_no, t.message
 FROM traces t
-WHERE (contains(lower(t.message), 'outofmemoryexception') OR contains(lower(t.message), 'insufficient memory')
-       OR contains(lower(t.message), 'insufficient system memory'))
-  AND NOT regexp_matches(t.message, 'insufficient (system )?memory (available )?in (the )?(resource|buffer) pool', 'i')
+-- the parser tags messages holding 'outofmemoryexception', 'insufficient memory' or
+-- 'insufficient system memory' (lower-cased)
+-- (CASE: DuckDB would otherwise run the regular expression on every row before the integer test)
+WHERE CASE WHEN kl_signal(t.signals, 'out-of-memory')
+           THEN NOT regexp_matches(t.message, 'insufficient (system )?memory (available )?in (the )?(resource|buffer) pool', 'i')
+           ELSE false END
   AND NOT EXISTS (SELECT 1 FROM exceptions x WHERE x.file_id = t.file_id AND x.line_no <= t.line_no
                   AND t.line_no < x.line_no + x.line_count
                   AND (x.outerType = 'System.OutOfMemoryException' OR x.innermostType = 'System.OutOfMemoryException'))

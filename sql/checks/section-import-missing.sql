@@ -46,7 +46,9 @@ WITH reach(name, templates) AS (
 ), seen AS (
     SELECT timestamp, operation_Name, source_file, line_no, name, section FROM customEvents
 ), last_skip AS (
-    SELECT template, max(timestamp) AS at FROM traces
+    -- with the skip line's text: a subquery on traces per section made DuckDB join the
+    -- messages of every row
+    SELECT template, max(timestamp) AS at, first(message) AS message FROM traces
     WHERE template IN (SELECT skip_template FROM sections) GROUP BY template
 )
 -- declared groups (a section may never appear)
@@ -55,7 +57,7 @@ SELECT NULL::TIMESTAMP AS timestamp, s.grp, s.job, NULL AS file, NULL::BIGINT AS
             THEN 'web-traffic import is disabled in ImportJobSettings (WebTraffic=False)'
             WHEN k.at IS NOT NULL AND k.at > coalesce((SELECT max(timestamp) FROM seen WHERE section = s.grp
                                                       OR (s.grp = 'Audit events import' AND section = 'Audit events')), TIMESTAMP '1970-01-01')
-            THEN 'disabled in ImportJobSettings (the job prints "' || (SELECT first(message) FROM traces WHERE template = s.skip_template) || '")'
+            THEN 'disabled in ImportJobSettings (the job prints "' || k.message || '")'
             WHEN s.grp = 'Hits import' AND (SELECT yes FROM no_hits_yet)
             THEN 'the AppInsightsImporter holds no page view yet ("no hits yet to start from previous"): the section fires only once one is imported (see web-hits-missing)'
        END AS skip_reason,

@@ -12,4 +12,5 @@
 --   endpoint section describes; then restart the web-jobs.
 SELECT timestamp, job, source_file AS file, line_no AS line, message
 FROM traces
-WHERE contains(lower(message), 'deny public network access is set to yes')
+-- the parser tags the rows of: contains(lower(message), 'deny public network access is set to yes')
+WHERE kl_signal(signals, 'public-access-denied')

@@ -154,7 +154,7 @@ var semantics = []semCase{
 
 	// project, project-away, project-rename, extend.
 	{name: "project rename", kql: `traces | where line_no == 1 | project-rename msg = message | project line_no, msg`, cols: "line_no | msg", rows: []string{"1 | Waiting 2 mins..."}},
-	{name: "project-away", kql: `traces | where line_no == 1 | project-away *_Name, job*, timestamp, level, is_system, instance, app_time, template, source*, pid, truncated, msg_hash, file_id, line_count, also*, severityLevel`,
+	{name: "project-away", kql: `traces | where line_no == 1 | project-away *_Name, job*, timestamp, level, is_system, instance, app_time, template, source*, pid, truncated, msg_hash, file_id, line_count, also*, severityLevel, signals`,
 		cols: "message | line_no", rows: []string{"Waiting 2 mins... | 1"}},
 	{name: "extend replaces in place", kql: `traces | where line_no == 1 | project line_no, message | extend message = toupper(message)`, cols: "line_no | message", rows: []string{"1 | WAITING 2 MINS..."}},
 	{name: "extend auto names", kql: `traces | where line_no == 1 | project line_no | extend line_no * 2, strlen(tostring(line_no)), tostring(line_no), line_no`,

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	klparse "github.com/kudulens/kudulens/parse"
 )
 
 // Options configure a translation.
@@ -177,6 +179,9 @@ type stage struct {
 	inOrder   []orderCol
 	kept      map[string]bool // with a select list: input columns (SQL names) it passes unchanged
 	aliased   bool            // from is "(SELECT ...) AS name" (an Options.Tables override)
+	// traces: from is the kudulens traces table itself, whose rows carry the parser's check
+	// signals (parse.Signal)
+	traces bool
 }
 
 // orderCol is a sort key on a column.
@@ -413,6 +418,7 @@ func (t *translator) source(src source) (*stage, *Error) {
 		}
 		s := newStage(from, append([]column(nil), schemas[src.name].cols...))
 		s.aliased = aliased
+		s.traces = src.name == "traces" && from == quoteIdent("traces")
 		return s, nil
 	case *parenSource:
 		return t.tabular(src.pipe, false)
@@ -515,9 +521,33 @@ func (t *translator) where(s *stage, op *whereOp) (*stage, *Error) {
 		if x.typ != typeBool && x.typ != typeNull {
 			return nil, t.errAt(c.exprPos(), "where needs a bool predicate, got %s", x.typ)
 		}
+		if sig, ok := signalOf(s, c); ok {
+			// The rows whose message contains the literal are the rows the parser tagged with
+			// its signal. A test of the one integer column, as its own conjunct, is one DuckDB
+			// runs inside the table scan, so the text match sees the tagged rows only instead
+			// of lower-casing every message. A row inserted without signals (NULL: every bit)
+			// is left to the text match; "signals IS NULL OR ..." would not be pushed down.
+			s.where = append(s.where, &sqlExpr{sql: fmt.Sprintf(`(coalesce("signals", 4294967295) & %d) <> 0`, uint32(sig)),
+				typ: typeBool, prec: precCmp})
+		}
 		s.where = append(s.where, x)
 	}
 	return s, nil
+}
+
+// signalOf returns the parser's signal that is exactly the predicate c, "message contains
+// <literal>" on the traces table as stored (klparse.SignalLiteral).
+func signalOf(s *stage, c expr) (klparse.Signal, bool) {
+	b, ok := c.(*binaryExpr)
+	if !ok || !s.traces || !s.passThrough() || b.op != "contains" {
+		return 0, false
+	}
+	col, ok := b.l.(*nameRef)
+	lit, ok2 := b.r.(*literal)
+	if !ok || !ok2 || col.name != "message" || lit.kind != litString {
+		return 0, false
+	}
+	return klparse.SignalLiteral(strings.ToLower(lit.s))
 }
 
 // resultName is the column name KQL gives an unnamed expression (Kusto.Language's

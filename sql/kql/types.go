@@ -91,7 +91,7 @@ func loadSchemas(ddl string) map[string]*tableSchema {
 			continue
 		}
 		typ, ok := map[string]kqlType{
-			"VARCHAR": typeString, "INTEGER": typeInt, "BIGINT": typeLong, "DOUBLE": typeReal,
+			"VARCHAR": typeString, "INTEGER": typeInt, "BIGINT": typeLong, "UINTEGER": typeLong, "DOUBLE": typeReal,
 			"BOOLEAN": typeBool, "TIMESTAMP": typeDatetime, "JSON": typeDynamic, "INTERVAL": typeTimespan,
 		}[m[2]]
 		if !ok {

@@ -1,0 +1,44 @@
+package sql
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kudulens/kudulens/parse"
+)
+
+// signalSQL defines each parse.Signal as a predicate on traces.message: the parser computes
+// the same bits in Go (parse/signals.go), and FillSignals computes them with these for rows
+// stored without them. A test compares the two on every fixture.
+var signalSQL = map[parse.Signal]string{
+	parse.SignalActivityImportFinished: `contains(lower(message), 'finished activity import')`,
+	parse.SignalWebhookCreateFailed:    `contains(lower(message), 'couldn''t create webhook')`,
+	parse.SignalExternalUserNotFound: `(contains(lower(message), '#ext#') OR contains(lower(message), 'external user'))
+        AND (contains(lower(message), 'not found') OR contains(lower(message), 'does not exist') OR contains(lower(message), 'request_resourcenotfound'))`,
+	parse.SignalGraphDenied: `contains(lower(message), 'authorization_requestdenied')
+        OR contains(lower(message), 'insufficient privileges to complete the operation')`,
+	parse.SignalKeyVaultNotFound: `contains(lower(message), 'was not found in this key vault')`,
+	parse.SignalOutOfMemory: `contains(lower(message), 'outofmemoryexception') OR contains(lower(message), 'insufficient memory')
+        OR contains(lower(message), 'insufficient system memory')`,
+	parse.SignalPublicAccessDenied: `contains(lower(message), 'deny public network access is set to yes')`,
+	parse.SignalYammerAuthCode:     `contains(lower(message), 'no auth code found for yammer')`,
+	parse.SignalYammerExport:       `contains(lower(message), 'error requesting yammer export')`,
+	parse.SignalEFModel:            `contains(message, 'The model backing the ''')`,
+	parse.SignalOrgURLsMissing:     `starts_with(message, 'FATAL ERROR: No org URLs found in database!')`,
+	parse.SignalWaitingMins:        `regexp_matches(message, '^Waiting \d+ mins\.\.\.$')`,
+}
+
+// SignalsExpr is the SQL expression of a row's signals computed from its message.
+func SignalsExpr() string {
+	var terms []string
+	for i := range parse.SignalNames() {
+		sig := parse.Signal(1) << i
+		terms = append(terms, fmt.Sprintf("CASE WHEN %s THEN %d ELSE 0 END", signalSQL[sig], uint32(sig)))
+	}
+	return "(" + strings.Join(terms, "\n    | ") + ")::UINTEGER"
+}
+
+// FillSignals sets the signals of the traces rows that have none: the rows of a database
+// written before the column existed, or loaded from a Parquet export without it. With every
+// row tagged it reads one integer column and changes nothing.
+var FillSignals = "UPDATE traces SET signals = " + SignalsExpr() + " WHERE signals IS NULL"
