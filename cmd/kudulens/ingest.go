@@ -119,7 +119,19 @@ func (f *storeFlags) register(fs *pflag.FlagSet, defaultDB string) {
 }
 
 func (f *storeFlags) open(ctx context.Context, path string) (*store.Store, error) {
-	return store.Open(ctx, path, store.Options{Threads: f.threads, MemoryLimit: f.memoryLimit, MaxRatio: f.limits.maxRatio})
+	return store.Open(ctx, path, f.storeOptions())
+}
+
+// openTemporary opens a database file of the run's own in the system's temp folder, removed
+// when it is closed.
+func (f *storeFlags) openTemporary(ctx context.Context) (*store.Store, error) {
+	o := f.storeOptions()
+	o.Temporary = true
+	return store.Open(ctx, "", o)
+}
+
+func (f *storeFlags) storeOptions() store.Options {
+	return store.Options{Threads: f.threads, MemoryLimit: f.memoryLimit, MaxRatio: f.limits.maxRatio}
 }
 
 func (f *storeFlags) ingestOptions(e *env) pipeline.Options {

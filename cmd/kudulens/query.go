@@ -9,7 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -17,6 +20,7 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/kudulens/kudulens/internal/escape"
+	"github.com/kudulens/kudulens/pipeline/blob"
 	"github.com/kudulens/kudulens/pipeline/store"
 	klsql "github.com/kudulens/kudulens/sql"
 	"github.com/kudulens/kudulens/sql/kql"
@@ -285,11 +289,19 @@ func openOrIngest(ctx context.Context, dbSet bool, sources []string, sf *storeFl
 	if code := checkSourcesExist(sf.command, sources, e); code >= 0 {
 		return nil, code
 	}
-	path := ""
-	if dbSet {
-		path = sf.db
+	var s *store.Store
+	var err error
+	switch {
+	case dbSet:
+		s, err = sf.open(ctx, sf.db)
+	case estimateLogBytes(sources) > inMemoryMax:
+		// Past a size the rows go to a temporary database file, compressed and bounded by
+		// the memory limit, instead of memory: 200 MB of log take ~830 MB of RSS in memory,
+		// ~420 MB in a file; 1 GB would pass 1.2 GB.
+		s, err = sf.openTemporary(ctx)
+	default:
+		s, err = sf.open(ctx, "")
 	}
-	s, err := sf.open(ctx, path)
 	if err != nil {
 		return nil, fatal(e, err)
 	}
@@ -328,6 +340,49 @@ func openOrIngest(ctx context.Context, dbSet bool, sources []string, sf *storeFl
 		fmt.Fprintf(e.stderr, "kudulens: %d file(s) skipped as not a log kudulens reads (kudulens ingest lists them with the reason)\n", skipped)
 	}
 	return s, code
+}
+
+// inMemoryMax is the estimated log size up to which a run without --db keeps its database in
+// memory (faster) rather than in a temporary file (bounded memory).
+const inMemoryMax = 64 << 20
+
+// estimateLogBytes estimates the log bytes behind sources from their sizes on disk: a
+// compressed file or archive counts 8 times its size (logs compress about 10:1); stdin and
+// Blob Storage, whose size is not known here, count as large.
+func estimateLogBytes(sources []string) int64 {
+	var n int64
+	add := func(path string, size int64) {
+		switch ext := strings.ToLower(filepath.Ext(path)); ext {
+		case ".gz", ".tgz", ".zst", ".zip", ".7z", ".bz2", ".xz":
+			size *= 8
+		}
+		n += size
+	}
+	for _, src := range sources {
+		if src == "-" || blob.IsSource(src) {
+			return math.MaxInt64
+		}
+		fi, err := os.Stat(src)
+		if err != nil {
+			continue
+		}
+		if !fi.IsDir() {
+			add(src, fi.Size())
+			continue
+		}
+		filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && d.Type().IsRegular() {
+				if info, err := d.Info(); err == nil {
+					add(p, info.Size())
+				}
+			}
+			if n > inMemoryMax {
+				return filepath.SkipAll
+			}
+			return nil
+		})
+	}
+	return n
 }
 
 // runSQL runs query and writes its result in format f; csvRaw turns off the CSV cells'

@@ -78,9 +78,6 @@ func (s *Store) preparePumps(ctx context.Context, conn *gosql.Conn) error {
 	if err := conn.QueryRowContext(ctx, "SELECT current_database()").Scan(&current); err != nil {
 		return fmt.Errorf("register Arrow views: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, "ATTACH IF NOT EXISTS ':memory:' AS "+pumpCatalog); err != nil {
-		return fmt.Errorf("register Arrow views: %w", err)
-	}
 	if _, err := conn.ExecContext(ctx, "USE "+pumpCatalog); err != nil {
 		return fmt.Errorf("register Arrow views: %w", err)
 	}

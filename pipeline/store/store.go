@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
@@ -56,6 +57,10 @@ type Options struct {
 	MemoryLimit string // DuckDB memory_limit, e.g. "1GB"; "" means DefaultMemoryLimit
 	TempDir     string // where DuckDB spills; "" means next to the database (or DuckDB's default in memory)
 	ReadOnly    bool
+	// Temporary (with path "") makes the database a file in a private folder of the system's
+	// temp folder, removed on Close: bounded memory where an in-memory database would grow
+	// with the input.
+	Temporary bool
 	// MaxRatio bounds what a Parquet folder may expand to once read, as --max-ratio bounds a
 	// compressed stream: rows × columns × 8 bytes at most MaxRatio times the files' size on
 	// disk (past 64 MiB). 0 means DefaultMaxRatio.
@@ -80,6 +85,15 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	if path == ":memory:" {
 		path = ""
 	}
+	var privateTemp string // removed on Close
+	if path == "" && o.Temporary {
+		d, err := os.MkdirTemp("", "kudulens-duckdb-")
+		if err != nil {
+			return nil, fmt.Errorf("open a temporary database: %w", err)
+		}
+		// DuckDB spills beside the file, inside the private folder.
+		path, privateTemp = filepath.Join(d, "run.duckdb"), d
+	}
 	threads := o.Threads
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
@@ -100,7 +114,6 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 		"SET autoload_known_extensions = false",
 	}
 	tempDir := o.TempDir
-	var privateTemp string
 	if tempDir == "" && path == "" {
 		// An in-memory database spills past memory_limit into DuckDB's default temp_directory,
 		// ".tmp" in the current folder: a report run from a customer's folder or a read-only
@@ -139,6 +152,13 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	// instead of closing and re-opening them between files.
 	db.SetMaxIdleConns(4*threads + 4)
 	if err := s.init(ctx, o.ReadOnly); err != nil {
+		s.Close()
+		return nil, openError(path, err)
+	}
+	// The catalog of the Arrow views (pump.go), attached once for every connection: attached
+	// per connection, two loads starting together raced ("database with name kl_mem already
+	// exists") and one run ended with exit 4.
+	if _, err := db.ExecContext(ctx, "ATTACH IF NOT EXISTS ':memory:' AS "+pumpCatalog); err != nil {
 		s.Close()
 		return nil, openError(path, err)
 	}

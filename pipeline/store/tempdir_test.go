@@ -46,3 +46,28 @@ func TestInMemorySpillsIntoPrivateTemp(t *testing.T) {
 		t.Errorf("the spill folder %s was left behind", dirs[0])
 	}
 }
+
+// A temporary database is a file in a private folder of the system's temp folder, gone after
+// Close: diagnose keeps large inputs there, compressed and bounded by the memory limit.
+func TestTemporaryDatabaseFile(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	ctx := context.Background()
+	s, err := Open(ctx, "", Options{Temporary: true, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().ExecContext(ctx, "CREATE TABLE x AS SELECT i FROM range(1000) t(i); CHECKPOINT"); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(tmp, "kudulens-duckdb-*", "run.duckdb"))
+	if len(files) != 1 {
+		t.Fatalf("want the database file in a private folder under TMPDIR, got %v", files)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("left behind in TMPDIR: %v", left)
+	}
+}
