@@ -154,10 +154,11 @@ release-tools:
 	fi
 
 # make release-check: the Windows binary under wine (Debian package, installed when missing)
-# against the Linux binary on the sample bundle; builds the two binaries first when dist/ lacks
-# them. See scripts/release-check.sh for what is compared.
+# against the Linux binary on the sample bundle, and linux-arm64 under qemu-user when built;
+# builds the two amd64 binaries first when dist/ lacks them. See scripts/release-check.sh for what is compared.
 release-check: deps
 	@command -v wine >/dev/null 2>&1 || { echo "installing wine (apt-get)"; $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends wine wine64 >/dev/null; }
+	@command -v qemu-aarch64-static >/dev/null 2>&1 || { echo "installing qemu-user-static (apt-get) for the linux-arm64 run"; DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends qemu-user-static >/dev/null || echo "no qemu-user-static: the linux-arm64 run is skipped"; }
 	@[ -x dist/kudulens-linux-amd64 ] && [ -f dist/kudulens-windows-amd64.exe ] || $(MAKE) --no-print-directory release RELEASE_TARGETS="linux-amd64 windows-amd64"
 	scripts/release-check.sh
 

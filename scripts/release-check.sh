@@ -31,12 +31,14 @@ if [ ! -d "$WINEPREFIX/drive_c/windows/system32" ]; then
 	wineserver -w
 fi
 SYS32=$WINEPREFIX/drive_c/windows/system32
-# Go 1.24+ gets random numbers from ProcessPrng in bcryptprimitives.dll, which every Windows 10
-# and later has but wine before 9.x does not (Debian 12 ships wine 8.0): the runtime stops with
-# "bcryptprimitives.dll not found". For the test only, the prefix gets a one-function DLL that
-# answers ProcessPrng with BCryptGenRandom (scripts/wine/bcryptprimitives.c). It is not
-# shipped; a wine that has the DLL keeps its own.
-if wine "$WINDOWS" version 2>&1 | grep -q 'bcryptprimitives.dll not found'; then
+# Go's runtime (1.26 here) gets random numbers from ProcessPrng in bcryptprimitives.dll, which
+# every Windows 10 and later has but wine before 9.x does not (Debian 12 ships wine 8.0): the
+# runtime stops with "bcryptprimitives.dll not found". For the test only, the prefix gets a
+# one-function DLL that answers ProcessPrng with BCryptGenRandom (scripts/wine/
+# bcryptprimitives.c). It is not shipped; a wine that has the DLL keeps its own.
+# (The output is taken first: under pipefail, wine's failing exit would hide grep's match.)
+probe=$(wine "$WINDOWS" version 2>&1)
+if grep -q 'bcryptprimitives.dll not found' <<<"$probe"; then
 	echo "release-check: this wine lacks bcryptprimitives.dll: installing the test's stand-in"
 	x86_64-w64-mingw32-gcc -O2 -shared -o "$SYS32/bcryptprimitives.dll" \
 		scripts/wine/bcryptprimitives.c scripts/wine/bcryptprimitives.def -lbcrypt ||
@@ -88,7 +90,7 @@ normalize() {
 run lin-zip "$CHECK" "$LINUX" diagnose --format json sample-bundle.zip
 run win-zip "$CHECK" wine "$WINDOWS" diagnose --format json sample-bundle.zip
 same "JSON, zip by relative name" lin-zip win-zip
-if jq -e '.checks | length > 0' "$OUT/win-zip.out" >/dev/null 2>&1; then
+if [ "$(jq '.checks | length > 0' "$OUT/win-zip.out" 2>/dev/null)" = true ]; then
 	pass "JSON from Windows parses, $(jq '[.checks[] | select(.status == "fail")] | length' "$OUT/win-zip.out") failed checks of $(jq '.checks | length' "$OUT/win-zip.out")"
 else
 	fail "JSON from Windows does not parse or has no checks"
@@ -144,6 +146,16 @@ if [ "$lv" = "$wv" ] && [ "$lv" != "kudulens dev" ]; then
 	pass "version: $lv"
 else
 	fail "versions: linux '$lv', windows '$wv'"
+fi
+
+# 7. The linux-arm64 binary, when built and qemu-user is installed (Debian qemu-user-static):
+# the same JSON as linux-amd64. It links glibc dynamically, so it runs on the cross glibc.
+ARM=$ROOT/dist/kudulens-linux-arm64
+if [ -x "$ARM" ] && command -v qemu-aarch64-static >/dev/null && [ -d /usr/aarch64-linux-gnu/lib ]; then
+	run arm-zip "$CHECK" qemu-aarch64-static -L /usr/aarch64-linux-gnu "$ARM" diagnose --format json sample-bundle.zip
+	same "linux-arm64 under qemu: JSON equals linux-amd64's" lin-zip arm-zip
+else
+	echo "skip linux-arm64 under qemu (needs dist/kudulens-linux-arm64, qemu-user-static, the arm64 cross glibc)"
 fi
 
 echo "$passed passed, $failed failed"

@@ -106,7 +106,15 @@ for target in "${TARGETS[@]}"; do
 		build "$target" "$out" "-static" CC=gcc CXX=g++ || status=1
 		;;
 	linux-arm64)
-		build "$target" "$out" "-static" CC=aarch64-linux-gnu-gcc CXX=aarch64-linux-gnu-g++ || status=1
+		# Not fully static: with glibc's libc.a the link fails ("relocation truncated to fit:
+		# R_AARCH64_LD64_GOTPAGE_LO15 against symbol __environ ... too many GOT entries for
+		# -fpic"): libc.a's -fpic code reaches only a 32 KiB GOT and DuckDB fills more. So glibc
+		# stays dynamic and libstdc++ and libgcc are linked in: a folder holding only
+		# libstdc++.a, searched first, makes DuckDB's -lstdc++ pick the archive.
+		mkdir -p "$WORK/linux-arm64-static"
+		ln -sf "$(aarch64-linux-gnu-g++ -print-file-name=libstdc++.a)" "$WORK/linux-arm64-static/libstdc++.a"
+		build "$target" "$out" "-static-libgcc" CC=aarch64-linux-gnu-gcc CXX=aarch64-linux-gnu-g++ \
+			CGO_LDFLAGS="-L$WORK/linux-arm64-static" || status=1
 		;;
 	windows-amd64)
 		# -posix: DuckDB's objects use winpthreads' mutexes (the default -win32 GCC has none).

@@ -1,5 +1,5 @@
 // A stand-in for Windows' bcryptprimitives.dll, for wine before 9.x only (scripts/release-check.sh
-// installs it into the test's own wine prefix; it is never shipped). Go 1.24 and later take their
+// installs it into the test's own wine prefix; it is never shipped). Go's runtime (1.26 here) takes its
 // random numbers from ProcessPrng, which Windows 10 and later export from this DLL and wine 8
 // does not; BCryptGenRandom with the system RNG gives the same service.
 #include <windows.h>
