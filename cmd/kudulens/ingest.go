@@ -432,5 +432,5 @@ func startProgress(w io.Writer, p *pipeline.Progress, quiet bool, extra func() s
 
 func isTerminal(f *os.File) bool {
 	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return err == nil && st.Mode()&os.ModeCharDevice != 0 && consoleEscapes(f)
 }
