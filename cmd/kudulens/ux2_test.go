@@ -1,0 +1,66 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// diagnoseJSON runs diagnose --format json with args and decodes the report.
+func diagnoseJSON(t *testing.T, args ...string) map[string]any {
+	t.Helper()
+	code, out, stderr := runCLI(t, append([]string{"diagnose", "--quiet", "--fail-on", "never", "--format", "json"}, args...)...)
+	if code != exitOK {
+		t.Fatalf("diagnose %v: exit %d: %s", args, code, stderr)
+	}
+	var rep map[string]any
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("diagnose %v: %v\n%.500s", args, err, out)
+	}
+	return rep
+}
+
+// jobStatus is the status the report's jobs table gives job.
+func jobStatus(rep map[string]any, job string) string {
+	for _, j := range rep["jobs"].([]any) {
+		if m := j.(map[string]any); m["job"] == job {
+			s, _ := m["status"].(string)
+			return s
+		}
+	}
+	return ""
+}
+
+// checkResult is the result of check id in rep.
+func checkResult(t *testing.T, rep map[string]any, id string) map[string]any {
+	t.Helper()
+	for _, c := range rep["checks"].([]any) {
+		if m := c.(map[string]any); m["id"] == id {
+			return m
+		}
+	}
+	t.Fatalf("no check %s in the report", id)
+	return nil
+}
+
+// The sample's status file says Office365ActivityImporter is PendingRestart at capture
+// (2026-11-20 09:29). At noon the day before it was running: a status file counts from its
+// capture time on, and before that the status lines tell, in the check and in the jobs table.
+func TestAtInThePastIgnoresLaterStatusFile(t *testing.T) {
+	past := diagnoseJSON(t, "--at", "2026-11-19T12:00:00Z", sample)
+	c := checkResult(t, past, "job-not-running")
+	if c["status"] != "pass" || !strings.Contains(c["detail"].(string), "Office365ActivityImporter: 5b7e2d: Running (last status line)") {
+		t.Errorf("job-not-running at noon the day before: %v: %v", c["status"], c["detail"])
+	}
+	if s := jobStatus(past, "Office365ActivityImporter"); s != "Running" {
+		t.Errorf("jobs table at noon the day before: Office365ActivityImporter %q, want Running", s)
+	}
+	now := diagnoseJSON(t, sample)
+	c = checkResult(t, now, "job-not-running")
+	if c["status"] != "fail" || !strings.Contains(c["detail"].(string), "PendingRestart (status file)") {
+		t.Errorf("job-not-running at capture: %v: %v", c["status"], c["detail"])
+	}
+	if s := jobStatus(now, "Office365ActivityImporter"); s != "PendingRestart" {
+		t.Errorf("jobs table at capture: Office365ActivityImporter %q, want PendingRestart", s)
+	}
+}
