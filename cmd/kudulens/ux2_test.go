@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -62,5 +63,49 @@ func TestAtInThePastIgnoresLaterStatusFile(t *testing.T) {
 	}
 	if s := jobStatus(now, "Office365ActivityImporter"); s != "PendingRestart" {
 		t.Errorf("jobs table at capture: Office365ActivityImporter %q, want PendingRestart", s)
+	}
+}
+
+// diagnose --fleet pointed at one site's folder (applogs/ and data/jobs/, or job logs at its
+// top) diagnoses it as that one site and says so, instead of reporting "applogs" and "data"
+// as two sites.
+func TestFleetOnOneSiteFolder(t *testing.T) {
+	code, out, stderr := runCLI(t, "diagnose", "--fleet", sample)
+	if code != exitCheckFailed {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"1 sites: 1 with problems", "note: " + sample + ` holds one site's logs (applogs/, data/jobs/), not a folder of sites: diagnosed as the one site "sample"`, "\nsample  PROBLEMS"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("fleet summary lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "applogs") && !strings.Contains(out, "applogs/,") {
+		t.Errorf("applogs is reported as a site:\n%s", out)
+	}
+
+	// A folder with only a job log at its top is one site too; the note goes to stderr when
+	// the summary is not text on the terminal.
+	dir := filepath.Join(t.TempDir(), "contoso")
+	copyFile(t, filepath.Join(sample, "data/jobs/continuous/AppInsightsImporter/job_log.txt"), filepath.Join(dir, "job_log.txt"))
+	code, out, stderr = runCLI(t, "diagnose", "--fleet", dir, "--format", "json")
+	var f struct {
+		Note  string
+		Sites []struct{ Site string }
+	}
+	if err := json.Unmarshal([]byte(out), &f); err != nil {
+		t.Fatalf("exit %d: %v\n%s", code, err, stderr)
+	}
+	if len(f.Sites) != 1 || f.Sites[0].Site != "contoso" || !strings.Contains(f.Note, "(job_log.txt)") || !strings.Contains(stderr, f.Note) {
+		t.Errorf("fleet on a folder with a job log: sites %+v, note %q, stderr %q", f.Sites, f.Note, stderr)
+	}
+
+	// A folder of sites is still a fleet.
+	fleet := t.TempDir()
+	copyFile(t, filepath.Join(sample, "data/jobs/continuous/AppInsightsImporter/job_log.txt"), filepath.Join(fleet, "a", "job_log.txt"))
+	copyFile(t, filepath.Join(sample, "data/jobs/continuous/AppInsightsImporter/job_log.txt"), filepath.Join(fleet, "b", "data", "jobs", "continuous", "X", "job_log.txt"))
+	_, out, _ = runCLI(t, "diagnose", "--fleet", fleet, "--format", "json")
+	f.Note, f.Sites = "", nil
+	if err := json.Unmarshal([]byte(out), &f); err != nil || len(f.Sites) != 2 || f.Note != "" {
+		t.Errorf("a folder of two sites: %v %+v %q", err, f.Sites, f.Note)
 	}
 }
