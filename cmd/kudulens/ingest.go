@@ -294,6 +294,9 @@ func printIngestSummary(w io.Writer, sum *pipeline.Summary, db string) {
 			skipped = append(skipped, f)
 			continue
 		}
+		if r.Kind == "zip" || r.Kind == "tar" {
+			continue // an archive is not a log file; a damaged one is listed below
+		}
 		t := totals[r.Kind]
 		if t == nil {
 			t = &kindTotals{}
@@ -304,6 +307,7 @@ func printIngestSummary(w io.Writer, sum *pipeline.Summary, db string) {
 			x.lines += r.Stats.Lines
 			x.parsed += r.Stats.Parsed
 			x.rejected += r.Stats.Rejected
+			x.merged += r.Merged
 			x.traces += r.Traces
 			x.exceptions += r.Exceptions
 			x.events += r.Events
@@ -316,16 +320,19 @@ func printIngestSummary(w io.Writer, sum *pipeline.Summary, db string) {
 	}
 	sort.Strings(kinds)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	// lines = parsed + rejected, per file and so per kind.
-	fmt.Fprintln(tw, "kind\tfiles\tlines\tparsed\trejected\ttraces\texceptions\tevents\tMB\t")
+	// The words and numbers of diagnose's header and HTML accounting (klsql.Totals): lines
+	// read = parsed + rejected, per file and so per kind; merged: parsed lines that were
+	// copies of a line kept in another file; traces, exceptions, events: rows kept after that.
+	fmt.Fprintln(tw, "kind\tfiles\tlines\tparsed\trejected\tmerged\ttraces\texceptions\tevents\tMB\t")
 	row := func(name string, t *kindTotals) {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f\t\n", name, t.files, t.lines, t.parsed, t.rejected, t.traces, t.exceptions, t.events, float64(t.bytes)/1e6)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f\t\n", name, t.files, t.lines, t.parsed, t.rejected, t.merged, t.traces, t.exceptions, t.events, float64(t.bytes)/1e6)
 	}
 	for _, k := range kinds {
 		row(k, totals[source.Kind(k)])
 	}
 	row("total", &all)
 	tw.Flush()
+	fmt.Fprintln(w, "lines: lines read (= parsed + rejected); merged: copies of a line kept from another file; traces, exceptions, events: rows kept")
 	m := sum.Merge
 	if m.AppLogCopies+m.KuduCopies+m.AppLogDups > 0 || m.Attributed > 0 {
 		fmt.Fprintf(w, "merged: %d application-log rows were copies of job-log lines, %d job-log and %d application-log lines were copies across files; %d application-log rows attributed to a job by their neighbours\n",

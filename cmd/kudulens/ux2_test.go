@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -108,4 +110,106 @@ func TestFleetOnOneSiteFolder(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &f); err != nil || len(f.Sites) != 2 || f.Note != "" {
 		t.Errorf("a folder of two sites: %v %+v %q", err, f.Sites, f.Note)
 	}
+}
+
+// ingestTotal is the "total" row of ingest's table: files, lines, parsed, rejected, merged,
+// traces, exceptions, events.
+func ingestTotal(t *testing.T, out string) []string {
+	t.Helper()
+	for _, l := range strings.Split(out, "\n") {
+		if f := strings.Fields(l); len(f) == 10 && f[0] == "total" {
+			return f[1:9]
+		}
+	}
+	t.Fatalf("no total row in\n%s", out)
+	return nil
+}
+
+// Every command reports the same numbers for the same input, in the same words: ingest's
+// table, diagnose's header in text, Markdown, JSON and HTML (whose table adds up to the
+// sentence above it) and export's file count.
+func TestSameNumbersEverywhere(t *testing.T) {
+	bundle := "../../fixtures/sample-bundle.zip"
+	db := filepath.Join(t.TempDir(), "k.duckdb")
+	code, out, stderr := runCLI(t, "ingest", "--db", db, bundle)
+	if code != exitOK {
+		t.Fatalf("ingest: exit %d: %s", code, stderr)
+	}
+	total := ingestTotal(t, out)
+	if !strings.Contains(out, "traces, exceptions, events: rows kept") {
+		t.Errorf("ingest does not say what its columns count:\n%s", out)
+	}
+	files, lines, rejected, merged, traces, exc, events := total[0], total[1], total[3], total[4], total[5], total[6], total[7]
+	if files != "41" || merged == "0" || traces == "0" {
+		t.Fatalf("ingest total %v: the sample has 41 log files and copies to merge", total)
+	}
+	want := files + " files from 1 archive, " + lines + " lines read (" + rejected + " rejected, " + merged + " copies merged), rows kept: " +
+		traces + " traces, " + exc + " exceptions, " + events + " events"
+	for _, format := range []string{"text", "md", "html"} {
+		code, out, stderr := runCLI(t, "diagnose", "--db", db, "--format", format, "--fail-on", "never")
+		if code != exitOK {
+			t.Fatalf("diagnose %s: exit %d: %s", format, code, stderr)
+		}
+		w := want
+		if format == "md" {
+			w = strings.NewReplacer("(", `\(`, ")", `\)`).Replace(want)
+		}
+		if !strings.Contains(out, w) {
+			t.Errorf("diagnose --format %s does not say %q", format, w)
+		}
+		if format == "html" {
+			if sum := htmlKindTotals(t, out); sum != strings.Join([]string{files, lines, total[2], rejected, merged, traces, exc, events}, " ") {
+				t.Errorf("the HTML accounting table adds up to %s, the sentence says %s", sum, w)
+			}
+		}
+	}
+	rep := diagnoseJSON(t, "--db", db)
+	in := rep["ingest"].(map[string]any)
+	got := []string{}
+	for _, k := range []string{"files", "lines", "rejected", "merged", "traces", "exceptions", "customEvents"} {
+		got = append(got, jsonNum(in[k]))
+	}
+	if strings.Join(got, " ") != strings.Join([]string{files, lines, rejected, merged, traces, exc, events}, " ") {
+		t.Errorf("JSON ingest %v, ingest's total %v", in, total)
+	}
+
+	code, out, stderr = runCLI(t, "export", "--parquet", t.TempDir(), "--db", db)
+	if code != exitOK || !strings.Contains(out, ": "+files+" files from 1 archive → ") {
+		t.Errorf("export: exit %d, want %s files from 1 archive:\n%s%s", code, files, out, stderr)
+	}
+	for table, n := range map[string]string{"traces": traces, "exceptions": exc, "customEvents": events} {
+		if !regexp.MustCompile(`(?m)^  ` + table + ` +` + n + ` rows$`).MatchString(out) {
+			t.Errorf("export writes other than %s %s rows:\n%s", n, table, out)
+		}
+	}
+}
+
+func jsonNum(v any) string {
+	f, _ := v.(float64)
+	return strconv.FormatInt(int64(f), 10)
+}
+
+// htmlKindTotals sums the columns of the HTML ingest accounting table (files, lines, parsed,
+// rejected, merged, traces, exceptions, events).
+func htmlKindTotals(t *testing.T, page string) string {
+	t.Helper()
+	_, sec, ok := strings.Cut(page, `<section id="ingest">`)
+	if !ok {
+		t.Fatal("no ingest section in the HTML report")
+	}
+	body, _, _ := strings.Cut(sec, "</tbody>")
+	cell := regexp.MustCompile(`<td class="n">(\d+)</td>`)
+	sums := make([]int64, 8)
+	for _, row := range strings.Split(body, "<tr>")[1:] {
+		cs := cell.FindAllStringSubmatch(row, -1)
+		for i := 0; i < len(sums) && i < len(cs); i++ {
+			n, _ := strconv.ParseInt(cs[i][1], 10, 64)
+			sums[i] += n
+		}
+	}
+	var parts []string
+	for _, s := range sums {
+		parts = append(parts, strconv.FormatInt(s, 10))
+	}
+	return strings.Join(parts, " ")
 }
