@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -188,7 +190,7 @@ func Ingest(ctx context.Context, s *store.Store, sources []string, o Options, pr
 	// (an input that could not be opened at all) get a failed row of their own.
 	damage := map[string][]string{}
 	for _, c := range in.containers {
-		damage[cleanText(c.Path)] = nil
+		damage[in.pathText(c.Path)] = nil
 	}
 	for _, p := range in.problems {
 		if msgs, ok := damage[p.Path]; ok && p.Status == "failed" {
@@ -202,16 +204,20 @@ func Ingest(ctx context.Context, s *store.Store, sources []string, o Options, pr
 		in.record(FileResult{Row: *p, Duplicate: dup})
 	}
 	for _, c := range in.containers {
-		row := &store.FileRow{ID: s.NewFileID(), Path: cleanText(c.Path), Kind: source.Kind(c.Kind), Compression: c.Compression,
+		row := &store.FileRow{ID: s.NewFileID(), Path: in.pathText(c.Path), Kind: source.Kind(c.Kind), Compression: c.Compression,
 			Bytes: c.Size, SHA256: c.SHA256, Status: "ok"}
 		if msgs := damage[row.Path]; len(msgs) > 0 {
 			row.Status, row.Error = "partial", strings.Join(msgs, "; ")
+		}
+		note := in.emptyNote(row.Path)
+		if note != "" {
+			row.Error = strings.TrimPrefix(row.Error+"; "+note, "; ")
 		}
 		dup, err := s.InsertStandalone(ctx, row, nil)
 		if err != nil {
 			return sum, err
 		}
-		if row.Status != "ok" {
+		if row.Status != "ok" || note != "" {
 			in.record(FileResult{Row: *row, Duplicate: dup})
 		}
 	}
@@ -253,7 +259,10 @@ type ingester struct {
 	results    []FileResult
 	containers []source.ContainerInfo
 	problems   []*store.FileRow // recorded when the walk is over (see Ingest)
-	err        error
+	// empties counts, per archive (display path), its empty members of no known kind: they
+	// get no row each, but a note on the archive's row (see noteEmptyMember).
+	empties map[string]*emptyMembers
+	err     error
 }
 
 func (in *ingester) fail(err error) {
@@ -315,10 +324,63 @@ func (in *ingester) Container(c source.ContainerInfo) {
 	in.mu.Unlock()
 }
 
+// emptyMembers counts the empty members of no known kind of one archive.
+type emptyMembers struct {
+	n      int64
+	sample []string // the first few, by member name
+}
+
+// emptySample is how many empty members an archive's note names.
+const emptySample = 5
+
+// noteEmptyMember counts an empty archive member of no known kind instead of giving it a
+// files row: a 6 MB tar.gz of a million empty members cost a row, 0.7 ms of CPU and 3.8 KB of
+// memory each (issue 18). The archive's row says how many there were and names a few.
+func (in *ingester) noteEmptyMember(container, path string) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.empties == nil {
+		in.empties = map[string]*emptyMembers{}
+	}
+	em := in.empties[container]
+	if em == nil {
+		em = &emptyMembers{}
+		in.empties[container] = em
+	}
+	em.n++
+	// The sample is the first names in name order, whatever order the members arrive in
+	// (concurrent readers): the note is the same on every run.
+	name := strings.TrimPrefix(path, container+"!")
+	i, _ := slices.BinarySearch(em.sample, name)
+	if i < emptySample {
+		em.sample = slices.Insert(em.sample, i, name)
+		if len(em.sample) > emptySample {
+			em.sample = em.sample[:emptySample]
+		}
+	}
+}
+
+// emptyNote is the note on an archive's row about its empty members; "" if none.
+func (in *ingester) emptyNote(container string) string {
+	em := in.empties[container]
+	if em == nil {
+		return ""
+	}
+	names := make([]string, len(em.sample))
+	for i, n := range em.sample {
+		names[i] = strconv.Quote(n)
+	}
+	more := ""
+	if em.n > int64(len(names)) {
+		more = ", …"
+	}
+	return fmt.Sprintf("%d empty %s of no known kind, not listed one by one (%s%s)", em.n, plural(em.n, "member", "members"), strings.Join(names, ", "), more)
+}
+
 // Problem implements Visitor: a damaged or refused input is recorded as a failed file; one
 // skipped on purpose (a symlink, a device) as skipped.
 func (in *ingester) Problem(path string, err error) {
-	row := &store.FileRow{ID: in.s.NewFileID(), Path: cleanText(path), Kind: source.KindUnknown, Status: "failed", Error: describe(err)}
+	row := &store.FileRow{ID: in.s.NewFileID(), Path: in.pathText(path), Kind: source.KindUnknown, Status: "failed", Error: describe(err)}
 	if errors.Is(err, source.ErrNotRegular) {
 		row.Status = "skipped"
 	}
@@ -413,7 +475,7 @@ func (in *ingester) fileLoop() {
 // into g (nil result): it is recorded when g is committed.
 func (in *ingester) loadFile(job fileJob, g *smallFiles) (*FileResult, error) {
 	e := job.e
-	row := &store.FileRow{ID: in.s.NewFileID(), Path: cleanText(e.Path), Container: cleanText(e.Container), Compression: e.Compression, Bytes: e.Size}
+	row := &store.FileRow{ID: in.s.NewFileID(), Path: in.pathText(e.Path), Container: in.pathText(e.Container), Compression: e.Compression, Bytes: e.Size}
 	rc, err := e.Open()
 	if job.opened != nil {
 		close(job.opened)
@@ -423,6 +485,14 @@ func (in *ingester) loadFile(job fileJob, g *smallFiles) (*FileResult, error) {
 		return in.standalone(row, nil, nil)
 	}
 	defer rc.Close()
+	// An archive member that is empty by its header (a tar member of size 0) and of no known
+	// kind by its name costs a count, not the buffers, hashing and row of a file.
+	if e.Container != "" && e.Size == 0 && e.Compression == "" {
+		if cls := e.Classify(nil); cls.Kind == source.KindUnknown {
+			in.noteEmptyMember(row.Container, row.Path)
+			return nil, nil
+		}
+	}
 	cr := source.NewAsyncHashReader(rc, &in.prog.Bytes, e.ContentHash())
 	defer cr.Stop()
 	text, note := source.TextReader(bufio.NewReaderSize(cr, 64<<10))
@@ -456,6 +526,10 @@ func (in *ingester) loadFile(job fileJob, g *smallFiles) (*FileResult, error) {
 		}
 		if cls.Kind == source.KindKuduStatus {
 			return in.standalone(row, &store.JobStatus{Job: cls.Job, Instance: cls.Instance, Status: st.Status}, g)
+		}
+		if err == nil && n == 0 && row.Bytes == 0 && e.Container != "" {
+			in.noteEmptyMember(row.Container, row.Path)
+			return nil, nil
 		}
 		return in.standalone(row, nil, g)
 	}
@@ -656,6 +730,18 @@ func (in *ingester) finishRow(row *store.FileRow, e *source.Entry, note string, 
 	notes = append(notes, content...)
 	row.Error = strings.Join(notes, "; ")
 	in.redactError(row)
+}
+
+// pathText is how a path is stored (files.path, files.container, every source_file) and so
+// shown: valid UTF-8, and without secrets. A file saved by wget "<blob URL>?<SAS>" carries the
+// SAS token in its name, and a blob or member may be named after a connection string.
+func (in *ingester) pathText(p string) string {
+	if !in.o.NoRedact && p != "" {
+		if r, changed := parse.Redact(nil, []byte(p)); changed {
+			p = string(r)
+		}
+	}
+	return cleanText(p)
 }
 
 // redactError removes secrets from row.Error: it may quote the file (a first line, a

@@ -5,6 +5,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"sync"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -20,6 +22,9 @@ import (
 type blobFlags struct {
 	connectionString string
 	account          string
+	auth             authFlag
+	authorityHost    authorityHostFlag
+	tenant           string
 	parallel         int
 	retries          int
 	// parallelFlag is set by a command that registers --parallel itself (diagnose, where it
@@ -33,11 +38,56 @@ type blobFlags struct {
 	sinceT, untilT time.Time
 	state          *blob.State
 	progress       blob.Progress
+
+	// identity is the Entra ID sign-in of the run, made once and shared by its sources
+	// (fleet sites too), so that one token serves them all.
+	identityOnce sync.Once
+	identity     *blob.Identity
 }
+
+// authFlag is --auth: checked when the flags are parsed.
+type authFlag struct{ mode blob.Auth }
+
+func (a *authFlag) String() string {
+	if a.mode == "" {
+		return string(blob.AuthDefault)
+	}
+	return string(a.mode)
+}
+
+func (a *authFlag) Set(s string) error {
+	m, err := blob.ParseAuth(s)
+	if err != nil {
+		return fmt.Errorf("want one of %s", blob.AuthModes)
+	}
+	a.mode = m
+	return nil
+}
+
+func (a *authFlag) Type() string { return "MODE" }
+
+// authorityHostFlag is --authority-host: an https:// URL, checked when the flags are parsed.
+type authorityHostFlag struct{ url string }
+
+func (h *authorityHostFlag) String() string { return h.url }
+
+func (h *authorityHostFlag) Set(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" {
+		return fmt.Errorf("want an https:// URL such as https://login.microsoftonline.us (Azure Government) or https://login.chinacloudapi.cn (Azure China)")
+	}
+	h.url = s
+	return nil
+}
+
+func (h *authorityHostFlag) Type() string { return "URL" }
 
 func (b *blobFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&b.connectionString, "connection-string", "", "Azure Storage connection string for blob sources (default: $AZURE_STORAGE_CONNECTION_STRING)")
 	fs.StringVar(&b.account, "account", "", "storage account of az:// sources (default: $AZURE_STORAGE_ACCOUNT); its key comes from $AZURE_STORAGE_KEY")
+	fs.Var(&b.auth, "auth", "blob sources: credential to use: "+blob.AuthModes+"; login, cli, managed-identity and workload-identity sign in with Entra ID (default: the SAS in the URL, else the connection string, else the account key, else anonymous)")
+	fs.Var(&b.authorityHost, "authority-host", "Entra ID endpoint of a sovereign cloud for --auth login and workload-identity (default: $AZURE_AUTHORITY_HOST, else the public cloud)")
+	fs.StringVar(&b.tenant, "tenant", "", "Entra ID tenant of the storage account for --auth login, cli and workload-identity (default: the signed-in account's)")
 	if b.parallelFlag == "" {
 		fs.IntVar(&b.parallel, "parallel", 4, "blob sources: blobs downloaded at once")
 	}
@@ -119,7 +169,28 @@ func (b *blobFlags) options(e *env) *blob.Options {
 	if k := e.env("AZURE_STORAGE_KEY"); k != "" {
 		o.Key, o.KeyFrom = k, "AZURE_STORAGE_KEY"
 	}
+	o.Auth = b.auth.mode
+	if o.Auth.SignsIn() {
+		o.Identity = b.signIn(e)
+	}
 	return o
+}
+
+// signIn is the run's Entra ID identity. If the environment's AZURE_AUTHORITY_HOST is not
+// an https:// URL it is nil: each source then makes its own, and azidentity, which reads
+// that variable too, says what is wrong in the source's error.
+func (b *blobFlags) signIn(e *env) *blob.Identity {
+	b.identityOnce.Do(func() {
+		o := blob.IdentityOptions{TenantID: b.tenant, ClientID: e.env("AZURE_CLIENT_ID")}
+		switch {
+		case b.authorityHost.url != "":
+			o.AuthorityHost, o.AuthorityHostFrom = b.authorityHost.url, "--authority-host"
+		case e.env("AZURE_AUTHORITY_HOST") != "":
+			o.AuthorityHost, o.AuthorityHostFrom = e.env("AZURE_AUTHORITY_HOST"), "AZURE_AUTHORITY_HOST"
+		}
+		b.identity, _ = blob.NewIdentity(b.auth.mode, o)
+	})
+	return b.identity
 }
 
 // loadState loads the --state file, if any, against the database.

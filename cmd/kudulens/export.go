@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 
+	"github.com/kudulens/kudulens/internal/escape"
 	"github.com/kudulens/kudulens/pipeline/store"
 )
 
@@ -54,6 +56,11 @@ func runExport(ctx context.Context, args []string, e *env) int {
 	}
 	if dir == "" {
 		fmt.Fprintln(e.stderr, "kudulens export: --parquet DIR is required (see --help)")
+		return exitUsage
+	}
+	if u, err := url.Parse(dir); err == nil && u.Scheme != "" && len(u.Scheme) > 1 && strings.Contains(dir, "://") {
+		// A URL is not a folder: without this, https://… became a local folder named "https:".
+		fmt.Fprintf(e.stderr, "kudulens export: --parquet takes a local folder; writing to %s:// is not supported by kudulens yet (export to a folder, then copy it, e.g. with azcopy)\n", escape.Terminal(u.Scheme))
 		return exitUsage
 	}
 	database, code := openOrIngest(ctx, fs.Changed("db"), fs.Args(), &sf, e)

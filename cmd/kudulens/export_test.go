@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,5 +29,28 @@ func TestExportThenDiagnoseParquet(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "export", "../../fixtures/sample"); code != exitUsage {
 		t.Errorf("export without --parquet: exit %d", code)
+	}
+}
+
+// A URL given to --parquet is refused before anything is read; it used to become a local
+// folder named "https:" and the export reported success.
+func TestExportToURLIsRefused(t *testing.T) {
+	sampleDir, err := filepath.Abs(sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, dst := range []string{"https://acct.blob.core.windows.net/lake?sv=x&sig=y", "az://lake/prefix"} {
+		code, _, stderr := runCLI(t, "export", "--parquet", dst, sampleDir)
+		if code != exitUsage || !strings.Contains(stderr, "not supported by kudulens yet") {
+			t.Errorf("%s: exit %d, stderr %q", dst, code, stderr)
+		}
+		if strings.Contains(stderr, "sig=y") {
+			t.Errorf("the SAS reached stderr: %q", stderr)
+		}
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) > 0 {
+		t.Errorf("the refused export wrote %v", ents)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kudulens/kudulens/internal/escape"
+	"github.com/kudulens/kudulens/parse"
 	"github.com/kudulens/kudulens/pipeline"
 	"github.com/kudulens/kudulens/pipeline/blob"
 	"github.com/kudulens/kudulens/pipeline/store"
@@ -40,8 +42,9 @@ type fleetOptions struct {
 }
 
 // fleetEntry is one site: path is the source argument that reads it (for a blob site it holds
-// the SAS), display what reports show of it.
-type fleetEntry struct{ site, path, display string }
+// the SAS), display what reports show of it. skip, when set, says why the entry is not read
+// at all (a symlink, a named pipe): the site is listed as failed with that reason.
+type fleetEntry struct{ site, path, display, skip string }
 
 // fleetEntries lists the sites of dir, sorted by name; when dir is one site's own folder
 // (see siteRootMarks), that one site and a note saying so.
@@ -53,7 +56,7 @@ func fleetEntries(dir string) ([]fleetEntry, string, error) {
 	items := make([]fleetItem, len(ents))
 	for i, e := range ents {
 		p := filepath.Join(dir, e.Name())
-		items[i] = fleetItem{name: e.Name(), folder: e.IsDir(), path: p, display: p}
+		items[i] = fleetItem{name: e.Name(), folder: e.IsDir(), path: p, display: p, skip: notReadReason(p, e.Type())}
 		if e.IsDir() && strings.EqualFold(e.Name(), "data") {
 			fi, err := os.Stat(filepath.Join(p, "jobs"))
 			items[i].holdsJobs = err == nil && fi.IsDir()
@@ -67,6 +70,27 @@ func fleetEntries(dir string) ([]fleetEntry, string, error) {
 		return []fleetEntry{{site: name, path: dir, display: dir}}, siteRootNote(dir, name, marks), nil
 	}
 	return namedSites(items), "", nil
+}
+
+// notReadReason says why a fleet folder's entry of type typ is not read: a symlink is not
+// followed (it may point at another customer's logs or at /etc), and a named pipe, socket or
+// device is no bundle (opening a pipe without a writer would hang the nightly run). "" for
+// files and folders.
+func notReadReason(path string, typ os.FileMode) string {
+	switch {
+	case typ.IsDir() || typ.IsRegular():
+		return ""
+	case typ&os.ModeSymlink != 0:
+		target, _ := os.Readlink(path)
+		return fmt.Sprintf("symlink to %s skipped: links in a fleet folder are not followed", target)
+	case typ&os.ModeNamedPipe != 0:
+		return "named pipe skipped: not a regular file"
+	case typ&os.ModeSocket != 0:
+		return "socket skipped: not a regular file"
+	case typ&os.ModeDevice != 0:
+		return "device skipped: not a regular file"
+	}
+	return "not a regular file or folder: skipped"
 }
 
 // blobFleetEntries lists the sites of a blob container or prefix: its top-level folders and
@@ -91,10 +115,10 @@ func blobFleetEntries(ctx context.Context, src string, o *blob.Options) ([]fleet
 
 // fleetItem is a top-level entry of a fleet, before it is named as a site.
 type fleetItem struct {
-	name          string
-	folder        bool
-	holdsJobs     bool // a "data" folder with jobs/ in it
-	path, display string
+	name                string
+	folder              bool
+	holdsJobs           bool // a "data" folder with jobs/ in it
+	path, display, skip string
 }
 
 // siteRootMarks is what makes a fleet's root one site's own folder rather than a folder of
@@ -138,7 +162,7 @@ func namedSites(items []fleetItem) []fleetEntry {
 			}
 		}
 		seen[site] = it.name
-		out = append(out, fleetEntry{site: site, path: it.path, display: it.display})
+		out = append(out, fleetEntry{site: site, path: it.path, display: it.display, skip: it.skip})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].site < out[j].site })
 	return out
@@ -187,6 +211,12 @@ func runFleet(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *env) int
 	// The text summary on the terminal says it under its title; elsewhere stderr tells.
 	if note != "" && !sf.quiet && (fo.format != "text" || (fo.out != "" && fo.out != "-")) {
 		fmt.Fprintf(e.stderr, "kudulens diagnose: --fleet: %s\n", escape.Terminal(note))
+	}
+	if !sf.noRedact {
+		// A site named after its bundle file may carry the SAS it was downloaded with.
+		for i := range entries {
+			entries[i].site, entries[i].display = redactName(entries[i].site), redactName(entries[i].display)
+		}
 	}
 	var prev *report.FleetState
 	if fo.state != "" {
@@ -268,6 +298,9 @@ func diagnoseSite(ctx context.Context, en fleetEntry, fo *fleetOptions, sf *stor
 		return report.FleetSite{Site: en.site, Source: en.display, Status: "failed", Error: err.Error(),
 			Failing: []report.FleetFailure{}, Verdict: "could not be diagnosed"}
 	}
+	if en.skip != "" {
+		return failed(errors.New(en.skip))
+	}
 	database, err := sf.open(ctx, "")
 	if err != nil {
 		return failed(err)
@@ -322,6 +355,14 @@ func diagnoseSite(ctx context.Context, en fleetEntry, fo *fleetOptions, sf *stor
 		}
 	}
 	return row
+}
+
+// redactName removes secrets from a name (a file saved by wget "<URL>?<SAS>").
+func redactName(s string) string {
+	if r, changed := parse.Redact(nil, []byte(s)); changed {
+		return string(r)
+	}
+	return s
 }
 
 func safeFileName(s string) string {

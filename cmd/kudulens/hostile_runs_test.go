@@ -206,7 +206,10 @@ func interruptOnce(t *testing.T, sig os.Signal, db string, delay time.Duration) 
 		if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
 			t.Fatalf("SIGINT: exit %d (signaled %v), want %d\n%s%s", code, ws.Signaled(), exitInterrupted, out.String(), errb.String())
 		}
-		if !strings.Contains(errb.String(), "kudulens: interrupted: every file in "+db+" was read whole, none in part; run the same command again") {
+		// The run winds down, or, past its grace of 2 s on a busy machine, ends without
+		// waiting; either way what was committed is whole (checked below).
+		if !strings.Contains(errb.String(), "kudulens: interrupted: every file in "+db+" was read whole, none in part; run the same command again") &&
+			!strings.Contains(errb.String(), "kudulens: interrupted: the run did not wind down within 2s and was ended; every committed file is whole") {
 			t.Errorf("SIGINT message:\n%s", errb.String())
 		}
 	default:
@@ -294,9 +297,10 @@ func manySmallFiles(t *testing.T, dir string) {
 		t.Errorf("re-ingest: exit %d\n%s", code, stdout)
 	}
 	t.Logf("100,000 files: ingest %s, again %s", first.Round(time.Millisecond), second.Round(time.Millisecond))
-	// One transaction per file took 21 minutes; groups take seconds. A generous bound
-	// for a loaded machine.
-	if first > 2*time.Minute {
+	// One transaction per file took 21 minutes; groups take seconds. A bound that catches
+	// that and no more: on a 2-core machine busy with other tests (these run in parallel)
+	// the ingest has taken close to 2 minutes.
+	if first > 6*time.Minute {
 		t.Errorf("100,000 small files took %s", first)
 	}
 	checkConsistent(t, db, true)
@@ -424,7 +428,15 @@ func secretsCase(t *testing.T, dir string) {
 		"2026-11-19T21:40:07  PID[4312] Information 21-40-07:12: token=Tok-Text-109 sent\r\n"))
 	writeInput(t, in, "notes.ini", []byte("Password=Pw-Unknown-110\nother\n"))
 	writeInput(t, in, "links.tar", tarOf(t, member{name: "l", typeflag: '2', linkname: "https://x.blob.core.windows.net/c?sig=SasSig-Link-111"}))
-	secrets := []string{"Pw-Crash-105", "AccKey-Reject-106", "SbKey-Cut-107", "Pw-Csv-108", "Tok-Text-109", "Pw-Unknown-110", "SasSig-Link-111"}
+	// Secrets in names (issue 18, item 7): a blob saved with wget "<URL>?<SAS>" keeps the
+	// SAS in its file name; a member named after a connection string; a failed file too.
+	writeInput(t, in, "applogs/contoso/2026/11/19/22/5e1c2a-4312.applicationLog.csv?sv=2024-11-04&sp=rl&se=2026-12-01T00:00:00Z&sig=SasSig-Name-112%2Bx%3D", []byte(
+		"date,level,applicationName,instanceId,eventTickCount,eventId,pid,tid,message,activityId\n"+
+			"2026-11-19T22:40:07,Information,contoso,5e1c2a,638678772071234567,0,4312,1,\"22-40-07:12: hello\",\n"))
+	writeInput(t, in, "named.zip", zipOf(t, member{name: "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=AccKey-Member-113/job_log.txt", data: kuduLog(2)}))
+	writeInput(t, in, "broken.gz?sig=SasSig-Failed-114", []byte{0x1f, 0x8b, 8, 0, 0, 0})
+	secrets := []string{"Pw-Crash-105", "AccKey-Reject-106", "SbKey-Cut-107", "Pw-Csv-108", "Tok-Text-109", "Pw-Unknown-110", "SasSig-Link-111",
+		"SasSig-Name-112", "AccKey-Member-113", "SasSig-Failed-114"}
 	for _, p := range plantedSecrets {
 		if p.secret != "" {
 			secrets = append(secrets, p.secret)
@@ -638,5 +650,100 @@ func killedBlobIngest(t *testing.T, dir string) {
 	third := runProc(t, ingest(db, state))
 	if third.code != 0 || !strings.Contains(third.stdout, "8 blobs unchanged, 0 new, 0 appended tails") {
 		t.Errorf("third run: exit %d\n%s%s", third.code, third.stdout, third.stderr)
+	}
+}
+
+// pipesAndSignals: a named pipe given on the command line with no writer waits for one (as
+// any reader of a pipe does), and SIGTERM ends that wait within seconds (issue 18, item 9);
+// in a fleet folder a pipe and a symlink are sites listed as skipped, and the run ends.
+func pipesAndSignals(t *testing.T, dir string) {
+	fifo := filepath.Join(dir, "pipe")
+	if err := mkfifo(fifo); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+	for _, sig := range []os.Signal{syscall.SIGTERM, os.Interrupt} {
+		cmd := kudulensCmd("ingest", "--quiet", "--db", filepath.Join(dir, "k.duckdb"), fifo)
+		var out strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second)
+		sent := time.Now()
+		cmd.Process.Signal(sig)
+		waited := make(chan struct{})
+		go func() { cmd.Wait(); close(waited) }()
+		select {
+		case <-waited:
+		case <-time.After(20 * time.Second):
+			cmd.Process.Kill()
+			<-waited
+			t.Fatalf("%v did not end a run waiting on a named pipe\n%s", sig, out.String())
+		}
+		// The bound that matters is the process's own grace (stopGrace, 2 s); this one
+		// leaves room for a machine busy with other tests.
+		if el := time.Since(sent); el > 10*time.Second || cmd.ProcessState.ExitCode() != exitInterrupted {
+			t.Errorf("%v: exit %d after %s, want %d at once\n%s", sig, cmd.ProcessState.ExitCode(), el.Round(time.Millisecond), exitInterrupted, out.String())
+		}
+	}
+
+	fleet := filepath.Join(dir, "fleet")
+	writeInput(t, fleet, "contoso/"+jobLog, []byte(kuduLog(5)))
+	if err := mkfifo(filepath.Join(fleet, "pipe")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc", filepath.Join(fleet, "etc")); err != nil {
+		t.Fatal(err)
+	}
+	// A site saved by wget "<URL>?<SAS>" (item 7): its name is shown without the signature.
+	writeInput(t, fleet, "acme.zip?sv=2024-11-04&sig=SasSig-Site-115", zipOf(t, member{name: jobLog, data: kuduLog(3)}))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "diagnose", "--fleet", fleet, "--format", "json")
+	cmd.Env = append(os.Environ(), "KUDULENS_TEST_MAIN=1")
+	res := runProc(t, cmd)
+	if ctx.Err() != nil {
+		t.Fatalf("diagnose --fleet over a folder holding a named pipe did not end")
+	}
+	if strings.Contains(res.stdout+res.stderr, "SasSig-Site-115") {
+		t.Errorf("a SAS signature in a site's file name was shown:\n%s", res.stdout)
+	}
+	for _, want := range []string{`"site": "pipe"`, `sig=[REDACTED]`, `named pipe skipped: not a regular file`, `symlink to /etc skipped: links in a fleet folder are not followed`, `"site": "contoso"`} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("fleet summary lacks %q (exit %d)\n%s%s", want, res.code, res.stdout, res.stderr)
+		}
+	}
+}
+
+// hostileLakes (issue 18, items 6 and 15): Parquet exports in site folders whose names
+// read_parquet would expand ('*' matched every other site), with a job folder named NULL and
+// one whose name does not fit in a folder name; each site reads back exactly its own rows.
+func hostileLakes(t *testing.T, dir string) {
+	long := strings.Repeat("Job:%", 40) // 200 bytes, 360 once Hive-escaped (: and % are %3A, %25)
+	sites := map[string]string{
+		"a":    "data/jobs/continuous/NULL/job_log.txt",
+		"*":    "data/jobs/continuous/" + long + "/job_log.txt",
+		"[ab]": "data/jobs/continuous/Other/job_log.txt",
+	}
+	want := map[string]string{"a": "NULL|20", "*": long + "|21", "[ab]": "Other|22"}
+	fleet := filepath.Join(dir, "fleet")
+	n := 20
+	for _, site := range []string{"a", "*", "[ab]"} {
+		in := filepath.Join(dir, "in-"+inName(site))
+		writeInput(t, in, sites[site], []byte(kuduLog(n)))
+		n++
+		db := filepath.Join(dir, inName(site)+".duckdb")
+		if code, out, errs := runCLI(t, "ingest", "--db", db, in); code != exitOK {
+			t.Fatalf("ingest %s: exit %d\n%s%s", site, code, out, errs)
+		}
+		if code, out, errs := runCLI(t, "export", "--parquet", filepath.Join(fleet, site), "--db", db); code != exitOK {
+			t.Fatalf("export %s: exit %d\n%s%s", site, code, out, errs)
+		}
+	}
+	for site, w := range want {
+		code, out, errs := runCLI(t, "query", "--format", "csv", "--csv-raw", "--sql", "select job, count(*) from traces group by all", filepath.Join(fleet, site))
+		if got := strings.TrimSpace(strings.ReplaceAll(out, ",", "|")); code != exitOK || !strings.HasSuffix(got, w) || strings.Count(got, "\n") != 1 {
+			t.Errorf("site %q read back:\n%s%s\nwant the one row %s", site, out, errs, w)
+		}
 	}
 }

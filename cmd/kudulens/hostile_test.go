@@ -34,6 +34,10 @@ type hostileCase struct {
 	// run replaces the single ingest for runs that need more (signals, two processes, two
 	// ingests); it does its own checks.
 	run func(t *testing.T, dir string)
+	// serial keeps a run out of the parallel ones: it times itself against a reference run
+	// (a signal at 40% of it), which other runs at once would skew. big starts a long run
+	// first, so that it overlaps the serial ones.
+	serial, big bool
 }
 
 // fileWant is a files row: path relative to the input folder (archive members after '!').
@@ -300,6 +304,28 @@ func hostileCases() []hostileCase {
 			sql: []sqlWant{{"select count(*) from files where path like '%many.zip!%'", "100"}},
 		},
 
+		{
+			// Item 13 of issue 18: a million empty members cost a row, CPU and memory each.
+			name: "many empty members: counted on the archive's row, no row each",
+			input: func(t *testing.T, dir string) []string {
+				ms := []member{{name: jobLog, data: log20}}
+				for i := 0; i < 20000; i++ {
+					ms = append(ms, member{name: fmt.Sprintf("e/%05d.txt", i)})
+				}
+				writeInput(t, dir, "empty.tar.gz", gzOf(t, tarOf(t, ms...)))
+				writeInput(t, dir, "empty.zip", zipOf(t, member{name: "a.txt"}, member{name: "b.txt"}, member{name: "c/job_log.txt", data: log20 + "x\r\n"}))
+				return nil
+			},
+			files: []fileWant{
+				ok("empty.tar.gz!"+jobLog, 20),
+				{path: "empty.tar.gz", kind: "tar", status: "ok",
+					err: `^20000 empty members of no known kind, not listed one by one \("e/00000.txt", "e/00001.txt", "e/00002.txt", "e/00003.txt", "e/00004.txt", …\)$`},
+				{path: "empty.zip", kind: "zip", status: "ok", err: `^2 empty members of no known kind, not listed one by one \("a.txt", "b.txt"\)$`},
+			},
+			out: `(?m)^note: .*/empty.tar.gz: 20000 empty members of no known kind`,
+			sql: []sqlWant{{"select count(*) from files", "4"}},
+		},
+
 		// ---- names and links ----
 		{
 			name: "path traversal, absolute and drive-letter names in a zip: read in place, nothing written",
@@ -331,6 +357,58 @@ func hostileCases() []hostileCase {
 				{path: "in/bundle.tar!../up/job_log.txt", kind: "kudu-log", status: "ok", lines: 20, err: `^member name points outside the archive`},
 			},
 		},
+
+		{
+			// Item 5 of issue 18: a bundle unpacked with tar may hold symlinks to another
+			// customer's logs, ~/.netrc or /etc. Inside a folder they are skipped and listed.
+			name: "symlinks inside a folder source: skipped and listed, never followed",
+			input: func(t *testing.T, dir string) []string {
+				other := t.TempDir()
+				theirs := writeInput(t, other, "job_log.txt", []byte(kuduLine(1, "OTHER-CUSTOMER line")))
+				netrc := writeInput(t, other, ".netrc", []byte("machine example.com login me password OTHER-CUSTOMER\n"))
+				writeInput(t, dir, "real/"+jobLog, []byte(log20))
+				os.MkdirAll(filepath.Join(dir, filepath.Dir(jobLog)), 0o755)
+				for link, target := range map[string]string{jobLog: theirs, "netrc.txt": netrc, "etc": other} {
+					if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
+						t.Skipf("no symlinks here: %v", err)
+					}
+				}
+				return nil
+			},
+			files: []fileWant{
+				ok("real/"+jobLog, 20),
+				{path: jobLog, kind: "unknown", status: "skipped", err: `^symlink to /.*/job_log.txt skipped$`},
+				{path: "netrc.txt", kind: "unknown", status: "skipped", err: `^symlink to /.*/\.netrc skipped$`},
+				{path: "etc", kind: "unknown", status: "skipped", err: `^symlink to directory /.* not followed$`},
+			},
+			sql: []sqlWant{{"select count(*) from traces where message like '%OTHER-CUSTOMER%'", "0"}},
+		},
+		{
+			name: "a symlink named on the command line is followed",
+			input: func(t *testing.T, dir string) []string {
+				target := writeInput(t, t.TempDir(), "job_log.txt", []byte(log20))
+				link := filepath.Join(dir, "chosen.txt")
+				if err := os.Symlink(target, link); err != nil {
+					t.Skipf("no symlinks here: %v", err)
+				}
+				return []string{link}
+			},
+			files: []fileWant{ok("chosen.txt", 20)},
+		},
+		{
+			// Item 9: a named pipe without a writer blocked the open for ever.
+			name: "a named pipe inside a folder: skipped, never opened",
+			input: func(t *testing.T, dir string) []string {
+				writeInput(t, dir, jobLog, []byte(log20))
+				if err := mkfifo(filepath.Join(dir, "pipe.log")); err != nil {
+					t.Skipf("no named pipes here: %v", err)
+				}
+				return nil
+			},
+			files: []fileWant{ok(jobLog, 20), {path: "pipe.log", kind: "unknown", status: "skipped", err: `^named pipe skipped$`}},
+		},
+		{name: "Parquet site folders named '*' and '[ab]' beside others, a job named NULL and one of 360 bytes escaped", run: hostileLakes},
+		{name: "SIGTERM ends a run waiting on a named pipe; a fleet with a pipe and a symlink does not hang", run: pipesAndSignals},
 
 		// ---- encodings and line ends ----
 		{
@@ -501,12 +579,12 @@ func hostileCases() []hostileCase {
 			},
 		},
 		// ---- runs that must survive (hostile_runs_test.go) ----
-		{name: "a directory with 100,000 files", run: manySmallFiles},
+		{name: "a directory with 100,000 files", run: manySmallFiles, big: true},
 		{name: "overlapping job_prev_log/job_log and application-log copies from two bundles of one site, ingested twice", run: overlappingBundles},
-		{name: "SIGINT in the middle of ingest", run: interrupted(os.Interrupt)},
-		{name: "SIGKILL in the middle of ingest", run: interrupted(os.Kill)},
-		{name: "SIGKILL in the middle of an incremental blob ingest (--state)", run: killedBlobIngest},
-		{name: "two kudulens processes on one database", run: twoProcesses},
+		{name: "SIGINT in the middle of ingest", run: interrupted(os.Interrupt), serial: true},
+		{name: "SIGKILL in the middle of ingest", run: interrupted(os.Kill), serial: true},
+		{name: "SIGKILL in the middle of an incremental blob ingest (--state)", run: killedBlobIngest, serial: true},
+		{name: "two kudulens processes on one database", run: twoProcesses, serial: true},
 		{name: "secrets planted everywhere reach no table, report or message", run: secretsCase},
 		{
 			name: "binary file",
@@ -519,45 +597,73 @@ func hostileCases() []hostileCase {
 	}
 }
 
+// TestHostileInputs runs the cases in parallel subtests, each in folders of its own with its
+// own TMPDIR given through the command's environment. The serial runs (they time a signal
+// against a reference run) go one after another inside one subtest of their own, which runs
+// beside the others; it and the biggest run are started first. One after the other the table
+// took over 7 minutes on a busy 2-core machine, near Go's 10-minute limit per package.
 func TestHostileInputs(t *testing.T) {
+	var serial, rest []hostileCase
 	for _, c := range hostileCases() {
+		switch {
+		case c.serial:
+			serial = append(serial, c)
+		case c.big:
+			rest = append([]hostileCase{c}, rest...)
+		default:
+			rest = append(rest, c)
+		}
+	}
+	t.Run("serial runs", func(t *testing.T) {
+		t.Parallel()
+		for _, c := range serial {
+			t.Run(c.name, func(t *testing.T) { runHostileCase(t, c) })
+		}
+	})
+	for _, c := range rest {
 		t.Run(c.name, func(t *testing.T) {
-			dir := t.TempDir()
-			if c.run != nil {
-				c.run(t, dir)
-				return
-			}
-			in := filepath.Join(dir, "in")
-			os.Mkdir(in, 0o755)
-			tmp := filepath.Join(dir, "tmp")
-			os.Mkdir(tmp, 0o755)
-			t.Setenv("TMPDIR", tmp)
-			sources := c.input(t, in)
-			if sources == nil {
-				sources = []string{in}
-			}
-			db := filepath.Join(dir, "k.duckdb")
-			args := append([]string{"ingest", "--db", db}, c.flags...)
-			code, stdout, stderr := runCLI(t, append(args, sources...)...)
-			if code != c.code {
-				t.Errorf("exit code %d, want %d\n%s%s", code, c.code, stdout, stderr)
-			}
-			if c.out != "" && !regexp.MustCompile(c.out).MatchString(stdout+stderr) {
-				t.Errorf("output does not match %q:\n%s%s", c.out, stdout, stderr)
-			}
-			checkDB(t, db, in, c)
-			checkNothingWritten(t, dir)
-
-			// Re-ingesting the same input adds nothing and says the same.
-			before := tableCounts(t, db)
-			code2, stdout2, stderr2 := runCLI(t, append(args, sources...)...)
-			if code2 != code {
-				t.Errorf("re-ingest: exit code %d, first time %d\n%s%s", code2, code, stdout2, stderr2)
-			}
-			if after := tableCounts(t, db); after != before {
-				t.Errorf("re-ingest added rows:\n before %s\n after  %s", before, after)
-			}
+			t.Parallel()
+			runHostileCase(t, c)
 		})
+	}
+}
+
+// runHostileCase runs one case: its own run, or an ingest (twice) and the checks of the table.
+func runHostileCase(t *testing.T, c hostileCase) {
+	dir := t.TempDir()
+	if c.run != nil {
+		c.run(t, dir)
+		return
+	}
+	in := filepath.Join(dir, "in")
+	os.Mkdir(in, 0o755)
+	tmp := filepath.Join(dir, "tmp")
+	os.Mkdir(tmp, 0o755)
+	env := map[string]string{"TMPDIR": tmp}
+	sources := c.input(t, in)
+	if sources == nil {
+		sources = []string{in}
+	}
+	db := filepath.Join(dir, "k.duckdb")
+	args := append([]string{"ingest", "--db", db}, c.flags...)
+	code, stdout, stderr := runCLIEnv(t, env, append(args, sources...)...)
+	if code != c.code {
+		t.Errorf("exit code %d, want %d\n%s%s", code, c.code, stdout, stderr)
+	}
+	if c.out != "" && !regexp.MustCompile(c.out).MatchString(stdout+stderr) {
+		t.Errorf("output does not match %q:\n%s%s", c.out, stdout, stderr)
+	}
+	checkDB(t, db, in, c)
+	checkNothingWritten(t, dir)
+
+	// Re-ingesting the same input adds nothing and says the same.
+	before := tableCounts(t, db)
+	code2, stdout2, stderr2 := runCLIEnv(t, env, append(args, sources...)...)
+	if code2 != code {
+		t.Errorf("re-ingest: exit code %d, first time %d\n%s%s", code2, code, stdout2, stderr2)
+	}
+	if after := tableCounts(t, db); after != before {
+		t.Errorf("re-ingest added rows:\n before %s\n after  %s", before, after)
 	}
 }
 

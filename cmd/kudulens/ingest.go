@@ -119,7 +119,7 @@ func (f *storeFlags) register(fs *pflag.FlagSet, defaultDB string) {
 }
 
 func (f *storeFlags) open(ctx context.Context, path string) (*store.Store, error) {
-	return store.Open(ctx, path, store.Options{Threads: f.threads, MemoryLimit: f.memoryLimit})
+	return store.Open(ctx, path, store.Options{Threads: f.threads, MemoryLimit: f.memoryLimit, MaxRatio: f.limits.maxRatio})
 }
 
 func (f *storeFlags) ingestOptions(e *env) pipeline.Options {
@@ -135,6 +135,9 @@ func (f *storeFlags) ingestOptions(e *env) pipeline.Options {
 func (f *storeFlags) walkOptions(e *env) source.WalkOptions {
 	o := f.limits.options()
 	o.Stdin = e.stdin
+	// Spool files go where TMPDIR says (os.TempDir's default), read through e so that tests
+	// running in parallel each give their own.
+	o.TempDir = e.env("TMPDIR")
 	return o
 }
 
@@ -161,6 +164,7 @@ func parseFlags(fs *pflag.FlagSet, args []string, e *env) int {
 }
 
 const ingestHelp = `Usage: kudulens ingest SOURCE... [--db FILE] [--state FILE] [--since TIME|DURATION] [--until TIME|DURATION]
+                       [--auth MODE] [--authority-host URL] [--tenant ID]
                        [--max-line N] [--max-depth N] [--max-entry-bytes SIZE] [--max-ratio N] [--max-entries N]
                        [--no-redact] [--quiet]
 
@@ -178,11 +182,16 @@ Examples:
   cat bundle.tar.gz | kudulens ingest -
   kudulens ingest "https://contosologs.blob.core.windows.net/applogs?<SAS>" --since 1w
   kudulens ingest az://applogs/contoso-analytics --db site.duckdb --state site.state.json   # nightly
+  kudulens ingest https://contosologs.privatelink.blob.core.windows.net/applogs --auth managed-identity
 
 Blob sources (see README, "Blob Storage"): a container URL with an optional prefix and SAS
 token, or az://<container>/<prefix>. Credentials, in this order: the SAS in the URL;
 --connection-string or AZURE_STORAGE_CONNECTION_STRING; the account (from the URL, --account
-or AZURE_STORAGE_ACCOUNT) with AZURE_STORAGE_KEY. With --state, a run reads only blobs that are
+or AZURE_STORAGE_ACCOUNT) with AZURE_STORAGE_KEY. Accounts that forbid keys and SAS are read
+with Entra ID sign-in: --auth cli (after az login), --auth managed-identity (a VM or App
+Service; a user-assigned identity's client ID in AZURE_CLIENT_ID), --auth workload-identity,
+or --auth login (the first of these that works; never a prompt). The identity needs the role
+"Storage Blob Data Reader" on the container. With --state, a run reads only blobs that are
 new or grew since the last run, and only what they gained.
 `
 

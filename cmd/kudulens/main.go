@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"syscall"
+	"time"
 
 	"github.com/kudulens/kudulens/internal/escape"
 )
@@ -29,12 +30,32 @@ const (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
+// stopGrace is how long a run may take to wind down after SIGINT or SIGTERM (finish the
+// transaction at hand, close the database) before the process ends without waiting.
+const stopGrace = 2 * time.Second
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		cancel()
+		// Whatever does not heed the cancellation (a read blocked in the kernel, a long call
+		// into DuckDB) must not keep the process alive: a signal always ends the run. Ending
+		// here is like a kill, which the database survives (each file is one transaction).
+		select {
+		case <-sigs:
+		case <-time.After(stopGrace):
+		}
+		fmt.Fprintf(os.Stderr, "kudulens: interrupted: the run did not wind down within %s and was ended; every committed file is whole, run the same command again to read the rest\n", stopGrace)
+		os.Exit(exitInterrupted)
+	}()
 	stopProfile := startProfile(os.Getenv("KUDULENS_CPUPROFILE"))
 	code := run(ctx, os.Args[1:], &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr})
 	stopProfile()
-	stop()
+	signal.Stop(sigs)
+	cancel()
 	os.Exit(code)
 }
 

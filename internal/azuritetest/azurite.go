@@ -5,6 +5,10 @@
 // installed into <module root>/.cache/azurite by `make test` (make azurite); if it is missing
 // and npm is available, Start installs it there (once, under a lock). Without node/npm the
 // test is skipped with a message saying so.
+//
+// StartOAuth starts it over HTTPS with Entra ID tokens accepted (--oauth basic), and
+// StartIdentityEndpoint a fake of App Service's managed-identity endpoint whose tokens that
+// Azurite accepts: together they test Entra ID sign-in offline.
 package azuritetest
 
 import (
@@ -21,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/sas"
@@ -38,8 +43,11 @@ const (
 // Server is a running Azurite.
 type Server struct {
 	Port int
-	// URL is the blob service endpoint, path style: http://127.0.0.1:<port>/devstoreaccount1.
+	// URL is the blob service endpoint, path style: http://127.0.0.1:<port>/devstoreaccount1
+	// (https:// for StartOAuth).
 	URL string
+	// TLS is set by StartOAuth: the certificate Azurite serves and how to trust it.
+	TLS *TLS
 
 	cmd  *exec.Cmd
 	out  *syncBuffer
@@ -49,13 +57,21 @@ type Server struct {
 
 // ConnectionString is the account's connection string with this server's endpoint.
 func (s *Server) ConnectionString() string {
-	return "DefaultEndpointsProtocol=http;AccountName=" + Account + ";AccountKey=" + Key + ";BlobEndpoint=" + s.URL + ";"
+	proto := "http"
+	if s.TLS != nil {
+		proto = "https"
+	}
+	return "DefaultEndpointsProtocol=" + proto + ";AccountName=" + Account + ";AccountKey=" + Key + ";BlobEndpoint=" + s.URL + ";"
 }
 
 // Client is an SDK client with the account key.
 func (s *Server) Client(t testing.TB) *azblob.Client {
 	t.Helper()
-	c, err := azblob.NewClientFromConnectionString(s.ConnectionString(), nil)
+	var opts *azblob.ClientOptions
+	if s.TLS != nil {
+		opts = &azblob.ClientOptions{ClientOptions: policy.ClientOptions{Transport: s.TLS.Client()}}
+	}
+	c, err := azblob.NewClientFromConnectionString(s.ConnectionString(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,11 +102,30 @@ func (s *Server) ContainerSAS(t testing.TB, containerName string) string {
 // Start starts Azurite for the test and stops it at the test's end.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	return startWith(t, nil)
+}
+
+// StartOAuth starts Azurite over HTTPS with Entra ID (OAuth) tokens accepted (--oauth basic,
+// which Azurite allows only over HTTPS), with a self-signed certificate for 127.0.0.1 made
+// for the test (Server.TLS). Azurite checks a bearer token's audience, issuer prefix and
+// lifetime (nbf, exp), not its signature; the account key and SAS keep working, for setting
+// up the data.
+func StartOAuth(t testing.TB) *Server {
+	t.Helper()
+	tl, err := newTLS(t.TempDir())
+	if err != nil {
+		t.Fatalf("azurite: making a certificate: %v", err)
+	}
+	return startWith(t, tl)
+}
+
+func startWith(t testing.TB, tl *TLS) *Server {
+	t.Helper()
 	bin := binary(t)
 	dir := t.TempDir()
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		s, err := start(bin, dir)
+		s, err := start(bin, dir, tl)
 		if err == nil {
 			t.Cleanup(s.Stop)
 			return s
@@ -101,14 +136,20 @@ func Start(t testing.TB) *Server {
 	return nil
 }
 
-func start(bin, dir string) (*Server, error) {
+func start(bin, dir string, tl *TLS) (*Server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Port: port, URL: fmt.Sprintf("http://127.0.0.1:%d/%s", port, Account), out: &syncBuffer{}, done: make(chan struct{})}
-	s.cmd = exec.Command(bin, "--blobHost", "127.0.0.1", "--blobPort", strconv.Itoa(port), "--location", dir,
-		"--skipApiVersionCheck", "--disableTelemetry", "--silent")
+	scheme := "http"
+	args := []string{"--blobHost", "127.0.0.1", "--blobPort", strconv.Itoa(port), "--location", dir,
+		"--skipApiVersionCheck", "--disableTelemetry", "--silent"}
+	if tl != nil {
+		scheme = "https"
+		args = append(args, "--oauth", "basic", "--cert", tl.CertFile, "--key", tl.KeyFile)
+	}
+	s := &Server{Port: port, URL: fmt.Sprintf("%s://127.0.0.1:%d/%s", scheme, port, Account), TLS: tl, out: &syncBuffer{}, done: make(chan struct{})}
+	s.cmd = exec.Command(bin, args...)
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	s.cmd.SysProcAttr = sysProcAttr()
 	if err := s.cmd.Start(); err != nil {

@@ -59,8 +59,15 @@ func describeBlobErr(s *blobSource, cred blobCred, what string, err error) error
 
 // explainBlobErr is the message for err alone.
 func explainBlobErr(s *blobSource, cred blobCred, err error) string {
+	var te *tokenError
+	if errors.As(err, &te) {
+		return te.Error()
+	}
 	var re *azcore.ResponseError
 	if errors.As(err, &re) {
+		if cred.token != nil && (re.StatusCode == 401 || re.StatusCode == 403) {
+			return tokenRefused(s, cred, re)
+		}
 		return responseMessage(s, cred, re.StatusCode, re.ErrorCode)
 	}
 	return networkMessage(s, err)
@@ -81,7 +88,7 @@ func responseMessage(s *blobSource, cred blobCred, status int, code string) stri
 	case code == "InvalidRange" || status == 416:
 		return fmt.Sprintf("the blob is shorter than listed (%s): it was overwritten; run again", st)
 	case code == "PublicAccessNotPermitted" || cred.anon && (status == 404 || status == 401 || status == 403):
-		return fmt.Sprintf("access refused (%s) with %s: the container is not public; give a SAS URL (the container URL followed by a SAS token), --connection-string (or AZURE_STORAGE_CONNECTION_STRING), or --account with AZURE_STORAGE_KEY", st, cred.desc)
+		return fmt.Sprintf("access refused (%s) with %s: the container is not public; give a SAS URL (the container URL followed by a SAS token), --connection-string (or AZURE_STORAGE_CONNECTION_STRING), --account with AZURE_STORAGE_KEY, or sign in with Entra ID (--auth login, cli or managed-identity)", st, cred.desc)
 	case status == 401 || status == 403:
 		return authMessage(cred, st, code)
 	case status == 400 && (code == "InvalidHeaderValue" || code == "InvalidQueryParameterValue"):
@@ -102,6 +109,8 @@ func authMessage(cred blobCred, st, code string) string {
 		return msg + ": the SAS does not allow this machine's IP address (its sip= range)"
 	case "AuthorizationProtocolMismatch":
 		return msg + ": the SAS allows HTTPS only; use an https:// URL"
+	case "KeyBasedAuthenticationNotPermitted":
+		return msg + ": the storage account does not allow account keys or SAS tokens signed with them (shared key access is disabled); sign in with Entra ID instead: --auth login, --auth cli (after az login) or --auth managed-identity"
 	}
 	switch {
 	case cred.sas != "":

@@ -7,8 +7,10 @@ import (
 	"encoding"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"hash"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -33,9 +35,20 @@ type blobReader struct {
 	end     int64
 
 	body    io.ReadCloser
-	fails   int   // attempts in a row without data
-	lastErr error // why the previous download broke
-	err     error // sticky
+	cancel  context.CancelFunc // ends the current request
+	idle    *time.Timer        // fires after IdleTimeout without a byte: cancels the request
+	stalled atomic.Bool        // the current request was ended by idle
+	fails   int                // attempts in a row without data
+	lastErr error              // why the previous download broke
+	err     error              // sticky
+}
+
+// stallError is a download that brought nothing for IdleTimeout: the endpoint sent headers
+// and some bytes and then nothing, or never answered.
+type stallError struct{ idle time.Duration }
+
+func (e stallError) Error() string {
+	return fmt.Sprintf("nothing received for %s, the download stalled", e.idle)
 }
 
 func (r *blobReader) Read(p []byte) (int, error) {
@@ -58,11 +71,28 @@ func (r *blobReader) Read(p []byte) (int, error) {
 				}
 			}
 			if err := r.open(); err != nil {
-				r.err = err
-				return 0, err
+				var stall stallError
+				if !errors.As(err, &stall) {
+					r.err = err
+					return 0, err
+				}
+				// No answer in time: retried like a broken download.
+				r.lastErr = err
+				r.fails++
+				if r.fails > r.o.Retries {
+					r.err = newBlobError(err, "the download stalled at byte offset %d (%s) %d times in a row", r.off, err, r.fails)
+					return 0, r.err
+				}
+				continue
 			}
 		}
+		// Only the time the endpoint takes counts, not the reader's pauses between reads.
+		r.idle.Reset(r.o.IdleTimeout)
 		n, err := r.body.Read(p)
+		r.idle.Stop()
+		if err != nil && r.stalled.Load() {
+			err = stallError{r.o.IdleTimeout}
+		}
 		if n > 0 {
 			r.off += int64(n)
 			r.o.Progress.Bytes.Add(int64(n))
@@ -71,8 +101,7 @@ func (r *blobReader) Read(p []byte) (int, error) {
 		if err == nil {
 			return n, nil
 		}
-		r.body.Close()
-		r.body = nil
+		r.closeBody()
 		if err == io.EOF {
 			if r.off >= r.end {
 				return n, nil
@@ -86,7 +115,11 @@ func (r *blobReader) Read(p []byte) (int, error) {
 		r.lastErr = err
 		r.fails++
 		if r.fails > r.o.Retries {
-			r.err = newBlobError(err, "the download broke at byte offset %d (%s) %d times in a row", r.off, networkMessage(r.src, err), r.fails)
+			verb := "broke"
+			if errors.As(err, new(stallError)) {
+				verb = "stalled"
+			}
+			r.err = newBlobError(err, "the download %s at byte offset %d (%s) %d times in a row", verb, r.off, networkMessage(r.src, err), r.fails)
 			return n, r.err
 		}
 		if n > 0 {
@@ -101,25 +134,42 @@ func (r *blobReader) open() error {
 	if r.ifMatch != nil {
 		opts.AccessConditions = &blob.AccessConditions{ModifiedAccessConditions: &blob.ModifiedAccessConditions{IfMatch: r.ifMatch}}
 	}
-	resp, err := r.bc.DownloadStream(r.ctx, opts)
+	// The request has a context of its own, ended when IdleTimeout passes without a byte:
+	// waiting for the headers, and then between reads (see Read).
+	ctx, cancel := context.WithCancel(r.ctx)
+	r.stalled.Store(false)
+	idle := time.AfterFunc(r.o.IdleTimeout, func() { r.stalled.Store(true); cancel() })
+	resp, err := r.bc.DownloadStream(ctx, opts)
 	if err != nil {
+		idle.Stop()
+		cancel()
 		if cerr := r.ctx.Err(); cerr != nil {
 			return cerr
+		}
+		if r.stalled.Load() {
+			return stallError{r.o.IdleTimeout}
 		}
 		if r.lastErr != nil {
 			return newBlobError(err, "the download broke at byte offset %d (%s) and could not be resumed: %s", r.off, networkMessage(r.src, r.lastErr), explainBlobErr(r.src, r.cred, err))
 		}
 		return describeBlobErr(r.src, r.cred, "download failed", err)
 	}
-	r.body = resp.Body
+	r.body, r.cancel, r.idle = resp.Body, cancel, idle
 	return nil
 }
 
-func (r *blobReader) Close() error {
+// closeBody ends the current request.
+func (r *blobReader) closeBody() {
 	if r.body != nil {
+		r.idle.Stop()
 		r.body.Close()
+		r.cancel()
 		r.body = nil
 	}
+}
+
+func (r *blobReader) Close() error {
+	r.closeBody()
 	return nil
 }
 

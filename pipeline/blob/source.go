@@ -24,6 +24,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 
@@ -43,6 +44,12 @@ type Options struct {
 	// Key is an account key; KeyFrom says where it came from ("AZURE_STORAGE_KEY").
 	Key     string
 	KeyFrom string
+
+	// Auth restricts the credential to one kind (see Auth); "" is AuthDefault. For the Entra
+	// ID modes, Identity is the credential shared by the run's sources; if nil, each source
+	// makes its own from the environment.
+	Auth     Auth
+	Identity *Identity
 
 	// Parallel is how many blobs are fetched ahead at once (default 4): the first
 	// PrefetchBytes of each, that is the whole of most hourly application-log blobs. The rest
@@ -66,6 +73,11 @@ type Options struct {
 	Retries       int
 	RetryDelay    time.Duration
 	MaxRetryDelay time.Duration
+	// IdleTimeout ends a download that brings no byte (headers or data) for this long, so that
+	// it is resumed like a broken one (default 60 s). TryTimeout bounds each try of a request,
+	// a listing page or a download (default 5 min; a download cut by it resumes where it was).
+	IdleTimeout time.Duration
+	TryTimeout  time.Duration
 
 	// Transport replaces the HTTP transport (tests).
 	Transport policy.Transporter
@@ -87,6 +99,8 @@ const (
 	defaultRetries       = 4
 	defaultRetryDelay    = time.Second
 	defaultMaxRetryDelay = 30 * time.Second
+	defaultIdleTimeout   = time.Minute
+	defaultTryTimeout    = 5 * time.Minute
 )
 
 func (o *Options) withDefaults() *Options {
@@ -113,6 +127,12 @@ func (o *Options) withDefaults() *Options {
 	}
 	if c.MaxRetryDelay <= 0 {
 		c.MaxRetryDelay = defaultMaxRetryDelay
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = defaultIdleTimeout
+	}
+	if c.TryTimeout <= 0 {
+		c.TryTimeout = defaultTryTimeout
 	}
 	if c.Progress == nil {
 		c.Progress = &Progress{}
@@ -346,18 +366,67 @@ func orDefault(s, d string) string {
 
 // blobCred is the credential chosen for a source.
 type blobCred struct {
-	desc string // what was tried, for messages: "the SAS token in the URL", ...
-	sas  string // query string to append, or ""
-	key  *container.SharedKeyCredential
-	anon bool
+	desc  string // what was tried, for messages: "the SAS token in the URL", ...
+	sas   string // query string to append, or ""
+	key   *container.SharedKeyCredential
+	token *Identity // Entra ID sign-in
+	anon  bool
 }
 
-// chooseCred picks the credential in the documented order: SAS in the URL; the connection
-// string; account name and key; anonymous.
+// chooseCred picks the credential: with --auth, that kind only; by default, the first found
+// in the documented order: SAS in the URL; the connection string; account name and key;
+// anonymous.
 func (s *blobSource) chooseCred(o *Options) (blobCred, error) {
+	switch auth := orDefault(string(o.Auth), string(AuthDefault)); Auth(auth) {
+	case AuthDefault:
+		return s.firstCred(o)
+	case AuthSAS:
+		c, err := s.firstCred(o)
+		if err == nil && c.sas == "" {
+			err = errors.New("--auth sas: there is no SAS token; the URL has none (append ?<SAS> to the container URL) and no connection string with a SharedAccessSignature is given")
+		}
+		return c, err
+	case AuthKey:
+		c, err := s.keyCred(o)
+		if err == nil && c.key == nil {
+			err = errors.New("--auth key: there is no account key; give --connection-string (or AZURE_STORAGE_CONNECTION_STRING) with an AccountKey, or AZURE_STORAGE_KEY with the account (from the URL, --account or AZURE_STORAGE_ACCOUNT)")
+		}
+		return c, err
+	default:
+		return s.tokenCred(o, Auth(auth))
+	}
+}
+
+// tokenCred is an Entra ID credential. A SAS in the URL is refused rather than dropped or
+// sent along: the user asked for sign-in, and the service would answer a request with both
+// with an error that does not say why.
+func (s *blobSource) tokenCred(o *Options, auth Auth) (blobCred, error) {
+	id := o.Identity
+	if id == nil {
+		var err error
+		if id, err = NewIdentity(auth, IdentityOptions{Transport: o.Transport}); err != nil {
+			return blobCred{}, err
+		}
+	}
+	if s.sas != "" {
+		return blobCred{}, fmt.Errorf("--auth %s signs in with Entra ID, but the URL carries a SAS token; remove the query from the URL, or use --auth sas", auth)
+	}
+	if u, err := url.Parse(s.service); err == nil && !strings.EqualFold(u.Scheme, "https") {
+		return blobCred{}, fmt.Errorf("--auth %s: Entra ID tokens are sent over HTTPS only, and %s is %s://", auth, s.service, u.Scheme)
+	}
+	return blobCred{desc: id.desc, token: id}, nil
+}
+
+// firstCred is the first credential found in the default order.
+func (s *blobSource) firstCred(o *Options) (blobCred, error) {
 	if s.sas != "" {
 		return blobCred{desc: "the SAS token in the URL", sas: s.sas}, nil
 	}
+	return s.keyCred(o)
+}
+
+// keyCred is the credential of the connection string, else the account key, else anonymous.
+func (s *blobSource) keyCred(o *Options) (blobCred, error) {
 	if o.ConnectionString != "" {
 		from := orDefault(o.ConnectionStringFrom, "--connection-string")
 		cs, err := parseConnectionString(o.ConnectionString)
@@ -402,6 +471,7 @@ func (s *blobSource) containerClient(o *Options, cred blobCred) (*container.Clie
 			MaxRetries:    int32(max(o.Retries, 0)),
 			RetryDelay:    o.RetryDelay,
 			MaxRetryDelay: o.MaxRetryDelay,
+			TryTimeout:    o.TryTimeout,
 		},
 		Telemetry: policy.TelemetryOptions{ApplicationID: "kudulens"},
 		Transport: o.Transport,
@@ -414,6 +484,13 @@ func (s *blobSource) containerClient(o *Options, cred blobCred) (*container.Clie
 		err error
 	)
 	switch {
+	case cred.token != nil:
+		var tc azcore.TokenCredential
+		if tc, err = cred.token.credential(); err != nil {
+			return nil, newBlobError(err, "%s: %s", s.display, err.Error())
+		}
+		opts.Audience = StorageAudience
+		c, err = container.NewClient(u, tc, opts)
 	case cred.key != nil:
 		c, err = container.NewClientWithSharedKeyCredential(u, cred.key, opts)
 	case cred.sas != "":

@@ -249,7 +249,7 @@ func (st *State) Stats() StateStats {
 
 // forgetMissing drops the entries of blobs under the source's prefix that the listing no
 // longer has (deleted, e.g. by a retention policy).
-func (st *State) forgetMissing(src *blobSource, items []blobInfo) {
+func (st *State) forgetMissing(src *blobSource, present map[string]bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if len(st.file.Blobs) == 0 {
@@ -257,10 +257,6 @@ func (st *State) forgetMissing(src *blobSource, items []blobInfo) {
 	}
 	prefixPath := src.blobPath(src.prefix)
 	dir := strings.TrimSuffix(prefixPath, "/") + "/"
-	present := make(map[string]bool, len(items))
-	for _, it := range items {
-		present[src.blobPath(it.name)] = true
-	}
 	for p := range st.file.Blobs {
 		if (p == prefixPath || strings.HasPrefix(p, dir)) && !present[p] {
 			delete(st.file.Blobs, p)

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 
@@ -87,64 +88,116 @@ func (r blobRemote) Walk(w *source.Walker, arg string) error {
 		return w.Problem(src.display, err)
 	}
 	bw := &blobWalk{w: w, o: o, src: src, cred: cred, cc: cc}
-	items, err := bw.list()
+	st := o.State
+	ls := bw.newLister(w.MaxEntries(), st != nil)
+	first, ok, err := ls.next()
 	if err != nil {
 		return w.Problem(src.display, err)
 	}
-	if len(items) == 0 {
+	if !ok {
 		if src.prefix == "" {
 			return w.Problem(src.display, fmt.Errorf("container %s is empty", src.container))
 		}
 		return w.Problem(src.display, fmt.Errorf("no blobs under %q in container %s (the prefix is a folder path, case-sensitive)", src.prefix, src.container))
 	}
-	st := o.State
-	if st != nil {
-		st.forgetMissing(src, items)
-	}
-	var plans []*blobPlan
-	for _, it := range items {
-		if prunedByDate(it.name, o.Since, o.Until) {
-			continue
-		}
-		p := &blobPlan{info: it, path: src.blobPath(it.name)}
-		if st != nil {
-			skip, err := st.planBlob(w.Context(), p, bw.rangeReader)
-			if err != nil {
-				return err // cancelled
+	// The listing is read page by page as the blobs are read, never held whole: a container
+	// of millions of blobs (or a listing that never ends) costs a page of memory, and stops
+	// at MaxEntries blobs.
+	pending := &first
+	var listErr error
+	next := func() (*blobPlan, error) {
+		for {
+			var it blobInfo
+			if pending != nil {
+				it, pending = *pending, nil
+			} else {
+				var ok bool
+				if it, ok, listErr = ls.next(); listErr != nil || !ok {
+					return nil, nil
+				}
 			}
-			if skip {
-				o.Progress.Unchanged.Add(1)
+			if prunedByDate(it.name, o.Since, o.Until) {
 				continue
 			}
+			p := &blobPlan{info: it, path: src.blobPath(it.name)}
+			if st != nil {
+				skip, err := st.planBlob(w.Context(), p, bw.rangeReader)
+				if err != nil {
+					return nil, err // cancelled
+				}
+				if skip {
+					o.Progress.Unchanged.Add(1)
+					continue
+				}
+			}
+			o.Progress.Listed.Add(1)
+			return p, nil
 		}
-		plans = append(plans, p)
 	}
-	o.Progress.Listed.Add(int64(len(plans)))
-	return bw.read(plans)
+	if err := bw.read(next); err != nil {
+		return err
+	}
+	if listErr != nil {
+		return w.Problem(src.display, listErr)
+	}
+	if ls.cut {
+		return w.Problem(src.display, fmt.Errorf("%w: more than %d blobs listed (MaxEntries); the rest were not read", source.ErrLimit, ls.max))
+	}
+	if st != nil && ls.done {
+		st.forgetMissing(src, ls.present)
+	}
+	return nil
 }
 
-// list lists the blobs of the source (folder semantics for the prefix), in name order.
-func (bw *blobWalk) list() ([]blobInfo, error) {
+// blobLister lists the blobs of the source (folder semantics for the prefix), in name order,
+// a page at a time.
+type blobLister struct {
+	bw      *blobWalk
+	pager   *runtime.Pager[container.ListBlobsFlatResponse]
+	folder  string
+	page    []blobInfo
+	listed  int
+	max     int
+	cut     bool            // stopped at max blobs
+	done    bool            // the listing was read to its end
+	present map[string]bool // blob paths listed, when the state needs them (forgetMissing)
+}
+
+func (bw *blobWalk) newLister(max int, keepNames bool) *blobLister {
 	src := bw.src
 	opts := &container.ListBlobsFlatOptions{Include: container.ListBlobsInclude{Metadata: true}}
 	if src.prefix != "" {
 		p := src.prefix
 		opts.Prefix = &p
 	}
-	folder := strings.TrimSuffix(src.prefix, "/") + "/"
-	var items []blobInfo
-	pager := bw.cc.NewListBlobsFlatPager(opts)
-	for pager.More() {
-		page, err := pager.NextPage(bw.w.Context())
+	l := &blobLister{bw: bw, pager: bw.cc.NewListBlobsFlatPager(opts), folder: strings.TrimSuffix(src.prefix, "/") + "/", max: max}
+	if keepNames {
+		l.present = map[string]bool{}
+	}
+	return l
+}
+
+// next returns the next listed blob; false at the end of the listing or at max blobs.
+func (l *blobLister) next() (blobInfo, bool, error) {
+	src := l.bw.src
+	for len(l.page) == 0 {
+		if l.cut || l.done {
+			return blobInfo{}, false, nil
+		}
+		if !l.pager.More() {
+			l.done = true
+			return blobInfo{}, false, nil
+		}
+		page, err := l.pager.NextPage(l.bw.w.Context())
 		if err != nil {
-			return nil, describeBlobErr(src, bw.cred, "cannot list the blobs", err)
+			return blobInfo{}, false, describeBlobErr(src, l.bw.cred, "cannot list the blobs", err)
 		}
 		for _, it := range page.Segment.BlobItems {
 			if it.Name == nil || it.Properties == nil {
 				continue
 			}
 			name := *it.Name
-			if src.prefix != "" && name != src.prefix && !strings.HasPrefix(name, folder) {
+			if src.prefix != "" && name != src.prefix && !strings.HasPrefix(name, l.folder) {
 				continue
 			}
 			if isFolderBlob(it.Metadata) {
@@ -167,10 +220,20 @@ func (bw *blobWalk) list() ([]blobInfo, error) {
 			if pr.LastModified != nil {
 				bi.modified = pr.LastModified.UTC()
 			}
-			items = append(items, bi)
+			l.page = append(l.page, bi)
 		}
 	}
-	return items, nil
+	if l.listed >= l.max {
+		l.cut, l.page = true, nil
+		return blobInfo{}, false, nil
+	}
+	it := l.page[0]
+	l.page = l.page[1:]
+	l.listed++
+	if l.present != nil {
+		l.present[l.bw.src.blobPath(it.name)] = true
+	}
+	return it, true, nil
 }
 
 // isFolderBlob tells the directory entries of a hierarchical-namespace account (Data Lake
@@ -248,23 +311,33 @@ type prefetch struct {
 	done chan struct{}
 }
 
-// read fetches the heads of the planned blobs ahead, Parallel at a time and at most
-// 2×Parallel blobs ahead, and visits the blobs in order.
-func (bw *blobWalk) read(plans []*blobPlan) error {
+// read fetches the heads of the blobs next plans, Parallel at a time and at most 2×Parallel
+// blobs ahead, and visits the blobs in order. next returns nil at the end.
+func (bw *blobWalk) read(next func() (*blobPlan, error)) error {
 	w, o := bw.w, bw.o
 	ctx, cancel := context.WithCancel(w.Context())
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel()
 	sem := make(chan struct{}, o.Parallel)
-	fetches := make([]*prefetch, len(plans))
-	next := 0
-	failed := 0 // blobs in a row whose download failed for a reason not their own
-	for i, p := range plans {
-		for ; next < len(plans) && next <= i+2*o.Parallel; next++ {
+	type queued struct {
+		p *blobPlan
+		f *prefetch
+	}
+	var queue []queued
+	ended := false
+	fill := func() error {
+		for !ended && len(queue) <= 2*o.Parallel {
+			q, err := next()
+			if err != nil {
+				return err
+			}
+			if q == nil {
+				ended = true
+				break
+			}
 			f := &prefetch{done: make(chan struct{})}
-			fetches[next] = f
-			q := plans[next]
+			queue = append(queue, queued{q, f})
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -279,13 +352,24 @@ func (bw *blobWalk) read(plans []*blobPlan) error {
 				f.head, f.err = bw.fetchHead(ctx, q)
 			}()
 		}
-		f := fetches[i]
+		return nil
+	}
+	failed := 0 // blobs in a row whose download failed for a reason not their own
+	for {
+		if err := fill(); err != nil {
+			return err
+		}
+		if len(queue) == 0 {
+			return nil
+		}
+		p, f := queue[0].p, queue[0].f
+		queue[0] = queued{}
+		queue = queue[1:]
 		select {
 		case <-f.done:
 		case <-w.Context().Done():
 			return w.Context().Err()
 		}
-		fetches[i] = nil
 		if f.err != nil {
 			if err := w.Problem(p.path, f.err); err != nil {
 				return err
@@ -297,7 +381,14 @@ func (bw *blobWalk) read(plans []*blobPlan) error {
 				// The endpoint or the credential fails every blob: stop trying the rest
 				// (each would cost all its retries) and say so once.
 				cancel()
-				left := len(plans) - i - 1
+				left := len(queue)
+				for !ended {
+					q, err := next()
+					if err != nil || q == nil {
+						break
+					}
+					left++
+				}
 				return w.Problem(bw.src.display, fmt.Errorf("gave up after %d blobs in a row could not be downloaded; %d more blobs of this source were not tried (run again when the cause is fixed)", failed, left))
 			}
 			continue
@@ -307,7 +398,6 @@ func (bw *blobWalk) read(plans []*blobPlan) error {
 			return err
 		}
 	}
-	return nil
 }
 
 // maxFailsInARow is how many blobs in a row may fail to download (network, credential)

@@ -16,6 +16,10 @@ type Remote interface {
 	Walk(w *Walker, src string) error
 }
 
+// MaxEntries is the walk's bound on members per archive; a remote source applies it to the
+// objects it lists.
+func (w *Walker) MaxEntries() int { return w.opts.MaxEntries }
+
 // Context is the walk's context.
 func (w *Walker) Context() context.Context { return w.ctx }
 

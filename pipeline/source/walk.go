@@ -209,7 +209,7 @@ func (o *WalkOptions) setDefaults() {
 }
 
 // Walk visits every source in order. Sources are paths (file or directory, walked recursively
-// in lexical order, symlinks to directories not followed), "-" for opts.Stdin, or sources that
+// in lexical order; symlinks inside are skipped with a Problem, never followed), "-" for opts.Stdin, or sources that
 // opts.Remote claims (Azure Blob Storage containers, see pipeline/blob). A source path
 // that is a symlink to a directory is followed; a source that is neither a regular file nor a
 // directory (a named pipe, /dev/stdin) is read once, as a stream.
@@ -283,7 +283,8 @@ func (w *Walker) stdin() error {
 	return err
 }
 
-// source walks one command-line path.
+// source walks one command-line path. The user named it, so a symlink is followed here (and
+// only here: inside a folder, symlinks are skipped).
 func (w *Walker) source(src string) error {
 	fi, err := os.Stat(src)
 	if err != nil {
@@ -298,16 +299,46 @@ func (w *Walker) source(src string) error {
 		}
 		return w.dir(root)
 	case fi.Mode().IsRegular():
-		return w.file(src, fi)
+		return w.file(src, true)
 	default:
-		f, err := os.Open(src)
+		// A named pipe or a device the user named (/dev/stdin, <(zcat x)): read once, as a
+		// stream. Opening a pipe waits for its writer and a read waits for data; neither may
+		// keep a cancelled run waiting, so both happen where cancellation can leave them.
+		f, err := w.openCancellable(src)
 		if err != nil {
 			return w.problem(src, err)
 		}
 		defer f.Close()
-		in := &streamCount{r: ctxReader{w.ctx, f}}
+		cr := newCancelReader(w.ctx, f)
+		defer cr.stop()
+		in := &streamCount{r: cr}
 		_, err = w.node(&node{path: src, name: filepath.ToSlash(src), size: -1, modTime: fi.ModTime(), raw: in, budget: w.newExpansion(src, in.count)})
 		return err
+	}
+}
+
+// openCancellable opens path (a named pipe may block in open until a writer appears) and gives
+// up when the walk is cancelled; a late open is then closed.
+func (w *Walker) openCancellable(path string) (*os.File, error) {
+	type opened struct {
+		f   *os.File
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		f, err := os.Open(path)
+		ch <- opened{f, err}
+	}()
+	select {
+	case o := <-ch:
+		return o.f, o.err
+	case <-w.ctx.Done():
+		go func() {
+			if o := <-ch; o.f != nil {
+				o.f.Close()
+			}
+		}()
+		return nil, w.ctx.Err()
 	}
 }
 
@@ -328,24 +359,19 @@ func (w *Walker) dir(root string) error {
 			}
 			return nil
 		case typ&fs.ModeSymlink != 0:
-			fi, err := os.Stat(path)
+			// Never followed: a bundle unpacked with tar can point job_log.txt at another
+			// customer's logs, ~/.netrc or /etc/passwd. Only a symlink named on the command line
+			// is followed (see source).
+			target, err := os.Readlink(path)
 			if err != nil {
-				return w.problem(path, notRegular("broken symlink skipped: %w", err))
+				return w.problem(path, notRegular("symlink skipped: %w", err))
 			}
-			if fi.IsDir() {
-				target, _ := os.Readlink(path)
+			if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 				return w.problem(path, notRegular("symlink to directory %s not followed", target))
 			}
-			if !fi.Mode().IsRegular() {
-				return w.problem(path, notRegular("symlink to a %s skipped", fileKind(fi.Mode())))
-			}
-			return w.file(path, fi)
+			return w.problem(path, notRegular("symlink to %s skipped", target))
 		case typ.IsRegular():
-			fi, err := d.Info()
-			if err != nil {
-				return w.problem(path, err)
-			}
-			return w.file(path, fi)
+			return w.file(path, false)
 		default:
 			return w.problem(path, notRegular("%s skipped", fileKind(typ)))
 		}
@@ -366,9 +392,10 @@ func fileKind(m fs.FileMode) string {
 	return "non-regular file"
 }
 
-// file walks one regular file on disk.
-func (w *Walker) file(path string, fi fs.FileInfo) error {
-	f, err := os.Open(path)
+// file walks one regular file on disk. follow is set for a path the user named (a symlink to
+// a file is then read); a file found in a folder is opened without following a symlink.
+func (w *Walker) file(path string, follow bool) error {
+	f, fi, err := openRegular(path, follow)
 	if err != nil {
 		return w.problem(path, err)
 	}
@@ -381,11 +408,48 @@ func (w *Walker) file(path string, fi fs.FileInfo) error {
 		modTime: fi.ModTime(),
 		raw:     ctxReader{w.ctx, f},
 		reopen: func() (io.ReadCloser, error) {
-			return os.Open(path)
+			g, gi, err := openRegular(path, follow)
+			if err != nil {
+				return nil, err
+			}
+			if !os.SameFile(fi, gi) {
+				g.Close()
+				return nil, fmt.Errorf("replaced by another file since it was first read")
+			}
+			return g, nil
 		},
 		disk:   &diskFile{path: path, info: fi},
 		budget: w.newExpansion(path, func() int64 { return fi.Size() }),
 	}
 	_, err = w.node(n)
 	return err
+}
+
+// openRegular opens path for reading if it is a regular file, and only then: the mode is
+// checked on the open file, so a file swapped for a named pipe, a device or (unless follow) a
+// symlink after the folder was listed is refused, not read. The open itself does not block on
+// a named pipe (O_NONBLOCK) nor follow a last symlink unless follow is set (O_NOFOLLOW).
+func openRegular(path string, follow bool) (*os.File, fs.FileInfo, error) {
+	flags := os.O_RDONLY | nonBlockFlag
+	if !follow {
+		flags |= noFollowFlag
+	}
+	f, err := os.OpenFile(path, flags, 0)
+	if err != nil {
+		if li, lerr := os.Lstat(path); !follow && lerr == nil && li.Mode()&fs.ModeSymlink != 0 {
+			target, _ := os.Readlink(path)
+			return nil, nil, notRegular("symlink to %s skipped", target)
+		}
+		return nil, nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, notRegular("%s skipped", fileKind(fi.Mode()))
+	}
+	return f, fi, nil
 }

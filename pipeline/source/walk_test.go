@@ -184,13 +184,16 @@ func TestWalkDirectoryTree(t *testing.T) {
 	check(t, "files", r.files, []fileRec{
 		{Path: p("a/c/empty.log"), Name: p("a/c/empty.log"), Size: 0},
 		{Path: p("a/job_log.txt"), Name: p("a/job_log.txt"), Size: int64(len(jobLog)), Data: jobLog},
-		{Path: p("a/linkfile"), Name: p("a/linkfile"), Size: 1, Data: "x"},
 		{Path: p("b.txt"), Name: p("b.txt"), Size: 5, Data: "bee\r\n"},
 	})
 	check(t, "problems", r.problems, []problemRec{
 		{p("a/linkdir"), "symlink to directory " + filepath.Dir(other) + " not followed"},
+		{p("a/linkfile"), "symlink to " + other + " skipped"},
 	})
 	check(t, "containers", len(r.containers), 0)
+	// Named on the command line, the same symlink is read: the user chose it.
+	r = walk(t, []string{p("a/linkfile")}, WalkOptions{})
+	check(t, "files", r.files, []fileRec{{Path: p("a/linkfile"), Name: p("a/linkfile"), Size: 1, Data: "x"}})
 }
 
 func TestWalkZipBackslashNames(t *testing.T) {

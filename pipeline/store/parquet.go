@@ -20,13 +20,25 @@ import (
 // Every file holds whole rows of its table — all columns of sql/schema.sql, timestamps as
 // TIMESTAMP WITH TIME ZONE (UTC instants) — plus export_site, export_id, date and job (the
 // partition columns are written into the files too, so a file read alone is complete).
-// A row without a job is under job=__HIVE_DEFAULT_PARTITION__ (Hive's name for a null, read back as null).
+// A row without a job (or date) is under job=__HIVE_DEFAULT_PARTITION__, Hive's and Spark's
+// name for the null partition, so that a job folder literally named NULL keeps a partition of
+// its own (job=NULL). A partition value whose escaped form is longer than maxPartitionValue
+// bytes (a folder name has at most 255) is shortened to a prefix and a hash of the whole value;
+// the files hold the whole value, and kudulens reads the columns from the files, never from
+// the folder names.
 //
-// Appending: an export writes only the files (files.sha256) not already in DIR for the same
-// export_site, under a name derived from exactly what it writes (export_id), and never touches
-// other names. Exporting the same data twice writes nothing the second time; an export that
-// died half-way is redone under the same names (the files table is written last, so what is
-// not listed there was not finished).
+// Committing: an export writes its Parquet files, then publishes one marker,
+// DIR/_kudulens_commits/<export_id>.json, listing every file it wrote (renamed into place
+// last, so it is there whole or not at all). Readers read exactly the files the markers list:
+// an export killed half-way, and any file nobody committed, is not read. (Spark and Hive skip
+// folders starting with '_'; other readers should take the file lists from the markers too.)
+// A folder written before markers existed (no _kudulens_commits) is read as it was: the
+// exports its files table lists; the next export into it writes markers for those first.
+//
+// Appending: an export writes only the files (files.sha256) not already committed in DIR for
+// the same export_site, under a name derived from exactly what it writes (export_id), and
+// never touches other names. Exporting the same data twice writes nothing the second time; an
+// export that died half-way is redone under the same names and committed then.
 
 // LakeTables are the exported tables, in the order they are written (files last).
 var LakeTables = []string{"traces", "exceptions", "customEvents", "rejects", "job_status", "files"}
@@ -93,22 +105,6 @@ func quoteStr(s string) string   { return "'" + strings.ReplaceAll(s, "'", "''")
 // without content (failed, skipped) its path and outcome.
 const fileKey = `coalesce(sha256, path || '|' || coalesce(status, '') || '|' || coalesce(error, ''))`
 
-func lakeGlob(dir, table string) string {
-	return filepath.ToSlash(filepath.Join(dir, "table="+table)) + "/**/*.parquet"
-}
-
-func hasParquet(dir string) bool {
-	found := false
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".parquet") {
-			found = true
-			return filepath.SkipAll
-		}
-		return nil
-	})
-	return found
-}
-
 // ExportParquet writes the store's tables into dir as described above.
 func (s *Store) ExportParquet(ctx context.Context, dir string, o ExportOptions) (*ExportStats, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -131,13 +127,22 @@ func (s *Store) ExportParquet(ctx context.Context, dir string, o ExportOptions) 
 		}
 		st.Site = site.String
 	}
-	// What DIR already holds for this site.
+	// What DIR already holds, committed, for this site.
 	if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE kl_done (k VARCHAR)"); err != nil {
 		return nil, err
 	}
-	if filesDir := filepath.Join(abs, "table=files"); hasParquet(filesDir) {
-		q := fmt.Sprintf(`INSERT INTO kl_done SELECT DISTINCT %s FROM read_parquet(%s, hive_partitioning = true, union_by_name = true)
-			WHERE export_site IS NOT DISTINCT FROM nullif(%s, '')`, fileKey, quoteStr(lakeGlob(abs, "files")), quoteStr(st.Site))
+	lake, err := readLake(ctx, conn, abs, true)
+	if err != nil {
+		return nil, fmt.Errorf("read the exports already in %s: %w", dir, err)
+	}
+	defer lake.close()
+	if files := lake.files["files"]; len(files) > 0 {
+		src, err := lake.source(files)
+		if err != nil {
+			return nil, err
+		}
+		q := fmt.Sprintf(`INSERT INTO kl_done SELECT DISTINCT %s FROM %s
+			WHERE export_site IS NOT DISTINCT FROM nullif(%s, '')`, fileKey, src, quoteStr(st.Site))
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return nil, fmt.Errorf("read the files already in %s: %w", dir, err)
 		}
@@ -176,6 +181,18 @@ func (s *Store) ExportParquet(ctx context.Context, dir string, o ExportOptions) 
 	if err := removeParts(abs, prefix); err != nil {
 		return nil, err
 	}
+	// Exports written before markers existed are committed now, before the first marker
+	// would hide them. The markers folder is made before any file is written: a lake that has
+	// it is read by its markers only, so a kill from here on leaves nothing readers would read.
+	if lake.legacy {
+		if err := lake.commitLegacy(); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(abs, lakeCommitsDir), 0o755); err != nil {
+		return nil, err
+	}
+	commit := lakeCommit{ExportID: st.ExportID, Site: st.Site, Format: LakeFormatVersion, Rows: st.Rows}
 	for _, table := range LakeTables {
 		names, types, err := tableColumns(ctx, conn, table)
 		if err != nil {
@@ -196,21 +213,20 @@ func (s *Store) ExportParquet(ctx context.Context, dir string, o ExportOptions) 
 			WHERE t.file_id IN (SELECT file_id FROM kl_export) ORDER BY date, job`, strings.Join(sel, ", "), from)); err != nil {
 			return nil, fmt.Errorf("export %s: %w", table, err)
 		}
-		n, err := s.writePartitions(ctx, conn, filepath.Join(abs, "table="+table), prefix+"0.parquet")
+		n, written, err := s.writePartitions(ctx, conn, abs, "table="+table, prefix+"0.parquet")
 		if err != nil {
 			return nil, fmt.Errorf("export %s: %w", table, err)
 		}
 		st.Rows[table] = n
+		commit.Files = append(commit.Files, written...)
 	}
 	if _, err := conn.ExecContext(ctx, "DROP TABLE IF EXISTS kl_part"); err != nil {
 		return nil, err
 	}
-	filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), prefix) {
-			st.ParquetFile++
-		}
-		return nil
-	})
+	if err := writeCommit(abs, commit); err != nil {
+		return nil, fmt.Errorf("commit the export to %s: %w", dir, err)
+	}
+	st.ParquetFile = len(commit.Files)
 	return st, nil
 }
 
@@ -218,7 +234,9 @@ func (s *Store) ExportParquet(ctx context.Context, dir string, o ExportOptions) 
 // dir/date=…/job=…/name. DuckDB's own PARTITION_BY is not used: in DuckDB 1.1.2 it crashed
 // (a use-after-free of string partition values, seen in TemplatedGetHivePartitionValues).
 // Each file is written under a temporary name and renamed, so a reader never sees half of one.
-func (s *Store) writePartitions(ctx context.Context, conn *gosql.Conn, dir, name string) (int64, error) {
+// It returns the rows written and the files, relative to root, '/'-separated.
+func (s *Store) writePartitions(ctx context.Context, conn *gosql.Conn, root, tableDir, name string) (int64, []string, error) {
+	dir := filepath.Join(root, tableDir)
 	type part struct {
 		date, job gosql.NullString
 		n         int64
@@ -226,37 +244,39 @@ func (s *Store) writePartitions(ctx context.Context, conn *gosql.Conn, dir, name
 	var parts []part
 	rows, err := conn.QueryContext(ctx, "SELECT strftime(date, '%Y-%m-%d'), job, count(*) FROM kl_part GROUP BY ALL ORDER BY 1, 2")
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	for rows.Next() {
 		var p part
 		if err := rows.Scan(&p.date, &p.job, &p.n); err != nil {
 			rows.Close()
-			return 0, err
+			return 0, nil, err
 		}
 		parts = append(parts, p)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	var total int64
+	var written []string
 	for _, p := range parts {
 		cond := "date IS NULL"
-		dv := hiveNull
+		dv := HiveNullPartition
 		if p.date.Valid {
 			cond, dv = "date = DATE "+quoteStr(p.date.String), p.date.String
 		}
-		jv := hiveNull
+		jv := HiveNullPartition
 		if p.job.Valid {
 			cond += " AND job = " + quoteStr(p.job.String)
-			jv = EscapePartitionValue(p.job.String)
+			jv = PartitionFolderValue(p.job.String)
 		} else {
 			cond += " AND job IS NULL"
 		}
+		rel := tableDir + "/date=" + dv + "/job=" + jv + "/" + name
 		pdir := filepath.Join(dir, "date="+dv, "job="+jv)
 		if err := os.MkdirAll(pdir, 0o755); err != nil {
-			return total, err
+			return total, written, err
 		}
 		final := filepath.Join(pdir, name)
 		// DuckDB writes to a name of our choosing inside a folder made exclusively for it
@@ -264,32 +284,66 @@ func (s *Store) writePartitions(ctx context.Context, conn *gosql.Conn, dir, name
 		// cannot redirect the write.
 		tmpDir, err := os.MkdirTemp(pdir, "."+name+".tmp-*")
 		if err != nil {
-			return total, err
+			return total, written, err
 		}
 		tmp := filepath.Join(tmpDir, name)
+		if hasGlob(tmp) {
+			// COPY TO takes the name as it is; only reading globs. Still, keep the name plain.
+			tmp = filepath.Join(tmpDir, "part.parquet")
+		}
 		q := fmt.Sprintf("COPY (SELECT * FROM kl_part WHERE %s) TO %s (FORMAT PARQUET, COMPRESSION ZSTD)", cond, quoteStr(tmp))
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			os.RemoveAll(tmpDir)
-			return total, err
+			return total, written, err
 		}
 		err = os.Rename(tmp, final)
 		os.RemoveAll(tmpDir)
 		if err != nil {
-			return total, err
+			return total, written, err
 		}
 		total += p.n
+		written = append(written, rel)
 	}
-	return total, nil
+	return total, written, nil
+}
+
+// HiveNullPartition is the folder value of a null partition value, as Hive and Spark write it
+// (DuckDB reads it back as NULL too).
+const HiveNullPartition = "__HIVE_DEFAULT_PARTITION__"
+
+// maxPartitionValue is the longest escaped partition value used as it is in a folder name
+// ("job=" + value must stay within the 255 bytes most file systems allow per name).
+const maxPartitionValue = 200
+
+// PartitionFolderValue is the folder value of a non-null partition value: escaped as Hive does
+// (EscapePartitionValue); a value that would read as the null partition (NULL,
+// __HIVE_DEFAULT_PARTITION__) gets its first letter escaped, so it stays a value; one whose
+// escaped form passes maxPartitionValue bytes is cut there (never inside an escape) and ends
+// in '~' and 16 hex digits of the SHA-256 of the whole value, so that two long values that
+// share the prefix stay apart and the same value always lands in the same folder.
+func PartitionFolderValue(v string) string {
+	e := EscapePartitionValue(v)
+	if strings.EqualFold(v, "NULL") || v == HiveNullPartition {
+		e = fmt.Sprintf("%%%02X", v[0]) + e[1:]
+	}
+	if len(e) <= maxPartitionValue {
+		return e
+	}
+	sum := sha256.Sum256([]byte(v))
+	cut := maxPartitionValue - 17
+	// Do not split a %XX escape, nor a UTF-8 sequence.
+	if i := strings.LastIndexByte(e[:cut], '%'); i >= cut-2 {
+		cut = i
+	}
+	for cut > 0 && e[cut]&0xc0 == 0x80 {
+		cut--
+	}
+	return e[:cut] + "~" + hex.EncodeToString(sum[:8])
 }
 
 // EscapePartitionValue escapes a hive partition value as Hive and Spark do (%XX for the
 // characters that cannot stand in a path segment or would be misread); DuckDB, Spark and the
 // others decode it.
-// hiveNull is the partition value of a null: Hive's default partition name, which DuckDB 2.0,
-// Spark and Polars read back as null. DuckDB 1.1 wrote and read "NULL", which DuckDB 2.0 reads
-// as the string "NULL" (and which a job folder could be named).
-const hiveNull = "__HIVE_DEFAULT_PARTITION__"
-
 func EscapePartitionValue(v string) string {
 	var b strings.Builder
 	for i := 0; i < len(v); i++ {
@@ -355,13 +409,32 @@ func (s *Store) LoadParquet(ctx context.Context, dir string) (*LoadStats, error)
 	}
 	defer conn.Close()
 	ls := &LoadStats{Rows: map[string]int64{}}
-	src := func(table string) string {
-		return fmt.Sprintf("read_parquet(%s, hive_partitioning = true, union_by_name = true, hive_types = {'date': DATE, 'job': VARCHAR})",
-			quoteStr(lakeGlob(abs, table)))
+	lake, err := readLake(ctx, conn, abs, false)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", dir, err)
 	}
-	if !hasParquet(filepath.Join(abs, "table=files")) {
-		return nil, fmt.Errorf("%s: no files table (table=files): an export that never finished?", dir)
+	defer lake.close()
+	if len(lake.files["files"]) == 0 {
+		return nil, fmt.Errorf("%s: no committed export (no files table, table=files): an export that never finished?", dir)
 	}
+	// The columns come from the files (partition folder names may be shortened); the exact
+	// list of committed files is read, nothing is globbed.
+	srcs := map[string]string{}
+	for _, table := range LakeTables {
+		if len(lake.files[table]) > 0 {
+			names, _, err := tableColumns(ctx, conn, table)
+			if err != nil {
+				return nil, err
+			}
+			if err := lake.checkExpansion(ctx, conn, table, len(names), s.maxRatio); err != nil {
+				return nil, fmt.Errorf("load %s: %w", dir, err)
+			}
+			if srcs[table], err = lake.source(lake.files[table]); err != nil {
+				return nil, fmt.Errorf("load %s: %w", dir, err)
+			}
+		}
+	}
+	src := func(table string) string { return srcs[table] }
 	var base gosql.NullInt64
 	if err := conn.QueryRowContext(ctx, "SELECT max(file_id) FROM files").Scan(&base); err != nil {
 		return nil, err
@@ -385,7 +458,7 @@ func (s *Store) LoadParquet(ctx context.Context, dir string) (*LoadStats, error)
 		}
 	}()
 	for _, table := range LakeTables {
-		if !hasParquet(filepath.Join(abs, "table="+table)) {
+		if len(lake.files[table]) == 0 {
 			continue
 		}
 		names, types, err := tableColumns(ctx, conn, table)

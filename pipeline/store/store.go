@@ -47,6 +47,7 @@ type Store struct {
 	releases []func()
 
 	privateTemp string // DuckDB's spill folder of an in-memory database, removed on Close
+	maxRatio    int64  // expansion bound of Parquet sources (Options.MaxRatio)
 }
 
 // Options configure DuckDB.
@@ -55,7 +56,15 @@ type Options struct {
 	MemoryLimit string // DuckDB memory_limit, e.g. "1GB"; "" means DefaultMemoryLimit
 	TempDir     string // where DuckDB spills; "" means next to the database (or DuckDB's default in memory)
 	ReadOnly    bool
+	// MaxRatio bounds what a Parquet folder may expand to once read, as --max-ratio bounds a
+	// compressed stream: rows × columns × 8 bytes at most MaxRatio times the files' size on
+	// disk (past 64 MiB). 0 means DefaultMaxRatio.
+	MaxRatio int64
 }
+
+// DefaultMaxRatio is the expansion bound of Parquet sources when Options.MaxRatio is 0 (the
+// default of --max-ratio).
+const DefaultMaxRatio = 1000
 
 // DefaultMemoryLimit keeps DuckDB's share of a laptop modest; larger loads spill to disk.
 const DefaultMemoryLimit = "1GB"
@@ -122,7 +131,10 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	}
 	db := gosql.OpenDB(connector)
 	s := &Store{db: db, path: path, dicts: newStaticDicts(), claimed: map[string]string{}, threads: threads,
-		pumps: map[driver.Conn]*pumpSet{}, privateTemp: privateTemp}
+		pumps: map[driver.Conn]*pumpSet{}, privateTemp: privateTemp, maxRatio: o.MaxRatio}
+	if s.maxRatio <= 0 {
+		s.maxRatio = DefaultMaxRatio
+	}
 	// A connection keeps its Arrow views (pump.go) for its lifetime: keep connections open
 	// instead of closing and re-opening them between files.
 	db.SetMaxIdleConns(4*threads + 4)
