@@ -145,6 +145,9 @@ func (f *storeFlags) walkOptions(e *env) source.WalkOptions {
 func newFlagSet(name, help string, e *env) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(e.stderr)
+	if e.flagSets != nil {
+		e.flagSets(fs)
+	}
 	fs.Usage = func() {
 		fmt.Fprintf(e.stderr, "%s\nFlags:\n%s", help, fs.FlagUsages())
 	}
@@ -271,9 +274,16 @@ func nothingRead(sum *pipeline.Summary) bool {
 // ingest runs pipeline.Ingest with a progress bar on a terminal.
 func ingest(ctx context.Context, database *store.Store, sources []string, sf *storeFlags, e *env) (*pipeline.Summary, error) {
 	var prog pipeline.Progress
-	stop := startProgress(e.stderr, &prog, sf.quiet, sf.blob.progressText)
+	stop := startProgress(e.stderr, &prog, sf.quiet, sf.blob.progressText, sources)
+	start := time.Now()
 	sum, err := pipeline.Ingest(ctx, database, sources, sf.ingestOptions(e), &prog)
 	stop()
+	if sum != nil && errors.Is(err, context.Canceled) {
+		sum.Canceled = true
+	}
+	if sum != nil && sum.Elapsed == 0 {
+		sum.Elapsed = time.Since(start) // an interrupted run: its summary line is whole too
+	}
 	return sum, err
 }
 
@@ -368,10 +378,11 @@ func printIngestSummary(w io.Writer, sum *pipeline.Summary, db string) {
 	for _, f := range failed {
 		fmt.Fprintln(w, fileNote(f.Row.Status, f))
 	}
-	secs := sum.Elapsed.Seconds()
-	if secs > 0 {
-		fmt.Fprintf(w, "read %.1f MB in %.2f s (%.1f MB/s)", float64(all.bytes)/1e6, secs, float64(all.bytes)/1e6/secs)
+	secs := max(sum.Elapsed.Seconds(), 0.01)
+	if sum.Canceled {
+		fmt.Fprint(w, "interrupted: ")
 	}
+	fmt.Fprintf(w, "read %.1f MB in %.2f s (%.1f MB/s)", float64(all.bytes)/1e6, secs, float64(all.bytes)/1e6/secs)
 	if db != "" {
 		fmt.Fprintf(w, " into %s", db)
 	}
@@ -387,11 +398,12 @@ func fileNote(what string, f pipeline.FileResult) string {
 
 // startProgress shows a progress line on w when it is a terminal and the work takes more
 // than a second; the returned func stops it and clears the line.
-func startProgress(w io.Writer, p *pipeline.Progress, quiet bool, extra func() string) func() {
+func startProgress(w io.Writer, p *pipeline.Progress, quiet bool, extra func(time.Duration) string, sources []string) func() {
 	f, ok := w.(*os.File)
 	if quiet || !ok || !isTerminal(f) {
 		return func() {}
 	}
+	total := totalLater(sources)
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
@@ -399,12 +411,12 @@ func startProgress(w io.Writer, p *pipeline.Progress, quiet bool, extra func() s
 		start := time.Now()
 		tick := time.NewTicker(200 * time.Millisecond)
 		defer tick.Stop()
-		shown := false
+		width := 0 // of the longest line shown, to clear it
 		for {
 			select {
 			case <-done:
-				if shown {
-					fmt.Fprint(w, "\r"+strings.Repeat(" ", 78)+"\r")
+				if width > 0 {
+					fmt.Fprint(w, "\r"+strings.Repeat(" ", width)+"\r")
 				}
 				return
 			case <-tick.C:
@@ -412,13 +424,12 @@ func startProgress(w io.Writer, p *pipeline.Progress, quiet bool, extra func() s
 				if el < time.Second {
 					continue
 				}
-				mb := float64(p.Bytes.Load()) / 1e6
-				line := fmt.Sprintf("\rkudulens: %d files, %.1f MB, %d lines, %.1f MB/s", p.Files.Load(), mb, p.Lines.Load(), mb/el.Seconds())
-				if x := extra(); x != "" { // blob sources: downloads first
+				line := "\r" + progressLine(p.Files.Load(), p.Bytes.Load(), p.Lines.Load(), total.Load(), el)
+				if x := extra(el); x != "" { // blob sources: downloads first
 					line = fmt.Sprintf("\rkudulens: %s; %d files, %d lines", x, p.Files.Load(), p.Lines.Load())
 				}
-				fmt.Fprintf(w, "%-78s", line)
-				shown = true
+				width = max(width, len(line))
+				fmt.Fprintf(w, "%-*s", width, line)
 			}
 		}
 	}()

@@ -1,12 +1,19 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/kudulens/kudulens/pipeline"
+	"github.com/kudulens/kudulens/pipeline/store"
 )
 
 // diagnoseJSON runs diagnose --format json with args and decodes the report.
@@ -212,4 +219,138 @@ func htmlKindTotals(t *testing.T, page string) string {
 		parts = append(parts, strconv.FormatInt(s, 10))
 	}
 	return strings.Join(parts, " ")
+}
+
+// The completion scripts are made from the commands' own flag sets: each names every command
+// and every flag its --help lists, and the bash script is valid bash.
+func TestCompletionScripts(t *testing.T) {
+	flagRe := regexp.MustCompile(`(?m)^\s+(?:-(\w), )?--([a-z][a-z0-9-]*)`)
+	helps := map[string][]string{}
+	for _, c := range commands() {
+		_, _, help := runCLI(t, c.name, "--help")
+		for _, m := range flagRe.FindAllStringSubmatch(help[strings.Index(help, "\nFlags:\n"):], -1) {
+			helps[c.name] = append(helps[c.name], "--"+m[2])
+			if m[1] != "" {
+				helps[c.name] = append(helps[c.name], "-"+m[1])
+			}
+		}
+	}
+	if len(helps["diagnose"]) < 20 || len(helps["ingest"]) < 10 {
+		t.Fatalf("read too few flags from --help: %v", helps)
+	}
+	for _, shell := range []string{"bash", "zsh", "powershell"} {
+		code, script, stderr := runCLI(t, "completion", shell)
+		if code != exitOK {
+			t.Fatalf("completion %s: exit %d: %s", shell, code, stderr)
+		}
+		for _, c := range commands() {
+			if !strings.Contains(script, c.name) {
+				t.Errorf("%s completion lacks the command %s", shell, c.name)
+			}
+			// The command's own part of the script names each of its flags.
+			part := script
+			switch shell {
+			case "bash":
+				part = regexp.MustCompile(`(?m)^\s+` + c.name + `\) opts="[^"]*"`).FindString(script)
+			case "zsh":
+				if i := strings.Index(script, "\n        "+c.name+")\n"); i >= 0 {
+					part = script[i:]
+					if j := strings.Index(part, ";;"); j >= 0 {
+						part = part[:j]
+					}
+				}
+			case "powershell":
+				part = regexp.MustCompile(`(?m)^\s+'` + c.name + `' = @\([^)]*\)`).FindString(script)
+			}
+			for _, f := range helps[c.name] {
+				if !regexp.MustCompile(`(^|[\s"'(])` + regexp.QuoteMeta(f) + `([\s"'\[]|$)`).MatchString(part) {
+					t.Errorf("%s completion of %s lacks %s", shell, c.name, f)
+				}
+			}
+		}
+		if shell == "bash" {
+			f := filepath.Join(t.TempDir(), "kudulens.bash")
+			if err := os.WriteFile(f, []byte(script), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := exec.Command("bash", "-n", f).CombinedOutput(); err != nil {
+				t.Errorf("bash -n: %v\n%s", err, out)
+			}
+			// And it completes: the flags of diagnose that start with --fo.
+			cmd := exec.Command("bash", "-c", `source "$1"; COMP_WORDS=(kudulens diagnose --fo); COMP_CWORD=2; _kudulens; echo "${COMPREPLY[@]}"`, "bash", f)
+			if out, err := cmd.CombinedOutput(); err != nil || strings.TrimSpace(string(out)) != "--format" {
+				t.Errorf("bash completion of 'kudulens diagnose --fo': %v %q", err, out)
+			}
+		}
+	}
+	if code, _, stderr := runCLI(t, "completion", "fish"); code != exitUsage || !strings.Contains(stderr, "bash, zsh or powershell") {
+		t.Errorf("completion fish: exit %d: %s", code, stderr)
+	}
+}
+
+// The progress line has a total and an ETA where the total is known before reading: a folder
+// (its files' sizes) and a zip (its central directory); the total is what the run then reads.
+// A .gz or standard input has none.
+func TestProgressTotal(t *testing.T) {
+	for _, src := range []string{sample, "../../fixtures/sample-bundle.zip"} {
+		total := inputTotal([]string{src})
+		if total <= 0 {
+			t.Fatalf("%s: no total", src)
+		}
+		s, err := store.Open(context.Background(), "", store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var prog pipeline.Progress
+		if _, err := pipeline.Ingest(context.Background(), s, []string{src}, pipeline.Options{}, &prog); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		if got := prog.Bytes.Load(); got != total {
+			t.Errorf("%s: total %d bytes before reading, %d read", src, total, got)
+		}
+	}
+	gz := filepath.Join(t.TempDir(), "job_log.txt.gz")
+	if err := os.WriteFile(gz, []byte("\x1f\x8b"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, srcs := range [][]string{{gz}, {"-"}, {sample, gz}, {"az://logs/site"}} {
+		if n := inputTotal(srcs); n != -1 {
+			t.Errorf("%v: total %d, want unknown (-1)", srcs, n)
+		}
+	}
+	line := progressLine(12, 25e6, 3000, 100e6, 10*time.Second)
+	if line != "kudulens: 12 files, 25.0 of 100.0 MB (25%), 3000 lines, 2.5 MB/s, ETA 30s" {
+		t.Errorf("progress line with a total: %q", line)
+	}
+	if line := progressLine(12, 25e6, 3000, -1, 10*time.Second); line != "kudulens: 12 files, 25.0 MB, 3000 lines, 2.5 MB/s" {
+		t.Errorf("progress line without a total: %q", line)
+	}
+}
+
+// An interrupted ingest still ends its summary with a whole line: what was read, in how long,
+// into which database (it printed " into DB" alone when the run had no elapsed time).
+func TestInterruptedIngestSummaryLine(t *testing.T) {
+	summaries := 0
+	for _, delay := range []time.Duration{400 * time.Millisecond, 150 * time.Millisecond, 50 * time.Millisecond, 10 * time.Millisecond} {
+		db := filepath.Join(t.TempDir(), "k.duckdb")
+		ctx, cancel := context.WithCancel(context.Background())
+		timer := time.AfterFunc(delay, cancel)
+		var out, errb strings.Builder
+		code := run(ctx, []string{"ingest", "--db", db, "../../fixtures/sample-bundle.zip", sample}, &env{stdin: strings.NewReader(""),
+			stdout: &out, stderr: &errb, getenv: func(string) string { return "" }})
+		timer.Stop()
+		cancel()
+		if code != exitInterrupted || out.Len() == 0 {
+			continue // done before the cancel, or cancelled before anything was read
+		}
+		summaries++
+		last := regexp.MustCompile(`(?:\A|\n)(interrupted: read \d+\.\d MB in \d+\.\d\d s \(\d+\.\d MB/s\) into ` + regexp.QuoteMeta(db) + `)\n\z`)
+		if !last.MatchString(out.String()) {
+			t.Errorf("cancelled after %s: the summary does not end in a whole line:\n%s", delay, out.String())
+		}
+	}
+	if summaries == 0 {
+		t.Fatal("no run was interrupted while it read: the test tried nothing")
+	}
 }
