@@ -88,6 +88,28 @@ type Summary struct {
 	Canceled bool
 }
 
+// readKept takes the files' counts after merging (rows kept, lines merged) from the database
+// into the summary, so that ingest reports what diagnose and export will.
+func (s *Summary) readKept(ctx context.Context, st *store.Store) error {
+	var ids []int32
+	for _, f := range s.Files {
+		if f.Duplicate == "" && f.Row.ID != 0 {
+			ids = append(ids, f.Row.ID)
+		}
+	}
+	kept, err := st.FileCounts(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range s.Files {
+		r := &s.Files[i].Row
+		if k, ok := kept[r.ID]; ok && s.Files[i].Duplicate == "" {
+			r.Merged, r.Traces, r.Exceptions, r.Events = k.Merged, k.Traces, k.Exceptions, k.Events
+		}
+	}
+	return nil
+}
+
 // Failed reports whether some input could not be read completely (exit code 3).
 func (s *Summary) Failed() bool {
 	for _, f := range s.Files {
@@ -209,6 +231,12 @@ func Ingest(ctx context.Context, s *store.Store, sources []string, o Options, pr
 			return sum, fmt.Errorf("merge: %w", err)
 		}
 		sum.Merge = ms
+		if err := s.CountKept(ctx); err != nil {
+			return sum, err
+		}
+		if err := sum.readKept(ctx, s); err != nil {
+			return sum, err
+		}
 	}
 	sort.SliceStable(sum.Files, func(i, j int) bool { return sum.Files[i].Row.Path < sum.Files[j].Row.Path })
 	sum.Elapsed = time.Since(start)

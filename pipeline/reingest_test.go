@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/kudulens/kudulens/internal/testinput"
@@ -91,5 +92,51 @@ func TestReingestSkipsKnownFilesBeforeParsing(t *testing.T) {
 	}
 	if got, want := dumpAllTables(t, s), dumpAllTables(t, fresh); got != want {
 		t.Errorf("two runs give other tables than one:\n%.2000s\n---\n%.2000s", got, want)
+	}
+}
+
+// A bundle ingested as a zip and then as its extracted folder holds each status file once: a
+// status file is its content where it sits in the site, not its display path. Two jobs' status
+// files with the same bytes are still two.
+func TestReingestFolderAfterZipKeepsOneStatusPerJob(t *testing.T) {
+	dir := t.TempDir()
+	members := map[string]string{
+		`D:\home\data\jobs\continuous\Office365ActivityImporter\status_5b7e2d`: `{"status":"PendingRestart"}`,
+		`D:\home\data\jobs\continuous\AppInsightsImporter\status_5b7e2d`:       `{"status":"PendingRestart"}`,
+		`D:\home\data\jobs\continuous\AppInsightsImporter\job_log.txt`:         "[11/19/2026 10:00:00 > 5b7e2d: INFO] Teams import: started\r\n",
+	}
+	var zm []testinput.ZipMember
+	for name, data := range members {
+		zm = append(zm, testinput.ZipMember{Name: name, Data: data})
+		testinput.WriteFile(t, dir, filepath.Join("extracted", filepath.FromSlash(strings.ReplaceAll(strings.TrimPrefix(name, `D:\`), `\`, "/"))), []byte(data))
+	}
+	bundle := testinput.WriteFile(t, dir, "bundle.zip", testinput.Zip(t, zm...))
+	ctx := context.Background()
+	s, err := store.Open(ctx, "", store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, src := range []string{bundle, filepath.Join(dir, "extracted")} {
+		if _, err := Ingest(ctx, s, []string{src}, Options{}, nil); err != nil {
+			t.Fatalf("ingest %s: %v", src, err)
+		}
+	}
+	rows, err := s.DB().QueryContext(ctx, "SELECT job, instance, status, source_file FROM job_status ORDER BY job")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var job, inst, st, src string
+		if err := rows.Scan(&job, &inst, &st, &src); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, job+"/"+inst+"="+st)
+	}
+	want := []string{"AppInsightsImporter/5b7e2d=PendingRestart", "Office365ActivityImporter/5b7e2d=PendingRestart"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("job_status after the zip and its folder:\n got %v\nwant %v", got, want)
 	}
 }

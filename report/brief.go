@@ -27,7 +27,7 @@ func MarkdownBrief(w io.Writer, r *klsql.Report, site string) error {
 		head += ": " + md(site)
 	}
 	fmt.Fprintf(&b, "### %s — %s\n\n", head, md(Verdict(r)))
-	line := fmt.Sprintf("Evaluated at `%s` · %d files, %d log lines", ts(r.EvaluatedAt), r.Ingest.Files, r.Ingest.Lines)
+	line := fmt.Sprintf("Evaluated at `%s` · %d files, %d lines read", ts(r.EvaluatedAt), r.Ingest.Files, r.Ingest.Lines)
 	if first := FirstFailureLine(r); first != "" {
 		line += " · " + md(first)
 	}

@@ -21,6 +21,7 @@ import (
 type Fleet struct {
 	GeneratedAt time.Time   `json:"generatedAt"`
 	Source      string      `json:"source"`
+	Note        string      `json:"note,omitempty"`        // e.g. the source is one site's folder, diagnosed as one site
 	Previous    *time.Time  `json:"previousRun,omitempty"` // when the state file was written
 	Sites       []FleetSite `json:"sites"`
 	Gone        []string    `json:"gone,omitempty"` // sites of the previous run that are not here now
@@ -223,6 +224,9 @@ func FleetVerdict(f *Fleet) string {
 // and errors go through escape.Terminal.
 func FleetText(w io.Writer, f *Fleet) error {
 	fmt.Fprintf(w, "FLEET %s\n%s · generated %s\n\n", escape.Terminal(f.Source), FleetVerdict(f), ts(f.GeneratedAt))
+	if f.Note != "" {
+		fmt.Fprintf(w, "note: %s\n\n", escape.Terminal(f.Note))
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SITE\tSTATUS\tEVALUATED AT\tFAILING (+ new since the previous run)\tRESOLVED")
 	for _, s := range f.Sites {
@@ -275,6 +279,9 @@ func FleetMarkdown(w io.Writer, f *Fleet) error {
 	mdEscape := escape.Markdown
 	var b strings.Builder
 	fmt.Fprintf(&b, "## kudulens fleet: %s\n\n%s · generated `%s`\n\n", mdEscape(f.Source), mdEscape(FleetVerdict(f)), ts(f.GeneratedAt))
+	if f.Note != "" {
+		fmt.Fprintf(&b, "**Note:** %s\n\n", mdEscape(f.Note))
+	}
 	b.WriteString("| site | status | evaluated at | failing | new | resolved |\n|---|---|---|---|---|---|\n")
 	for _, s := range f.Sites {
 		var ids []string

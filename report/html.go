@@ -42,7 +42,9 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 		}
 		return fmt.Sprintf("%.1f", 100*float64(n)/float64(total))
 	},
-	"mb": func(b int64) string { return fmt.Sprintf("%.1f", float64(b)/1e6) },
+	"mb":         func(b int64) string { return fmt.Sprintf("%.1f", float64(b)/1e6) },
+	"ingestLine": IngestLine,
+	"countText":  CountText,
 	"clip": func(s string, n int) string {
 		return shorten(strings.TrimRight(strings.ReplaceAll(s, "\r", ""), "\n"), n)
 	},
@@ -196,6 +198,7 @@ type htmlView struct {
 	Kinds                             []kindRow
 	Files                             []klsql.FileAccount
 	MoreFiles                         int
+	AllFiles                          int // every files row: logs, archives, skipped files
 	BadFiles                          []klsql.FileAccount
 	Rejects                           []klsql.RejectReason
 	CSS                               template.CSS
@@ -334,8 +337,8 @@ func HTML(w io.Writer, r *klsql.Report, in *klsql.Insights, o HTMLOptions) error
 		if f.Status != "ok" {
 			v.BadFiles = append(v.BadFiles, f)
 		}
-		if f.Kind == "zip" || f.Kind == "tar" {
-			continue
+		if f.Kind == "zip" || f.Kind == "tar" || f.Status == "skipped" {
+			continue // not log files: the table adds up to the sentence above it (IngestLine)
 		}
 		k := kinds[f.Kind]
 		if k == nil {
@@ -356,7 +359,7 @@ func HTML(w io.Writer, r *klsql.Report, in *klsql.Insights, o HTMLOptions) error
 		v.Kinds = append(v.Kinds, *k)
 	}
 	sort.Slice(v.Kinds, func(i, j int) bool { return v.Kinds[i].Kind < v.Kinds[j].Kind })
-	v.Files = in.Files
+	v.Files, v.AllFiles = in.Files, len(in.Files)
 	if len(v.Files) > maxFileRows { // the failed and skipped ones come first and are listed above too
 		v.MoreFiles = len(v.Files) - maxFileRows
 		v.Files = v.Files[:maxFileRows]

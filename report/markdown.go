@@ -18,23 +18,22 @@ func Markdown(w io.Writer, r *klsql.Report) error {
 	md := escape.Markdown
 	var b strings.Builder
 	fmt.Fprintf(&b, "## kudulens: %s\n\n", md(Verdict(r)))
-	fmt.Fprintf(&b, "Evaluated at `%s` · %d files, %d lines (%d traces, %d exceptions, %d events, %d rejected)\n\n",
-		ts(r.EvaluatedAt), r.Ingest.Files, r.Ingest.Lines, r.Ingest.Traces, r.Ingest.Exceptions, r.Ingest.CustomEvents, r.Ingest.Rejected)
+	fmt.Fprintf(&b, "Evaluated at `%s` · %s\n\n", ts(r.EvaluatedAt), md(IngestLine(r.Ingest)))
 	for _, in := range r.InputProblems {
 		fmt.Fprintf(&b, "**%s**\n\n", md(inputProblemText(in)))
 	}
 	if first := FirstFailureLine(r); first != "" {
 		fmt.Fprintf(&b, "**%s**\n\n", md(first))
 	}
-	b.WriteString("| status | severity | check | first | last | count | rule |\n|---|---|---|---|---|---|---|\n")
+	b.WriteString("| status | severity | check | first | last | found | rule |\n|---|---|---|---|---|---|---|\n")
 	order := append(append(Failing(r), Notes(r)...), append(byStatus(r, klsql.StatusUnknown), append(byStatus(r, klsql.StatusSkipped), byStatus(r, klsql.StatusPass)...)...)...)
 	for _, c := range order {
 		status := strings.ToUpper(string(c.Status))
 		if c.Status == klsql.StatusFail && c.Severity == klsql.SeverityInfo {
 			status = "NOTE"
 		}
-		fmt.Fprintf(&b, "| %s | %s | `%s` %s | %s | %s | %d | %s |\n", status, c.Severity, c.ID, md(c.Title),
-			tsp(c.FirstSeen), tsp(c.LastSeen), c.Count, md(c.Threshold))
+		fmt.Fprintf(&b, "| %s | %s | `%s` %s | %s | %s | %s | %s |\n", status, c.Severity, c.ID, md(c.Title),
+			tsp(c.FirstSeen), tsp(c.LastSeen), md(CountText(c)), md(c.Threshold))
 	}
 	for _, c := range append(Failing(r), Notes(r)...) {
 		kind := ""

@@ -236,3 +236,34 @@ func FirstFailureLine(r *klsql.Report) string {
 	}
 	return s
 }
+
+// IngestLine is what was read, in the words every command uses (klsql.Totals): log files
+// (from how many archives, besides how many skipped), lines read with the rejected ones and
+// the copies merged into a line kept from another file, and the rows kept after merging.
+func IngestLine(t klsql.Totals) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d files", t.Files)
+	if t.Archives > 0 {
+		fmt.Fprintf(&b, " from %d %s", t.Archives, plural(int(t.Archives), "archive", "archives"))
+	}
+	if t.Skipped > 0 {
+		fmt.Fprintf(&b, " (%d more skipped)", t.Skipped)
+	}
+	fmt.Fprintf(&b, ", %d lines read (%d rejected, %d copies merged), rows kept: %d traces, %d exceptions, %d events",
+		t.Lines, t.Rejected, t.Merged, t.Traces, t.Exceptions, t.CustomEvents)
+	return b.String()
+}
+
+// CountText is a check's count with what it counts, so that a table column of counts means
+// one thing per cell: a more-than rule counts the matches of its busiest window ("6 in 10m"),
+// the other rules all the matches, a query-judged check its rows.
+func CountText(c klsql.Result) string {
+	switch {
+	case strings.HasPrefix(c.Threshold, "> ") && strings.Contains(c.Threshold, " in "):
+		_, w, _ := strings.Cut(c.Threshold, " in ")
+		return fmt.Sprintf("%d in %s (busiest window)", c.Count, w)
+	case c.Threshold == "judged by the query":
+		return fmt.Sprintf("%d %s", c.Count, plural(int(c.Count), "row", "rows"))
+	}
+	return fmt.Sprintf("%d %s", c.Count, plural(int(c.Count), "match", "matches"))
+}

@@ -59,8 +59,7 @@ func Text(w io.Writer, r *klsql.Report, o TextOptions) error {
 		verdict = p.green(verdict)
 	}
 	fmt.Fprintf(&b, "%s\n", verdict)
-	fmt.Fprintf(&b, "evaluated at %s · %d files, %d lines (%d traces, %d exceptions, %d events, %d rejected)\n",
-		ts(r.EvaluatedAt), r.Ingest.Files, r.Ingest.Lines, r.Ingest.Traces, r.Ingest.Exceptions, r.Ingest.CustomEvents, r.Ingest.Rejected)
+	fmt.Fprintf(&b, "evaluated at %s · %s\n", ts(r.EvaluatedAt), IngestLine(r.Ingest))
 	if r.Since != nil {
 		fmt.Fprintf(&b, "only lines since %s count\n", ts(*r.Since))
 	}

@@ -70,6 +70,7 @@ type bundle struct {
 	status map[string]string  // path → content
 	marks  map[string]string  // name → "relative/path:line"
 	dir    string
+	at     time.Time // evaluation time; zero: the latest timestamp
 }
 
 func newBundle(t *testing.T) *bundle {
@@ -539,7 +540,7 @@ func (b *bundle) ingest() *store.Store {
 func (b *bundle) runChecks(checks []*klsql.Check) *klsql.Report {
 	b.t.Helper()
 	database := b.ingest()
-	rep, err := klsql.Run(context.Background(), database.DB(), checks, klsql.Options{KQL: translateKQL})
+	rep, err := klsql.Run(context.Background(), database.DB(), checks, klsql.Options{KQL: translateKQL, At: b.at})
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -575,6 +576,7 @@ type checkCase struct {
 	first    time.Time // Result.FirstSeen, when set
 	text     string    // in Detail or Reason, when set
 	evidence string    // a marked line that must be among the evidence, when set
+	at       time.Time // the evaluation time (--at), when set; else the latest timestamp
 }
 
 func n(v int64) *int64 { return &v }
@@ -594,6 +596,7 @@ func TestChecks(t *testing.T) {
 					t.Parallel()
 					b := newBundle(t)
 					c.logs(b)
+					b.at = c.at
 					r := b.run(id)
 					c.verify(t, b, r)
 				})
@@ -1699,6 +1702,20 @@ var checkCases = map[string][]checkCase{
 				b.kudu(ai).start(t0).aiStartup(at("1s"))
 				b.statusFile(act, inst, "PendingRestart").statusFile(ai, inst, "Running")
 				b.marks["status"] = "data/jobs/continuous/Office365ActivityImporter/status_5b7e2d:1"
+			}},
+		{name: "at a time before the status file was captured the status lines tell", status: klsql.StatusPass,
+			at: at("1h"), text: "Office365ActivityImporter: 5b7e2d: Running (last status line)",
+			logs: func(b *bundle) {
+				b.kudu(act).start(t0).activityStartup(at("1s")).crash(at("2h"), efCrash)
+				b.kudu(ai).start(t0).aiStartup(at("1s"))
+				b.statusFile(act, inst, "PendingRestart").statusFile(ai, inst, "Running")
+			}},
+		{name: "at the capture time the status file tells", status: klsql.StatusFail,
+			at: at("2h"), text: "Office365ActivityImporter: 5b7e2d: PendingRestart (status file)",
+			logs: func(b *bundle) {
+				b.kudu(act).start(t0).activityStartup(at("1s")).crash(at("2h"), efCrash)
+				b.kudu(ai).start(t0).aiStartup(at("1s"))
+				b.statusFile(act, inst, "PendingRestart").statusFile(ai, inst, "Running")
 			}},
 		{name: "without status files the last status line Running passes", status: klsql.StatusPass,
 			logs: func(b *bundle) {

@@ -127,14 +127,20 @@ func Health(ctx context.Context, q queryer, at time.Time) ([]JobHealth, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Last status: status files first, else the last status line.
+	// Last status: status files first, else the last status line. A status file counts from
+	// its capture time on (the latest line of its bundle, else of all logs), as in
+	// checks/job-not-running.sql: at an earlier --at the status lines tell.
 	err = scanRows(ctx, q, `WITH s AS (
-			SELECT job, status, 0 AS prio, NULL::TIMESTAMP AS ts FROM job_status WHERE job IS NOT NULL
+			SELECT s.job, s.status, 0 AS prio, NULL::TIMESTAMP AS ts, 0 AS line FROM job_status s JOIN files f USING (file_id)
+			WHERE s.job IS NOT NULL AND $1 >= coalesce(
+				(SELECT max(l.last_ts) FROM files l WHERE l.kind IN ('kudu-log', 'app-log-csv', 'app-log-txt')
+					AND split_part(l.path, '!', 1) = split_part(f.path, '!', 1)),
+				(SELECT max(last_ts) FROM files), $1)
 			UNION ALL
-			SELECT job, regexp_extract(message, '^Status changed to (\w+)', 1), 1, timestamp FROM traces
-			WHERE template = 'kudu-status' AND job IS NOT NULL AND timestamp <= ?
+			SELECT job, regexp_extract(message, '^Status changed to (\w+)', 1), 1, timestamp, line_no FROM traces
+			WHERE template = 'kudu-status' AND job IS NOT NULL AND timestamp <= $1
 		)
-		SELECT job, arg_min(status, (prio, -epoch(coalesce(ts, TIMESTAMP '1970-01-01')))) FROM s GROUP BY job`, func(r *gosql.Rows) error {
+		SELECT job, arg_min(status, (prio, -epoch(coalesce(ts, TIMESTAMP '1970-01-01')), -line)) FROM s GROUP BY job`, func(r *gosql.Rows) error {
 		var job, st string
 		if err := r.Scan(&job, &st); err != nil {
 			return err

@@ -37,6 +37,11 @@ type Report struct {
 }
 
 // Totals summarise the database.
+//
+// One vocabulary in every command (ingest, diagnose, export): files are the log files read
+// (not the archives that held them, not the files skipped as no log); lines are the lines
+// read (= parsed + rejected); merged are the parsed lines that were copies of a line kept from
+// another file; traces, exceptions and customEvents are the rows kept, after merging.
 type Totals struct {
 	Files        int64 `json:"files"`
 	Lines        int64 `json:"lines"`
@@ -44,6 +49,9 @@ type Totals struct {
 	Exceptions   int64 `json:"exceptions"`
 	CustomEvents int64 `json:"customEvents"`
 	Rejected     int64 `json:"rejected"`
+	Merged       int64 `json:"merged"`
+	Archives     int64 `json:"archives"`
+	Skipped      int64 `json:"skipped"`
 }
 
 // Result is one check's outcome.
@@ -203,18 +211,21 @@ func tracer(w io.Writer) func(name string) {
 
 func readTotals(ctx context.Context, q queryer, t *Totals) error {
 	rows, err := q.QueryContext(ctx, `SELECT
-		(SELECT count(*) FROM files WHERE kind NOT IN ('zip', 'tar')),
+		(SELECT count(*) FROM files WHERE kind NOT IN ('zip', 'tar') AND status <> 'skipped'),
 		(SELECT coalesce(sum(lines), 0) FROM files),
 		(SELECT count(*) FROM traces),
 		(SELECT count(*) FROM exceptions),
 		(SELECT count(*) FROM customEvents),
-		(SELECT coalesce(sum(rejected), 0) FROM files)`)
+		(SELECT coalesce(sum(rejected), 0) FROM files),
+		(SELECT coalesce(sum(merged), 0) FROM files),
+		(SELECT count(*) FROM files WHERE kind IN ('zip', 'tar')),
+		(SELECT count(*) FROM files WHERE kind NOT IN ('zip', 'tar') AND status = 'skipped')`)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	if rows.Next() {
-		if err := rows.Scan(&t.Files, &t.Lines, &t.Traces, &t.Exceptions, &t.CustomEvents, &t.Rejected); err != nil {
+		if err := rows.Scan(&t.Files, &t.Lines, &t.Traces, &t.Exceptions, &t.CustomEvents, &t.Rejected, &t.Merged, &t.Archives, &t.Skipped); err != nil {
 			return err
 		}
 	}

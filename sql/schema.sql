@@ -33,9 +33,9 @@ CREATE TABLE IF NOT EXISTS files (
     parsed      BIGINT,       -- lines that went into rows (or a header)
     rejected    BIGINT,       -- lines that went into rejects
     merged      BIGINT,       -- parsed lines whose row was merged into another file's identical row
-    traces      BIGINT,
-    exceptions  BIGINT,
-    events      BIGINT,
+    traces      BIGINT,       -- rows kept in traces (after merging copies; see store.CountKept)
+    exceptions  BIGINT,       -- rows kept in exceptions
+    events      BIGINT,       -- rows kept in customEvents
     first_ts    TIMESTAMP,
     last_ts     TIMESTAMP,
     status      VARCHAR,      -- ok | partial | failed | skipped

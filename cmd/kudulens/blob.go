@@ -230,11 +230,12 @@ func (b *blobFlags) saveState(sum *pipeline.Summary, runErr error, e *env) error
 }
 
 // progressText is the blob part of the progress line ("" without blob sources).
-func (b *blobFlags) progressText() string {
+func (b *blobFlags) progressText(elapsed time.Duration) string {
 	p := &b.progress
 	listed := p.Listed.Load()
 	if listed == 0 && p.Unchanged.Load() == 0 {
 		return ""
 	}
-	return fmt.Sprintf("blobs %d/%d, %.1f MB downloaded", p.Started.Load(), listed, float64(p.Bytes.Load())/1e6)
+	got, total := p.Bytes.Load(), p.ListedBytes.Load()
+	return fmt.Sprintf("blobs %d/%d, %.1f of %.1f MB downloaded, %s", p.Started.Load(), listed, float64(got)/1e6, float64(total)/1e6, eta(got, total, elapsed))
 }

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -224,8 +225,16 @@ func TestFleetBlob(t *testing.T) {
 		t.Errorf("source %v", fb["source"])
 	}
 
+	// A prefix that is one site's folder (applogs/, data/jobs/) is that one site, said so.
+	code, out, stderr := runCLI(t, "diagnose", "--fleet", az.URL+"/fleet/nightly/contoso-analytics?"+sas, "--format", "json")
+	f, sites := summary(out)
+	if code != exitCheckFailed || len(sites) != 1 || sites[0].(map[string]any)["site"] != "contoso-analytics" ||
+		!strings.Contains(fmt.Sprint(f["note"]), "holds one site's logs (applogs/, data/jobs/), not a folder of sites") {
+		t.Errorf("fleet on one site's prefix: exit %d, note %v, sites %v\n%s", code, f["note"], sites, stderr)
+	}
+
 	// A container the credentials cannot list: a clear error, exit 3, no secret shown.
-	code, _, stderr := runCLI(t, "diagnose", "--fleet", az.URL+"/fleet?sv=2021-08-06&sr=c&sig=bm90LWEtc2lnbmF0dXJl&sp=rl&se=2099-01-01T00%3A00%3A00Z")
+	code, _, stderr = runCLI(t, "diagnose", "--fleet", az.URL+"/fleet?sv=2021-08-06&sr=c&sig=bm90LWEtc2lnbmF0dXJl&sp=rl&se=2099-01-01T00%3A00%3A00Z")
 	if code != exitInputFailed || !strings.Contains(stderr, "cannot list the sites") || strings.Contains(stderr, "bm90LWEt") {
 		t.Errorf("bad SAS: exit %d\n%s", code, stderr)
 	}

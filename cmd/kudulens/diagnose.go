@@ -49,8 +49,9 @@ Examples:
 
 Fleet: every top-level file or folder of DIR is one site (a bundle, a folder of logs, or a
 folder written by export --parquet), named by its name without archive extensions; names
-starting with '.' or '_' are left out. Exit 1 when a site fails a check at or above --fail-on,
-3 when a site could not be read completely.
+starting with '.' or '_' are left out. DIR that is one site's own folder (data/jobs/, applogs/
+or a job log at its top) is diagnosed as that one site, with a note. Exit 1 when a site fails a
+check at or above --fail-on, 3 when a site could not be read completely.
 `
 
 func runDiagnose(ctx context.Context, args []string, e *env) int {

@@ -76,9 +76,17 @@ func runExport(ctx context.Context, args []string, e *env) int {
 		fmt.Fprintf(e.stdout, "nothing new: all %d files are in %s already (site %q)\n", st.AlreadyDone, dir, st.Site)
 		return code
 	}
-	fmt.Fprintf(e.stdout, "export %s (site %q): %d files", st.ExportID, st.Site, st.NewFiles)
+	// Files counted as ingest and diagnose count them: log files, besides the archives that
+	// held them and the files skipped (all of them rows of table=files).
+	fmt.Fprintf(e.stdout, "export %s (site %q): %d files", st.ExportID, st.Site, st.NewFiles-st.NewArchives-st.NewSkipped)
+	if st.NewArchives > 0 {
+		fmt.Fprintf(e.stdout, " from %d %s", st.NewArchives, map[bool]string{true: "archive", false: "archives"}[st.NewArchives == 1])
+	}
+	if st.NewSkipped > 0 {
+		fmt.Fprintf(e.stdout, " (%d more skipped)", st.NewSkipped)
+	}
 	if st.AlreadyDone > 0 {
-		fmt.Fprintf(e.stdout, " (%d more were in %s already)", st.AlreadyDone, dir)
+		fmt.Fprintf(e.stdout, " (%d more files rows were in %s already)", st.AlreadyDone, dir)
 	}
 	fmt.Fprintf(e.stdout, " → %d Parquet files in %s\n", st.ParquetFile, dir)
 	for _, t := range store.LakeTables {

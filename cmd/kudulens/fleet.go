@@ -46,18 +46,30 @@ type fleetOptions struct {
 // at all (a symlink, a named pipe): the site is listed as failed with that reason.
 type fleetEntry struct{ site, path, display, skip string }
 
-// fleetEntries lists the sites of dir, sorted by name.
-func fleetEntries(dir string) ([]fleetEntry, error) {
+// fleetEntries lists the sites of dir, sorted by name; when dir is one site's own folder
+// (see siteRootMarks), that one site and a note saying so.
+func fleetEntries(dir string) ([]fleetEntry, string, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	items := make([]fleetItem, len(ents))
 	for i, e := range ents {
 		p := filepath.Join(dir, e.Name())
 		items[i] = fleetItem{name: e.Name(), folder: e.IsDir(), path: p, display: p, skip: notReadReason(p, e.Type())}
+		if e.IsDir() && strings.EqualFold(e.Name(), "data") {
+			fi, err := os.Stat(filepath.Join(p, "jobs"))
+			items[i].holdsJobs = err == nil && fi.IsDir()
+		}
 	}
-	return namedSites(items), nil
+	if marks := siteRootMarks(items); len(marks) > 0 {
+		name := filepath.Base(dir)
+		if abs, err := filepath.Abs(dir); err == nil {
+			name = filepath.Base(abs)
+		}
+		return []fleetEntry{{site: name, path: dir, display: dir}}, siteRootNote(dir, name, marks), nil
+	}
+	return namedSites(items), "", nil
 }
 
 // notReadReason says why a fleet folder's entry of type typ is not read: a symlink is not
@@ -82,24 +94,55 @@ func notReadReason(path string, typ os.FileMode) string {
 }
 
 // blobFleetEntries lists the sites of a blob container or prefix: its top-level folders and
-// blobs, named as on disk.
-func blobFleetEntries(ctx context.Context, src string, o *blob.Options) ([]fleetEntry, error) {
+// blobs, named as on disk; when the prefix is one site's own folder, that one site and a note.
+func blobFleetEntries(ctx context.Context, src string, o *blob.Options) ([]fleetEntry, string, error) {
 	sites, err := blob.ListSites(ctx, src, o)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	items := make([]fleetItem, len(sites))
 	for i, s := range sites {
-		items[i] = fleetItem{name: s.Name, folder: s.Folder, path: s.Source, display: s.Display}
+		items[i] = fleetItem{name: s.Name, folder: s.Folder, holdsJobs: s.HoldsJobs, path: s.Source, display: s.Display}
 	}
-	return namedSites(items), nil
+	if marks := siteRootMarks(items); len(marks) > 0 {
+		display := blob.StripQuery(src)
+		name := display[strings.LastIndex(strings.TrimRight(display, "/"), "/")+1:]
+		name = strings.TrimRight(name, "/")
+		return []fleetEntry{{site: name, path: src, display: display}}, siteRootNote(display, name, marks), nil
+	}
+	return namedSites(items), "", nil
 }
 
 // fleetItem is a top-level entry of a fleet, before it is named as a site.
 type fleetItem struct {
 	name                string
 	folder              bool
+	holdsJobs           bool // a "data" folder with jobs/ in it
 	path, display, skip string
+}
+
+// siteRootMarks is what makes a fleet's root one site's own folder rather than a folder of
+// sites: data/jobs (Kudu's web-jobs), applogs/ (the application-log container) or job logs at
+// its top. A fleet pointed at one site would otherwise report applogs and data as two sites.
+func siteRootMarks(items []fleetItem) []string {
+	var marks []string
+	for _, it := range items {
+		n := strings.ToLower(it.name)
+		switch {
+		case it.folder && n == "data" && it.holdsJobs:
+			marks = append(marks, it.name+"/jobs/")
+		case it.folder && n == "applogs":
+			marks = append(marks, it.name+"/")
+		case !it.folder && (n == "job_log.txt" || n == "job_prev_log.txt"):
+			marks = append(marks, it.name)
+		}
+	}
+	return marks
+}
+
+// siteRootNote tells that --fleet was given one site.
+func siteRootNote(where, site string, marks []string) string {
+	return fmt.Sprintf("%s holds one site's logs (%s), not a folder of sites: diagnosed as the one site %q", where, strings.Join(marks, ", "), site)
 }
 
 // namedSites names the items as sites (see siteName), leaving out hidden ones ('.' or '_'),
@@ -143,11 +186,12 @@ func siteName(name string, dir bool) string {
 
 func runFleet(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *env) int {
 	var entries []fleetEntry
+	var note string // the source is one site's folder, not a fleet
 	var err error
 	source := fo.dir
 	if blob.IsSource(fo.dir) {
 		source = blob.StripQuery(fo.dir)
-		if entries, err = blobFleetEntries(ctx, fo.dir, sf.blob.options(e)); err != nil {
+		if entries, note, err = blobFleetEntries(ctx, fo.dir, sf.blob.options(e)); err != nil {
 			if ctx.Err() != nil {
 				return fatal(e, ctx.Err())
 			}
@@ -160,9 +204,13 @@ func runFleet(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *env) int
 			fmt.Fprintf(e.stderr, "kudulens diagnose: --fleet %s: not a folder or a blob container (each of its top-level files or folders is one site)\n", fo.dir)
 			return exitUsage
 		}
-		if entries, err = fleetEntries(fo.dir); err != nil {
+		if entries, note, err = fleetEntries(fo.dir); err != nil {
 			return fatal(e, err)
 		}
+	}
+	// The text summary on the terminal says it under its title; elsewhere stderr tells.
+	if note != "" && !sf.quiet && (fo.format != "text" || (fo.out != "" && fo.out != "-")) {
+		fmt.Fprintf(e.stderr, "kudulens diagnose: --fleet: %s\n", escape.Terminal(note))
 	}
 	if !sf.noRedact {
 		// A site named after its bundle file may carry the SAS it was downloaded with.
@@ -181,7 +229,7 @@ func runFleet(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *env) int
 			return fatal(e, err)
 		}
 	}
-	fleet := &report.Fleet{GeneratedAt: time.Now().UTC().Truncate(time.Second), Source: source,
+	fleet := &report.Fleet{GeneratedAt: time.Now().UTC().Truncate(time.Second), Source: source, Note: note,
 		Sites: make([]report.FleetSite, len(entries))}
 	sem := make(chan struct{}, max(1, fo.parallel))
 	var wg sync.WaitGroup

@@ -532,7 +532,7 @@ func hostileCases() []hostileCase {
 				bad := "[13/19/2026 21:40:30 > 5e1c2a: INFO] month 13\r\n[11/19/2026 25:40:31 > 5e1c2a: INFO] hour 25\r\n"
 				return []string{writeInput(t, dir, jobLog, []byte(log20+bad+kuduLine(40, "fine")))}
 			},
-			out: `(?m)^\s+kudu-log\s+1\s+23\s+21\s+2\s+21\s+.*\n(.*\n)*note: .*/job_log.txt: 2 lines rejected \(first: line 21, invalid timestamp in Kudu prefix\)$`,
+			out: `(?m)^\s+kudu-log\s+1\s+23\s+21\s+2\s+0\s+21\s+.*\n(.*\n)*note: .*/job_log.txt: 2 lines rejected \(first: line 21, invalid timestamp in Kudu prefix\)$`,
 			files: []fileWant{{path: jobLog, kind: "kudu-log", status: "ok", lines: 23, rejected: 2,
 				err: `^2 lines rejected \(first: line 21, invalid timestamp in Kudu prefix\)$`}},
 			sql: []sqlWant{{"select line_no, reason from rejects order by 1",

@@ -157,6 +157,9 @@ func (f *storeFlags) walkOptions(e *env) source.WalkOptions {
 func newFlagSet(name, help string, e *env) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(e.stderr)
+	if e.flagSets != nil {
+		e.flagSets(fs)
+	}
 	fs.Usage = func() {
 		fmt.Fprintf(e.stderr, "%s\nFlags:\n%s", help, fs.FlagUsages())
 	}
@@ -283,9 +286,16 @@ func nothingRead(sum *pipeline.Summary) bool {
 // ingest runs pipeline.Ingest with a progress bar on a terminal.
 func ingest(ctx context.Context, database *store.Store, sources []string, sf *storeFlags, e *env) (*pipeline.Summary, error) {
 	var prog pipeline.Progress
-	stop := startProgress(e.stderr, &prog, sf.quiet, sf.blob.progressText)
+	stop := startProgress(e.stderr, &prog, sf.quiet, sf.blob.progressText, sources)
+	start := time.Now()
 	sum, err := pipeline.Ingest(ctx, database, sources, sf.ingestOptions(e), &prog)
 	stop()
+	if sum != nil && errors.Is(err, context.Canceled) {
+		sum.Canceled = true
+	}
+	if sum != nil && sum.Elapsed == 0 {
+		sum.Elapsed = time.Since(start) // an interrupted run: its summary line is whole too
+	}
 	return sum, err
 }
 
@@ -315,6 +325,9 @@ func printIngestSummary(w io.Writer, sum *pipeline.Summary, db string) {
 			skipped = append(skipped, f)
 			continue
 		}
+		if r.Kind == "zip" || r.Kind == "tar" {
+			continue // an archive is not a log file; a damaged one is listed below
+		}
 		t := totals[r.Kind]
 		if t == nil {
 			t = &kindTotals{}
@@ -325,6 +338,7 @@ func printIngestSummary(w io.Writer, sum *pipeline.Summary, db string) {
 			x.lines += r.Stats.Lines
 			x.parsed += r.Stats.Parsed
 			x.rejected += r.Stats.Rejected
+			x.merged += r.Merged
 			x.traces += r.Traces
 			x.exceptions += r.Exceptions
 			x.events += r.Events
@@ -337,16 +351,19 @@ func printIngestSummary(w io.Writer, sum *pipeline.Summary, db string) {
 	}
 	sort.Strings(kinds)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	// lines = parsed + rejected, per file and so per kind.
-	fmt.Fprintln(tw, "kind\tfiles\tlines\tparsed\trejected\ttraces\texceptions\tevents\tMB\t")
+	// The words and numbers of diagnose's header and HTML accounting (klsql.Totals): lines
+	// read = parsed + rejected, per file and so per kind; merged: parsed lines that were
+	// copies of a line kept in another file; traces, exceptions, events: rows kept after that.
+	fmt.Fprintln(tw, "kind\tfiles\tlines\tparsed\trejected\tmerged\ttraces\texceptions\tevents\tMB\t")
 	row := func(name string, t *kindTotals) {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f\t\n", name, t.files, t.lines, t.parsed, t.rejected, t.traces, t.exceptions, t.events, float64(t.bytes)/1e6)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f\t\n", name, t.files, t.lines, t.parsed, t.rejected, t.merged, t.traces, t.exceptions, t.events, float64(t.bytes)/1e6)
 	}
 	for _, k := range kinds {
 		row(k, totals[source.Kind(k)])
 	}
 	row("total", &all)
 	tw.Flush()
+	fmt.Fprintln(w, "lines: lines read (= parsed + rejected); merged: copies of a line kept from another file; traces, exceptions, events: rows kept")
 	m := sum.Merge
 	if m.AppLogCopies+m.KuduCopies+m.AppLogDups > 0 || m.Attributed > 0 {
 		fmt.Fprintf(w, "merged: %d application-log rows were copies of job-log lines, %d job-log and %d application-log lines were copies across files; %d application-log rows attributed to a job by their neighbours\n",
@@ -373,10 +390,11 @@ func printIngestSummary(w io.Writer, sum *pipeline.Summary, db string) {
 	for _, f := range failed {
 		fmt.Fprintln(w, fileNote(f.Row.Status, f))
 	}
-	secs := sum.Elapsed.Seconds()
-	if secs > 0 {
-		fmt.Fprintf(w, "read %.1f MB in %.2f s (%.1f MB/s)", float64(all.bytes)/1e6, secs, float64(all.bytes)/1e6/secs)
+	secs := max(sum.Elapsed.Seconds(), 0.01)
+	if sum.Canceled {
+		fmt.Fprint(w, "interrupted: ")
 	}
+	fmt.Fprintf(w, "read %.1f MB in %.2f s (%.1f MB/s)", float64(all.bytes)/1e6, secs, float64(all.bytes)/1e6/secs)
 	if db != "" {
 		fmt.Fprintf(w, " into %s", db)
 	}
@@ -392,11 +410,12 @@ func fileNote(what string, f pipeline.FileResult) string {
 
 // startProgress shows a progress line on w when it is a terminal and the work takes more
 // than a second; the returned func stops it and clears the line.
-func startProgress(w io.Writer, p *pipeline.Progress, quiet bool, extra func() string) func() {
+func startProgress(w io.Writer, p *pipeline.Progress, quiet bool, extra func(time.Duration) string, sources []string) func() {
 	f, ok := w.(*os.File)
 	if quiet || !ok || !isTerminal(f) {
 		return func() {}
 	}
+	total := totalLater(sources)
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
@@ -404,12 +423,12 @@ func startProgress(w io.Writer, p *pipeline.Progress, quiet bool, extra func() s
 		start := time.Now()
 		tick := time.NewTicker(200 * time.Millisecond)
 		defer tick.Stop()
-		shown := false
+		width := 0 // of the longest line shown, to clear it
 		for {
 			select {
 			case <-done:
-				if shown {
-					fmt.Fprint(w, "\r"+strings.Repeat(" ", 78)+"\r")
+				if width > 0 {
+					fmt.Fprint(w, "\r"+strings.Repeat(" ", width)+"\r")
 				}
 				return
 			case <-tick.C:
@@ -417,13 +436,12 @@ func startProgress(w io.Writer, p *pipeline.Progress, quiet bool, extra func() s
 				if el < time.Second {
 					continue
 				}
-				mb := float64(p.Bytes.Load()) / 1e6
-				line := fmt.Sprintf("\rkudulens: %d files, %.1f MB, %d lines, %.1f MB/s", p.Files.Load(), mb, p.Lines.Load(), mb/el.Seconds())
-				if x := extra(); x != "" { // blob sources: downloads first
+				line := "\r" + progressLine(p.Files.Load(), p.Bytes.Load(), p.Lines.Load(), total.Load(), el)
+				if x := extra(el); x != "" { // blob sources: downloads first
 					line = fmt.Sprintf("\rkudulens: %s; %d files, %d lines", x, p.Files.Load(), p.Lines.Load())
 				}
-				fmt.Fprintf(w, "%-78s", line)
-				shown = true
+				width = max(width, len(line))
+				fmt.Fprintf(w, "%-*s", width, line)
 			}
 		}
 	}()

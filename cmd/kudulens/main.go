@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/kudulens/kudulens/internal/escape"
 )
 
@@ -82,6 +84,9 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// flagSets, when set, is given each flag set a command makes (newFlagSet): kudulens
+	// completion reads the commands' flags from them.
+	flagSets func(*pflag.FlagSet)
 }
 
 func (e *env) env(k string) string {
@@ -106,6 +111,7 @@ func commands() []command {
 		{"show", "print the lines around an evidence reference FILE:LINE", runShow},
 		{"diff", "compare two bundles of one site: checks, exception types, cycle times", runDiff},
 		{"version", "print the version, commit and DuckDB version", runVersion},
+		{"completion", "print a shell completion script: bash, zsh or powershell", runCompletion},
 	}
 }
 

@@ -13,10 +13,13 @@ import (
 // Site is one site of a fleet kept in blob storage: a top-level folder or blob under the
 // source's container or prefix (a site's logs, or one bundle).
 type Site struct {
-	Name    string // the folder's or blob's name under the prefix, without '/'
-	Folder  bool
-	Source  string // a source argument that reads this site alone, with the source's credentials (secret: holds the SAS)
-	Display string // Source without its query: for reports and messages
+	Name   string // the folder's or blob's name under the prefix, without '/'
+	Folder bool
+	// HoldsJobs: the folder holds jobs/ (a "data" folder with data/jobs under it): the source
+	// is then one site's own folder rather than a folder of sites (diagnose --fleet says so).
+	HoldsJobs bool
+	Source    string // a source argument that reads this site alone, with the source's credentials (secret: holds the SAS)
+	Display   string // Source without its query: for reports and messages
 }
 
 // ListSites lists the top-level folders and blobs under a blob source, in name order: the
@@ -70,6 +73,17 @@ func ListSites(ctx context.Context, arg string, o *Options) ([]Site, error) {
 				continue
 			}
 			add(*it.Name, isFolderBlob(it.Metadata))
+		}
+	}
+	for i := range sites {
+		if sites[i].Folder && strings.EqualFold(sites[i].Name, "data") {
+			jobs := folder + sites[i].Name + "/jobs/"
+			one := int32(1)
+			page, err := cc.NewListBlobsFlatPager(&container.ListBlobsFlatOptions{Prefix: &jobs, MaxResults: &one}).NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", src.display, describeBlobErr(src, cred, "cannot list "+jobs, err))
+			}
+			sites[i].HoldsJobs = len(page.Segment.BlobItems) > 0
 		}
 	}
 	sort.Slice(sites, func(i, j int) bool { return sites[i].Name < sites[j].Name })

@@ -87,10 +87,13 @@ type Options struct {
 
 // Progress counts the work on blob sources; it is updated atomically.
 type Progress struct {
-	Listed    atomic.Int64 // blobs selected for reading (after prefix, date and state)
-	Unchanged atomic.Int64 // blobs skipped because the state says they were read as they are
-	Started   atomic.Int64 // blobs whose download started
-	Bytes     atomic.Int64 // bytes downloaded
+	Listed atomic.Int64 // blobs selected for reading (after prefix, date and state)
+	// ListedBytes are the bytes the listed blobs will download (their sizes are in the
+	// listing): the total of the progress line, growing while the listing goes on.
+	ListedBytes atomic.Int64
+	Unchanged   atomic.Int64 // blobs skipped because the state says they were read as they are
+	Started     atomic.Int64 // blobs whose download started
+	Bytes       atomic.Int64 // bytes downloaded
 }
 
 const (

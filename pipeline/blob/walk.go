@@ -131,6 +131,7 @@ func (r blobRemote) Walk(w *source.Walker, arg string) error {
 				}
 			}
 			o.Progress.Listed.Add(1)
+			o.Progress.ListedBytes.Add(max(0, p.info.size-p.start))
 			return p, nil
 		}
 	}

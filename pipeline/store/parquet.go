@@ -58,6 +58,8 @@ type ExportStats struct {
 	ExportID    string
 	Site        string
 	NewFiles    int64            // files rows exported now
+	NewArchives int64            // of them: archives that held the logs (not log files)
+	NewSkipped  int64            // of them: files skipped as no log
 	AlreadyDone int64            // files rows already in DIR (same content, same site)
 	Rows        map[string]int64 // rows written per table
 	ParquetFile int              // .parquet files written
@@ -151,7 +153,9 @@ func (s *Store) ExportParquet(ctx context.Context, dir string, o ExportOptions) 
 		SELECT file_id, `+fileKey+` AS k FROM files f WHERE NOT EXISTS (SELECT 1 FROM kl_done d WHERE d.k = `+fileKey+`)`); err != nil {
 		return nil, err
 	}
-	if err := conn.QueryRowContext(ctx, "SELECT count(*), (SELECT count(*) FROM files) - count(*) FROM kl_export").Scan(&st.NewFiles, &st.AlreadyDone); err != nil {
+	if err := conn.QueryRowContext(ctx, `SELECT count(*), (SELECT count(*) FROM files) - count(*),
+			count(*) FILTER (WHERE f.kind IN ('zip', 'tar')), count(*) FILTER (WHERE f.kind NOT IN ('zip', 'tar') AND f.status = 'skipped')
+			FROM kl_export JOIN files f USING (file_id)`).Scan(&st.NewFiles, &st.AlreadyDone, &st.NewArchives, &st.NewSkipped); err != nil {
 		return nil, err
 	}
 	if st.NewFiles == 0 {

@@ -276,9 +276,12 @@ func (s *Store) NewFileID() int32 { return s.nextID.Add(1) }
 // once: no other process can write to the file while this one has it open.
 //
 // Logs are identified by content alone: the same job_log.txt in two bundles is one file. Files
-// without rows of their own (status files, skipped files) are identified by content and path:
-// two jobs' status files often hold the same bytes ({"Status":"Running"}) and both count. So
-// are empty files: an empty job_log.txt says something about its job, however many there are.
+// without rows of their own (status files, skipped files) are identified by content and where
+// they sit in the site (the last folders of the path, see siteTail): two jobs' status files
+// often hold the same bytes ({"Status":"Running"}) and both count, while the same bundle read
+// as a zip and then as its extracted folder holds each status file once (else a job shows its
+// PendingRestart twice). So are empty files: an empty job_log.txt says something about its
+// job, however many there are.
 func (s *Store) Claim(ctx context.Context, r *FileRow) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -351,9 +354,36 @@ const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b785
 // claimKey is what identifies a file (see claim).
 func claimKey(sha, path string, k source.Kind) string {
 	if !k.HasRows() || sha == emptySHA256 {
-		return sha + "\x00" + path
+		return sha + "\x00" + siteTail(path)
 	}
 	return sha
+}
+
+// siteTail is the last four elements of a display path ('/', '\\' and the archive separator
+// '!' all separate): where a file sits in a site's folders (jobs/continuous/<job>/status_<instance>),
+// the same whether it was read from a bundle or from the bundle's extracted folder.
+func siteTail(path string) string {
+	const keep = 4
+	n := 0
+	for i := len(path) - 1; i >= 0; i-- {
+		switch path[i] {
+		case '/', '\\', '!':
+			n++
+			if n == keep {
+				return sameSeparators(path[i+1:])
+			}
+		}
+	}
+	return sameSeparators(path)
+}
+
+func sameSeparators(p string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\\' || r == '!' {
+			return '/'
+		}
+		return r
+	}, p)
 }
 
 func (s *Store) unclaim(r *FileRow) {

@@ -25,8 +25,16 @@ WITH logs AS (
     FROM (SELECT DISTINCT job, source_file FROM traces WHERE source = 'job-log')
     UNION SELECT DISTINCT job, false FROM job_status WHERE job IS NOT NULL
 ), st AS (
-    SELECT job, instance, status, source_file AS file, NULL::BIGINT AS line, NULL::TIMESTAMP AS timestamp, 'status file' AS src
-    FROM job_status
+    -- A status file tells the state when it was captured, with the logs beside it: the latest
+    -- line of its bundle (the top archive it came from), or of all the logs for one read from
+    -- a folder. Before that (--at in the past) it says nothing; the status lines up to --at do.
+    -- sql/health.go reads job_status the same way.
+    SELECT s.job, s.instance, s.status, s.source_file AS file, NULL::BIGINT AS line, NULL::TIMESTAMP AS timestamp, 'status file' AS src
+    FROM job_status s JOIN files f USING (file_id)
+    WHERE (SELECT "at" FROM kl_eval) >= coalesce(
+        (SELECT max(l.last_ts) FROM files l WHERE l.kind IN ('kudu-log', 'app-log-csv', 'app-log-txt')
+            AND split_part(l.path, '!', 1) = split_part(f.path, '!', 1)),
+        (SELECT max(last_ts) FROM files), (SELECT "at" FROM kl_eval))
 ), lines AS (
     SELECT jname AS job, instance, arg_max(regexp_extract(message, '^Status changed to (\w+)', 1), (timestamp, line_no)) AS status,
            arg_max(source_file, (timestamp, line_no)) AS file, arg_max(line_no, (timestamp, line_no)) AS line, max(timestamp) AS timestamp,
