@@ -82,6 +82,7 @@ func (b *bench) report() string {
 		}
 		w("| %s | %s | %s | %s | %s |\n", t.name, t.measured, t.ratio, t.cpuRatio, mark)
 	}
+	w("%s", why14)
 	w("\n## Targets (issue 6)\n\n")
 	w("The ratio is the measured one, to compare with the bound in the target's name. \"by CPU\" is the same\n")
 	w("ratio on CPU times, where that means something: on a shared machine it is closer to what a quiet machine\n")
@@ -156,6 +157,37 @@ func (b *bench) row(sb *strings.Builder, r *result) {
 	fmt.Fprintf(sb, "| %s | %s | %s | %.3f | %.0f | %s | %.2f | %d |\n", r.id, r.what, cores, r.wall, r.mbps(), lps, r.cpu, r.rssKB/1024)
 }
 
+// why14 is what the profiles and A/B runs of the issue 14 work found (recorded in the commits):
+// analysis, not a measurement of this run; check it against the tables.
+const why14 = `
+### Where the time goes (issue 14)
+
+- **DuckDB 2.0.0 against 1.1.2** (go-duckdb v1.8.2 → duckdb-go/v2 v2.20000.0, same input, CPU of
+  one CREATE TABLE AS from the same Arrow batches, one thread): in memory 0.6-0.8 s against
+  1.0-1.2 s; into a database file with its checkpoint 1.9-2.3 s against 2.4 s. One LIKE over
+  traces.message on the ingested database: ~0.02 s in 2.0 against ~0.2 s in 1.1. The 2.0 storage
+  format costs ~20% less CPU to write than the 1.1-compatible one (storage_compatibility_version).
+- **The load is the dictionary columns.** Of the in-memory CTAS of the traces batch (~0.9 s CPU),
+  the six Arrow dictionary columns (operation, job, job_source, instance, level, template) cost
+  ~0.6 s: DuckDB turns every dictionary index into a string. The same nine columns with those six
+  as plain integer codes load in 0.23 s against 0.46 s as dictionaries; casting the strings to
+  ENUM on insert saves nothing (0.61 against 0.63 s), because the strings are made first.
+  app_time (a short string, unique per row) costs ~0.2 s of it. So the lever for targets 1, 3
+  and 4 is a physical traces table of integer codes (template, level, job_source, source; job and
+  instance through a per-database dictionary; source_file through files) behind a traces view
+  with today's names, with the checks reading the codes (a template compare through a view's
+  list lookup costs 56 ms against 3 ms on the code). Not built yet.
+- **Memory.** An in-memory database is not compressed: 1.8 M rows take ~830 MB of RSS. diagnose
+  without --db now keeps inputs past an estimated 64 MB in a temporary database file (compressed at
+  checkpoints, bounded by the memory limit): ~420 MB at 200 MB for ~1 s more CPU.
+- **The checks.** diagnose --db went from 92 s (a correlated subquery in web-hits-missing, quadratic
+  on DuckDB 2.0) and ~3 s of CPU to ~1.2 s: the parser tags each line with the check signals it
+  carries (traces.signals), checks and the KQL checks read the bits instead of lower(message), and
+  the checks run on two connections. What is left is ~20 queries of 30-250 ms (section-import-
+  missing, web-hits-missing, call-records-pipeline, activity-cycle-overdue pull or scan the most);
+  KUDULENS_TRACE=1 prints each step.
+`
+
 // whyMissed explains the targets this version misses. It is analysis (profiles, A/B runs
 // recorded in the commits), not a measurement of this run: check it against the tables.
 const whyMissed = `
@@ -165,27 +197,16 @@ const whyMissed = `
   (BenchmarkKuduLogGen below: ~680 MB/s per core on 112-byte lines, 0 allocations). The pipeline adds
   the sha256 of every file (the ` + "`sha256`" + ` row: about 30% of the parse-only CPU; it is the file's identity
   for de-duplication, hashed on a goroutine of its own), the copy into chunk buffers and the Arrow wrap.
-- **ingest vs lnav, vs the SQL baseline, vs the load floor.** Ingest is DuckDB storing the traces rows
-  (19 columns) on one thread; parsing runs beside it on the other core. The floor rows store the same 16
-  Arrow columns; ingest also stores source, file_id and source_file per row and loads customEvents and
-  exceptions, and by CPU time it stays close to the floor. The SQL baseline stores 4 columns. DuckDB 1.1
-  spends about as much per row on a low-cardinality VARCHAR (an Arrow dictionary becomes a string per
-  value, statistics, dictionary compression at checkpoint) as on the message. Going faster means storing
-  less: integer or ENUM codes for level, template, job_source and job, source_file through files, app_time
-  as a number: a schema change (the checks and the KQL tables read those columns), not made yet.
-- **diagnose vs lnav.** diagnose is an ingest into memory (about the ingest row) plus the checks, ~2.5 s
-  on 1.8 M rows: most checks scan traces.message with contains(lower(message), ...) at 0.1-0.3 s each
-  (measured per check; ILIKE was 2-3x slower). Matching on traces.template, or one shared pass over the
-  messages for every check, would cut it; with --db (ingest once, diagnose many) only the checks remain.
+- **ingest vs lnav; ingest and diagnose against their issue 14 targets:** see "Where the time goes"
+  above (DuckDB storing the dictionary columns as strings is most of a load).
 - **.gz within 1.3×.** Decompression and parse → Arrow share the two cores, so the wall time cannot be below
   (gunzip CPU + parse → Arrow CPU) / 2, about 1.5× gunzip here; 1.3× needs parse → Arrow below ~0.5 CPU s per 200 MB.
 - **1 → 2 cores.** The CPU of parse-p1 and parse-p2 is about the same work; on a shared machine the second
   core is not ours for the whole run. Compare on a quiet machine.
-- **Memory.** DuckDB's memory_limit bounds its buffer pool only: with the default 1 GB, ingest's RSS can pass
-  1 GB on multi-GB inputs (Go's heap, ~130 MB, and DuckDB's own structures come on top); the memory rows use
-  512MB. Parse-only RSS stays within 50-80 MB from 50 MB to 4 GB of input.
-- Loads run with one DuckDB thread: with two, DuckDB 1.1's calling thread busy-polls for tasks while one
-  worker runs the single-stream INSERT (twice the CPU, slower wall on 2 cores, A/B in the commits).
+- **Memory.** DuckDB's memory_limit bounds its buffer pool only (Go's heap, ~130 MB, and DuckDB's own
+  structures come on top). Parse-only RSS stays within 50-80 MB from 50 MB to 4 GB of input.
+- Loads run with one DuckDB thread: with two, DuckDB 1.1's calling thread busy-polled for tasks while one
+  worker ran the single-stream INSERT (twice the CPU, slower wall on 2 cores); not re-measured on 2.0.
 `
 
 type target struct {
