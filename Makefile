@@ -95,7 +95,7 @@ test: fmt-check vet unit race fuzz-smoke
 # The data race detector on the pipeline and the parsers (concurrent readers, parse workers,
 # file workers and their groups).
 race: deps
-	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./pipeline/ ./parse/
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./pipeline/... ./parse/
 
 fuzz-smoke: deps
 	@$(MAKE) --no-print-directory fuzz-run FUZZTIME=$(FUZZSMOKE)

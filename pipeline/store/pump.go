@@ -83,6 +83,7 @@ func (s *Store) preparePumps(ctx context.Context, conn *gosql.Conn) error {
 	}
 	id := s.nextPump.Add(1)
 	set := &pumpSet{pumps: map[*arrow.Schema]*pump{}, views: map[*arrow.Schema]string{}}
+	var releases []func()
 	err = conn.Raw(func(dc any) error {
 		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
 		if err != nil {
@@ -95,7 +96,7 @@ func (s *Store) preparePumps(ctx context.Context, conn *gosql.Conn) error {
 			if err != nil {
 				return err
 			}
-			s.releases = append(s.releases, release)
+			releases = append(releases, release)
 			set.pumps[sc], set.views[sc] = p, pumpCatalog+"."+name
 		}
 		return nil
@@ -103,12 +104,16 @@ func (s *Store) preparePumps(ctx context.Context, conn *gosql.Conn) error {
 	if _, uerr := conn.ExecContext(ctx, "USE "+quoteIdent(current)); err == nil {
 		err = uerr
 	}
+	// Connections prepare their pumps concurrently: the shared lists change under s.mu.
+	s.mu.Lock()
+	s.releases = append(s.releases, releases...)
+	if err == nil {
+		s.pumps[key] = set
+	}
+	s.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("register Arrow views: %w", err)
 	}
-	s.mu.Lock()
-	s.pumps[key] = set
-	s.mu.Unlock()
 	return nil
 }
 
