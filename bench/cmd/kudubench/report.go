@@ -71,36 +71,13 @@ func (b *bench) report() string {
 	w("\n## Targets (issue 14)\n\n")
 	w("Each ratio is the measured one, to compare with the bound in the target's name; \"by CPU\" is the same\n")
 	w("ratio on CPU times (steadier on a shared machine).\n\n")
-	w("| target | measured | ratio | by CPU | |\n|---|---|---:|---:|---|\n")
-	for _, t := range b.targets14() {
-		mark := "**missed**"
-		if t.met {
-			mark = "met"
-		}
-		if t.measured == "" {
-			mark = "not measured"
-		}
-		w("| %s | %s | %s | %s | %s |\n", t.name, t.measured, t.ratio, t.cpuRatio, mark)
-	}
+	b.targetTable(&sb, b.targets14())
 	w("%s", why14)
 	w("\n## Targets (issue 6)\n\n")
 	w("The ratio is the measured one, to compare with the bound in the target's name. \"by CPU\" is the same\n")
 	w("ratio on CPU times, where that means something: on a shared machine it is closer to what a quiet machine\n")
 	w("gives for wall time.\n\n")
-	w("| target | measured | ratio | by CPU | |\n|---|---|---:|---:|---|\n")
-	for _, t := range b.targets() {
-		mark := "**missed**"
-		if t.met {
-			mark = "met"
-		}
-		if t.measured == "" {
-			mark, t.measured = "not measured", "—"
-		}
-		if t.cpuRatio == "" {
-			t.cpuRatio = "—"
-		}
-		w("| %s | %s | %s | %s | %s |\n", t.name, t.measured, t.ratio, t.cpuRatio, mark)
-	}
+	b.targetTable(&sb, b.targets())
 	w("%s", whyMissed)
 	if b.c.micro != "" {
 		if data, err := os.ReadFile(b.c.micro); err == nil {
@@ -367,6 +344,24 @@ func stackVersions() string {
 		db.Close()
 	}
 	return strings.Join(parts, ", ")
+}
+
+// targetTable writes targets as a Markdown table: met, missed or not measured.
+func (b *bench) targetTable(sb *strings.Builder, ts targetList) {
+	sb.WriteString("| target | measured | ratio | by CPU | |\n|---|---|---:|---:|---|\n")
+	for _, t := range ts {
+		mark := "**missed**"
+		if t.met {
+			mark = "met"
+		}
+		if t.measured == "" {
+			mark, t.measured = "not measured", "—"
+		}
+		if t.cpuRatio == "" {
+			t.cpuRatio = "—"
+		}
+		fmt.Fprintf(sb, "| %s | %s | %s | %s | %s |\n", t.name, t.measured, t.ratio, t.cpuRatio, mark)
+	}
 }
 
 // targetList collects targets as a report's table lists them.

@@ -68,7 +68,7 @@ func TestReportTargets(t *testing.T) {
 		"| 3. ingest ≥ 3× the DuckDB-SQL baseline | 3.00 s vs 1.50 s | 0.50× | 0.50× | **missed** |",
 		"| 1. diagnose (200MB) faster than lnav index + one query | 8.00 s vs 1.40 s | 5.71× | 5.71× | **missed** |",
 		"| 2. diagnose --db (the checks alone) ≤ 3× one LIKE query | 0.50 s vs 0.20 s | 2.50× | 2.50× | met |",
-		"| 4. diagnose peak RSS < 1 GB at 4GB (default settings) | 900 MB | 0.88 of 1 GB |  | met |",
+		"| 4. diagnose peak RSS < 1 GB at 4GB (default settings) | 900 MB | 0.88 of 1 GB | — | met |",
 		"| parse 1 → 2 cores ≥ 1.8× | 909 → 1667 MB/s | 1.83× | — | met |",
 		"| .gz input (parse → Arrow) within 1.3× of decompression alone | 0.45 s vs 0.40 s | 1.12× | — | met |",
 		"| parse: 0 allocations per line in steady state | — | — | — | not measured |",
