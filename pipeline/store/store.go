@@ -71,8 +71,10 @@ type Options struct {
 // default of --max-ratio).
 const DefaultMaxRatio = 1000
 
-// DefaultMemoryLimit keeps DuckDB's share of a laptop modest; larger loads spill to disk.
-const DefaultMemoryLimit = "1GB"
+// DefaultMemoryLimit keeps DuckDB's share of a laptop modest; larger loads spill to disk. With
+// 512 MB, Go's heap and what DuckDB keeps outside its pool, ingest stays under 1 GB of RSS at 4 GB
+// of input (1 GB gave 1.3 GB; bench/RESULTS.md).
+const DefaultMemoryLimit = "512MB"
 
 // ErrDatabaseInUse means another process holds the database file.
 var ErrDatabaseInUse = errors.New("database is in use by another process")
