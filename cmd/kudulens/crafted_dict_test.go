@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/kudulens/kudulens/internal/testinput"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,8 +31,8 @@ func TestManyDistinctInstancesInOneChunk(t *testing.T) {
 			ts.Format("2006-01-02T15:04:05"), appLevel, i, gen.Ticks(ts), i)
 	}
 	dir := t.TempDir()
-	logGz := writeInput(t, dir, "crafted.log.gz", gzOf(t, []byte(kudu.String())))
-	csvGz := writeInput(t, dir, "crafted.applicationLog.csv.gz", gzOf(t, []byte(csv.String())))
+	logGz := writeInput(t, dir, "crafted.log.gz", testinput.Gzip(t, []byte(kudu.String())))
+	csvGz := writeInput(t, dir, "crafted.applicationLog.csv.gz", testinput.Gzip(t, []byte(csv.String())))
 	db := filepath.Join(dir, "k.duckdb")
 	if code, out, errs := runCLI(t, "ingest", "--quiet", "--db", db, logGz, csvGz); code != 0 {
 		t.Fatalf("ingest: exit %d\n%s%s", code, out, errs)

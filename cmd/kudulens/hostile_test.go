@@ -8,6 +8,7 @@ import (
 	"context"
 	gosql "database/sql"
 	"fmt"
+	"github.com/kudulens/kudulens/internal/testinput"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -61,7 +62,7 @@ func hostileCases() []hostileCase {
 		{
 			name: "gzip truncated mid-stream",
 			input: func(t *testing.T, dir string) []string {
-				gz := gzOf(t, []byte(big))
+				gz := testinput.Gzip(t, []byte(big))
 				p := writeInput(t, dir, "job_log.txt.gz", cut(gz, len(gz)/2))
 				return []string{p}
 			},
@@ -94,7 +95,7 @@ func hostileCases() []hostileCase {
 		{
 			name: "gzip with a bad checksum: every line kept, the damage named",
 			input: func(t *testing.T, dir string) []string {
-				g := gzOf(t, []byte(log20))
+				g := testinput.Gzip(t, []byte(log20))
 				return []string{writeInput(t, dir, "job_log.txt.gz", flip(g, len(g)-6))}
 			},
 			code: exitInputFailed,
@@ -185,7 +186,7 @@ func hostileCases() []hostileCase {
 		{
 			name: "tar.gz truncated",
 			input: func(t *testing.T, dir string) []string {
-				g := gzOf(t, tarOf(t, member{name: jobLog, data: big}))
+				g := testinput.Gzip(t, tarOf(t, member{name: jobLog, data: big}))
 				return []string{writeInput(t, dir, "bundle.tgz", g[:len(g)/2])}
 			},
 			code: exitInputFailed,
@@ -222,7 +223,7 @@ func hostileCases() []hostileCase {
 			input: func(t *testing.T, dir string) []string {
 				zeros := make([]byte, 256<<20)
 				copy(zeros, kuduLine(1, "hello"))
-				return []string{writeInput(t, dir, "job_log.txt.gz.gz", gzOf(t, gzOf(t, zeros)))}
+				return []string{writeInput(t, dir, "job_log.txt.gz.gz", testinput.Gzip(t, testinput.Gzip(t, zeros)))}
 			},
 			code: exitInputFailed,
 			files: []fileWant{{path: "job_log.txt.gz.gz", kind: "kudu-log", status: "partial", lines: 2, rejected: 1,
@@ -262,7 +263,7 @@ func hostileCases() []hostileCase {
 			name:  "leaf over --max-entry-bytes",
 			flags: []string{"--max-entry-bytes", "100000"},
 			input: func(t *testing.T, dir string) []string {
-				return []string{writeInput(t, dir, "job_log.txt.gz", gzOf(t, []byte(big)))}
+				return []string{writeInput(t, dir, "job_log.txt.gz", testinput.Gzip(t, []byte(big)))}
 			},
 			code: exitInputFailed,
 			files: []fileWant{{path: "job_log.txt.gz", kind: "kudu-log", status: "partial", lines: -1, rejected: 1,
@@ -312,7 +313,7 @@ func hostileCases() []hostileCase {
 				for i := 0; i < 20000; i++ {
 					ms = append(ms, member{name: fmt.Sprintf("e/%05d.txt", i)})
 				}
-				writeInput(t, dir, "empty.tar.gz", gzOf(t, tarOf(t, ms...)))
+				writeInput(t, dir, "empty.tar.gz", testinput.Gzip(t, tarOf(t, ms...)))
 				writeInput(t, dir, "empty.zip", zipOf(t, member{name: "a.txt"}, member{name: "b.txt"}, member{name: "c/job_log.txt", data: log20 + "x\r\n"}))
 				return nil
 			},
