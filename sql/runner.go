@@ -291,128 +291,52 @@ type evaluator struct {
 
 // row is one row of a check's query, with the columns the rules know.
 type row struct {
-	time       *time.Time
-	job, file  string
-	line       int64
-	message    string
-	grp        string
-	window     time.Duration
-	skipReason string
-	coveredBy  string
-	status     Status
+	ord       int64 // its place in the query's output
+	time      *time.Time
+	job, file string
+	line      int64
+	message   string
+	grp       string
 }
 
 func (e *evaluator) run(c *Check) Result {
 	r := Result{ID: c.ID, Title: c.Title, Severity: c.Severity, Threshold: c.Rule.ThresholdText(),
 		Advice: c.Advice, Guide: c.Guide, Evidence: []Evidence{}}
-	rows, err := e.query(c)
-	if err != nil {
-		r.Status, r.Reason = StatusUnknown, fmt.Sprintf("the check's query failed: %v", err)
-		return r
-	}
-	switch c.Rule.Kind {
-	case RuleMoreThan:
-		e.moreThanByGroup(c, rows, &r)
-	case RuleAny:
-		e.moreThan(c, rows, &r, 0, 0)
-	case RuleAtLeastOnePer:
-		e.atLeastOnePer(c, rows, &r)
-	case RuleRows:
-		e.judgedRows(rows, &r)
+	if err := e.judge(c, &r); err != nil {
+		r = Result{ID: c.ID, Title: c.Title, Severity: c.Severity, Threshold: c.Rule.ThresholdText(),
+			Advice: c.Advice, Guide: c.Guide, Evidence: []Evidence{},
+			Status: StatusUnknown, Reason: fmt.Sprintf("the check's query failed: %v", err)}
 	}
 	return r
 }
 
-func (e *evaluator) query(c *Check) ([]row, error) {
+// judge runs the check's query into kl_rows and applies its rule there.
+func (e *evaluator) judge(c *Check, r *Result) error {
 	q := c.Query
 	if c.Lang == "kql" {
 		if e.kql == nil {
-			return nil, fmt.Errorf("no KQL translator to run %s", c.File)
+			return fmt.Errorf("no KQL translator to run %s", c.File)
 		}
 		var err error
 		if q, err = e.kql(c.Query, e.at); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	rs, err := e.conn.QueryContext(e.ctx, q)
-	if err != nil {
-		return nil, err
+	if err := e.loadRows(c, q); err != nil {
+		return err
 	}
-	defer rs.Close()
-	cols, err := rs.Columns()
-	if err != nil {
-		return nil, err
+	defer e.conn.ExecContext(context.Background(), "DROP VIEW IF EXISTS "+rowsTable+"; DROP TABLE IF EXISTS "+rawTable)
+	switch c.Rule.Kind {
+	case RuleMoreThan:
+		return e.moreThanRows(c, r, c.Rule.Threshold, c.Rule.Window, true)
+	case RuleAny:
+		return e.moreThanRows(c, r, 0, 0, false)
+	case RuleAtLeastOnePer:
+		return e.atLeastOnePer(c, r)
+	case RuleRows:
+		return e.judgeRows(r)
 	}
-	idx := map[string]int{}
-	for i, n := range cols {
-		idx[strings.ToLower(n)] = i
-	}
-	// A query over a table as it is (a KQL check's "traces | where ...") names provenance
-	// source_file and line_no.
-	for alias, name := range map[string]string{"file": "source_file", "line": "line_no"} {
-		if _, ok := idx[alias]; !ok {
-			if i, ok := idx[name]; ok {
-				idx[alias] = i
-			}
-		}
-	}
-	if _, ok := idx["timestamp"]; !ok && c.Rule.Kind != RuleRows {
-		return nil, fmt.Errorf("the query must return a timestamp column (it returns %s)", strings.Join(cols, ", "))
-	}
-	if _, ok := idx["status"]; !ok && c.Rule.Kind == RuleRows {
-		return nil, fmt.Errorf("a 'rows' check must return a status column (it returns %s)", strings.Join(cols, ", "))
-	}
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	var out []row
-	str := func(name string) string {
-		if i, ok := idx[name]; ok && vals[i] != nil {
-			return fmt.Sprint(vals[i])
-		}
-		return ""
-	}
-	for rs.Next() {
-		if err := rs.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		var r row
-		if i, ok := idx["timestamp"]; ok {
-			if t, ok := vals[i].(time.Time); ok {
-				t = t.UTC()
-				r.time = &t
-			}
-		}
-		r.job, r.file, r.message, r.grp, r.skipReason = str("job"), str("file"), str("message"), str("grp"), str("skip_reason")
-		r.coveredBy = str("covered_by")
-		r.status = Status(strings.ToLower(str("status")))
-		if i, ok := idx["line"]; ok {
-			switch v := vals[i].(type) {
-			case int64:
-				r.line = v
-			case int32:
-				r.line = int64(v)
-			}
-		}
-		if i, ok := idx["window"]; ok && vals[i] != nil {
-			switch v := vals[i].(type) {
-			case string:
-				r.window, _ = ParseDuration(v)
-			case int64:
-				r.window = time.Duration(v) * time.Second
-			case int32:
-				r.window = time.Duration(v) * time.Second
-			}
-		}
-		// Lines after the evaluation time or before --since do not count.
-		if r.time != nil && (r.time.After(e.at) || (!e.since.IsZero() && r.time.Before(e.since))) {
-			continue
-		}
-		out = append(out, r)
-	}
-	return out, rs.Err()
+	return nil
 }
 
 func (e *evaluator) evidence(r row) Evidence {
@@ -423,139 +347,21 @@ func (e *evaluator) evidence(r row) Evidence {
 	return ev
 }
 
-// moreThanByGroup applies the more-than rule to each group of rows (the grp column, e.g. one
-// per job) on its own: the check fails when any group fires.
-func (e *evaluator) moreThanByGroup(c *Check, rows []row, r *Result) {
-	var order []string
-	groups := map[string][]row{}
-	for _, x := range rows {
-		if _, ok := groups[x.grp]; !ok {
-			order = append(order, x.grp)
-		}
-		groups[x.grp] = append(groups[x.grp], x)
-	}
-	if len(order) <= 1 {
-		e.moreThan(c, rows, r, c.Rule.Threshold, c.Rule.Window)
-		return
-	}
-	var details []string
-	r.Status = StatusPass
-	for _, g := range order {
-		gr := Result{Evidence: []Evidence{}}
-		e.moreThan(c, groups[g], &gr, c.Rule.Threshold, c.Rule.Window)
-		details = append(details, g+": "+gr.Detail)
-		r.Count = max(r.Count, gr.Count)
-		if gr.Status != StatusFail {
-			continue
-		}
-		if r.Status != StatusFail || gr.FirstSeen.Before(*r.FirstSeen) {
-			r.FirstSeen, r.Evidence = gr.FirstSeen, gr.Evidence
-		}
-		if r.LastSeen == nil || gr.LastSeen.After(*r.LastSeen) {
-			r.LastSeen = gr.LastSeen
-		}
-		r.Status = StatusFail
-	}
-	r.Detail = strings.Join(details, "; ")
-}
-
-// moreThan: fail when a sliding window of length w holds more than n matches (w == 0: the
-// whole span).
-func (e *evaluator) moreThan(c *Check, rows []row, r *Result, n int64, w time.Duration) {
-	var ms []row
-	for _, x := range rows {
-		if x.time != nil {
-			ms = append(ms, x)
-		}
-	}
-	sort.SliceStable(ms, func(i, j int) bool { return ms[i].time.Before(*ms[j].time) })
-	r.Status = StatusPass
-	if len(ms) == 0 {
-		r.Detail = "no matching lines; " + e.cov.Describe(c.Jobs)
-		return
-	}
-	if w == 0 {
-		r.Count = int64(len(ms))
-		r.Status = StatusFail
-		r.FirstSeen, r.LastSeen = ms[0].time, ms[len(ms)-1].time
-		for _, m := range ms[:min(len(ms), e.maxEvidence)] {
-			r.Evidence = append(r.Evidence, e.evidence(m))
-		}
-		r.Detail = fmt.Sprintf("%d matching lines from %s to %s", len(ms), FormatTime(*r.FirstSeen), FormatTime(*r.LastSeen))
-		return
-	}
-	best, fireStart, fireLen := 0, -1, 0
-	j := 0
-	var firstFire, lastFire *time.Time
-	for i := range ms {
-		for j < len(ms) && ms[j].time.Sub(*ms[i].time) < w {
-			j++
-		}
-		cnt := j - i
-		best = max(best, cnt)
-		if int64(cnt) > n {
-			if firstFire == nil {
-				firstFire = ms[i+int(n)].time
-				fireStart, fireLen = i, cnt
-			}
-			lastFire = ms[j-1].time
-		}
-	}
-	r.Count = int64(best)
-	if firstFire != nil {
-		// The evidence is the first window that fired: it shows when the problem started.
-		r.Status = StatusFail
-		r.FirstSeen, r.LastSeen = firstFire, lastFire
-		for _, m := range ms[fireStart : fireStart+min(fireLen, e.maxEvidence)] {
-			r.Evidence = append(r.Evidence, e.evidence(m))
-		}
-		r.Detail = fmt.Sprintf("up to %d matches within %s (threshold %d); fired first at %s, last at %s; %d matches in all",
-			best, FormatDuration(w), n, FormatTime(*firstFire), FormatTime(*lastFire), len(ms))
-		return
-	}
-	r.FirstSeen, r.LastSeen = ms[0].time, ms[len(ms)-1].time
-	r.Detail = fmt.Sprintf("at most %d matches within %s (threshold %d); %d in all", best, FormatDuration(w), n, len(ms))
-}
-
 // group is one heartbeat group of an at-least-one-per check.
 type group struct {
 	name      string
 	job       string
 	window    time.Duration
-	beats     []row
+	beats     []row // the heartbeats the rule needs (heartbeatGroups)
+	count     int64 // all heartbeats
 	skip      string
 	coveredBy []string
 }
 
-func (e *evaluator) atLeastOnePer(c *Check, rows []row, r *Result) {
-	groups := map[string]*group{}
-	var order []string
-	for _, x := range rows {
-		g := groups[x.grp]
-		if g == nil {
-			g = &group{name: x.grp, window: c.Rule.Window}
-			groups[x.grp] = g
-			order = append(order, x.grp)
-		}
-		if x.job != "" && g.job == "" {
-			g.job = x.job
-		}
-		if x.window > 0 {
-			g.window = x.window
-		}
-		if x.coveredBy != "" && g.coveredBy == nil {
-			ids, err := parseTemplateList(x.coveredBy)
-			if err == nil {
-				g.coveredBy = ids
-			}
-		}
-		if x.skipReason != "" {
-			g.skip = x.skipReason
-			continue
-		}
-		if x.time != nil {
-			g.beats = append(g.beats, x)
-		}
+func (e *evaluator) atLeastOnePer(c *Check, r *Result) error {
+	groups, order, err := e.heartbeatGroups(c)
+	if err != nil {
+		return err
 	}
 	// Groups in name order: the order rows arrive in is the query plan's (a join's output order
 	// changed between DuckDB 1.1 and 2.0), and a report must not change with it.
@@ -590,7 +396,7 @@ func (e *evaluator) atLeastOnePer(c *Check, rows []row, r *Result) {
 			reach, err := e.reach(coveredBy, jobs, g.window)
 			if err != nil {
 				r.Status, r.Reason = StatusUnknown, fmt.Sprintf("coverage of %s: %v", label, err)
-				return
+				return nil
 			}
 			reached = len(reach) > 0
 			cover = intersect(cover, reach)
@@ -598,7 +404,7 @@ func (e *evaluator) atLeastOnePer(c *Check, rows []row, r *Result) {
 		if !e.since.IsZero() {
 			cover = intersect(cover, []Interval{{e.since, e.at}})
 		}
-		r.Count += int64(len(g.beats))
+		r.Count += g.count
 		res := judgeHeartbeats(g.beats, cover, g.window, e.at)
 		if res.status == StatusUnknown && !reached {
 			res.reason = fmt.Sprintf("%s never got as far as the lines that could show it (none of %s)",
@@ -655,6 +461,7 @@ func (e *evaluator) atLeastOnePer(c *Check, rows []row, r *Result) {
 	if len(r.Evidence) > e.maxEvidence {
 		r.Evidence = r.Evidence[:e.maxEvidence]
 	}
+	return nil
 }
 
 // reach returns the stretches in which jobs printed a line of one of the templates (points
@@ -759,49 +566,6 @@ func judgeHeartbeats(beats []row, cover []Interval, w time.Duration, at time.Tim
 	return res
 }
 
-// judgedRows: the query's rows carry their own status; the worst wins.
-func (e *evaluator) judgedRows(rows []row, r *Result) {
-	r.Status = StatusPass
-	var fails, unknowns, skips, passes []string
-	for _, x := range rows {
-		switch x.status {
-		case StatusFail:
-			fails = append(fails, x.message)
-			r.Count++
-			if len(r.Evidence) < e.maxEvidence {
-				r.Evidence = append(r.Evidence, e.evidence(x))
-			}
-			if x.time != nil {
-				if r.FirstSeen == nil || x.time.Before(*r.FirstSeen) {
-					r.FirstSeen = x.time
-				}
-				if r.LastSeen == nil || x.time.After(*r.LastSeen) {
-					r.LastSeen = x.time
-				}
-			}
-		case StatusUnknown:
-			unknowns = append(unknowns, x.message)
-		case StatusSkipped:
-			skips = append(skips, x.message)
-		default:
-			passes = append(passes, x.message)
-		}
-	}
-	switch {
-	case len(fails) > 0:
-		r.Status, r.Detail = StatusFail, summarize(fails)
-	case len(unknowns) > 0:
-		r.Status, r.Reason = StatusUnknown, summarize(unknowns)
-	case len(skips) > 0 && len(passes) == 0:
-		r.Status, r.Reason = StatusSkipped, summarize(skips)
-	default:
-		r.Detail = summarize(passes)
-		if len(skips) > 0 {
-			r.Detail = strings.TrimPrefix(r.Detail+"; skipped "+summarize(skips), "; ")
-		}
-	}
-}
-
 // joinReasons joins "label\x00reason" items, naming each reason once with its labels.
 func joinReasons(items []string) string {
 	var order []string
@@ -818,13 +582,4 @@ func joinReasons(items []string) string {
 		parts[i] = strings.Join(labels[reason], ", ") + ": " + reason
 	}
 	return strings.Join(parts, "; ")
-}
-
-// summarize joins messages, keeping the first and last few when there are many.
-func summarize(msgs []string) string {
-	const keep = 3
-	if len(msgs) <= 2*keep {
-		return strings.Join(msgs, "; ")
-	}
-	return fmt.Sprintf("%s; ... %d more ...; %s", strings.Join(msgs[:keep], "; "), len(msgs)-2*keep, strings.Join(msgs[len(msgs)-keep:], "; "))
 }

@@ -1,0 +1,459 @@
+package sql
+
+import (
+	gosql "database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// A check's query may match millions of lines (a crafted bundle: one line repeated a million
+// times), and a report shows a count, a window and a few lines. So the rows stay in DuckDB: the
+// runner stores the query's result in a temporary table, kl_rows, with its columns brought to
+// the names and types the rules know, and each rule reads what it shows from there (counts and
+// windows as SQL aggregates, the evidence as the few rows it names). The memory a check takes
+// in Go does not grow with its matches, and DuckDB spills kl_rows under its memory limit.
+//
+// kl_rows columns: ord (the row's place in the query's output: ties in time keep that order,
+// as a stable sort by time would), ts, grp, job, file, line, message, win, skip, cov, status.
+// Absent columns are NULL, text columns '' for NULL, as the rules read them.
+
+// rowsTable is the temporary view of the rows of the check being judged (one per connection).
+const rowsTable = "kl_rows"
+
+// rawTable holds the check query's result as it is; kl_rows is a view of it.
+const rawTable = "kl_raw"
+
+// loadRows runs the check's query (q, in DuckDB SQL) into kl_raw, and defines the view
+// kl_rows over it. Rows after the evaluation time, or before --since, are left out: they do
+// not count.
+func (e *evaluator) loadRows(c *Check, q string) error {
+	q = strings.TrimRight(strings.TrimSpace(q), ";")
+	// row_number() OVER () numbers the rows in the order the query gives them.
+	if _, err := e.conn.ExecContext(e.ctx, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS SELECT *, row_number() OVER () AS kl_ord FROM (\n%s\n) kl_query",
+		rawTable, q)); err != nil {
+		return err
+	}
+	cols, names, err := e.columns()
+	if err != nil {
+		return err
+	}
+	col := func(name string) (colType, bool) {
+		ct, ok := cols[name]
+		return ct, ok
+	}
+	// A query over a table as it is (a KQL check's "traces | where ...") names provenance
+	// source_file and line_no.
+	for alias, name := range map[string]string{"file": "source_file", "line": "line_no"} {
+		if _, ok := cols[alias]; !ok {
+			if ct, ok := cols[name]; ok {
+				cols[alias] = ct
+			}
+		}
+	}
+	if _, ok := col("timestamp"); !ok && c.Rule.Kind != RuleRows {
+		return fmt.Errorf("the query must return a timestamp column (it returns %s)", strings.Join(names, ", "))
+	}
+	if _, ok := col("status"); !ok && c.Rule.Kind == RuleRows {
+		return fmt.Errorf("a 'rows' check must return a status column (it returns %s)", strings.Join(names, ", "))
+	}
+	text := func(name string) string {
+		if ct, ok := col(name); ok {
+			return fmt.Sprintf("coalesce(CAST(%s AS VARCHAR), '')", quoteIdent(ct.name))
+		}
+		return "''"
+	}
+	ts := "NULL::TIMESTAMP"
+	if ct, ok := col("timestamp"); ok && ct.isTime() {
+		ts = fmt.Sprintf("CAST(%s AS TIMESTAMP)", quoteIdent(ct.name))
+	}
+	line := "NULL::BIGINT"
+	if ct, ok := col("line"); ok && ct.isInteger() {
+		line = fmt.Sprintf("CAST(%s AS BIGINT)", quoteIdent(ct.name))
+	}
+	win := "NULL::VARCHAR"
+	if ct, ok := col("window"); ok {
+		win = fmt.Sprintf("CAST(%s AS VARCHAR)", quoteIdent(ct.name))
+		if ct.isInteger() { // seconds
+			win = fmt.Sprintf("CAST(%s AS VARCHAR) || 's'", quoteIdent(ct.name))
+		}
+	}
+	status := "''"
+	if ct, ok := col("status"); ok {
+		status = fmt.Sprintf("lower(coalesce(CAST(%s AS VARCHAR), ''))", quoteIdent(ct.name))
+	}
+	since := e.since
+	if since.IsZero() {
+		since = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	view := fmt.Sprintf(`CREATE OR REPLACE TEMP VIEW %s AS SELECT * FROM (
+    SELECT kl_ord AS ord, %s AS ts, %s AS grp, %s AS job, %s AS file, %s AS line, %s AS message, %s AS win, %s AS skip, %s AS cov, %s AS status
+    FROM %s
+) WHERE ts IS NULL OR (ts <= %s AND ts >= %s)`, rowsTable,
+		ts, text("grp"), text("job"), text("file"), line, text("message"), win, text("skip_reason"), text("covered_by"), status,
+		rawTable, timeLiteral(e.at), timeLiteral(since))
+	_, err = e.conn.ExecContext(e.ctx, view)
+	return err
+}
+
+// timeLiteral writes t as a DuckDB TIMESTAMP literal (a view cannot take parameters).
+func timeLiteral(t time.Time) string {
+	return "TIMESTAMP '" + t.UTC().Format("2006-01-02 15:04:05.999999") + "'"
+}
+
+// colType is a column of a check's result: its name as written and its DuckDB type.
+type colType struct{ name, typ string }
+
+func (c colType) isTime() bool {
+	return strings.HasPrefix(c.typ, "TIMESTAMP") || c.typ == "DATE"
+}
+
+func (c colType) isInteger() bool {
+	switch c.typ {
+	case "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT":
+		return true
+	}
+	return false
+}
+
+// columns returns the columns of kl_raw (but kl_ord) by lower-case name, and their names as
+// written.
+func (e *evaluator) columns() (map[string]colType, []string, error) {
+	rs, err := e.conn.QueryContext(e.ctx, "SELECT * EXCLUDE (kl_ord) FROM "+rawTable+" LIMIT 0")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rs.Close()
+	types, err := rs.ColumnTypes()
+	if err != nil {
+		return nil, nil, err
+	}
+	cols := map[string]colType{}
+	var names []string
+	for _, t := range types {
+		names = append(names, t.Name())
+		if _, dup := cols[strings.ToLower(t.Name())]; !dup {
+			cols[strings.ToLower(t.Name())] = colType{name: t.Name(), typ: strings.ToUpper(t.DatabaseTypeName())}
+		}
+	}
+	return cols, names, rs.Err()
+}
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// scanRow reads the common columns of a rule's query: ord, ts, grp, job, file, line, message
+// (in this order, first in the select list), then extra.
+func scanRow(r *gosql.Rows, x *row, extra ...any) error {
+	var ts gosql.NullTime
+	var line gosql.NullInt64
+	dest := append([]any{&x.ord, &ts, &x.grp, &x.job, &x.file, &line, &x.message}, extra...)
+	if err := r.Scan(dest...); err != nil {
+		return err
+	}
+	if ts.Valid {
+		t := ts.Time.UTC()
+		x.time = &t
+	}
+	x.line = line.Int64
+	return nil
+}
+
+// rowCols is the select list scanRow reads.
+const rowCols = "ord, ts, grp, job, file, line, message"
+
+// moreThanRows judges a more-than (or, with w == 0, an any) rule in SQL: per group (by grp
+// when byGroup), the number of matches, the largest count within a sliding window of w, and
+// the first window holding more than n (its first rows are the evidence).
+func (e *evaluator) moreThanRows(c *Check, r *Result, n int64, w time.Duration, byGroup bool) error {
+	part := "grp"
+	if !byGroup {
+		part = "''"
+	}
+	// The count of row i: rows from i on less than w after it. Ties in time share their count
+	// (RANGE), which equals the count of the first of them, the only one that matters: the
+	// largest count and the first firing row are always the first of their ties.
+	frame := "ROWS BETWEEN CURRENT ROW AND CURRENT ROW"
+	if w > 0 {
+		frame = fmt.Sprintf("RANGE BETWEEN CURRENT ROW AND INTERVAL '%d microseconds' FOLLOWING", w.Microseconds()-1)
+	}
+	q := fmt.Sprintf(`WITH s AS (
+    SELECT %[1]s, %[2]s AS part,
+        row_number() OVER (PARTITION BY %[2]s ORDER BY ts, ord) AS idx,
+        count(*) OVER (PARTITION BY %[2]s ORDER BY ts %[3]s) AS cnt,
+        max(ts) OVER (PARTITION BY %[2]s ORDER BY ts %[3]s) AS reach
+    FROM %[4]s WHERE ts IS NOT NULL
+), g AS (
+    -- every group, also one whose rows have no time (it reports no matches), in the order
+    -- the query first gives it
+    SELECT %[2]s AS part, min(ord) AS first_ord FROM %[4]s GROUP BY ALL
+), a AS (
+    SELECT part, count(*) AS n, max(cnt) AS best, min(ts) AS first_ts, max(ts) AS last_ts,
+        min(idx) FILTER (WHERE cnt > $1) AS fire, max(reach) FILTER (WHERE cnt > $1) AS last_fire
+    FROM s GROUP BY part
+)
+SELECT g.part, coalesce(a.n, 0), coalesce(a.best, 0), a.first_ts, a.last_ts, a.fire, a.last_fire,
+    s.idx, s.cnt, %[5]s
+FROM g LEFT JOIN a USING (part)
+LEFT JOIN s ON s.part = g.part AND (s.idx BETWEEN coalesce(a.fire, 1) AND coalesce(a.fire, 1) + $2 - 1 OR s.idx = a.fire + $1)
+ORDER BY g.first_ord, s.idx`, rowCols, part, frame, rowsTable, prefixed("s.", rowCols))
+	type groupStats struct {
+		name                  string
+		n, best               int64
+		first, last, lastFire *time.Time
+		fire                  int64 // 0: none
+		rows                  []row
+		idx, cnt              []int64
+	}
+	var groups []*groupStats
+	err := scanRows(e.ctx, e.conn, q, func(rs *gosql.Rows) error {
+		var name string
+		var nn, best int64
+		var first, last, lastFire gosql.NullTime
+		var fire, idx, cnt gosql.NullInt64
+		var x row
+		var ord gosql.NullInt64
+		var ts gosql.NullTime
+		var grp, job, file, msg gosql.NullString
+		var line gosql.NullInt64
+		if err := rs.Scan(&name, &nn, &best, &first, &last, &fire, &lastFire, &idx, &cnt,
+			&ord, &ts, &grp, &job, &file, &line, &msg); err != nil {
+			return err
+		}
+		if len(groups) == 0 || groups[len(groups)-1].name != name {
+			groups = append(groups, &groupStats{name: name, n: nn, best: best, first: utcPtr(first), last: utcPtr(last),
+				lastFire: utcPtr(lastFire), fire: fire.Int64})
+		}
+		g := groups[len(groups)-1]
+		if !idx.Valid {
+			return nil
+		}
+		x.ord, x.time, x.grp, x.job, x.file, x.line, x.message = ord.Int64, utcPtr(ts), grp.String, job.String, file.String, line.Int64, msg.String
+		g.rows, g.idx, g.cnt = append(g.rows, x), append(g.idx, idx.Int64), append(g.cnt, cnt.Int64)
+		return nil
+	}, n, e.maxEvidence)
+	if err != nil {
+		return err
+	}
+	judge := func(g *groupStats, r *Result) {
+		r.Status = StatusPass
+		if g.n == 0 {
+			r.Detail = "no matching lines; " + e.cov.Describe(c.Jobs)
+			return
+		}
+		if w == 0 {
+			r.Count, r.Status = g.n, StatusFail
+			r.FirstSeen, r.LastSeen = g.first, g.last
+			for _, m := range g.rows[:min(len(g.rows), e.maxEvidence)] {
+				r.Evidence = append(r.Evidence, e.evidence(m))
+			}
+			r.Detail = fmt.Sprintf("%d matching lines from %s to %s", g.n, FormatTime(*r.FirstSeen), FormatTime(*r.LastSeen))
+			return
+		}
+		r.Count = g.best
+		if g.fire > 0 {
+			// The evidence is the first window that fired: it shows when the problem started.
+			var fireLen int64
+			for i, idx := range g.idx {
+				if idx == g.fire {
+					fireLen = g.cnt[i]
+				}
+			}
+			for i, idx := range g.idx {
+				if idx == g.fire+n {
+					r.FirstSeen = g.rows[i].time
+				}
+				if idx < g.fire+min(fireLen, int64(e.maxEvidence)) {
+					r.Evidence = append(r.Evidence, e.evidence(g.rows[i]))
+				}
+			}
+			r.Status = StatusFail
+			r.LastSeen = g.lastFire
+			r.Detail = fmt.Sprintf("up to %d matches within %s (threshold %d); fired first at %s, last at %s; %d matches in all",
+				g.best, FormatDuration(w), n, FormatTime(*r.FirstSeen), FormatTime(*r.LastSeen), g.n)
+			return
+		}
+		r.FirstSeen, r.LastSeen = g.first, g.last
+		r.Detail = fmt.Sprintf("at most %d matches within %s (threshold %d); %d in all", g.best, FormatDuration(w), n, g.n)
+	}
+	if len(groups) == 0 {
+		groups = append(groups, &groupStats{})
+	}
+	if len(groups) == 1 {
+		judge(groups[0], r)
+		return nil
+	}
+	// Each group on its own: the check fails when any group fires.
+	var details []string
+	r.Status = StatusPass
+	for _, g := range groups {
+		gr := Result{Evidence: []Evidence{}}
+		judge(g, &gr)
+		details = append(details, g.name+": "+gr.Detail)
+		r.Count = max(r.Count, gr.Count)
+		if gr.Status != StatusFail {
+			continue
+		}
+		if r.Status != StatusFail || gr.FirstSeen.Before(*r.FirstSeen) {
+			r.FirstSeen, r.Evidence = gr.FirstSeen, gr.Evidence
+		}
+		if r.LastSeen == nil || gr.LastSeen.After(*r.LastSeen) {
+			r.LastSeen = gr.LastSeen
+		}
+		r.Status = StatusFail
+	}
+	r.Detail = strings.Join(details, "; ")
+	return nil
+}
+
+// prefixed qualifies each column of a select list.
+func prefixed(p, cols string) string {
+	parts := strings.Split(cols, ", ")
+	for i, c := range parts {
+		parts[i] = p + c
+	}
+	return strings.Join(parts, ", ")
+}
+
+func utcPtr(t gosql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	u := t.Time.UTC()
+	return &u
+}
+
+// heartbeatGroups reads the groups of an at-least-one-per check and the heartbeats its rule
+// needs: of the heartbeats in each stretch of half the shortest window, the first and the
+// last. That keeps every gap of a window or more exactly (its two ends are the last heartbeat
+// of one stretch and the first of a later one), and every other gap stays shorter than a
+// window; the last heartbeat, and the one before each gap, are kept with their lines.
+func (e *evaluator) heartbeatGroups(c *Check) (map[string]*group, []string, error) {
+	groups := map[string]*group{}
+	var order []string
+	err := scanRows(e.ctx, e.conn, fmt.Sprintf(`SELECT grp,
+        arg_min(job, ord) FILTER (WHERE job <> '') AS job,
+        arg_max(win, ord) FILTER (WHERE win IS NOT NULL AND win <> '') AS win,
+        arg_min(cov, ord) FILTER (WHERE cov <> '') AS cov,
+        arg_max(skip, ord) FILTER (WHERE skip <> '') AS skip,
+        count(*) FILTER (WHERE skip = '' AND ts IS NOT NULL) AS beats
+    FROM %s GROUP BY grp`, rowsTable), func(rs *gosql.Rows) error {
+		var name string
+		var job, win, cov, skip gosql.NullString
+		var beats int64
+		if err := rs.Scan(&name, &job, &win, &cov, &skip, &beats); err != nil {
+			return err
+		}
+		g := &group{name: name, job: job.String, window: c.Rule.Window, skip: skip.String, count: beats}
+		if d, err := ParseDuration(win.String); win.Valid && err == nil {
+			g.window = d
+		}
+		if cov.String != "" {
+			if ids, err := parseTemplateList(cov.String); err == nil {
+				g.coveredBy = ids
+			}
+		}
+		groups[name] = g
+		order = append(order, name)
+		return nil
+	})
+	if err != nil || len(order) == 0 {
+		return groups, order, err
+	}
+	shortest := c.Rule.Window
+	for _, g := range groups {
+		shortest = min(shortest, g.window)
+	}
+	stretch := max(shortest.Microseconds()/2, 1)
+	err = scanRows(e.ctx, e.conn, fmt.Sprintf(`SELECT %s FROM (
+    SELECT *,
+        row_number() OVER (PARTITION BY grp, floor(epoch_us(ts) / $1) ORDER BY ts, ord) AS first_in,
+        row_number() OVER (PARTITION BY grp, floor(epoch_us(ts) / $1) ORDER BY ts DESC, ord DESC) AS last_in
+    FROM %s WHERE skip = '' AND ts IS NOT NULL
+) WHERE first_in = 1 OR last_in = 1
+ORDER BY grp, ts, ord`, rowCols, rowsTable), func(rs *gosql.Rows) error {
+		var x row
+		if err := scanRow(rs, &x); err != nil {
+			return err
+		}
+		if g := groups[x.grp]; g != nil {
+			g.beats = append(g.beats, x)
+		}
+		return nil
+	}, stretch)
+	return groups, order, err
+}
+
+// judgeRows reads a 'rows' check: each row carries its status; per status the count, the
+// first and last few messages (summarize), and the first failing rows as evidence.
+func (e *evaluator) judgeRows(r *Result) error {
+	const keep = 3
+	q := fmt.Sprintf(`SELECT %s, kind, n, first_fail, last_fail FROM (
+    SELECT *,
+        row_number() OVER (PARTITION BY kind ORDER BY ord) AS rn,
+        row_number() OVER (PARTITION BY kind ORDER BY ord DESC) AS rd,
+        count(*) OVER (PARTITION BY kind) AS n,
+        min(ts) OVER (PARTITION BY kind) AS first_fail,
+        max(ts) OVER (PARTITION BY kind) AS last_fail
+    FROM (SELECT *, CASE WHEN status IN ('fail', 'unknown', 'skipped') THEN status ELSE 'pass' END AS kind FROM %s)
+) WHERE rn <= $1 OR rd <= $2
+ORDER BY kind, ord`, rowCols, rowsTable)
+	type kindRows struct {
+		n    int64
+		msgs []string
+	}
+	kinds := map[Status]*kindRows{}
+	r.Status = StatusPass
+	err := scanRows(e.ctx, e.conn, q, func(rs *gosql.Rows) error {
+		var x row
+		var kind string
+		var n int64
+		var first, last gosql.NullTime
+		if err := scanRow(rs, &x, &kind, &n, &first, &last); err != nil {
+			return err
+		}
+		k := kinds[Status(kind)]
+		if k == nil {
+			k = &kindRows{n: n}
+			kinds[Status(kind)] = k
+		}
+		k.msgs = append(k.msgs, x.message)
+		if Status(kind) == StatusFail {
+			r.Count = n
+			r.FirstSeen, r.LastSeen = utcPtr(first), utcPtr(last)
+			if len(r.Evidence) < e.maxEvidence && len(k.msgs) <= e.maxEvidence {
+				r.Evidence = append(r.Evidence, e.evidence(x))
+			}
+		}
+		return nil
+	}, max(keep, e.maxEvidence), keep)
+	if err != nil {
+		return err
+	}
+	// The rows of a kind came as the first max(keep, maxEvidence) and the last keep: summarize
+	// wants the first and last keep of all of them.
+	sum := func(s Status) string {
+		k := kinds[s]
+		if k == nil {
+			return ""
+		}
+		if k.n <= 2*keep {
+			return strings.Join(k.msgs, "; ")
+		}
+		return fmt.Sprintf("%s; ... %d more ...; %s", strings.Join(k.msgs[:keep], "; "), k.n-2*keep,
+			strings.Join(k.msgs[len(k.msgs)-keep:], "; "))
+	}
+	switch {
+	case kinds[StatusFail] != nil:
+		r.Status, r.Detail = StatusFail, sum(StatusFail)
+	case kinds[StatusUnknown] != nil:
+		r.Status, r.Reason = StatusUnknown, sum(StatusUnknown)
+	case kinds[StatusSkipped] != nil && kinds[StatusPass] == nil:
+		r.Status, r.Reason = StatusSkipped, sum(StatusSkipped)
+	default:
+		r.Detail = sum(StatusPass)
+		if kinds[StatusSkipped] != nil {
+			r.Detail = strings.TrimPrefix(r.Detail+"; skipped "+sum(StatusSkipped), "; ")
+		}
+	}
+	return nil
+}

@@ -1,0 +1,616 @@
+package sql
+
+import (
+	"context"
+	gosql "database/sql"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+)
+
+// The rules read a check's rows in DuckDB (rows.go) instead of reading every row into Go.
+// These tests hold them to the Go implementation they replaced (kept below as the reference:
+// it read every row), on random rows: ties in time, groups, rows without a time, skip
+// reasons, per-row windows and coverage with holes, so that the thinning of heartbeats and the
+// window counts in SQL give the same results, evidence and details.
+
+func TestRulesInSQLMatchReference(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := gosql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	base := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	for seed := range uint64(60) {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		rows := randomRows(rng, base)
+		if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TABLE t (k INTEGER, timestamp TIMESTAMP, grp VARCHAR, job VARCHAR,
+			file VARCHAR, line BIGINT, message VARCHAR, skip_reason VARCHAR, "window" VARCHAR, status VARCHAR)`); err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) > 0 {
+			// one statement: a row at a time made this test take a minute
+			var vals []string
+			for i, x := range rows {
+				ts := "NULL"
+				if x.time != nil {
+					ts = "TIMESTAMP '" + x.time.Format("2006-01-02 15:04:05") + "'"
+				}
+				win := "NULL"
+				if x.window > 0 {
+					win = "'" + FormatDuration(x.window) + "'"
+				}
+				skip := "NULL"
+				if x.skipReason != "" {
+					skip = "'" + x.skipReason + "'"
+				}
+				vals = append(vals, fmt.Sprintf("(%d, %s, '%s', '%s', '%s', %d, '%s', %s, %s, '%s')",
+					i, ts, x.grp, x.job, x.file, x.line, x.message, skip, win, x.status))
+			}
+			if _, err := conn.ExecContext(ctx, "INSERT INTO t VALUES "+strings.Join(vals, ", ")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		at := base.Add(time.Duration(rng.IntN(72)) * time.Hour)
+		var since time.Time
+		if rng.IntN(3) == 0 {
+			since = base.Add(time.Duration(rng.IntN(24)) * time.Hour)
+		}
+		cov := randomCoverage(rng, base, "Office365ActivityImporter")
+		maxEv := 1 + rng.IntN(6)
+		e := &evaluator{ctx: ctx, conn: conn, at: at, since: since, cov: cov, maxEvidence: maxEv}
+		ref := &refEval{at: at, since: since, cov: cov, maxEvidence: maxEv}
+		kept := ref.filter(rows)
+		w := time.Duration(1+rng.IntN(180)) * time.Minute
+		for _, rule := range []Rule{
+			{Kind: RuleMoreThan, Threshold: int64(rng.IntN(5)), Window: w},
+			{Kind: RuleAny},
+			{Kind: RuleAtLeastOnePer, Window: w},
+			{Kind: RuleRows},
+		} {
+			c := &Check{ID: "c", Title: "a check", Rule: rule, Jobs: []string{"Office365ActivityImporter"},
+				Query: "SELECT timestamp, grp, job, file, line, message, skip_reason, \"window\", status FROM t ORDER BY k"}
+			got := e.run(c)
+			want := Result{ID: c.ID, Title: c.Title, Threshold: c.Rule.ThresholdText(), Evidence: []Evidence{}}
+			switch rule.Kind {
+			case RuleMoreThan:
+				ref.moreThanByGroup(c, kept, &want)
+			case RuleAny:
+				ref.moreThan(c, kept, &want, 0, 0)
+			case RuleAtLeastOnePer:
+				ref.atLeastOnePer(c, kept, &want)
+			case RuleRows:
+				ref.judgedRows(kept, &want)
+			}
+			if g, w := resultJSON(t, got), resultJSON(t, want); g != w {
+				t.Fatalf("seed %d, rule %s, %d rows, at %s, since %s, evidence %d:\n got %s\nwant %s",
+					seed, rule, len(rows), at.Format(time.RFC3339), since.Format(time.RFC3339), maxEv, g, w)
+			}
+		}
+	}
+}
+
+// A check that matches many lines is judged from a few of them: what the rule reads into Go
+// does not grow with the matches.
+func TestRulesReadFewRows(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := gosql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// 100,000 lines of 500 bytes, one a second.
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE t AS SELECT TIMESTAMP '2026-11-20 00:00:00' + to_seconds(i) AS timestamp,
+		'Office365ActivityImporter' AS job, 'job_log.txt' AS file, i + 1 AS line, repeat('x', 500) || i AS message
+		FROM range(100000) r(i)`); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+	cov := &Coverage{At: at, ByJob: map[string][]Interval{}, JobLog: map[string][]Interval{
+		"Office365ActivityImporter": {{time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), at}}}, AppByJob: map[string][]Interval{}}
+	counting := &countingQueryer{queryer: conn}
+	e := &evaluator{ctx: ctx, conn: counting, at: at, cov: cov, maxEvidence: 5}
+	for _, rule := range []Rule{
+		{Kind: RuleMoreThan, Threshold: 100, Window: 10 * time.Minute},
+		{Kind: RuleAny},
+		{Kind: RuleAtLeastOnePer, Window: 24 * time.Hour},
+	} {
+		counting.rows = 0
+		c := &Check{ID: "c", Title: "many", Rule: rule, Jobs: []string{"Office365ActivityImporter"}, Query: "SELECT * FROM t"}
+		r := e.run(c)
+		if r.Status == StatusUnknown {
+			t.Fatalf("%s: %s", rule, r.Reason)
+		}
+		if rule.Kind != RuleAtLeastOnePer && r.Count < 200 {
+			t.Errorf("%s: count %d", rule, r.Count)
+		}
+		if counting.rows > 100 {
+			t.Errorf("%s: the rule read %d rows into Go for 100,000 matches", rule, counting.rows)
+		}
+	}
+}
+
+// countingQueryer counts the rows the rules read.
+type countingQueryer struct {
+	queryer
+	rows int
+}
+
+func (q *countingQueryer) QueryContext(ctx context.Context, query string, args ...any) (*gosql.Rows, error) {
+	// Count by running the same query as a count: *gosql.Rows cannot be wrapped.
+	if !strings.HasPrefix(query, "SELECT * EXCLUDE") {
+		var n int
+		if err := q.queryer.(*gosql.Conn).QueryRowContext(ctx, "SELECT count(*) FROM ("+query+")", args...).Scan(&n); err == nil {
+			q.rows += n
+		}
+	}
+	return q.queryer.QueryContext(ctx, query, args...)
+}
+
+func resultJSON(t *testing.T, r Result) string {
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func randomRows(rng *rand.Rand, base time.Time) []refRow {
+	n := rng.IntN(250)
+	spread := time.Duration(1+rng.IntN(96)) * time.Hour
+	grps := []string{""}
+	if rng.IntN(2) == 0 {
+		grps = []string{"a", "b", "c"}
+	}
+	skips, windows := rng.IntN(5) == 0, rng.IntN(4) == 0
+	var rows []refRow
+	var last time.Time
+	for i := range n {
+		x := refRow{grp: grps[rng.IntN(len(grps))], file: fmt.Sprintf("f%d.txt", rng.IntN(3)), line: int64(i + 1),
+			message: fmt.Sprintf("line %d", i)}
+		switch rng.IntN(10) {
+		case 0: // no time
+		case 1, 2: // a tie with the row before
+			if !last.IsZero() {
+				t := last
+				x.time = &t
+				break
+			}
+			fallthrough
+		default:
+			t := base.Add(time.Duration(rng.Int64N(int64(spread)))).Truncate(time.Second)
+			if rng.IntN(4) == 0 { // bursts
+				t = base.Add(time.Duration(rng.IntN(4)) * 20 * time.Hour).Add(time.Duration(rng.IntN(600)) * time.Second)
+			}
+			x.time, last = &t, t
+		}
+		if rng.IntN(5) > 0 {
+			x.job = "Office365ActivityImporter"
+		}
+		if skips && rng.IntN(100) == 0 {
+			x.skipReason = "disabled"
+		}
+		if windows && rng.IntN(20) == 0 {
+			x.window = time.Duration(1+rng.IntN(48)) * time.Hour
+		}
+		x.status = []Status{StatusFail, StatusUnknown, StatusSkipped, StatusPass, "other"}[rng.IntN(5)]
+		rows = append(rows, x)
+	}
+	return rows
+}
+
+func randomCoverage(rng *rand.Rand, base time.Time, op string) *Coverage {
+	cv := &Coverage{ByJob: map[string][]Interval{}, JobLog: map[string][]Interval{}, AppByJob: map[string][]Interval{}}
+	start := base.Add(-time.Duration(rng.IntN(10)) * time.Hour)
+	for range 1 + rng.IntN(3) {
+		end := start.Add(time.Duration(1+rng.IntN(60)) * time.Hour)
+		cv.JobLog[op] = append(cv.JobLog[op], Interval{start, end})
+		cv.ByJob[op] = append(cv.ByJob[op], Interval{start, end})
+		start = end.Add(time.Duration(1+rng.IntN(10)) * time.Hour)
+	}
+	return cv
+}
+
+// The reference: the rules as they were, on every row in Go.
+
+type refRow struct {
+	time       *time.Time
+	job, file  string
+	line       int64
+	message    string
+	grp        string
+	window     time.Duration
+	skipReason string
+	coveredBy  string
+	status     Status
+}
+
+type refEval struct {
+	at, since   time.Time
+	cov         *Coverage
+	maxEvidence int
+}
+
+// filter keeps the rows the old query() kept: none after at or before since.
+func (e *refEval) filter(rows []refRow) []refRow {
+	var out []refRow
+	for _, r := range rows {
+		if r.time != nil && (r.time.After(e.at) || (!e.since.IsZero() && r.time.Before(e.since))) {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func (e *refEval) evidence(r refRow) Evidence {
+	ev := Evidence{Job: r.job, File: r.file, Line: r.line, Message: r.message}
+	if r.time != nil {
+		ev.Timestamp = *r.time
+	}
+	return ev
+}
+
+func (e *refEval) reach() ([]Interval, error) { return nil, fmt.Errorf("no covered-by in these tests") }
+
+type refGroup struct {
+	name      string
+	job       string
+	window    time.Duration
+	beats     []refRow
+	skip      string
+	coveredBy []string
+}
+
+type refBeatResult struct {
+	status Status
+	gap    Interval
+	fired  time.Time
+	last   *refRow
+	reason string
+}
+
+func (e *refEval) moreThanByGroup(c *Check, rows []refRow, r *Result) {
+	var order []string
+	groups := map[string][]refRow{}
+	for _, x := range rows {
+		if _, ok := groups[x.grp]; !ok {
+			order = append(order, x.grp)
+		}
+		groups[x.grp] = append(groups[x.grp], x)
+	}
+	if len(order) <= 1 {
+		e.moreThan(c, rows, r, c.Rule.Threshold, c.Rule.Window)
+		return
+	}
+	var details []string
+	r.Status = StatusPass
+	for _, g := range order {
+		gr := Result{Evidence: []Evidence{}}
+		e.moreThan(c, groups[g], &gr, c.Rule.Threshold, c.Rule.Window)
+		details = append(details, g+": "+gr.Detail)
+		r.Count = max(r.Count, gr.Count)
+		if gr.Status != StatusFail {
+			continue
+		}
+		if r.Status != StatusFail || gr.FirstSeen.Before(*r.FirstSeen) {
+			r.FirstSeen, r.Evidence = gr.FirstSeen, gr.Evidence
+		}
+		if r.LastSeen == nil || gr.LastSeen.After(*r.LastSeen) {
+			r.LastSeen = gr.LastSeen
+		}
+		r.Status = StatusFail
+	}
+	r.Detail = strings.Join(details, "; ")
+}
+
+// moreThan: fail when a sliding window of length w holds more than n matches (w == 0: the
+// whole span).
+func (e *refEval) moreThan(c *Check, rows []refRow, r *Result, n int64, w time.Duration) {
+	var ms []refRow
+	for _, x := range rows {
+		if x.time != nil {
+			ms = append(ms, x)
+		}
+	}
+	sort.SliceStable(ms, func(i, j int) bool { return ms[i].time.Before(*ms[j].time) })
+	r.Status = StatusPass
+	if len(ms) == 0 {
+		r.Detail = "no matching lines; " + e.cov.Describe(c.Jobs)
+		return
+	}
+	if w == 0 {
+		r.Count = int64(len(ms))
+		r.Status = StatusFail
+		r.FirstSeen, r.LastSeen = ms[0].time, ms[len(ms)-1].time
+		for _, m := range ms[:min(len(ms), e.maxEvidence)] {
+			r.Evidence = append(r.Evidence, e.evidence(m))
+		}
+		r.Detail = fmt.Sprintf("%d matching lines from %s to %s", len(ms), FormatTime(*r.FirstSeen), FormatTime(*r.LastSeen))
+		return
+	}
+	best, fireStart, fireLen := 0, -1, 0
+	j := 0
+	var firstFire, lastFire *time.Time
+	for i := range ms {
+		for j < len(ms) && ms[j].time.Sub(*ms[i].time) < w {
+			j++
+		}
+		cnt := j - i
+		best = max(best, cnt)
+		if int64(cnt) > n {
+			if firstFire == nil {
+				firstFire = ms[i+int(n)].time
+				fireStart, fireLen = i, cnt
+			}
+			lastFire = ms[j-1].time
+		}
+	}
+	r.Count = int64(best)
+	if firstFire != nil {
+		// The evidence is the first window that fired: it shows when the problem started.
+		r.Status = StatusFail
+		r.FirstSeen, r.LastSeen = firstFire, lastFire
+		for _, m := range ms[fireStart : fireStart+min(fireLen, e.maxEvidence)] {
+			r.Evidence = append(r.Evidence, e.evidence(m))
+		}
+		r.Detail = fmt.Sprintf("up to %d matches within %s (threshold %d); fired first at %s, last at %s; %d matches in all",
+			best, FormatDuration(w), n, FormatTime(*firstFire), FormatTime(*lastFire), len(ms))
+		return
+	}
+	r.FirstSeen, r.LastSeen = ms[0].time, ms[len(ms)-1].time
+	r.Detail = fmt.Sprintf("at most %d matches within %s (threshold %d); %d in all", best, FormatDuration(w), n, len(ms))
+}
+
+func (e *refEval) atLeastOnePer(c *Check, rows []refRow, r *Result) {
+	groups := map[string]*refGroup{}
+	var order []string
+	for _, x := range rows {
+		g := groups[x.grp]
+		if g == nil {
+			g = &refGroup{name: x.grp, window: c.Rule.Window}
+			groups[x.grp] = g
+			order = append(order, x.grp)
+		}
+		if x.job != "" && g.job == "" {
+			g.job = x.job
+		}
+		if x.window > 0 {
+			g.window = x.window
+		}
+		if x.coveredBy != "" && g.coveredBy == nil {
+			ids, err := parseTemplateList(x.coveredBy)
+			if err == nil {
+				g.coveredBy = ids
+			}
+		}
+		if x.skipReason != "" {
+			g.skip = x.skipReason
+			continue
+		}
+		if x.time != nil {
+			g.beats = append(g.beats, x)
+		}
+	}
+	// Groups in name order: the order rows arrive in is the query plan's (a join's output order
+	// changed between DuckDB 1.1 and 2.0), and a report must not change with it.
+	sort.Strings(order)
+	if len(order) == 0 { // no heartbeat at all: one group for the whole check
+		groups[""] = &refGroup{window: c.Rule.Window}
+		order = append(order, "")
+	}
+	var fails, unknowns, skips, passes []string
+	r.Status = StatusPass
+	for _, name := range order {
+		g := groups[name]
+		label := name
+		if label == "" {
+			label = c.Title
+		}
+		if g.skip != "" {
+			skips = append(skips, fmt.Sprintf("%s: %s", label, g.skip))
+			continue
+		}
+		jobs := c.Jobs
+		if g.job != "" {
+			jobs = []string{g.job}
+		}
+		cover := e.cov.WindowFor(jobs, g.window)
+		coveredBy := g.coveredBy
+		if coveredBy == nil {
+			coveredBy = c.CoveredBy
+		}
+		reached := true
+		if len(coveredBy) > 0 {
+			reach, err := e.reach()
+			if err != nil {
+				r.Status, r.Reason = StatusUnknown, fmt.Sprintf("coverage of %s: %v", label, err)
+				return
+			}
+			reached = len(reach) > 0
+			cover = intersect(cover, reach)
+		}
+		if !e.since.IsZero() {
+			cover = intersect(cover, []Interval{{e.since, e.at}})
+		}
+		r.Count += int64(len(g.beats))
+		res := refJudgeHeartbeats(g.beats, cover, g.window, e.at)
+		if res.status == StatusUnknown && !reached {
+			res.reason = fmt.Sprintf("%s never got as far as the lines that could show it (none of %s)",
+				strings.Join(jobs, ", "), strings.Join(coveredBy, ", "))
+		}
+		switch res.status {
+		case StatusFail:
+			fails = append(fails, fmt.Sprintf("%s: none from %s to %s (%s, covered by the logs)", label,
+				FormatTime(res.gap.Start), FormatTime(res.gap.End), fmtHours(res.gap.Duration())))
+			if r.FirstSeen == nil || res.fired.Before(*r.FirstSeen) {
+				t := res.fired
+				r.FirstSeen = &t
+			}
+			if r.LastSeen == nil || res.gap.End.After(*r.LastSeen) {
+				t := res.gap.End
+				r.LastSeen = &t
+			}
+			if res.last != nil {
+				ev := e.evidence(*res.last)
+				ev.Message = "last seen: " + ev.Message
+				r.Evidence = append(r.Evidence, ev)
+			} else {
+				r.Evidence = append(r.Evidence, Evidence{Timestamp: res.gap.Start, Job: g.job,
+					Message: fmt.Sprintf("%s: never seen in the %s the logs cover", label, fmtHours(res.gap.Duration()))})
+			}
+		case StatusUnknown:
+			unknowns = append(unknowns, label+"\x00"+res.reason)
+		default:
+			passes = append(passes, label)
+		}
+	}
+	switch {
+	case len(fails) > 0:
+		r.Status = StatusFail
+		r.Detail = strings.Join(fails, "; ")
+		if len(unknowns) > 0 {
+			r.Reason = "cannot tell for " + joinReasons(unknowns)
+		}
+	case len(unknowns) > 0:
+		r.Status = StatusUnknown
+		r.Reason = joinReasons(unknowns)
+	case len(passes) == 0 && len(skips) > 0:
+		r.Status = StatusSkipped
+		r.Reason = strings.Join(skips, "; ")
+	default:
+		r.Detail = fmt.Sprintf("seen at least once per %s wherever the logs cover it", FormatDuration(c.Rule.Window))
+		if len(order) > 1 {
+			r.Detail = fmt.Sprintf("%d of %d seen at least once per window", len(passes), len(order))
+		}
+	}
+	if len(skips) > 0 && r.Status != StatusSkipped {
+		r.Detail = strings.TrimPrefix(r.Detail+"; skipped "+strings.Join(skips, "; "), "; ")
+	}
+	if len(r.Evidence) > e.maxEvidence {
+		r.Evidence = r.Evidence[:e.maxEvidence]
+	}
+}
+
+func refJudgeHeartbeats(beats []refRow, cover []Interval, w time.Duration, at time.Time) refBeatResult {
+	sort.SliceStable(beats, func(i, j int) bool { return beats[i].time.Before(*beats[j].time) })
+	var res refBeatResult
+	var longestCover time.Duration
+	for _, iv := range cover {
+		if d := iv.Duration(); d > longestCover {
+			longestCover = d
+		}
+		// the heartbeat before this stretch (it may lie in an earlier stretch)
+		var prev *refRow
+		for i := range beats {
+			if !beats[i].time.After(iv.Start) {
+				prev = &beats[i]
+			}
+		}
+		cur := iv.Start
+		check := func(end time.Time) {
+			if gap := end.Sub(cur); gap >= w {
+				if res.status != StatusFail {
+					res.status, res.fired = StatusFail, cur.Add(w)
+				}
+				if gap > res.gap.Duration() {
+					res.gap, res.last = Interval{cur, end}, prev
+				}
+			}
+		}
+		for i := range beats {
+			t := *beats[i].time
+			if t.Before(iv.Start) || t.After(iv.End) {
+				continue
+			}
+			check(t)
+			cur, prev = t, &beats[i]
+		}
+		check(iv.End)
+	}
+	if res.status == StatusFail {
+		return res
+	}
+	if longestCover >= w || (len(beats) > 0 && at.Sub(*beats[len(beats)-1].time) < w) {
+		res.status = StatusPass
+		return res
+	}
+	res.status = StatusUnknown
+	if len(cover) == 0 {
+		res.reason = "no log covers it"
+	} else {
+		res.reason = fmt.Sprintf("the longest stretch the logs cover is %s, shorter than %s (console capped or logs too short)",
+			fmtHours(longestCover), FormatDuration(w))
+	}
+	return res
+}
+
+func (e *refEval) judgedRows(rows []refRow, r *Result) {
+	r.Status = StatusPass
+	var fails, unknowns, skips, passes []string
+	for _, x := range rows {
+		switch x.status {
+		case StatusFail:
+			fails = append(fails, x.message)
+			r.Count++
+			if len(r.Evidence) < e.maxEvidence {
+				r.Evidence = append(r.Evidence, e.evidence(x))
+			}
+			if x.time != nil {
+				if r.FirstSeen == nil || x.time.Before(*r.FirstSeen) {
+					r.FirstSeen = x.time
+				}
+				if r.LastSeen == nil || x.time.After(*r.LastSeen) {
+					r.LastSeen = x.time
+				}
+			}
+		case StatusUnknown:
+			unknowns = append(unknowns, x.message)
+		case StatusSkipped:
+			skips = append(skips, x.message)
+		default:
+			passes = append(passes, x.message)
+		}
+	}
+	switch {
+	case len(fails) > 0:
+		r.Status, r.Detail = StatusFail, refSummarize(fails)
+	case len(unknowns) > 0:
+		r.Status, r.Reason = StatusUnknown, refSummarize(unknowns)
+	case len(skips) > 0 && len(passes) == 0:
+		r.Status, r.Reason = StatusSkipped, refSummarize(skips)
+	default:
+		r.Detail = refSummarize(passes)
+		if len(skips) > 0 {
+			r.Detail = strings.TrimPrefix(r.Detail+"; skipped "+refSummarize(skips), "; ")
+		}
+	}
+}
+
+// summarize joins messages, keeping the first and last few when there are many.
+func refSummarize(msgs []string) string {
+	const keep = 3
+	if len(msgs) <= 2*keep {
+		return strings.Join(msgs, "; ")
+	}
+	return fmt.Sprintf("%s; ... %d more ...; %s", strings.Join(msgs[:keep], "; "), len(msgs)-2*keep, strings.Join(msgs[len(msgs)-keep:], "; "))
+}
