@@ -168,26 +168,38 @@ func contentCounts(t *testing.T, db string) string {
 
 // interrupted runs ingest on the big input, sends sig while files are being loaded, and
 // checks that the database is whole and that running again completes it without duplicates.
-// The signal goes at 40% of an uninterrupted run's time; when that proves too late (every
-// file was in: the machine was fast), the run is repeated with half the delay.
+// The signal goes once the database file has grown to 4 MB (rows are going in), not after a
+// time: on a busy machine a run is slower or faster than any delay measured before it. When
+// that proves too late (every file was in), the run is repeated with a quarter of the size.
 func interrupted(sig os.Signal) func(t *testing.T, dir string) {
 	return func(t *testing.T, dir string) {
 		refIngest(t)
-		delay := bigInput.ref.elapsed * 2 / 5
+		size := int64(4 << 20)
 		for attempt := 1; ; attempt++ {
 			db := filepath.Join(dir, fmt.Sprintf("k%d.duckdb", attempt))
-			kept := interruptOnce(t, sig, db, delay)
+			kept := interruptOnce(t, sig, db, size)
 			if kept < 8 || attempt == 3 {
 				break
 			}
-			delay /= 2
+			size /= 4
 		}
+	}
+}
+
+// waitForGrowth waits until the file at path holds at least size bytes (or a minute passed:
+// the caller's checks then tell what happened).
+func waitForGrowth(path string, size int64) {
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); {
+		if fi, err := os.Stat(path); err == nil && fi.Size() >= size {
+			return
+		}
+		time.Sleep(5 * time.Millisecond) // polling the file, not a guess of the run's time
 	}
 }
 
 // interruptOnce is one interrupted run; it returns how many of the 8 files were in when it
 // stopped.
-func interruptOnce(t *testing.T, sig os.Signal, db string, delay time.Duration) int {
+func interruptOnce(t *testing.T, sig os.Signal, db string, size int64) int {
 	t.Helper()
 	cmd := kudulensCmd("ingest", "--quiet", "--db", db, filepath.Join(bigInput.dir, "in"))
 	var out, errb strings.Builder
@@ -195,7 +207,7 @@ func interruptOnce(t *testing.T, sig os.Signal, db string, delay time.Duration) 
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(delay)
+	waitForGrowth(db, size)
 	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +238,7 @@ func interruptOnce(t *testing.T, sig os.Signal, db string, delay time.Duration) 
 	if m := regexp.MustCompile(`already in the database: (\d+) files`).FindStringSubmatch(again.stdout); m != nil {
 		fmt.Sscan(m[1], &kept)
 	}
-	t.Logf("%v after %s: %d of 8 files were in; the re-run took %s", sig, delay.Round(time.Millisecond), kept, again.elapsed.Round(time.Millisecond))
+	t.Logf("%v at %d bytes of database: %d of 8 files were in; the re-run took %s", sig, size, kept, again.elapsed.Round(time.Millisecond))
 	checkConsistent(t, db, true)
 	if got, want := contentCounts(t, db), contentCounts(t, bigInput.refDB); got != want {
 		t.Errorf("after the re-run the database holds\n %s\nan uninterrupted run\n %s", got, want)
@@ -244,7 +256,7 @@ func twoProcesses(t *testing.T, dir string) {
 	if err := first.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(bigInput.ref.elapsed / 3)
+	waitForGrowth(db, 1<<20) // rows are going in: the first run holds the database
 	small := writeInput(t, dir, "small/job_log.txt", []byte(kuduLog(3)))
 	inUse := regexp.MustCompile(`^kudulens: open .*k\.duckdb: database is in use by another process \(process (\d+) holds it; wait for it to finish or use another --db\)\n$`)
 	for _, args := range [][]string{
@@ -630,7 +642,7 @@ func killedBlobIngest(t *testing.T, dir string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(ref.elapsed * 2 / 5)
+	waitForGrowth(db, 2<<20) // rows are going in
 	cmd.Process.Kill()
 	cmd.Wait()
 	if !cmd.ProcessState.Sys().(syscall.WaitStatus).Signaled() {
@@ -641,7 +653,7 @@ func killedBlobIngest(t *testing.T, dir string) {
 	if again.code != 0 {
 		t.Fatalf("re-run: exit %d\n%s%s", again.code, again.stdout, again.stderr)
 	}
-	t.Logf("killed after %s of %s; the re-run said: %s", (ref.elapsed * 2 / 5).Round(time.Millisecond), ref.elapsed.Round(time.Millisecond),
+	t.Logf("killed at 2 MB of database (an uninterrupted run took %s); the re-run said: %s", ref.elapsed.Round(time.Millisecond),
 		regexp.MustCompile(`\d+ blobs unchanged, \d+ new, \d+ appended tails|already in the database: \d+ files`).FindAllString(again.stdout, -1))
 	checkConsistent(t, db, true)
 	if got, want := contentCounts(t, db), contentCounts(t, filepath.Join(dir, "ref.duckdb")); got != want {
