@@ -260,8 +260,14 @@ func rowLoadFloor(args []string) (rowResult, error) {
 	if _, err := conn.ExecContext(ctx, "USE "+strconv.Quote(home)); err != nil {
 		return rowResult{}, err
 	}
+	// "min": only what any design must store to keep every line queryable (its time, its text
+	// and its line), the floor of target 3 whatever the schema.
+	cols := "*"
+	if len(args) > 3 && args[3] == "min" {
+		cols = "ts, message, line_no"
+	}
 	start := startTimer()
-	_, err = conn.ExecContext(ctx, "CREATE TABLE floor AS SELECT * FROM kl_mem.floor_v")
+	_, err = conn.ExecContext(ctx, "CREATE TABLE floor AS SELECT "+cols+" FROM kl_mem.floor_v")
 	if err == nil {
 		_, err = conn.ExecContext(ctx, "CHECKPOINT")
 	}
