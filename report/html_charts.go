@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	klsql "github.com/kudulens/kudulens/sql"
@@ -38,15 +39,29 @@ type dataTable struct {
 }
 
 // dataCell is a cell of a data table: N marks numbers (right-aligned), W text that may wrap
-// (the rest, times and names, keeps to one line; no class on them keeps big tables small).
+// (on a wide screen the rest keeps to one line; no class on them keeps big tables small), T a
+// time, which a phone may break after its date. Sub is a second, muted line.
 type dataCell struct {
-	Text string
-	N, W bool
+	Text, Sub string
+	N, W, T   bool
+}
+
+// Date and Clock are a time cell's two halves, "2026-11-20" and "T09:29:51Z".
+func (c dataCell) Date() string {
+	d, _, _ := strings.Cut(c.Text, "T")
+	return d
+}
+
+func (c dataCell) Clock() string {
+	if i := strings.IndexByte(c.Text, 'T'); i >= 0 {
+		return c.Text[i:]
+	}
+	return ""
 }
 
 func textCell(s string) dataCell       { return dataCell{Text: s} }
-func timeCell(t time.Time) dataCell    { return dataCell{Text: ts2(t)} }
-func wrapCell(s string) dataCell       { return dataCell{Text: s, W: true} }
+func timeCell(t time.Time) dataCell    { return dataCell{Text: ts2(t), T: true} }
+func checkCell(p problem) dataCell     { return dataCell{Text: p.ID, Sub: p.Title, W: true} }
 func countCell(n int64) dataCell       { return dataCell{Text: strconv.FormatInt(n, 10), N: true} }
 func numHead(s string) dataCell        { return dataCell{Text: s, N: true} }
 func heads(names ...string) []dataCell { return textCells(names...) }
@@ -58,10 +73,13 @@ func textCells(ss ...string) []dataCell {
 	return out
 }
 
-// rowsText counts rows for a summary: "1 row", "12 rows".
+// rowsText counts rows for a summary: "1 check", "12 checks", "2 stretches".
 func rowsText(n int, what string) string {
-	if n == 1 {
+	switch {
+	case n == 1:
 		return "1 " + what
+	case strings.HasSuffix(what, "ch"):
+		return strconv.Itoa(n) + " " + what + "es"
 	}
 	return strconv.Itoa(n) + " " + what + "s"
 }
@@ -76,13 +94,13 @@ func problemChart(all []problem, tl klsql.Timeline, at time.Time) *chart {
 		}
 	}
 	c := &chart{Wide: drawProblems(wideFrame, ps, tl, at), Narrow: drawProblems(narrowFrame, ps, tl, at)}
-	t := dataTable{Head: append(heads("check", "title", "severity", "from"), textCell("to (last sign, or the capture)"))}
+	t := dataTable{Head: heads("check", "severity", "from", "to (last sign, or the capture)")}
 	for _, p := range ps {
 		from := timeCell(p.Start)
 		if p.Start.Before(tl.Start) {
-			from.Text += " (began before this window)"
+			from.Sub = "(began before this window)"
 		}
-		t.Rows = append(t.Rows, []dataCell{textCell(p.ID), wrapCell(p.Title), textCell(string(p.Severity)), from, timeCell(p.End)})
+		t.Rows = append(t.Rows, []dataCell{checkCell(p), textCell(string(p.Severity)), from, timeCell(p.End)})
 	}
 	c.Data = chartData{Summary: "The bars as text: " + rowsText(len(ps), "check"), Tables: []dataTable{t}}
 	return c
@@ -131,10 +149,10 @@ func drawProblems(f frame, ps []problem, tl klsql.Timeline, at time.Time) templa
 		// the start time: on the label line (narrow), else beside the bar where there is room
 		lbl := p.Start.Format("Jan 2 15:04")
 		switch {
-		case f.labelsAbove && p.Start.Before(tl.Start):
-			s.text(f.x1, y+12, "end", "when", "since "+lbl)
+		case f.labelsAbove && p.Start.Before(tl.Start): // clear of the capture line at the right edge
+			s.text(f.x1-6, y+12, "end", "when", "since "+lbl)
 		case f.labelsAbove:
-			s.text(f.x1, y+12, "end", "when", "from "+lbl)
+			s.text(f.x1-6, y+12, "end", "when", "from "+lbl)
 		case x0 > f.x0+80:
 			s.text(x0-9, mid+4, "end", "when", lbl)
 		case x1 < f.x1-80:
@@ -193,9 +211,9 @@ func activityChart(n int, ja klsql.JobActivity, tl klsql.Timeline, ps []problem,
 	}
 	c.Data.Summary = "The numbers: " + rowsText(len(buckets.Rows), "stretch") + " with log lines"
 	if len(ps) > 0 {
-		t := dataTable{Caption: "Failing checks of this job:", Head: heads("check", "title", "from", "to")}
+		t := dataTable{Caption: "Failing checks of this job:", Head: heads("check", "from", "to")}
 		for _, p := range ps {
-			t.Rows = append(t.Rows, []dataCell{textCell(p.ID), wrapCell(p.Title), timeCell(p.Start), timeCell(p.End)})
+			t.Rows = append(t.Rows, []dataCell{checkCell(p), timeCell(p.Start), timeCell(p.End)})
 		}
 		c.Data.Tables = append(c.Data.Tables, t)
 		c.Data.Summary += ", " + rowsText(len(ps), "failing check")
@@ -222,7 +240,7 @@ func drawActivity(f frame, n int, ja klsql.JobActivity, tl klsql.Timeline, ps []
 	const volH, excH, rstH, gap = 92.0, 34.0, 16.0, 8.0
 	winRowH, laneLbl := 9.0, 0.0 // a failing window's row; the label line above a lane
 	if f.labelsAbove {
-		winRowH, laneLbl = 19.0, labelLineH
+		winRowH, laneLbl = 22.0, labelLineH
 	}
 	winH := winRowH*float64(len(ps)) + 4
 	if len(ps) == 0 {
@@ -260,8 +278,8 @@ func drawActivity(f frame, n int, ja klsql.JobActivity, tl klsql.Timeline, ps []
 		y := yWin + winRowH*float64(i)
 		yb := y
 		if f.labelsAbove {
-			s.textTitled(f.x0, y+10, "start", "winlbl", shorten(p.ID, 44), p.Title)
-			yb = y + 10
+			s.textTitled(f.x0, y+11, "start", "winlbl", shorten(p.ID, 44), p.Title)
+			yb = y + 13
 		} else {
 			s.textTitled(f.x0-8, y+winRowH-1.5, "end", "winlbl", shorten(p.ID, 30), p.Title)
 		}
@@ -338,29 +356,31 @@ func overviewChart(tl klsql.Timeline, focus klsql.Timeline, ps []problem, at tim
 	step := klsql.FormatDuration(tl.Step)
 	c.Data.Tables = append(c.Data.Tables, dataTable{Caption: "The detailed window below:", Head: heads("from", "to"),
 		Rows: [][]dataCell{{timeCell(focus.Start), timeCell(focus.End)}}})
-	var fails dataTable
-	buckets := dataTable{Caption: "Per " + step + " from the time shown, each stretch with a line or a restart:",
-		Head: []dataCell{textCell("job"), textCell("from"), numHead("lines"), numHead("errors"), numHead("exceptions"), numHead("restarts")}}
+	// a table per job: a phone has no room for a column of job names
+	var rows int
 	for _, ja := range tl.Jobs {
+		fails := dataTable{Caption: ja.Job + ": where an error check was failing:", Head: heads("from", "to")}
+		for _, iv := range errorWindows(jobProblems(ps, ja.Job)) {
+			fails.Rows = append(fails.Rows, []dataCell{timeCell(iv.Start), timeCell(iv.End)})
+		}
+		if len(fails.Rows) > 0 {
+			c.Data.Tables = append(c.Data.Tables, fails)
+		}
+		buckets := dataTable{Caption: ja.Job + ": per " + step + " from the time shown, each stretch with a line or a restart:",
+			Head: []dataCell{textCell("from"), numHead("lines"), numHead("errors"), numHead("exceptions"), numHead("restarts")}}
 		for i, b := range ja.Buckets {
 			t := tl.Start.Add(time.Duration(i) * tl.Step)
 			if !t.Before(tl.End) {
 				break // past the chart's right edge: not drawn
 			}
 			if b.Lines > 0 || b.Restarts > 0 {
-				buckets.Rows = append(buckets.Rows, []dataCell{textCell(ja.Job), timeCell(t), countCell(b.Lines), countCell(b.Errors), countCell(b.Exceptions), countCell(b.Restarts)})
+				buckets.Rows = append(buckets.Rows, []dataCell{timeCell(t), countCell(b.Lines), countCell(b.Errors), countCell(b.Exceptions), countCell(b.Restarts)})
 			}
 		}
-		for _, iv := range errorWindows(jobProblems(ps, ja.Job)) {
-			fails.Rows = append(fails.Rows, []dataCell{textCell(ja.Job), timeCell(iv.Start), timeCell(iv.End)})
-		}
+		rows += len(buckets.Rows)
+		c.Data.Tables = append(c.Data.Tables, buckets)
 	}
-	c.Data.Summary = "The numbers: " + rowsText(len(buckets.Rows), "stretch") + " with log lines"
-	if len(fails.Rows) > 0 {
-		fails.Caption, fails.Head = "Where an error check was failing:", heads("job", "from", "to")
-		c.Data.Tables = append(c.Data.Tables, fails)
-	}
-	c.Data.Tables = append(c.Data.Tables, buckets)
+	c.Data.Summary = "The numbers: " + rowsText(rows, "stretch") + " with log lines"
 	return c
 }
 

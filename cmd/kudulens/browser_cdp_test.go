@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -206,4 +207,23 @@ func (c *cdp) eval(expr string, v any) error {
 		return fmt.Errorf("script: %s %s", out.ExceptionDetails.Text, out.ExceptionDetails.Exception.Description)
 	}
 	return json.Unmarshal(out.Result.Value, v)
+}
+
+// screenshot saves the whole page (not only the viewport) as a PNG file.
+func (c *cdp) screenshot(path string) error {
+	res, err := c.call(c.session, "Page.captureScreenshot", map[string]any{"format": "png", "captureBeyondViewport": true})
+	if err != nil {
+		return err
+	}
+	var shot struct {
+		Data string `json:"data"`
+	}
+	if err := json.Unmarshal(res, &shot); err != nil {
+		return err
+	}
+	b, err := base64.StdEncoding.DecodeString(shot.Data)
+	if err != nil {
+		return fmt.Errorf("decode the screenshot: %w", err)
+	}
+	return os.WriteFile(path, b, 0o644)
 }

@@ -148,16 +148,17 @@ func TestHTMLReportInBrowser(t *testing.T) {
 	}
 
 	// 3. On a phone (390 CSS px, the viewport meta tag honoured) and on a desktop.
-	checkLayout(t, bin, url, bytes.Count(page, []byte(`<svg class="chart narrow `)), bytes.Count(page, []byte(`<svg class="chart wide `)))
+	checkLayout(t, bin, url, bytes.Count(page, []byte(`<svg class="chart narrow `)), bytes.Count(page, []byte(`<svg class="chart wide `)),
+		filepath.Join(dir, "sample-report-phone-full.png"))
 	t.Logf("report and screenshots in %s", dir)
 }
 
 // layoutScript measures the report as laid out, from DevTools (the page's CSP stays as it is).
 // For each chart shown: its width, its smallest text in CSS px as rendered (font size × the
-// chart's scale), the texts sticking out of it, the height of its numbers' <summary>, and every
-// tooltip of both of its drawings (wide and narrow) that the numbers under it do not tell: a
-// tooltip's times, numbers and words must all be in one row of the numbers' tables (or in their
-// captions and headings).
+// chart's scale), the texts sticking out of it, the height of its numbers' <summary>, the
+// tables of numbers wider than the page, and every tooltip of both of its drawings (wide and
+// narrow) that the numbers under it do not tell: a tooltip's times, numbers and words must all
+// be in one row of the numbers' tables (or in their captions and headings).
 const layoutScript = `(() => {
   const vw = document.documentElement.clientWidth;
   const out = {viewport: vw, scrollWidth: document.documentElement.scrollWidth, sticksOut: [], charts: [],
@@ -182,7 +183,7 @@ const layoutScript = `(() => {
   document.querySelectorAll('svg.chart').forEach(s => {
     if (getComputedStyle(s).display === 'none') return;
     const r = s.getBoundingClientRect(), scale = r.width / s.viewBox.baseVal.width;
-    const c = {class: s.getAttribute('class'), width: r.width, minFont: 1e9, smallest: '', cut: [], missing: [], summaryHeight: 0, tooltips: 0, rows: 0};
+    const c = {class: s.getAttribute('class'), width: r.width, minFont: 1e9, smallest: '', cut: [], missing: [], summaryHeight: 0, tooltips: 0, rows: 0, wideTables: []};
     s.querySelectorAll('text').forEach(t => {
       const fs = parseFloat(getComputedStyle(t).fontSize) * scale;
       if (fs < c.minFont) { c.minFont = fs; c.smallest = t.textContent; }
@@ -196,6 +197,7 @@ const layoutScript = `(() => {
     d.open = true;
     const rows = [...d.querySelectorAll('tbody tr')].map(tr => tr.innerText.toLowerCase());
     c.rows = rows.length;
+    d.querySelectorAll('.tablebox').forEach(b => { if (b.scrollWidth > b.clientWidth + 1 && c.wideTables.length < 3) c.wideTables.push(b.querySelector('thead').innerText + ': ' + b.scrollWidth + ' px in ' + b.clientWidth); });
     const ctx = [...d.querySelectorAll('summary, p, thead')].map(e => e.innerText.toLowerCase()).join(' ');
     const byTime = new Map();
     rows.forEach(row => (row.match(tsRe) || []).forEach(k => { if (!byTime.has(k)) byTime.set(k, []); byTime.get(k).push(row); }));
@@ -218,6 +220,7 @@ type layoutChart struct {
 	MinFont       float64
 	Smallest      string
 	Cut, Missing  []string
+	WideTables    []string // tables of numbers wider than the page (they scroll in their box)
 	SummaryHeight float64
 	Tooltips      int
 	Rows          int
@@ -234,7 +237,8 @@ type layout struct {
 // px wide) nothing may stick out sideways, the narrow charts must show at the width with their
 // text at 10 px or more, and each chart's numbers must be there as text to tap open; on the
 // desktop the wide charts show. In both, every tooltip's facts are in the text.
-func checkLayout(t *testing.T, bin, url string, narrow, wide int) {
+// The phone's whole page, the charts' numbers closed, is saved as phoneShot.
+func checkLayout(t *testing.T, bin, url string, narrow, wide int, phoneShot string) {
 	for _, dev := range []struct {
 		name          string
 		width, height int
@@ -249,6 +253,11 @@ func checkLayout(t *testing.T, bin, url string, narrow, wide int) {
 		c := startCDP(t, bin)
 		if err := c.openPage(url, dev.width, dev.height, dev.scale, dev.mobile); err != nil {
 			t.Fatalf("%s: open the report: %v", dev.name, err)
+		}
+		if dev.mobile {
+			if err := c.screenshot(phoneShot); err != nil {
+				t.Errorf("%s: screenshot: %v", dev.name, err)
+			}
 		}
 		var l layout
 		if err := c.eval(layoutScript, &l); err != nil {
@@ -282,6 +291,9 @@ func checkLayout(t *testing.T, bin, url string, narrow, wide int) {
 			}
 			if ch.Rows == 0 || ch.Tooltips == 0 {
 				t.Errorf("%s: chart %q: %d rows of numbers for %d tooltips", dev.name, ch.Class, ch.Rows, ch.Tooltips)
+			}
+			if len(ch.WideTables) > 0 {
+				t.Errorf("%s: chart %q: its numbers do not fit the width: %q", dev.name, ch.Class, ch.WideTables)
 			}
 			if dev.mobile && ch.SummaryHeight < 40 {
 				t.Errorf("%s: chart %q: its numbers open with a %.0f px high tap target, want 40 or more", dev.name, ch.Class, ch.SummaryHeight)
