@@ -158,7 +158,7 @@ func TestHTMLReportInBrowser(t *testing.T) {
 // chart's scale), the texts sticking out of it, the height of its numbers' <summary>, the
 // tables of numbers wider than the page, and every tooltip of both of its drawings (wide and
 // narrow) that the numbers under it do not tell: a tooltip's times, numbers and words must all
-// be in one row of the numbers' tables (or in their captions and headings).
+// be words of one row of the numbers' tables (or of their captions and headings).
 const layoutScript = `(() => {
   const vw = document.documentElement.clientWidth;
   const out = {viewport: vw, scrollWidth: document.documentElement.scrollWidth, sticksOut: [], charts: [],
@@ -195,17 +195,18 @@ const layoutScript = `(() => {
     if (!d) { c.missing.push('no details.chartdata with the chart'); out.charts.push(c); return; }
     c.summaryHeight = d.querySelector('summary').getBoundingClientRect().height;
     d.open = true;
-    const rows = [...d.querySelectorAll('tbody tr')].map(tr => tr.innerText.toLowerCase());
+    const words = s => new Set(s.toLowerCase().match(tokRe) || []);
+    const rows = [...d.querySelectorAll('tbody tr')].map(tr => words(tr.innerText));
     c.rows = rows.length;
     d.querySelectorAll('.tablebox').forEach(b => { if (b.scrollWidth > b.clientWidth + 1 && c.wideTables.length < 3) c.wideTables.push(b.querySelector('thead').innerText + ': ' + b.scrollWidth + ' px in ' + b.clientWidth); });
-    const ctx = [...d.querySelectorAll('summary, p, thead')].map(e => e.innerText.toLowerCase()).join(' ');
+    const ctx = words([...d.querySelectorAll('summary, p, thead')].map(e => e.innerText).join(' '));
     const byTime = new Map();
-    rows.forEach(row => (row.match(tsRe) || []).forEach(k => { if (!byTime.has(k)) byTime.set(k, []); byTime.get(k).push(row); }));
+    rows.forEach(row => row.forEach(k => { if (/^\d{4}-/.test(k)) { if (!byTime.has(k)) byTime.set(k, []); byTime.get(k).push(row); } }));
     fig.querySelectorAll('svg.chart title').forEach(ti => {
       c.tooltips++;
       const text = ti.textContent.toLowerCase(), toks = text.match(tokRe) || [], times = text.match(tsRe) || [];
       const candidates = times.length ? (byTime.get(times[0]) || []) : rows;
-      if (!candidates.some(row => toks.every(k => row.includes(k) || ctx.includes(k))) && c.missing.length < 5) c.missing.push(ti.textContent);
+      if (!candidates.some(row => toks.every(k => row.has(k) || ctx.has(k))) && c.missing.length < 5) c.missing.push(ti.textContent);
     });
     out.charts.push(c);
   });
