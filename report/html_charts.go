@@ -102,7 +102,7 @@ func problemChart(all []problem, tl klsql.Timeline, at time.Time) *chart {
 		}
 		t.Rows = append(t.Rows, []dataCell{checkCell(p), textCell(string(p.Severity)), from, timeCell(p.End)})
 	}
-	c.Data = chartData{Summary: "The bars as text: " + rowsText(len(ps), "check"), Tables: []dataTable{t}}
+	c.Data = chartData{Summary: "The numbers: " + rowsText(len(ps), "failing check"), Tables: []dataTable{t}}
 	return c
 }
 
