@@ -234,10 +234,11 @@ type layout struct {
 	Marker                                 string
 }
 
-// checkLayout opens the report as a phone and as a desktop shows it. On the phone (390 CSS
-// px wide) nothing may stick out sideways, the narrow charts must show at the width with their
-// text at 10 px or more, and each chart's numbers must be there as text to tap open; on the
-// desktop the wide charts show. In both, every tooltip's facts are in the text.
+// checkLayout opens the report as a phone, a tablet and a desktop show it. Nothing may stick
+// out sideways. On the phone (390 CSS px wide) and the tablet (820) the narrow charts must show
+// within the width with their text at 10 px or more, and each chart's numbers must be there as
+// text to tap open; on the desktop the wide charts show. In all, every tooltip's facts are in
+// the text.
 // The phone's whole page, the charts' numbers closed, is saved as phoneShot.
 func checkLayout(t *testing.T, bin, url string, narrow, wide int, phoneShot string) {
 	for _, dev := range []struct {
@@ -249,13 +250,14 @@ func checkLayout(t *testing.T, bin, url string, narrow, wide int, phoneShot stri
 		charts        int
 	}{
 		{"phone", 390, 844, 3, true, "narrow", narrow},
+		{"tablet", 820, 1180, 2, true, "narrow", narrow}, // the wide charts' text would be 7-9 px here
 		{"desktop", 1280, 900, 1, false, "wide", wide},
 	} {
 		c := startCDP(t, bin)
 		if err := c.openPage(url, dev.width, dev.height, dev.scale, dev.mobile); err != nil {
 			t.Fatalf("%s: open the report: %v", dev.name, err)
 		}
-		if dev.mobile {
+		if dev.name == "phone" {
 			if err := c.screenshot(phoneShot); err != nil {
 				t.Errorf("%s: screenshot: %v", dev.name, err)
 			}
