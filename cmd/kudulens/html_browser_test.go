@@ -98,7 +98,7 @@ func TestHTMLReportInBrowser(t *testing.T) {
 	url := "file://" + report
 
 	// 1. Load it: no console message, every chart drawn.
-	dom, log := chromium(t, bin, "--enable-logging=stderr", "--v=0", "--dump-dom", url)
+	dom, log := chromium(t, bin, "--enable-logging=stderr", "--v=0", "--window-size=1280,1300", "--dump-dom", url)
 	if msgs := consoleMessages(log); len(msgs) > 0 {
 		t.Errorf("console messages while loading the report:\n%s", strings.Join(msgs, "\n"))
 	}
