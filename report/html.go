@@ -154,9 +154,9 @@ type problemView struct {
 
 type jobView struct {
 	klsql.JobHealth
-	Chart        template.HTML
+	Chart        *chart
 	Problems     int
-	SectionChart template.HTML
+	SectionChart *chart
 	Legend       []legendItem
 }
 
@@ -184,7 +184,7 @@ type htmlView struct {
 	InputProblems                     []string
 	FirstStart, FirstAgo, FirstID     string
 	Problems                          []problemView
-	Gantt, Overview, Cycles           template.HTML
+	Gantt, Overview, Cycles           *chart
 	CycleLegend                       []legendItem
 	FocusStart, FocusEnd, FocusStep   string
 	OverviewStep                      string
@@ -271,8 +271,8 @@ func HTML(w io.Writer, r *klsql.Report, in *klsql.Insights, o HTMLOptions) error
 		if len(in.Overview.Jobs) > 0 && in.Focus.Start.After(in.Start.Add(in.Focus.Step)) {
 			v.Overview = overviewChart(in.Overview, in.Focus, chartPs, at)
 		}
-		var cyc template.HTML
-		cyc, v.CycleLegend = durationChart(in.Cycles, func(p klsql.DurationPoint) string { return p.Job }, in.Focus, at,
+		var cyc *chart
+		cyc, v.CycleLegend = durationChart(in.Cycles, func(p klsql.DurationPoint) string { return p.Job }, "job", in.Focus, at,
 			"Import cycle durations over time")
 		if len(v.CycleLegend) > 0 {
 			v.Cycles = cyc
@@ -282,20 +282,15 @@ func HTML(w io.Writer, r *klsql.Report, in *klsql.Insights, o HTMLOptions) error
 	for _, j := range r.Jobs {
 		health[j.Job] = j
 	}
-	for _, ja := range in.Focus.Jobs {
+	for n, ja := range in.Focus.Jobs {
 		jv := jobView{JobHealth: health[ja.Job]}
-		var jps []problem
-		for _, p := range chartPs {
-			if p.appliesTo(ja.Job) {
-				jps = append(jps, p)
-			}
-		}
+		jps := jobProblems(chartPs, ja.Job)
 		jv.Problems = len(jps)
 		var unc []klsql.Interval
 		if r.Coverage != nil {
 			unc = complement(klsql.Interval{Start: in.Focus.Start, End: at}, r.Coverage.For([]string{ja.Job}))
 		}
-		jv.Chart = activityChart(ja, in.Focus, jps, unc, at)
+		jv.Chart = activityChart(n, ja, in.Focus, jps, unc, at)
 		var sections []klsql.DurationPoint
 		for _, p := range in.Sections {
 			if p.Job == ja.Job {
@@ -303,10 +298,10 @@ func HTML(w io.Writer, r *klsql.Report, in *klsql.Insights, o HTMLOptions) error
 			}
 		}
 		if len(sections) > 0 {
-			jv.SectionChart, jv.Legend = durationChart(sections, func(p klsql.DurationPoint) string { return p.Section }, in.Focus, at,
+			jv.SectionChart, jv.Legend = durationChart(sections, func(p klsql.DurationPoint) string { return p.Section }, "section", in.Focus, at,
 				ja.Job+": import section durations over time")
 			if len(jv.Legend) == 0 {
-				jv.SectionChart = ""
+				jv.SectionChart = nil
 			}
 		}
 		v.Jobs = append(v.Jobs, jv)

@@ -15,14 +15,55 @@ import (
 // page's stylesheet), so light, dark and print themes apply to the charts too.
 
 type svg struct {
-	b strings.Builder
+	b    strings.Builder
+	tips bool // marks carry their tooltips (labels always do)
 }
 
-// newSVG starts an <svg> with a viewBox of w×h; label is its accessible name.
-func newSVG(w, h float64, class, label string) *svg {
-	s := &svg{}
-	fmt.Fprintf(&s.b, `<svg class="chart %s" viewBox="0 0 %s %s" width="%s" height="%s" role="img" aria-label="%s" preserveAspectRatio="xMinYMin meet">`,
-		esc(class), num(w), num(h), num(w), num(h), esc(label))
+// frame is the geometry a chart is drawn in. Every chart is drawn twice: wide for screens from
+// a small tablet up, and narrow for phones, where the stylesheet shows it instead (the page's
+// width is about the narrow viewBox's, so its labels keep their size instead of shrinking to
+// a third of it).
+type frame struct {
+	variant string  // "wide" or "narrow": the CSS class that chooses which one shows
+	w       float64 // viewBox width
+	x0, x1  float64 // the plot's left and right edge
+	// the label of a row sits left of the plot (wide) or on a line above the row (narrow)
+	labelsAbove bool
+	// bars and dots carry a tooltip. The narrow chart is for touch screens, which cannot
+	// hover: its numbers are in the text under it (as the wide one's are), and leaving them
+	// out of it keeps the page half as big.
+	tooltips bool
+}
+
+var (
+	wideFrame   = frame{variant: "wide", w: 960, x0: 178, x1: 944, tooltips: true}
+	narrowFrame = frame{variant: "narrow", w: 360, x0: 16, x1: 344, labelsAbove: true}
+)
+
+// narrowTicks is how many time ticks a narrow chart's axis has: "15:04" labels 80 units apart.
+const narrowTicks = 4
+
+// axisHeight is the room under the plot for the time labels (narrow: a second line says UTC).
+func (f frame) axisHeight() float64 {
+	if f.labelsAbove {
+		return 32
+	}
+	return 22
+}
+
+// ticks is n for the wide frame and fewer for the narrow one.
+func (f frame) ticks(n int) int {
+	if f.labelsAbove {
+		return min(n, narrowTicks)
+	}
+	return n
+}
+
+// newSVG starts an <svg> of the frame's width and height h; label is its accessible name.
+func newSVG(f frame, h float64, class, label string) *svg {
+	s := &svg{tips: f.tooltips}
+	fmt.Fprintf(&s.b, `<svg class="chart %s %s" viewBox="0 0 %s %s" width="%s" height="%s" role="img" aria-label="%s" preserveAspectRatio="xMinYMin meet">`,
+		esc(f.variant), esc(class), num(f.w), num(h), num(f.w), num(h), esc(label))
 	return s
 }
 
@@ -45,7 +86,7 @@ func (s *svg) rect(x, y, w, h float64, class, title string) {
 	if w <= 0 || h <= 0 {
 		return
 	}
-	if title == "" {
+	if title == "" || !s.tips {
 		fmt.Fprintf(&s.b, `<rect x="%s" y="%s" width="%s" height="%s" class="%s"/>`, num(x), num(y), num(w), num(h), esc(class))
 		return
 	}
@@ -57,12 +98,16 @@ func (s *svg) line(x1, y1, x2, y2 float64, class string) {
 }
 
 func (s *svg) circle(x, y, r float64, class, title string) {
+	if !s.tips {
+		fmt.Fprintf(&s.b, `<circle cx="%s" cy="%s" r="%s" class="%s"/>`, num(x), num(y), num(r), esc(class))
+		return
+	}
 	fmt.Fprintf(&s.b, `<circle cx="%s" cy="%s" r="%s" class="%s"><title>%s</title></circle>`, num(x), num(y), num(r), esc(class), esc(title))
 }
 
 // path draws a path from already formatted commands (built with num).
 func (s *svg) path(d, class, title string) {
-	if title == "" {
+	if title == "" || !s.tips {
 		fmt.Fprintf(&s.b, `<path d="%s" class="%s"/>`, esc(d), esc(class))
 		return
 	}
@@ -129,8 +174,8 @@ func (ts timeScale) ticks(n int) ([]time.Time, func(time.Time) string) {
 }
 
 // axis draws time ticks and labels along y (the bottom of the plot), with grid lines up to top.
-func (s *svg) axis(ts timeScale, top, y float64, n int) {
-	ticks, label := ts.ticks(n)
+func (s *svg) axis(f frame, ts timeScale, top, y float64, n int) {
+	ticks, label := ts.ticks(f.ticks(n))
 	s.open("g", "axis")
 	for _, t := range ticks {
 		x := ts.x(t)
@@ -139,10 +184,22 @@ func (s *svg) axis(ts timeScale, top, y float64, n int) {
 			cls = "grid day"
 		}
 		s.line(x, top, x, y, cls)
-		s.text(x, y+13, "middle", "tick", label(t))
+		// a label at either edge is kept inside the chart, where it is not cut off
+		anchor := "middle"
+		switch {
+		case x-20 < 0:
+			anchor = "start"
+		case x+20 > f.w:
+			anchor = "end"
+		}
+		s.text(x, y+13, anchor, "tick", label(t))
 	}
 	s.line(ts.x0, y, ts.x1, y, "base")
-	s.text(ts.x0-30, y+13, "end", "tick", "UTC")
+	if f.labelsAbove {
+		s.text(ts.x1, y+27, "end", "tick", "times UTC")
+	} else {
+		s.text(ts.x0-30, y+13, "end", "tick", "UTC")
+	}
 	s.close("g")
 }
 
