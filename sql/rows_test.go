@@ -91,7 +91,8 @@ func TestRulesInSQLMatchReference(t *testing.T) {
 			case RuleAny:
 				ref.moreThan(c, kept, &want, 0, 0)
 			case RuleAtLeastOnePer:
-				ref.atLeastOnePer(c, kept, &want)
+				groups, order := ref.heartbeats(c, kept)
+				e.judgeGroups(c, &want, groups, order)
 			case RuleRows:
 				ref.judgedRows(kept, &want)
 			}
@@ -270,25 +271,6 @@ func (e *refEval) evidence(r refRow) Evidence {
 	return ev
 }
 
-func (e *refEval) reach() ([]Interval, error) { return nil, fmt.Errorf("no covered-by in these tests") }
-
-type refGroup struct {
-	name      string
-	job       string
-	window    time.Duration
-	beats     []refRow
-	skip      string
-	coveredBy []string
-}
-
-type refBeatResult struct {
-	status Status
-	gap    Interval
-	fired  time.Time
-	last   *refRow
-	reason string
-}
-
 func (e *refEval) moreThanByGroup(c *Check, rows []refRow, r *Result) {
 	var order []string
 	groups := map[string][]refRow{}
@@ -381,13 +363,16 @@ func (e *refEval) moreThan(c *Check, rows []refRow, r *Result, n int64, w time.D
 	r.Detail = fmt.Sprintf("at most %d matches within %s (threshold %d); %d in all", best, FormatDuration(w), n, len(ms))
 }
 
-func (e *refEval) atLeastOnePer(c *Check, rows []refRow, r *Result) {
-	groups := map[string]*refGroup{}
+// heartbeats groups every row as the old runner did (every heartbeat kept); the test judges
+// them with the runner's judgeGroups, so that it compares the heartbeats read from SQL
+// (thinned) with all of them.
+func (e *refEval) heartbeats(c *Check, rows []refRow) (map[string]*group, []string) {
+	groups := map[string]*group{}
 	var order []string
 	for _, x := range rows {
 		g := groups[x.grp]
 		if g == nil {
-			g = &refGroup{name: x.grp, window: c.Rule.Window}
+			g = &group{name: x.grp, window: c.Rule.Window}
 			groups[x.grp] = g
 			order = append(order, x.grp)
 		}
@@ -397,171 +382,16 @@ func (e *refEval) atLeastOnePer(c *Check, rows []refRow, r *Result) {
 		if x.window > 0 {
 			g.window = x.window
 		}
-		if x.coveredBy != "" && g.coveredBy == nil {
-			ids, err := parseTemplateList(x.coveredBy)
-			if err == nil {
-				g.coveredBy = ids
-			}
-		}
 		if x.skipReason != "" {
 			g.skip = x.skipReason
 			continue
 		}
 		if x.time != nil {
-			g.beats = append(g.beats, x)
+			g.beats = append(g.beats, row{time: x.time, job: x.job, file: x.file, line: x.line, message: x.message, grp: x.grp})
+			g.count++
 		}
 	}
-	// Groups in name order: the order rows arrive in is the query plan's (a join's output order
-	// changed between DuckDB 1.1 and 2.0), and a report must not change with it.
-	sort.Strings(order)
-	if len(order) == 0 { // no heartbeat at all: one group for the whole check
-		groups[""] = &refGroup{window: c.Rule.Window}
-		order = append(order, "")
-	}
-	var fails, unknowns, skips, passes []string
-	r.Status = StatusPass
-	for _, name := range order {
-		g := groups[name]
-		label := name
-		if label == "" {
-			label = c.Title
-		}
-		if g.skip != "" {
-			skips = append(skips, fmt.Sprintf("%s: %s", label, g.skip))
-			continue
-		}
-		jobs := c.Jobs
-		if g.job != "" {
-			jobs = []string{g.job}
-		}
-		cover := e.cov.WindowFor(jobs, g.window)
-		coveredBy := g.coveredBy
-		if coveredBy == nil {
-			coveredBy = c.CoveredBy
-		}
-		reached := true
-		if len(coveredBy) > 0 {
-			reach, err := e.reach()
-			if err != nil {
-				r.Status, r.Reason = StatusUnknown, fmt.Sprintf("coverage of %s: %v", label, err)
-				return
-			}
-			reached = len(reach) > 0
-			cover = intersect(cover, reach)
-		}
-		if !e.since.IsZero() {
-			cover = intersect(cover, []Interval{{e.since, e.at}})
-		}
-		r.Count += int64(len(g.beats))
-		res := refJudgeHeartbeats(g.beats, cover, g.window, e.at)
-		if res.status == StatusUnknown && !reached {
-			res.reason = fmt.Sprintf("%s never got as far as the lines that could show it (none of %s)",
-				strings.Join(jobs, ", "), strings.Join(coveredBy, ", "))
-		}
-		switch res.status {
-		case StatusFail:
-			fails = append(fails, fmt.Sprintf("%s: none from %s to %s (%s, covered by the logs)", label,
-				FormatTime(res.gap.Start), FormatTime(res.gap.End), fmtHours(res.gap.Duration())))
-			if r.FirstSeen == nil || res.fired.Before(*r.FirstSeen) {
-				t := res.fired
-				r.FirstSeen = &t
-			}
-			if r.LastSeen == nil || res.gap.End.After(*r.LastSeen) {
-				t := res.gap.End
-				r.LastSeen = &t
-			}
-			if res.last != nil {
-				ev := e.evidence(*res.last)
-				ev.Message = "last seen: " + ev.Message
-				r.Evidence = append(r.Evidence, ev)
-			} else {
-				r.Evidence = append(r.Evidence, Evidence{Timestamp: res.gap.Start, Job: g.job,
-					Message: fmt.Sprintf("%s: never seen in the %s the logs cover", label, fmtHours(res.gap.Duration()))})
-			}
-		case StatusUnknown:
-			unknowns = append(unknowns, label+"\x00"+res.reason)
-		default:
-			passes = append(passes, label)
-		}
-	}
-	switch {
-	case len(fails) > 0:
-		r.Status = StatusFail
-		r.Detail = strings.Join(fails, "; ")
-		if len(unknowns) > 0 {
-			r.Reason = "cannot tell for " + joinReasons(unknowns)
-		}
-	case len(unknowns) > 0:
-		r.Status = StatusUnknown
-		r.Reason = joinReasons(unknowns)
-	case len(passes) == 0 && len(skips) > 0:
-		r.Status = StatusSkipped
-		r.Reason = strings.Join(skips, "; ")
-	default:
-		r.Detail = fmt.Sprintf("seen at least once per %s wherever the logs cover it", FormatDuration(c.Rule.Window))
-		if len(order) > 1 {
-			r.Detail = fmt.Sprintf("%d of %d seen at least once per window", len(passes), len(order))
-		}
-	}
-	if len(skips) > 0 && r.Status != StatusSkipped {
-		r.Detail = strings.TrimPrefix(r.Detail+"; skipped "+strings.Join(skips, "; "), "; ")
-	}
-	if len(r.Evidence) > e.maxEvidence {
-		r.Evidence = r.Evidence[:e.maxEvidence]
-	}
-}
-
-func refJudgeHeartbeats(beats []refRow, cover []Interval, w time.Duration, at time.Time) refBeatResult {
-	sort.SliceStable(beats, func(i, j int) bool { return beats[i].time.Before(*beats[j].time) })
-	var res refBeatResult
-	var longestCover time.Duration
-	for _, iv := range cover {
-		if d := iv.Duration(); d > longestCover {
-			longestCover = d
-		}
-		// the heartbeat before this stretch (it may lie in an earlier stretch)
-		var prev *refRow
-		for i := range beats {
-			if !beats[i].time.After(iv.Start) {
-				prev = &beats[i]
-			}
-		}
-		cur := iv.Start
-		check := func(end time.Time) {
-			if gap := end.Sub(cur); gap >= w {
-				if res.status != StatusFail {
-					res.status, res.fired = StatusFail, cur.Add(w)
-				}
-				if gap > res.gap.Duration() {
-					res.gap, res.last = Interval{cur, end}, prev
-				}
-			}
-		}
-		for i := range beats {
-			t := *beats[i].time
-			if t.Before(iv.Start) || t.After(iv.End) {
-				continue
-			}
-			check(t)
-			cur, prev = t, &beats[i]
-		}
-		check(iv.End)
-	}
-	if res.status == StatusFail {
-		return res
-	}
-	if longestCover >= w || (len(beats) > 0 && at.Sub(*beats[len(beats)-1].time) < w) {
-		res.status = StatusPass
-		return res
-	}
-	res.status = StatusUnknown
-	if len(cover) == 0 {
-		res.reason = "no log covers it"
-	} else {
-		res.reason = fmt.Sprintf("the longest stretch the logs cover is %s, shorter than %s (console capped or logs too short)",
-			fmtHours(longestCover), FormatDuration(w))
-	}
-	return res
+	return groups, order
 }
 
 func (e *refEval) judgedRows(rows []refRow, r *Result) {

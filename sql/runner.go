@@ -363,6 +363,12 @@ func (e *evaluator) atLeastOnePer(c *Check, r *Result) error {
 	if err != nil {
 		return err
 	}
+	e.judgeGroups(c, r, groups, order)
+	return nil
+}
+
+// judgeGroups judges the heartbeat groups of an at-least-one-per check.
+func (e *evaluator) judgeGroups(c *Check, r *Result, groups map[string]*group, order []string) {
 	// Groups in name order: the order rows arrive in is the query plan's (a join's output order
 	// changed between DuckDB 1.1 and 2.0), and a report must not change with it.
 	sort.Strings(order)
@@ -396,7 +402,7 @@ func (e *evaluator) atLeastOnePer(c *Check, r *Result) error {
 			reach, err := e.reach(coveredBy, jobs, g.window)
 			if err != nil {
 				r.Status, r.Reason = StatusUnknown, fmt.Sprintf("coverage of %s: %v", label, err)
-				return nil
+				return
 			}
 			reached = len(reach) > 0
 			cover = intersect(cover, reach)
@@ -461,7 +467,6 @@ func (e *evaluator) atLeastOnePer(c *Check, r *Result) error {
 	if len(r.Evidence) > e.maxEvidence {
 		r.Evidence = r.Evidence[:e.maxEvidence]
 	}
-	return nil
 }
 
 // reach returns the stretches in which jobs printed a line of one of the templates (points
