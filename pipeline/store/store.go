@@ -130,6 +130,16 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	if tempDir != "" {
 		settings = append(settings, fmt.Sprintf("SET temp_directory = '%s'", strings.ReplaceAll(tempDir, "'", "''")))
 	}
+	// What DuckDB spills may use half the free space where it spills, not DuckDB's default 90%:
+	// a small crafted input must not fill the disk of the laptop it is read on (issue 18,
+	// item 14b). A run past the bound fails with DuckDB's "out of temp space" message.
+	spillDir := tempDir
+	if spillDir == "" && path != "" {
+		spillDir = filepath.Dir(path)
+	}
+	if free, ok := freeBytes(spillDir); ok && spillDir != "" {
+		settings = append(settings, fmt.Sprintf("SET max_temp_directory_size = '%dB'", max(free/2, 1<<20)))
+	}
 	connector, err := duckdb.NewConnector(dsn, func(ex driver.ExecerContext) error {
 		for _, s := range settings {
 			if _, err := ex.ExecContext(ctx, s, nil); err != nil {

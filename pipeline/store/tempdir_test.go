@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -69,5 +70,40 @@ func TestTemporaryDatabaseFile(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
 		t.Errorf("left behind in TMPDIR: %v", left)
+	}
+}
+
+// What DuckDB may spill is bounded by half the free space where it spills, not DuckDB's
+// default 90%: a crafted input cannot fill the disk (issue 18 item 14b).
+func TestSpillBoundedByHalfTheFreeSpace(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	free, ok := freeBytes(tmp)
+	if !ok {
+		t.Skip("free space is not known on this system")
+	}
+	ctx := context.Background()
+	for _, path := range []string{"", filepath.Join(t.TempDir(), "k.duckdb")} {
+		s, err := Open(ctx, path, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v string
+		err = s.DB().QueryRowContext(ctx, "SELECT current_setting('max_temp_directory_size')").Scan(&v)
+		s.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n float64
+		var unit string
+		if _, err := fmt.Sscanf(v, "%g %s", &n, &unit); err != nil {
+			t.Fatalf("max_temp_directory_size %q: %v", v, err)
+		}
+		scale := map[string]float64{"bytes": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}[unit]
+		got, want := n*scale, float64(free)/2
+		// DuckDB shows one decimal; the free space moves a little while tests run.
+		if scale == 0 || got > want*1.06 || got < want*0.94 {
+			t.Errorf("db %q: max_temp_directory_size %s, want about half of %d free bytes", path, v, free)
+		}
 	}
 }
