@@ -8,35 +8,38 @@ import (
 )
 
 // A check's query may match millions of lines (a crafted bundle: one line repeated a million
-// times), and a report shows a count, a window and a few lines. So the rows stay in DuckDB: the
-// runner stores the query's result in a temporary table, kl_rows, with its columns brought to
-// the names and types the rules know, and each rule reads what it shows from there (counts and
+// times), and a report shows a count, a window and a few lines. So the rows stay in DuckDB:
+// each rule is one query over the check's query, which reads what the report shows (counts and
 // windows as SQL aggregates, the evidence as the few rows it names). The memory a check takes
-// in Go does not grow with its matches, and DuckDB spills kl_rows under its memory limit.
+// in Go does not grow with its matches, and DuckDB spills under its memory limit.
 //
-// kl_rows columns: ord (the row's place in the query's output: ties in time keep that order,
-// as a stable sort by time would), ts, grp, job, file, line, message, win, skip, cov, status.
-// Absent columns are NULL, text columns '' for NULL, as the rules read them.
+// The check's query becomes a CTE, kl_rows, with its columns brought to the names and types
+// the rules know: ord (the row's place in the query's output: ties in time keep that order, as
+// a stable sort by time would), ts, grp, job, file, line, message, win, skip, cov, status.
+// Absent columns are NULL, text columns '' for NULL, as the rules read them. Rows after the
+// evaluation time, or before --since, are left out: they do not count.
 
-// rowsTable is the temporary view of the rows of the check being judged (one per connection).
-const rowsTable = "kl_rows"
+// checkRows is a check's query as the CTE kl_rows.
+type checkRows struct {
+	cte       string
+	hasWindow bool // the query has a window column (per-row windows)
+}
 
-// rawTable holds the check query's result as it is; kl_rows is a view of it.
-const rawTable = "kl_raw"
-
-// loadRows runs the check's query (q, in DuckDB SQL) into kl_raw, and defines the view
-// kl_rows over it. Rows after the evaluation time, or before --since, are left out: they do
-// not count.
-func (e *evaluator) loadRows(c *Check, q string) error {
-	q = strings.TrimRight(strings.TrimSpace(q), ";")
-	// row_number() OVER () numbers the rows in the order the query gives them.
-	if _, err := e.conn.ExecContext(e.ctx, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS SELECT *, row_number() OVER () AS kl_ord FROM (\n%s\n) kl_query",
-		rawTable, q)); err != nil {
-		return err
+// with prefixes the CTE to rest, a SELECT or further CTEs ("name AS (...), ... SELECT ...").
+func (q checkRows) with(rest string) string {
+	if strings.HasPrefix(rest, "SELECT") {
+		return "WITH " + q.cte + "\n" + rest
 	}
-	cols, names, err := e.columns()
+	return "WITH " + q.cte + ",\n" + rest
+}
+
+// checkRows builds kl_rows from the check's query (q, in DuckDB SQL); only the query's
+// columns are read here (DESCRIBE), it runs as part of each rule's query.
+func (e *evaluator) checkRows(c *Check, q string) (checkRows, error) {
+	q = strings.TrimRight(strings.TrimSpace(q), ";")
+	cols, names, err := e.describe(q)
 	if err != nil {
-		return err
+		return checkRows{}, err
 	}
 	col := func(name string) (colType, bool) {
 		ct, ok := cols[name]
@@ -52,51 +55,55 @@ func (e *evaluator) loadRows(c *Check, q string) error {
 		}
 	}
 	if _, ok := col("timestamp"); !ok && c.Rule.Kind != RuleRows {
-		return fmt.Errorf("the query must return a timestamp column (it returns %s)", strings.Join(names, ", "))
+		return checkRows{}, fmt.Errorf("the query must return a timestamp column (it returns %s)", strings.Join(names, ", "))
 	}
 	if _, ok := col("status"); !ok && c.Rule.Kind == RuleRows {
-		return fmt.Errorf("a 'rows' check must return a status column (it returns %s)", strings.Join(names, ", "))
+		return checkRows{}, fmt.Errorf("a 'rows' check must return a status column (it returns %s)", strings.Join(names, ", "))
 	}
 	text := func(name string) string {
 		if ct, ok := col(name); ok {
-			return fmt.Sprintf("coalesce(CAST(%s AS VARCHAR), '')", quoteIdent(ct.name))
+			return fmt.Sprintf("coalesce(CAST(kl_query.%s AS VARCHAR), '')", quoteIdent(ct.name))
 		}
 		return "''"
 	}
 	ts := "NULL::TIMESTAMP"
 	if ct, ok := col("timestamp"); ok && ct.isTime() {
-		ts = fmt.Sprintf("CAST(%s AS TIMESTAMP)", quoteIdent(ct.name))
+		ts = fmt.Sprintf("CAST(kl_query.%s AS TIMESTAMP)", quoteIdent(ct.name))
 	}
 	line := "NULL::BIGINT"
 	if ct, ok := col("line"); ok && ct.isInteger() {
-		line = fmt.Sprintf("CAST(%s AS BIGINT)", quoteIdent(ct.name))
+		line = fmt.Sprintf("CAST(kl_query.%s AS BIGINT)", quoteIdent(ct.name))
 	}
 	win := "NULL::VARCHAR"
-	if ct, ok := col("window"); ok {
-		win = fmt.Sprintf("CAST(%s AS VARCHAR)", quoteIdent(ct.name))
+	ct, hasWindow := col("window")
+	if hasWindow {
+		win = fmt.Sprintf("CAST(kl_query.%s AS VARCHAR)", quoteIdent(ct.name))
 		if ct.isInteger() { // seconds
-			win = fmt.Sprintf("CAST(%s AS VARCHAR) || 's'", quoteIdent(ct.name))
+			win = fmt.Sprintf("CAST(kl_query.%s AS VARCHAR) || 's'", quoteIdent(ct.name))
 		}
 	}
 	status := "''"
 	if ct, ok := col("status"); ok {
-		status = fmt.Sprintf("lower(coalesce(CAST(%s AS VARCHAR), ''))", quoteIdent(ct.name))
+		status = fmt.Sprintf("lower(coalesce(CAST(kl_query.%s AS VARCHAR), ''))", quoteIdent(ct.name))
 	}
 	since := e.since
 	if since.IsZero() {
 		since = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
-	view := fmt.Sprintf(`CREATE OR REPLACE TEMP VIEW %s AS SELECT * FROM (
-    SELECT kl_ord AS ord, %s AS ts, %s AS grp, %s AS job, %s AS file, %s AS line, %s AS message, %s AS win, %s AS skip, %s AS cov, %s AS status
-    FROM %s
-) WHERE ts IS NULL OR (ts <= %s AND ts >= %s)`, rowsTable,
+	// row_number() OVER () numbers the rows in the order the query gives them.
+	cte := fmt.Sprintf(`kl_rows AS MATERIALIZED (SELECT * FROM (
+    SELECT row_number() OVER () AS ord, %s AS ts, %s AS grp, %s AS job, %s AS file, %s AS line, %s AS message,
+        %s AS win, %s AS skip, %s AS cov, %s AS status
+    FROM (
+%s
+    ) kl_query
+) WHERE ts IS NULL OR (ts <= %s AND ts >= %s))`,
 		ts, text("grp"), text("job"), text("file"), line, text("message"), win, text("skip_reason"), text("covered_by"), status,
-		rawTable, timeLiteral(e.at), timeLiteral(since))
-	_, err = e.conn.ExecContext(e.ctx, view)
-	return err
+		q, timeLiteral(e.at), timeLiteral(since))
+	return checkRows{cte: cte, hasWindow: hasWindow}, nil
 }
 
-// timeLiteral writes t as a DuckDB TIMESTAMP literal (a view cannot take parameters).
+// timeLiteral writes t as a DuckDB TIMESTAMP literal.
 func timeLiteral(t time.Time) string {
 	return "TIMESTAMP '" + t.UTC().Format("2006-01-02 15:04:05.999999") + "'"
 }
@@ -116,27 +123,24 @@ func (c colType) isInteger() bool {
 	return false
 }
 
-// columns returns the columns of kl_raw (but kl_ord) by lower-case name, and their names as
-// written.
-func (e *evaluator) columns() (map[string]colType, []string, error) {
-	rs, err := e.conn.QueryContext(e.ctx, "SELECT * EXCLUDE (kl_ord) FROM "+rawTable+" LIMIT 0")
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rs.Close()
-	types, err := rs.ColumnTypes()
-	if err != nil {
-		return nil, nil, err
-	}
+// describe returns the columns of q's result by lower-case name, without running it, and
+// their names as written.
+func (e *evaluator) describe(q string) (map[string]colType, []string, error) {
 	cols := map[string]colType{}
 	var names []string
-	for _, t := range types {
-		names = append(names, t.Name())
-		if _, dup := cols[strings.ToLower(t.Name())]; !dup {
-			cols[strings.ToLower(t.Name())] = colType{name: t.Name(), typ: strings.ToUpper(t.DatabaseTypeName())}
+	err := scanRows(e.ctx, e.conn, "DESCRIBE "+q, func(r *gosql.Rows) error {
+		var name, typ string
+		var rest [4]any // null, key, default, extra
+		if err := r.Scan(&name, &typ, &rest[0], &rest[1], &rest[2], &rest[3]); err != nil {
+			return err
 		}
-	}
-	return cols, names, rs.Err()
+		names = append(names, name)
+		if _, dup := cols[strings.ToLower(name)]; !dup {
+			cols[strings.ToLower(name)] = colType{name: name, typ: strings.ToUpper(typ)}
+		}
+		return nil
+	})
+	return cols, names, err
 }
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
@@ -164,7 +168,7 @@ const rowCols = "ord, ts, grp, job, file, line, message"
 // moreThanRows judges a more-than (or, with w == 0, an any) rule in SQL: per group (by grp
 // when byGroup), the number of matches, the largest count within a sliding window of w, and
 // the first window holding more than n (its first rows are the evidence).
-func (e *evaluator) moreThanRows(c *Check, r *Result, n int64, w time.Duration, byGroup bool) error {
+func (e *evaluator) moreThanRows(c *Check, rows checkRows, r *Result, n int64, w time.Duration, byGroup bool) error {
 	part := "grp"
 	if !byGroup {
 		part = "''"
@@ -176,7 +180,7 @@ func (e *evaluator) moreThanRows(c *Check, r *Result, n int64, w time.Duration, 
 	if w > 0 {
 		frame = fmt.Sprintf("RANGE BETWEEN CURRENT ROW AND INTERVAL '%d microseconds' FOLLOWING", w.Microseconds()-1)
 	}
-	q := fmt.Sprintf(`WITH s AS (
+	q := rows.with(fmt.Sprintf(`s AS (
     SELECT %[1]s, %[2]s AS part,
         row_number() OVER (PARTITION BY %[2]s ORDER BY ts, ord) AS idx,
         count(*) OVER (PARTITION BY %[2]s ORDER BY ts %[3]s) AS cnt,
@@ -195,7 +199,7 @@ SELECT g.part, coalesce(a.n, 0), coalesce(a.best, 0), a.first_ts, a.last_ts, a.f
     s.idx, s.cnt, %[5]s
 FROM g LEFT JOIN a USING (part)
 LEFT JOIN s ON s.part = g.part AND (s.idx BETWEEN coalesce(a.fire, 1) AND coalesce(a.fire, 1) + $2 - 1 OR s.idx = a.fire + $1)
-ORDER BY g.first_ord, s.idx`, rowCols, part, frame, rowsTable, prefixed("s.", rowCols))
+ORDER BY g.first_ord, s.idx`, rowCols, part, frame, "kl_rows", prefixed("s.", rowCols)))
 	type groupStats struct {
 		name                  string
 		n, best               int64
@@ -327,67 +331,86 @@ func utcPtr(t gosql.NullTime) *time.Time {
 // last. That keeps every gap of a window or more exactly (its two ends are the last heartbeat
 // of one stretch and the first of a later one), and every other gap stays shorter than a
 // window; the last heartbeat, and the one before each gap, are kept with their lines.
-func (e *evaluator) heartbeatGroups(c *Check) (map[string]*group, []string, error) {
+func (e *evaluator) heartbeatGroups(c *Check, rows checkRows) (map[string]*group, []string, error) {
+	window := func(win gosql.NullString) (time.Duration, bool) {
+		d, err := ParseDuration(win.String)
+		return d, win.Valid && err == nil
+	}
+	shortest := c.Rule.Window
+	if rows.hasWindow {
+		// Rows name their group's window: the stretch is half the shortest of them.
+		err := scanRows(e.ctx, e.conn, rows.with("SELECT DISTINCT win FROM kl_rows WHERE win <> ''"), func(rs *gosql.Rows) error {
+			var win gosql.NullString
+			if err := rs.Scan(&win); err != nil {
+				return err
+			}
+			if d, ok := window(win); ok {
+				shortest = min(shortest, d)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
 	groups := map[string]*group{}
 	var order []string
-	err := scanRows(e.ctx, e.conn, fmt.Sprintf(`SELECT grp,
-        arg_min(job, ord) FILTER (WHERE job <> '') AS job,
-        arg_max(win, ord) FILTER (WHERE win IS NOT NULL AND win <> '') AS win,
-        arg_min(cov, ord) FILTER (WHERE cov <> '') AS cov,
-        arg_max(skip, ord) FILTER (WHERE skip <> '') AS skip,
-        count(*) FILTER (WHERE skip = '' AND ts IS NOT NULL) AS beats
-    FROM %s GROUP BY grp`, rowsTable), func(rs *gosql.Rows) error {
+	err := scanRows(e.ctx, e.conn, rows.with(fmt.Sprintf(`g AS (
+    SELECT grp,
+        arg_min(job, ord) FILTER (WHERE job <> '') AS g_job,
+        arg_max(win, ord) FILTER (WHERE win IS NOT NULL AND win <> '') AS g_win,
+        arg_min(cov, ord) FILTER (WHERE cov <> '') AS g_cov,
+        arg_max(skip, ord) FILTER (WHERE skip <> '') AS g_skip,
+        count(*) FILTER (WHERE skip = '' AND ts IS NOT NULL) AS g_beats
+    FROM kl_rows GROUP BY grp
+), b AS (
+    SELECT * FROM (
+        SELECT *,
+            row_number() OVER (PARTITION BY grp, floor(epoch_us(ts) / $1) ORDER BY ts, ord) AS first_in,
+            row_number() OVER (PARTITION BY grp, floor(epoch_us(ts) / $1) ORDER BY ts DESC, ord DESC) AS last_in
+        FROM kl_rows WHERE skip = '' AND ts IS NOT NULL
+    ) WHERE first_in = 1 OR last_in = 1
+)
+SELECT g.grp, g_job, g_win, g_cov, g_skip, g_beats, %s
+FROM g LEFT JOIN b USING (grp)
+ORDER BY g.grp, b.ts, b.ord`, prefixed("b.", rowCols))), func(rs *gosql.Rows) error {
 		var name string
 		var job, win, cov, skip gosql.NullString
 		var beats int64
-		if err := rs.Scan(&name, &job, &win, &cov, &skip, &beats); err != nil {
+		var ord, line gosql.NullInt64
+		var ts gosql.NullTime
+		var grp, bjob, file, msg gosql.NullString
+		if err := rs.Scan(&name, &job, &win, &cov, &skip, &beats, &ord, &ts, &grp, &bjob, &file, &line, &msg); err != nil {
 			return err
 		}
-		g := &group{name: name, job: job.String, window: c.Rule.Window, skip: skip.String, count: beats}
-		if d, err := ParseDuration(win.String); win.Valid && err == nil {
-			g.window = d
-		}
-		if cov.String != "" {
-			if ids, err := parseTemplateList(cov.String); err == nil {
-				g.coveredBy = ids
+		g := groups[name]
+		if g == nil {
+			g = &group{name: name, job: job.String, window: c.Rule.Window, skip: skip.String, count: beats}
+			if d, ok := window(win); ok {
+				g.window = d
 			}
+			if cov.String != "" {
+				if ids, err := parseTemplateList(cov.String); err == nil {
+					g.coveredBy = ids
+				}
+			}
+			groups[name] = g
+			order = append(order, name)
 		}
-		groups[name] = g
-		order = append(order, name)
-		return nil
-	})
-	if err != nil || len(order) == 0 {
-		return groups, order, err
-	}
-	shortest := c.Rule.Window
-	for _, g := range groups {
-		shortest = min(shortest, g.window)
-	}
-	stretch := max(shortest.Microseconds()/2, 1)
-	err = scanRows(e.ctx, e.conn, fmt.Sprintf(`SELECT %s FROM (
-    SELECT *,
-        row_number() OVER (PARTITION BY grp, floor(epoch_us(ts) / $1) ORDER BY ts, ord) AS first_in,
-        row_number() OVER (PARTITION BY grp, floor(epoch_us(ts) / $1) ORDER BY ts DESC, ord DESC) AS last_in
-    FROM %s WHERE skip = '' AND ts IS NOT NULL
-) WHERE first_in = 1 OR last_in = 1
-ORDER BY grp, ts, ord`, rowCols, rowsTable), func(rs *gosql.Rows) error {
-		var x row
-		if err := scanRow(rs, &x); err != nil {
-			return err
-		}
-		if g := groups[x.grp]; g != nil {
-			g.beats = append(g.beats, x)
+		if ord.Valid {
+			g.beats = append(g.beats, row{ord: ord.Int64, time: utcPtr(ts), grp: grp.String, job: bjob.String,
+				file: file.String, line: line.Int64, message: msg.String})
 		}
 		return nil
-	}, stretch)
+	}, max(shortest.Microseconds()/2, 1))
 	return groups, order, err
 }
 
 // judgeRows reads a 'rows' check: each row carries its status; per status the count, the
 // first and last few messages (summarize), and the first failing rows as evidence.
-func (e *evaluator) judgeRows(r *Result) error {
+func (e *evaluator) judgeRows(rows checkRows, r *Result) error {
 	const keep = 3
-	q := fmt.Sprintf(`SELECT %s, kind, n, first_fail, last_fail FROM (
+	q := rows.with(fmt.Sprintf(`SELECT %s, kind, n, first_fail, last_fail FROM (
     SELECT *,
         row_number() OVER (PARTITION BY kind ORDER BY ord) AS rn,
         row_number() OVER (PARTITION BY kind ORDER BY ord DESC) AS rd,
@@ -396,7 +419,7 @@ func (e *evaluator) judgeRows(r *Result) error {
         max(ts) OVER (PARTITION BY kind) AS last_fail
     FROM (SELECT *, CASE WHEN status IN ('fail', 'unknown', 'skipped') THEN status ELSE 'pass' END AS kind FROM %s)
 ) WHERE rn <= $1 OR rd <= $2
-ORDER BY kind, ord`, rowCols, rowsTable)
+ORDER BY kind, ord`, rowCols, "kl_rows"))
 	type kindRows struct {
 		n    int64
 		msgs []string

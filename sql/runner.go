@@ -322,19 +322,19 @@ func (e *evaluator) judge(c *Check, r *Result) error {
 			return err
 		}
 	}
-	if err := e.loadRows(c, q); err != nil {
+	rows, err := e.checkRows(c, q)
+	if err != nil {
 		return err
 	}
-	defer e.conn.ExecContext(context.Background(), "DROP VIEW IF EXISTS "+rowsTable+"; DROP TABLE IF EXISTS "+rawTable)
 	switch c.Rule.Kind {
 	case RuleMoreThan:
-		return e.moreThanRows(c, r, c.Rule.Threshold, c.Rule.Window, true)
+		return e.moreThanRows(c, rows, r, c.Rule.Threshold, c.Rule.Window, true)
 	case RuleAny:
-		return e.moreThanRows(c, r, 0, 0, false)
+		return e.moreThanRows(c, rows, r, 0, 0, false)
 	case RuleAtLeastOnePer:
-		return e.atLeastOnePer(c, r)
+		return e.atLeastOnePer(c, rows, r)
 	case RuleRows:
-		return e.judgeRows(r)
+		return e.judgeRows(rows, r)
 	}
 	return nil
 }
@@ -358,8 +358,8 @@ type group struct {
 	coveredBy []string
 }
 
-func (e *evaluator) atLeastOnePer(c *Check, r *Result) error {
-	groups, order, err := e.heartbeatGroups(c)
+func (e *evaluator) atLeastOnePer(c *Check, rows checkRows, r *Result) error {
+	groups, order, err := e.heartbeatGroups(c, rows)
 	if err != nil {
 		return err
 	}
