@@ -473,6 +473,16 @@ type LoadStats struct {
 // shifted past the ids already in use. Rows of several exports (nightly runs, overlapping
 // bundles) are then merged as an ingest merges overlapping files.
 func (s *Store) LoadParquet(ctx context.Context, dir string) (*LoadStats, error) {
+	return s.loadParquet(ctx, dir, nil)
+}
+
+// LoadParquetSite is LoadParquet of one site's exports (export_site = site; "" for exports
+// without a site) of a lake that holds several (see LakeSites).
+func (s *Store) LoadParquetSite(ctx context.Context, dir, site string) (*LoadStats, error) {
+	return s.loadParquet(ctx, dir, func(v string) bool { return v == site })
+}
+
+func (s *Store) loadParquet(ctx context.Context, dir string, keep func(site string) bool) (*LoadStats, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -486,7 +496,7 @@ func (s *Store) LoadParquet(ctx context.Context, dir string) (*LoadStats, error)
 	}
 	defer conn.Close()
 	ls := &LoadStats{Rows: map[string]int64{}}
-	lake, err := readLake(ctx, conn, abs, false)
+	lake, err := readLakeSites(ctx, conn, abs, false, keep)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", dir, err)
 	}

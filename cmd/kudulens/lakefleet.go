@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/kudulens/kudulens/internal/escape"
+	"github.com/kudulens/kudulens/pipeline"
+	"github.com/kudulens/kudulens/pipeline/blob"
+	"github.com/kudulens/kudulens/pipeline/store"
+)
+
+// A fleet kept as one lake: `export --fleet` writes every site into one Parquet lake (rows
+// told apart by export_site), and `diagnose --fleet lake/` reads it back one site per
+// export_site, each loaded from the committed files of that site's exports alone.
+
+// lakeSelection says which of a lake's sites a fleet entry loads.
+type lakeSelection struct{ site string }
+
+// lakeFleetEntries lists the sites of dir when dir is a lake (it has table= folders or a
+// _kudulens_commits folder): one per export_site, named by it (exports without a site by the
+// lake's folder name). ok is false when dir is not a lake. A lake written before commit
+// markers existed has no per-export sites: it is one site, the folder.
+func lakeFleetEntries(dir string) (entries []fleetEntry, ok bool, err error) {
+	_, cerr := os.Stat(filepath.Join(dir, "_kudulens_commits"))
+	if !store.IsParquetDir(dir) && cerr != nil {
+		return nil, false, nil
+	}
+	name := filepath.Base(dir)
+	if abs, err := filepath.Abs(dir); err == nil {
+		name = filepath.Base(abs)
+	}
+	sites, marked, err := store.LakeSites(dir)
+	if err != nil {
+		return nil, true, err
+	}
+	if !marked {
+		return []fleetEntry{{site: name, path: dir, display: dir}}, true, nil
+	}
+	for _, s := range sites {
+		en := fleetEntry{site: s, path: dir, display: dir, lake: &lakeSelection{site: s}}
+		if s == "" {
+			en.site = name
+		}
+		entries = append(entries, en)
+	}
+	return entries, true, nil
+}
+
+// loadLake loads a fleet entry that is a lake folder: the whole folder, or one of its sites.
+func loadLake(ctx context.Context, database *store.Store, en fleetEntry) error {
+	var err error
+	if en.lake != nil {
+		_, err = database.LoadParquetSite(ctx, en.path, en.lake.site)
+	} else {
+		_, err = database.LoadParquet(ctx, en.path)
+	}
+	return err
+}
+
+// exportFleet is `export --fleet SRC --parquet DEST`: each site of SRC (found as diagnose
+// --fleet finds them) is ingested into a temporary in-memory database of its own and exported
+// with export_site = its name, one after the other. A site that cannot be read is reported and
+// the others go on (exit 3 at the end); a failure to write the lake stops the run.
+func exportFleet(ctx context.Context, src string, dest *lakeDest, sf *storeFlags, e *env) int {
+	var entries []fleetEntry
+	var note string
+	var err error
+	if blob.IsSource(src) {
+		if entries, note, err = blobFleetEntries(ctx, src, sf.blob.options(e)); err != nil {
+			if ctx.Err() != nil {
+				return fatal(e, ctx.Err())
+			}
+			fmt.Fprintf(e.stderr, "kudulens export: --fleet: %s\n", escape.TerminalLines(err.Error()))
+			return exitInputFailed
+		}
+	} else {
+		if fi, err := os.Stat(src); err != nil || !fi.IsDir() {
+			fmt.Fprintf(e.stderr, "kudulens export: --fleet %s: not a folder or a blob container (each of its top-level files or folders is one site)\n", escape.Terminal(src))
+			return exitUsage
+		}
+		if entries, note, err = fleetEntries(src); err != nil {
+			return fatal(e, err)
+		}
+	}
+	if note != "" && !sf.quiet {
+		fmt.Fprintf(e.stderr, "kudulens export: --fleet: %s\n", escape.Terminal(note))
+	}
+	if len(entries) == 0 {
+		fmt.Fprintf(e.stderr, "kudulens export: --fleet %s: no sites in it\n", escape.Terminal(blob.StripQuery(src)))
+		return exitInputFailed
+	}
+	code := exitOK
+	destAbs, _ := filepath.Abs(dest.dir)
+	for _, en := range entries {
+		if abs, err := filepath.Abs(en.path); dest.dir != "" && err == nil && abs == destAbs {
+			continue // the lake itself, written inside the fleet folder: not a site
+		}
+		if !sf.noRedact {
+			// A site named after its bundle file may carry the SAS it was downloaded with.
+			en.site, en.display = redactName(en.site), redactName(en.display)
+		}
+		st, problems, err := exportSite(ctx, en, dest, sf, e)
+		if ctx.Err() != nil {
+			return fatal(e, ctx.Err())
+		}
+		for _, p := range problems {
+			fmt.Fprintf(e.stderr, "kudulens export: site %s: %s\n", escape.Terminal(en.site), p)
+			code = exitInputFailed
+		}
+		var lakeErr *lakeWriteError
+		switch {
+		case errors.As(err, &lakeErr):
+			return fatal(e, fmt.Errorf("site %s: %w", en.site, lakeErr.err))
+		case err != nil:
+			fmt.Fprintf(e.stderr, "kudulens export: site %s: %s\n", escape.Terminal(en.site), escape.TerminalLines(err.Error()))
+			code = exitInputFailed
+			continue
+		}
+		fmt.Fprintf(e.stdout, "%s: ", escape.Terminal(en.site))
+		printExport(e, st, dest.name)
+	}
+	return code
+}
+
+// lakeWriteError is a failure to write the lake (not to read a site): it ends a fleet export.
+type lakeWriteError struct{ err error }
+
+func (l *lakeWriteError) Error() string { return l.err.Error() }
+
+// exportSite reads one fleet site into a database of its own and exports it. problems are the
+// files that could not be read (wholly or in part).
+func exportSite(ctx context.Context, en fleetEntry, dest *lakeDest, sf *storeFlags, e *env) (*store.ExportStats, []string, error) {
+	if en.skip != "" {
+		return nil, nil, errors.New(en.skip)
+	}
+	database, err := sf.open(ctx, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer database.Close()
+	var problems []string
+	if store.IsParquetDir(en.path) {
+		if err := loadLake(ctx, database, en); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		o := sf.ingestOptions(e)
+		o.Walk.Stdin = nil
+		sum, err := pipeline.Ingest(ctx, database, []string{en.path}, o, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, f := range sum.Files {
+			if f.Row.Status == "failed" || f.Row.Status == "partial" {
+				problems = append(problems, fileNote(f.Row.Status, f))
+			}
+		}
+	}
+	st, err := dest.export(ctx, database, store.ExportOptions{Site: en.site})
+	if err != nil {
+		return nil, problems, &lakeWriteError{err}
+	}
+	return st, problems, nil
+}

@@ -1,0 +1,153 @@
+package blob
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
+)
+
+// Lake is a Parquet lake kept in a blob container or under a prefix of one (export --parquet
+// <container URL>). The export writes its files in a local folder and publishes them here
+// (store.ExportParquetRemote), the commit marker last, so that a reader never sees half an
+// export. It authenticates as blob sources do (Options, --auth).
+type Lake struct {
+	src  *blobSource
+	cred blobCred
+	cc   *container.Client
+	root string // the blob-name prefix of the lake: "" or ending in '/'
+}
+
+// markersFolder is where the commit markers are (store's lakeCommitsDir).
+const markersFolder = "_kudulens_commits/"
+
+// maxMarkerBytes bounds what is read of one marker: a marker lists one export's files, a few
+// hundred bytes each; a larger blob there is not one.
+const maxMarkerBytes = 64 << 20
+
+// OpenLake parses a lake's container URL (or az://container/prefix) and chooses its
+// credential. It contacts nothing.
+func OpenLake(arg string, o *Options) (*Lake, error) {
+	o = o.withDefaults()
+	src, err := parseBlobSource(arg, o)
+	if err != nil {
+		return nil, newBlobError(err, "%s: %s", safeArg(arg), err.Error())
+	}
+	cred, err := src.chooseCred(o)
+	if err != nil {
+		return nil, newBlobError(err, "%s: %s", src.display, err.Error())
+	}
+	cc, err := src.containerClient(o, cred)
+	if err != nil {
+		return nil, err
+	}
+	l := &Lake{src: src, cred: cred, cc: cc}
+	if p := strings.Trim(src.prefix, "/"); p != "" {
+		l.root = p + "/"
+	}
+	return l, nil
+}
+
+// String is the lake's URL without its query (no SAS), for messages.
+func (l *Lake) String() string { return l.src.display }
+
+// Markers returns the contents of the lake's commit markers by name (<export_id>.json). An
+// empty map: no export was committed there yet (or the container is empty).
+func (l *Lake) Markers(ctx context.Context) (map[string][]byte, error) {
+	prefix := l.root + markersFolder
+	out := map[string][]byte{}
+	pager := l.cc.NewListBlobsFlatPager(&container.ListBlobsFlatOptions{Prefix: &prefix})
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", l.src.display, describeBlobErr(l.src, l.cred, "cannot list the lake's commit markers", err))
+		}
+		for _, it := range page.Segment.BlobItems {
+			if it.Name == nil {
+				continue
+			}
+			name := strings.TrimPrefix(*it.Name, prefix)
+			if strings.Contains(name, "/") || !strings.HasSuffix(name, ".json") || strings.HasPrefix(name, ".") {
+				continue
+			}
+			if it.Properties != nil && it.Properties.ContentLength != nil && *it.Properties.ContentLength > maxMarkerBytes {
+				return nil, fmt.Errorf("%s: %s%s is %d bytes, not a commit marker", l.src.display, prefix, name, *it.Properties.ContentLength)
+			}
+			b, err := l.read(ctx, *it.Name)
+			if err != nil {
+				return nil, err
+			}
+			out[name] = b
+		}
+	}
+	return out, nil
+}
+
+// read downloads one small blob whole.
+func (l *Lake) read(ctx context.Context, name string) ([]byte, error) {
+	resp, err := l.cc.NewBlobClient(name).DownloadStream(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", l.src.display, describeBlobErr(l.src, l.cred, "cannot read "+name, err))
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	if _, err := io.Copy(&buf, io.LimitReader(resp.Body, maxMarkerBytes+1)); err != nil {
+		return nil, fmt.Errorf("%s: read %s: %s", l.src.display, name, sanitize(err.Error()))
+	}
+	if buf.Len() > maxMarkerBytes {
+		return nil, fmt.Errorf("%s: %s is larger than %d bytes, not a commit marker", l.src.display, name, maxMarkerBytes)
+	}
+	return buf.Bytes(), nil
+}
+
+// blobName is the blob of a lake file given relative to the lake ('/'-separated).
+func (l *Lake) blobName(rel string) (string, error) {
+	if rel == "" || strings.HasPrefix(rel, "/") || path.Clean(rel) != rel || strings.HasPrefix(rel, "../") || rel == ".." {
+		return "", fmt.Errorf("%s: %q is not a path inside the lake", l.src.display, rel)
+	}
+	return l.root + rel, nil
+}
+
+// Download copies the lake file rel into the local file local (created or truncated).
+func (l *Lake) Download(ctx context.Context, rel, local string) error {
+	name, err := l.blobName(rel)
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(local)
+	if err != nil {
+		return err
+	}
+	_, err = l.cc.NewBlobClient(name).DownloadFile(ctx, f, nil)
+	if cerr := f.Close(); err == nil && cerr != nil {
+		return cerr
+	}
+	if err != nil {
+		os.Remove(local)
+		return fmt.Errorf("%s: %w", l.src.display, describeBlobErr(l.src, l.cred, "cannot download "+name, err))
+	}
+	return nil
+}
+
+// Upload writes the local file local to the lake file rel, replacing it if it is there (an
+// export redone after a crash writes the same names again).
+func (l *Lake) Upload(ctx context.Context, local, rel string) error {
+	name, err := l.blobName(rel)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(local)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := l.cc.NewBlockBlobClient(name).UploadFile(ctx, f, nil); err != nil {
+		return fmt.Errorf("%s: %w", l.src.display, describeBlobErr(l.src, l.cred, "cannot upload "+name, err))
+	}
+	return nil
+}
