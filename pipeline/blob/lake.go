@@ -3,12 +3,14 @@ package blob
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path"
 	"strings"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 )
 
@@ -147,7 +149,17 @@ func (l *Lake) Upload(ctx context.Context, local, rel string) error {
 	}
 	defer f.Close()
 	if _, err := l.cc.NewBlockBlobClient(name).UploadFile(ctx, f, nil); err != nil {
+		var re *azcore.ResponseError
+		if errors.As(err, &re) && (re.StatusCode == 403 || re.StatusCode == 401) && writeRefused[re.ErrorCode] {
+			// The readers' hint (read and list) is not the one a writer needs.
+			return newBlobError(err, "%s: cannot upload %s: access denied (%d %s) with %s: the credential may read but not write; a lake needs read, list, create and write permission (a SAS with sp=rlcw), or with Entra ID the role Storage Blob Data Contributor on the container",
+				l.src.display, name, re.StatusCode, re.ErrorCode, l.cred.desc)
+		}
 		return fmt.Errorf("%s: %w", l.src.display, describeBlobErr(l.src, l.cred, "cannot upload "+name, err))
 	}
 	return nil
 }
+
+// writeRefused are the answers to a write the credential is not allowed to make.
+var writeRefused = map[string]bool{"AuthorizationPermissionMismatch": true, "AuthorizationResourceTypeMismatch": true,
+	"InsufficientAccountPermissions": true, "AuthorizationFailure": true}
