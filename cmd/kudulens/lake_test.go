@@ -129,6 +129,16 @@ func TestExportFleetThenDiagnoseLake(t *testing.T) {
 	if len(got) != 2 || !reflect.DeepEqual(got, want) {
 		t.Errorf("the lake's sites differ from the folder's:\n lake   %v\n folder %v", got, want)
 	}
+	// query and diagnose read one site of it (--site); without it they say which there are,
+	// rather than merge the sites' rows as copies of one another.
+	code, out, stderr = runCLI(t, "query", "--format", "csv", "--site", "fabrikam", "--sql", "select count(*) n from traces", lake)
+	if code != exitOK || out != "n\n27047\n" {
+		t.Errorf("query --site fabrikam: exit %d %q %s", code, out, stderr)
+	}
+	code, _, stderr = runCLI(t, "query", "--sql", "select count(*) from traces", lake)
+	if code == exitOK || !strings.Contains(stderr, `holds 2 sites ("contoso", "fabrikam"): read one with --site NAME`) {
+		t.Errorf("query of a two-site lake without --site: exit %d %s", code, stderr)
+	}
 	// A site of the lake alone is what that site's own export gives.
 	single := filepath.Join(t.TempDir(), "single")
 	if code, _, stderr := runCLI(t, "export", "-q", "--parquet", single, "--site", "contoso", filepath.Join(fleet, "contoso")); code != exitOK {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/kudulens/kudulens/internal/escape"
 	"github.com/kudulens/kudulens/pipeline"
@@ -165,4 +166,42 @@ func exportSite(ctx context.Context, en fleetEntry, dest *lakeDest, sf *storeFla
 		return nil, problems, &lakeWriteError{err}
 	}
 	return st, problems, nil
+}
+
+const lakeSiteUsage = "with a Parquet lake holding several sites (export --fleet) as SOURCE: read this site's exports (diagnose --fleet reads them all, site by site)"
+
+// loadLakeSource loads a lake given as a SOURCE of query or diagnose. A lake of several sites
+// is read one site at a time (--site): loaded together, the sites' rows would merge as copies
+// of one another wherever two sites logged the same lines.
+func loadLakeSource(ctx context.Context, s *store.Store, dir string, sf *storeFlags) error {
+	sites, marked, err := store.LakeSites(dir)
+	if err != nil {
+		return err
+	}
+	if sf.lakeSite != "" {
+		if !marked {
+			return fmt.Errorf("%s: --site: this lake has no commit markers (written by an older kudulens) and is read whole", dir)
+		}
+		for _, site := range sites {
+			if site == sf.lakeSite {
+				_, err := s.LoadParquetSite(ctx, dir, site)
+				return err
+			}
+		}
+		return fmt.Errorf("%s: --site %s: no such site in the lake (it holds %s)", dir, sf.lakeSite, strings.Join(quoteAll(sites), ", "))
+	}
+	if len(sites) > 1 {
+		return fmt.Errorf("%s holds %d sites (%s): read one with --site NAME, or all of them, site by site, with diagnose --fleet %s",
+			dir, len(sites), strings.Join(quoteAll(sites), ", "), dir)
+	}
+	_, err = s.LoadParquet(ctx, dir)
+	return err
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
 }
