@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/sas"
 
 	"github.com/kudulens/kudulens/internal/azuritetest"
@@ -294,6 +296,36 @@ func TestExportBlobLake(t *testing.T) {
 	sort.Strings(sites)
 	if err != nil || strings.Join(sites, ",") != "contoso,fabrikam" {
 		t.Errorf("sites %v %v", sites, err)
+	}
+
+	// An export reads only its own site's markers (their metadata names the site): a marker of
+	// another site that is not even JSON does not stop contoso's next export; a reader of
+	// the whole lake meets it.
+	metaSites := map[string]string{}
+	pager := c.NewListBlobsFlatPager("lake", &azblob.ListBlobsFlatOptions{Prefix: to.Ptr("fleet/_kudulens_commits/"), Include: azblob.ListBlobsInclude{Metadata: true}})
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range page.Segment.BlobItems {
+			for k, v := range it.Metadata {
+				if strings.EqualFold(k, "kudulenssite") {
+					metaSites[*v] = *it.Name
+				}
+			}
+		}
+	}
+	if len(metaSites) != 2 || metaSites["contoso"] == "" || metaSites["fabrikam"] == "" {
+		t.Errorf("the markers' site metadata: %v", metaSites)
+	}
+	if _, err := c.UploadBuffer(ctx, "lake", "fleet/_kudulens_commits/ffffffffffffffff.json", []byte("not json"),
+		&azblob.UploadBufferOptions{Metadata: map[string]*string{"kudulenssite": to.Ptr("fabrikam")}}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr = runCLI(t, "export", "-q", "--parquet", az.URL+"/lake/fleet?"+writeSAS, "--site", "contoso", sample+"/applogs/contoso-analytics/2026/11/19/02")
+	if code != exitOK || !strings.Contains(out, "export ") {
+		t.Errorf("contoso's export next to a broken marker of fabrikam: exit %d\n%s\n%s", code, out, stderr)
 	}
 }
 

@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blockblob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 )
 
@@ -58,12 +61,18 @@ func OpenLake(arg string, o *Options) (*Lake, error) {
 // String is the lake's URL without its query (no SAS), for messages.
 func (l *Lake) String() string { return l.src.display }
 
-// Markers returns the contents of the lake's commit markers by name (<export_id>.json). An
-// empty map: no export was committed there yet (or the container is empty).
-func (l *Lake) Markers(ctx context.Context) (map[string][]byte, error) {
+// siteMetadata is the metadata of a commit marker that names its export's site (escaped:
+// metadata values are ASCII), so that an export of one site reads only its own markers.
+const siteMetadata = "kudulenssite"
+
+// Markers returns the contents of the lake's commit markers by name (<export_id>.json): all
+// of them when site is nil, else those whose metadata names site, and those without that
+// metadata (written by other tools: the caller reads their site from them). An empty map: no
+// export was committed there yet (or the container is empty).
+func (l *Lake) Markers(ctx context.Context, site *string) (map[string][]byte, error) {
 	prefix := l.root + markersFolder
 	out := map[string][]byte{}
-	pager := l.cc.NewListBlobsFlatPager(&container.ListBlobsFlatOptions{Prefix: &prefix})
+	pager := l.cc.NewListBlobsFlatPager(&container.ListBlobsFlatOptions{Prefix: &prefix, Include: container.ListBlobsInclude{Metadata: true}})
 	for pager.More() {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
@@ -77,6 +86,9 @@ func (l *Lake) Markers(ctx context.Context) (map[string][]byte, error) {
 			if strings.Contains(name, "/") || !strings.HasSuffix(name, ".json") || strings.HasPrefix(name, ".") {
 				continue
 			}
+			if site != nil && !markerOf(it.Metadata, *site) {
+				continue
+			}
 			if it.Properties != nil && it.Properties.ContentLength != nil && *it.Properties.ContentLength > maxMarkerBytes {
 				return nil, fmt.Errorf("%s: %s%s is %d bytes, not a commit marker", l.src.display, prefix, name, *it.Properties.ContentLength)
 			}
@@ -88,6 +100,18 @@ func (l *Lake) Markers(ctx context.Context) (map[string][]byte, error) {
 		}
 	}
 	return out, nil
+}
+
+// markerOf reports whether a marker with metadata md may be of site's export: its site
+// metadata names site, or it has none.
+func markerOf(md map[string]*string, site string) bool {
+	for k, v := range md {
+		if strings.EqualFold(k, siteMetadata) && v != nil {
+			s, err := url.QueryUnescape(*v)
+			return err != nil || s == site
+		}
+	}
+	return true
 }
 
 // read downloads one small blob whole.
@@ -139,6 +163,10 @@ func (l *Lake) Download(ctx context.Context, rel, local string) error {
 // Upload writes the local file local to the lake file rel, replacing it if it is there (an
 // export redone after a crash writes the same names again).
 func (l *Lake) Upload(ctx context.Context, local, rel string) error {
+	return l.upload(ctx, local, rel, nil)
+}
+
+func (l *Lake) upload(ctx context.Context, local, rel string, md map[string]*string) error {
 	name, err := l.blobName(rel)
 	if err != nil {
 		return err
@@ -148,7 +176,7 @@ func (l *Lake) Upload(ctx context.Context, local, rel string) error {
 		return err
 	}
 	defer f.Close()
-	if _, err := l.cc.NewBlockBlobClient(name).UploadFile(ctx, f, nil); err != nil {
+	if _, err := l.cc.NewBlockBlobClient(name).UploadFile(ctx, f, &blockblob.UploadFileOptions{Metadata: md}); err != nil {
 		var re *azcore.ResponseError
 		if errors.As(err, &re) && (re.StatusCode == 403 || re.StatusCode == 401) && writeRefused[re.ErrorCode] {
 			// The readers' hint (read and list) is not the one a writer needs.
@@ -158,6 +186,11 @@ func (l *Lake) Upload(ctx context.Context, local, rel string) error {
 		return fmt.Errorf("%s: %w", l.src.display, describeBlobErr(l.src, l.cred, "cannot upload "+name, err))
 	}
 	return nil
+}
+
+// PutMarker uploads a commit marker, its export's site in its metadata (see Markers).
+func (l *Lake) PutMarker(ctx context.Context, local, rel, site string) error {
+	return l.upload(ctx, local, rel, map[string]*string{siteMetadata: to.Ptr(url.QueryEscape(site))})
 }
 
 // writeRefused are the answers to a write the credential is not allowed to make.

@@ -62,7 +62,7 @@ func planAppends(ctx context.Context, conn *gosql.Conn, l *lake, site string) (i
 		}
 	}
 	var appended int64
-	if files := l.files["files"]; len(files) > 0 {
+	if files := l.filesOfSite("files", site); len(files) > 0 {
 		src, err := l.source(files)
 		if err != nil {
 			return 0, err

@@ -32,6 +32,7 @@ type lakeCommit struct {
 type lake struct {
 	dir    string
 	files  map[string][]string // table -> absolute paths
+	site   map[string]string   // absolute path -> export_site of the export that wrote it; nil without markers
 	legacy bool                // no markers: files of exports listed in table=files
 	// legacyExports are the exports found committed by the old rule (legacy lakes).
 	legacyExports map[string][]string
@@ -75,6 +76,7 @@ func readLakeSites(ctx context.Context, conn *gosql.Conn, dir string, missingOK 
 	l := &lake{dir: dir, files: map[string][]string{}}
 	commits, _, err := readCommits(dir)
 	if err == nil {
+		l.site = map[string]string{}
 		for _, c := range commits {
 			if keep != nil && !keep(c.Site) {
 				continue
@@ -83,6 +85,7 @@ func readLakeSites(ctx context.Context, conn *gosql.Conn, dir string, missingOK 
 				if err := l.add(f); err != nil {
 					return nil, fmt.Errorf("%s: %w", filepath.Join(lakeCommitsDir, c.ExportID+".json"), err)
 				}
+				l.site[filepath.Join(l.dir, filepath.FromSlash(f))] = c.Site
 			}
 		}
 		return l, nil
@@ -181,6 +184,22 @@ func (l *lake) add(rel string) error {
 	}
 	l.files[strings.TrimPrefix(table, "table=")] = append(l.files[strings.TrimPrefix(table, "table=")], filepath.Join(l.dir, filepath.FromSlash(rel)))
 	return nil
+}
+
+// filesOfSite are the committed files of table written by exports of site: all of them in a
+// lake without markers (whose rows say their site: callers filter on export_site too). An
+// export reads only its own site's files table, which in a lake of many sites is a small part.
+func (l *lake) filesOfSite(table, site string) []string {
+	if l.site == nil {
+		return l.files[table]
+	}
+	var out []string
+	for _, p := range l.files[table] {
+		if l.site[p] == site {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // exportIDOf returns the export id in a part file's name (part-<id>-<n>.parquet).

@@ -144,11 +144,9 @@ func (s *Store) export(ctx context.Context, abs, dir string, o ExportOptions, pu
 	defer conn.Close()
 	st := &ExportStats{Site: o.Site, Rows: map[string]int64{}}
 	if st.Site == "" {
-		var site gosql.NullString
-		if err := conn.QueryRowContext(ctx, "SELECT string_agg(DISTINCT site, ',' ORDER BY site) FROM files WHERE site IS NOT NULL").Scan(&site); err != nil {
+		if st.Site, err = s.defaultExportSite(ctx); err != nil {
 			return nil, err
 		}
-		st.Site = site.String
 	}
 	// What DIR already holds, committed, for this site.
 	if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE kl_done (k VARCHAR)"); err != nil {
@@ -159,7 +157,7 @@ func (s *Store) export(ctx context.Context, abs, dir string, o ExportOptions, pu
 		return nil, fmt.Errorf("read the exports already in %s: %w", dir, err)
 	}
 	defer lake.close()
-	if files := lake.files["files"]; len(files) > 0 {
+	if files := lake.filesOfSite("files", st.Site); len(files) > 0 {
 		src, err := lake.source(files)
 		if err != nil {
 			return nil, err
@@ -255,9 +253,10 @@ func (s *Store) export(ctx context.Context, abs, dir string, o ExportOptions, pu
 		if err != nil {
 			return nil, fmt.Errorf("export %s: %w", table, err)
 		}
-		if n == 0 && len(lake.files[table]) == 0 {
+		if n == 0 && len(lake.filesOfSite(table, st.Site)) == 0 {
 			// Every table has a folder: readers globbing table=rejects/** would fail on a
-			// lake whose rejects were never written. The file has the table's columns, no row.
+			// lake whose rejects were never written. The file has the table's columns, no row;
+			// one per site, so that a remote lake's export need not read other sites' markers.
 			rel, err := s.writeFile(ctx, conn, abs, "table="+table, prefix+"0.parquet", "false", HiveNullPartition, HiveNullPartition)
 			if err != nil {
 				return nil, fmt.Errorf("export %s: %w", table, err)
@@ -284,6 +283,14 @@ func (s *Store) export(ctx context.Context, abs, dir string, o ExportOptions, pu
 		return nil, fmt.Errorf("commit the export to %s: %w", dir, err)
 	}
 	return st, nil
+}
+
+// defaultExportSite is the export_site of an export without --site: the site the application
+// logs name (several: joined with ','), else "".
+func (s *Store) defaultExportSite(ctx context.Context) (string, error) {
+	var site gosql.NullString
+	err := s.db.QueryRowContext(ctx, "SELECT string_agg(DISTINCT site, ',' ORDER BY site) FROM files WHERE site IS NOT NULL").Scan(&site)
+	return site.String, err
 }
 
 // captureSQL dates each exported file by when its data was captured, for the rows that carry

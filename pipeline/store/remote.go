@@ -12,12 +12,17 @@ import (
 // LakeRemote is a lake kept elsewhere than in a local folder: a blob container
 // (pipeline/blob.Lake). Paths are relative to the lake, '/'-separated.
 type LakeRemote interface {
-	// Markers returns the contents of the commit markers by name (<export_id>.json).
-	Markers(ctx context.Context) (map[string][]byte, error)
+	// Markers returns the contents of the commit markers by name (<export_id>.json): all of
+	// them when site is nil, else those of site's exports (and any whose site the remote cannot
+	// tell without reading them).
+	Markers(ctx context.Context, site *string) (map[string][]byte, error)
 	// Download copies the lake file rel into the local file local.
 	Download(ctx context.Context, rel, local string) error
 	// Upload writes the local file local to the lake file rel, replacing it.
 	Upload(ctx context.Context, local, rel string) error
+	// PutMarker uploads the commit marker local as rel, telling the export's site in a way
+	// Markers can filter on without reading the marker.
+	PutMarker(ctx context.Context, local, rel, site string) error
 	// String names the lake in messages, without secrets.
 	String() string
 }
@@ -33,7 +38,17 @@ func (s *Store) ExportParquetRemote(ctx context.Context, r LakeRemote, o ExportO
 		return nil, err
 	}
 	defer os.RemoveAll(stage)
-	if _, err := fetchLake(ctx, r, stage, func(rel string) bool { return strings.HasPrefix(rel, "table=files/") }); err != nil {
+	if o.Site == "" {
+		if o.Site, err = s.defaultExportSite(ctx); err != nil {
+			return nil, err
+		}
+	}
+	// What the export reads of the lake: its own site's markers and files table (what is
+	// there already). A lake of a thousand sites is not read whole every night.
+	ownFiles := func(c lakeCommit, rel string) bool {
+		return c.Site == o.Site && strings.HasPrefix(rel, "table=files/")
+	}
+	if _, err := fetchLake(ctx, r, stage, &o.Site, ownFiles); err != nil {
 		return nil, err
 	}
 	publish := func(c lakeCommit) error {
@@ -46,7 +61,7 @@ func (s *Store) ExportParquetRemote(ctx context.Context, r LakeRemote, o ExportO
 			return err
 		}
 		name := c.ExportID + ".json"
-		return r.Upload(ctx, filepath.Join(stage, lakeCommitsDir, name), lakeCommitsDir+"/"+name)
+		return r.PutMarker(ctx, filepath.Join(stage, lakeCommitsDir, name), lakeCommitsDir+"/"+name, c.Site)
 	}
 	return s.export(ctx, stage, r.String(), o, publish)
 }
@@ -55,13 +70,13 @@ func (s *Store) ExportParquetRemote(ctx context.Context, r LakeRemote, o ExportO
 // every file they list), where LoadParquet and LakeSites read it. It returns the number of
 // exports. Files nobody committed are not fetched.
 func FetchLake(ctx context.Context, r LakeRemote, dir string) (int, error) {
-	return fetchLake(ctx, r, dir, func(string) bool { return true })
+	return fetchLake(ctx, r, dir, nil, func(lakeCommit, string) bool { return true })
 }
 
-// fetchLake writes r's markers into dir/_kudulens_commits and downloads the files they list
-// that want selects.
-func fetchLake(ctx context.Context, r LakeRemote, dir string, want func(rel string) bool) (int, error) {
-	markers, err := r.Markers(ctx)
+// fetchLake writes r's markers (of site's exports, or all when site is nil) into
+// dir/_kudulens_commits and downloads the files they list that want selects.
+func fetchLake(ctx context.Context, r LakeRemote, dir string, site *string, want func(c lakeCommit, rel string) bool) (int, error) {
+	markers, err := r.Markers(ctx, site)
 	if err != nil {
 		return 0, err
 	}
@@ -73,6 +88,7 @@ func fetchLake(ctx context.Context, r LakeRemote, dir string, want func(rel stri
 		return 0, err
 	}
 	seen := map[string]bool{}
+	n := 0
 	for name, b := range markers {
 		if !strings.HasSuffix(name, ".json") || !filepath.IsLocal(name) || strings.ContainsAny(name, `/\`) {
 			return 0, fmt.Errorf("%s: %q is not the name of a commit marker", r, name)
@@ -81,12 +97,15 @@ func fetchLake(ctx context.Context, r LakeRemote, dir string, want func(rel stri
 		if err := json.Unmarshal(b, &c); err != nil {
 			return 0, fmt.Errorf("%s: %s/%s: %w", r, lakeCommitsDir, name, err)
 		}
+		if site != nil && c.Site != *site {
+			continue // a marker the remote could not tell the site of without reading it
+		}
 		for _, rel := range c.Files {
 			table, _, ok := strings.Cut(rel, "/")
 			if !ok || !strings.HasPrefix(table, "table=") || !filepath.IsLocal(filepath.FromSlash(rel)) {
 				return 0, fmt.Errorf("%s: %s/%s: file %q is not inside a table folder of the lake", r, lakeCommitsDir, name, rel)
 			}
-			if !want(rel) || seen[rel] {
+			if !want(c, rel) || seen[rel] {
 				continue
 			}
 			seen[rel] = true
@@ -101,6 +120,7 @@ func fetchLake(ctx context.Context, r LakeRemote, dir string, want func(rel stri
 		if err := os.WriteFile(filepath.Join(cdir, name), b, 0o644); err != nil {
 			return 0, err
 		}
+		n++
 	}
-	return len(markers), nil
+	return n, nil
 }
