@@ -106,6 +106,9 @@ func blobFleetEntries(ctx context.Context, src string, o *blob.Options) ([]fleet
 	if err != nil {
 		return nil, "", err
 	}
+	if err := lakeInContainer(src, sites); err != nil {
+		return nil, "", err
+	}
 	items := make([]fleetItem, len(sites))
 	for i, s := range sites {
 		items[i] = fleetItem{name: s.Name, folder: s.Folder, holdsJobs: s.HoldsJobs, path: s.Source, display: s.Display}

@@ -298,6 +298,13 @@ func TestExportBlobLake(t *testing.T) {
 		t.Errorf("sites %v %v", sites, err)
 	}
 
+	// diagnose --fleet on the lake in the container says what it is, rather than diagnose
+	// sites named table=….
+	code, _, stderr = runCLI(t, "diagnose", "--fleet", az.URL+"/lake/fleet?"+writeSAS)
+	if code != exitInputFailed || !strings.Contains(stderr, "is a Parquet lake (written by export --parquet), not a folder of sites") || strings.Contains(stderr, "sig=") {
+		t.Errorf("diagnose --fleet of a lake in a container: exit %d\n%s", code, stderr)
+	}
+
 	// An export reads only its own site's markers (their metadata names the site): a marker of
 	// another site that is not even JSON does not stop contoso's next export; a reader of
 	// the whole lake meets it.

@@ -205,3 +205,16 @@ func quoteAll(ss []string) []string {
 	}
 	return out
 }
+
+// lakeInContainer refuses a blob fleet that is a Parquet lake (its top level has table=
+// folders or _kudulens_commits), which would otherwise be diagnosed as sites named table=…:
+// kudulens reads lakes from a local folder.
+func lakeInContainer(src string, sites []blob.Site) error {
+	for _, s := range sites {
+		if s.Folder && (s.Name == "_kudulens_commits" || strings.HasPrefix(s.Name, "table=")) {
+			return fmt.Errorf("%s is a Parquet lake (written by export --parquet), not a folder of sites: kudulens reads a lake from a local folder; copy it first (e.g. azcopy copy '<container URL>?<SAS>' lake --recursive), then diagnose --fleet lake/",
+				blob.StripQuery(src))
+		}
+	}
+	return nil
+}
