@@ -51,15 +51,15 @@ func lakeFleetEntries(dir string) (entries []fleetEntry, ok bool, err error) {
 	return entries, true, nil
 }
 
-// loadLake loads a fleet entry that is a lake folder: the whole folder, or one of its sites.
+// loadLake loads a fleet entry that is a lake folder: one of its sites, or the folder when
+// it holds one site (a lake of several sites inside a fleet folder is refused with their
+// names, as query refuses it: its sites would merge).
 func loadLake(ctx context.Context, database *store.Store, en fleetEntry) error {
-	var err error
 	if en.lake != nil {
-		_, err = database.LoadParquetSite(ctx, en.path, en.lake.site)
-	} else {
-		_, err = database.LoadParquet(ctx, en.path)
+		_, err := database.LoadParquetSite(ctx, en.path, en.lake.site)
+		return err
 	}
-	return err
+	return loadLakeSource(ctx, database, en.path, &storeFlags{})
 }
 
 // exportFleet is `export --fleet SRC --parquet DEST`: each site of SRC (found as diagnose
