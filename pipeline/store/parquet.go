@@ -40,7 +40,14 @@ import (
 // Appending: an export writes only the files (files.sha256) not already committed in DIR for
 // the same export_site, under a name derived from exactly what it writes (export_id), and
 // never touches other names. Exporting the same data twice writes nothing the second time; an
-// export that died half-way is redone under the same names and committed then.
+// export that died half-way is redone under the same names and committed then. A log that grew
+// since an export of it is written as its new lines only (appends.go). A table with no rows
+// yet for the site is written as a file of its columns and no rows, so every table has a
+// folder. Rows without a time of their own (job_status) are dated by the capture (captureSQL).
+// An export reads only its own site's markers and files table.
+//
+// A lake in a blob container (ExportParquetRemote, remote.go) is written the same way in a
+// private staging folder, then uploaded, the marker last.
 
 // LakeTables are the exported tables, in the order they are written (files last).
 var LakeTables = []string{"traces", "exceptions", "customEvents", "rejects", "job_status", "files"}
