@@ -63,7 +63,7 @@ func loadLake(ctx context.Context, database *store.Store, en fleetEntry) error {
 }
 
 // exportFleet is `export --fleet SRC --parquet DEST`: each site of SRC (found as diagnose
-// --fleet finds them) is ingested into a temporary in-memory database of its own and exported
+// --fleet finds them) is ingested into a temporary database of its own and exported
 // with export_site = its name, one after the other. A site that cannot be read is reported and
 // the others go on (exit 3 at the end); a failure to write the lake stops the run.
 func exportFleet(ctx context.Context, src string, dest *lakeDest, sf *storeFlags, e *env) int {
@@ -138,7 +138,13 @@ func exportSite(ctx context.Context, en fleetEntry, dest *lakeDest, sf *storeFla
 	if en.skip != "" {
 		return nil, nil, errors.New(en.skip)
 	}
-	database, err := sf.open(ctx, "")
+	// A large site goes to a temporary database file (bounded by the memory limit), as
+	// query and diagnose do with large sources; a fleet's sites are read one at a time.
+	open := sf.open
+	if estimateLogBytes([]string{en.path}) > inMemoryMax {
+		open = func(ctx context.Context, _ string) (*store.Store, error) { return sf.openTemporary(ctx) }
+	}
+	database, err := open(ctx, "")
 	if err != nil {
 		return nil, nil, err
 	}
