@@ -78,6 +78,11 @@ func runExport(ctx context.Context, args []string, e *env) int {
 	if code >= 0 {
 		return code
 	}
+	if dest.remote != nil {
+		if err := dest.remote.Probe(ctx); err != nil {
+			return fatal(e, err)
+		}
+	}
 	if fleet != "" {
 		if site != "" || fs.Changed("db") || len(fs.Args()) > 0 {
 			fmt.Fprintln(e.stderr, "kudulens export: --fleet takes no --site, --db or SOURCE: the sites and their names come from the fleet (see --help)")

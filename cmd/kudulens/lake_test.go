@@ -272,6 +272,19 @@ func TestExportBlobLake(t *testing.T) {
 		t.Errorf("read-only SAS: %d exports committed", n)
 	}
 
+	// A wrong account key, and no credential at all on a private container: refused before
+	// anything is ingested, saying which credential, showing none.
+	badKey := map[string]string{"AZURE_STORAGE_KEY": "bm90LXRoZS1rZXktYnV0LWJhc2U2NC1lbm91Z2gtdG8tcGFzcy1hcy1vbmU="}
+	code, _, stderr = runCLIEnv(t, badKey, "export", "-q", "--parquet", az.URL+"/lake/badkey", "--auth", "key", hour)
+	if code != exitFatal || !strings.Contains(stderr, "cannot list the lake: access denied") ||
+		!strings.Contains(stderr, "the account key from AZURE_STORAGE_KEY") || strings.Contains(stderr, badKey["AZURE_STORAGE_KEY"]) {
+		t.Errorf("wrong key: exit %d\n%s", code, stderr)
+	}
+	code, _, stderr = runCLI(t, "export", "-q", "--parquet", az.URL+"/lake/anon", hour)
+	if code != exitFatal || !strings.Contains(stderr, "with no credential (anonymous access): the container is not public") {
+		t.Errorf("anonymous: exit %d\n%s", code, stderr)
+	}
+
 	// A fleet into the container, read back per site (two sites of one hour each).
 	fleet := t.TempDir()
 	for site, h := range map[string]string{"contoso": "00", "fabrikam": "01"} {

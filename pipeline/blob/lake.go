@@ -102,6 +102,19 @@ func (l *Lake) Markers(ctx context.Context, site *string) (map[string][]byte, er
 	return out, nil
 }
 
+// Probe lists one blob of the lake: it fails, saying why, when the container is not there or
+// the credential cannot list it — before an export spends an ingest on a lake it cannot
+// write. (Write permission shows at the first upload.)
+func (l *Lake) Probe(ctx context.Context) error {
+	one := int32(1)
+	prefix := l.root
+	_, err := l.cc.NewListBlobsFlatPager(&container.ListBlobsFlatOptions{Prefix: &prefix, MaxResults: &one}).NextPage(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: %w", l.src.display, describeBlobErr(l.src, l.cred, "cannot list the lake", err))
+	}
+	return nil
+}
+
 // markerOf reports whether a marker with metadata md may be of site's export: its site
 // metadata names site, or it has none.
 func markerOf(md map[string]*string, site string) bool {
