@@ -38,16 +38,7 @@ const maxMarkerBytes = 64 << 20
 // OpenLake parses a lake's container URL (or az://container/prefix) and chooses its
 // credential. It contacts nothing.
 func OpenLake(arg string, o *Options) (*Lake, error) {
-	o = o.withDefaults()
-	src, err := parseBlobSource(arg, o)
-	if err != nil {
-		return nil, newBlobError(err, "%s: %s", safeArg(arg), err.Error())
-	}
-	cred, err := src.chooseCred(o)
-	if err != nil {
-		return nil, newBlobError(err, "%s: %s", src.display, err.Error())
-	}
-	cc, err := src.containerClient(o, cred)
+	src, cred, cc, err := openContainer(arg, o.withDefaults())
 	if err != nil {
 		return nil, err
 	}
