@@ -114,14 +114,14 @@ func ingestSources(t *testing.T, sources []string, bo *blob.Options) (*store.Sto
 }
 
 // dumpTables returns every table's rows as sorted strings, with file ids, run ids and times of
-// ingestion left out and the path prefix (the source's root) removed from path columns.
+// ingestion and modification left out and the path prefix (the source's root) removed from path columns.
 func dumpTables(t *testing.T, s *store.Store, prefix string) map[string][]string {
 	t.Helper()
 	rel := func(col string) string {
 		return fmt.Sprintf("replace(%s, '%s', '') AS rel_%s", col, strings.ReplaceAll(prefix, "'", "''"), col)
 	}
 	queries := map[string]string{
-		"files":        "SELECT * EXCLUDE (file_id, path, container, run_id, ingested_at), " + rel("path") + ", " + rel("container") + " FROM files",
+		"files":        "SELECT * EXCLUDE (file_id, path, container, run_id, ingested_at, modified), " + rel("path") + ", " + rel("container") + " FROM files",
 		"traces":       "SELECT * EXCLUDE (file_id, source_file, also_file), " + rel("source_file") + ", " + rel("also_file") + " FROM traces",
 		"exceptions":   "SELECT * EXCLUDE (file_id, source_file), " + rel("source_file") + " FROM exceptions",
 		"customEvents": "SELECT * EXCLUDE (file_id, source_file), " + rel("source_file") + " FROM customEvents",

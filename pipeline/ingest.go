@@ -475,7 +475,7 @@ func (in *ingester) fileLoop() {
 // into g (nil result): it is recorded when g is committed.
 func (in *ingester) loadFile(job fileJob, g *smallFiles) (*FileResult, error) {
 	e := job.e
-	row := &store.FileRow{ID: in.s.NewFileID(), Path: in.pathText(e.Path), Container: in.pathText(e.Container), Compression: e.Compression, Bytes: e.Size}
+	row := &store.FileRow{ID: in.s.NewFileID(), Path: in.pathText(e.Path), Container: in.pathText(e.Container), Compression: e.Compression, Bytes: e.Size, Modified: e.ModTime}
 	rc, err := e.Open()
 	if job.opened != nil {
 		close(job.opened)

@@ -41,8 +41,13 @@ CREATE TABLE IF NOT EXISTS files (
     status      VARCHAR,      -- ok | partial | failed | skipped
     error       VARCHAR,      -- why partial/failed/skipped; names the line or byte offset
     run_id      INTEGER,
-    ingested_at TIMESTAMP
+    ingested_at TIMESTAMP,
+    modified    TIMESTAMP     -- the file's modification time as its source gives it (disk, archive
+                              -- member, blob Last-Modified), UTC; NULL when unknown
 );
+
+-- Databases written before files.modified get it here (NULL for their rows).
+ALTER TABLE files ADD COLUMN IF NOT EXISTS modified TIMESTAMP;
 
 -- Console lines of the web-jobs and Kudu's own lifecycle lines, one row per record.
 CREATE TABLE IF NOT EXISTS traces (

@@ -67,6 +67,7 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 	fs.StringVar(&failOn, "fail-on", "error", "exit 1 when a check fails at or above this severity: error, warning, info or never")
 	fs.BoolVar(&brief, "brief", false, "with --format md: a ticket summary under 30 lines (site, verdict, each failing check with its first evidence line and advice)")
 	fs.StringVar(&checksDir, "checks", "", "a folder of your own .sql checks, added to the catalogue (same id replaces a built-in)")
+	fs.StringVar(&sf.lakeSite, "site", "", lakeSiteUsage)
 	fs.StringVar(&at, "at", "", "evaluation time (RFC 3339, e.g. 2026-11-20T09:30:00Z); default: the latest timestamp in the logs")
 	fs.StringVar(&since, "since", "", "only lines at or after this time count (RFC 3339, or a duration before --at such as 36h, 7d or 1w)")
 	fs.StringVar(&fo.dir, "fleet", "", "diagnose every site under this folder or blob container/prefix (each top-level file or folder is one site) and write one summary")

@@ -44,11 +44,17 @@ type fleetOptions struct {
 // fleetEntry is one site: path is the source argument that reads it (for a blob site it holds
 // the SAS), display what reports show of it. skip, when set, says why the entry is not read
 // at all (a symlink, a named pipe): the site is listed as failed with that reason.
-type fleetEntry struct{ site, path, display, skip string }
+type fleetEntry struct {
+	site, path, display, skip string
+	lake                      *lakeSelection // path is a lake holding several sites: load this one (lakefleet.go)
+}
 
 // fleetEntries lists the sites of dir, sorted by name; when dir is one site's own folder
 // (see siteRootMarks), that one site and a note saying so.
 func fleetEntries(dir string) ([]fleetEntry, string, error) {
+	if sites, ok, err := lakeFleetEntries(dir); ok || err != nil {
+		return sites, "", err
+	}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, "", err
@@ -98,6 +104,9 @@ func notReadReason(path string, typ os.FileMode) string {
 func blobFleetEntries(ctx context.Context, src string, o *blob.Options) ([]fleetEntry, string, error) {
 	sites, err := blob.ListSites(ctx, src, o)
 	if err != nil {
+		return nil, "", err
+	}
+	if err := lakeInContainer(src, sites); err != nil {
 		return nil, "", err
 	}
 	items := make([]fleetItem, len(sites))
@@ -308,7 +317,7 @@ func diagnoseSite(ctx context.Context, en fleetEntry, fo *fleetOptions, sf *stor
 	defer database.Close()
 	inputErrors := 0
 	if store.IsParquetDir(en.path) {
-		if _, err := database.LoadParquet(ctx, en.path); err != nil {
+		if err := loadLake(ctx, database, en); err != nil {
 			return failed(err)
 		}
 	} else {

@@ -31,6 +31,7 @@ type storeFlags struct {
 	noRedact    bool
 	limits      walkLimits
 	blob        blobFlags // Azure Blob Storage sources (blob.go)
+	lakeSite    string    // query, diagnose --site: the site to read of a lake holding several (lakefleet.go)
 }
 
 // walkLimits are the flags that bound what one input may cost (source.WalkOptions).

@@ -90,6 +90,7 @@ func runQuery(ctx context.Context, args []string, e *env) int {
 	fs.BoolVar(&explain, "explain", false, "print the SQL that would run and exit")
 	fs.StringVar(&at, "at", "", "evaluation time of KQL ago()/now(), e.g. 2026-11-19T22:00:00Z (default: the latest timestamp in traces)")
 	fs.StringVar(&formatName, "format", "table", "output format: table, csv or json")
+	fs.StringVar(&sf.lakeSite, "site", "", lakeSiteUsage)
 	fs.BoolVar(&csvRaw, "csv-raw", false, "with --format csv: write text cells as stored, without the ' that keeps a spreadsheet from running a cell starting with = + - @ as a formula (for programs reading the CSV)")
 	if code := parseFlags(fs, args, e); code >= 0 {
 		return code
@@ -312,7 +313,7 @@ func openOrIngest(ctx context.Context, dbSet bool, sources []string, sf *storeFl
 			logs = append(logs, src)
 			continue
 		}
-		if _, err := s.LoadParquet(ctx, src); err != nil {
+		if err := loadLakeSource(ctx, s, src, sf); err != nil {
 			s.Close()
 			return nil, fatal(e, err)
 		}

@@ -82,6 +82,13 @@ func (s *Server) Client(t testing.TB) *azblob.Client {
 // account key, valid for an hour.
 func (s *Server) ContainerSAS(t testing.TB, containerName string) string {
 	t.Helper()
+	return s.ContainerSASWith(t, containerName, sas.ContainerPermissions{Read: true, List: true})
+}
+
+// ContainerSASWith is ContainerSAS with the given permissions (a lake written by export needs
+// write and create as well).
+func (s *Server) ContainerSASWith(t testing.TB, containerName string, perms sas.ContainerPermissions) string {
+	t.Helper()
 	cred, err := container.NewSharedKeyCredential(Account, Key)
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +97,7 @@ func (s *Server) ContainerSAS(t testing.TB, containerName string) string {
 		Protocol:      sas.ProtocolHTTPSandHTTP,
 		StartTime:     time.Now().UTC().Add(-5 * time.Minute),
 		ExpiryTime:    time.Now().UTC().Add(time.Hour),
-		Permissions:   (&sas.ContainerPermissions{Read: true, List: true}).String(),
+		Permissions:   perms.String(),
 		ContainerName: containerName,
 	}.SignWithSharedKey(cred)
 	if err != nil {

@@ -26,16 +26,7 @@ type Site struct {
 // sites of diagnose --fleet on a container. Errors say which credential was tried, never its
 // value.
 func ListSites(ctx context.Context, arg string, o *Options) ([]Site, error) {
-	o = o.withDefaults()
-	src, err := parseBlobSource(arg, o)
-	if err != nil {
-		return nil, newBlobError(err, "%s: %s", safeArg(arg), err.Error())
-	}
-	cred, err := src.chooseCred(o)
-	if err != nil {
-		return nil, newBlobError(err, "%s: %s", src.display, err.Error())
-	}
-	cc, err := src.containerClient(o, cred)
+	src, cred, cc, err := openContainer(arg, o.withDefaults())
 	if err != nil {
 		return nil, err
 	}
@@ -88,6 +79,21 @@ func ListSites(ctx context.Context, arg string, o *Options) ([]Site, error) {
 	}
 	sort.Slice(sites, func(i, j int) bool { return sites[i].Name < sites[j].Name })
 	return sites, nil
+}
+
+// openContainer parses a source argument, chooses its credential and makes the container's
+// client. It contacts nothing; errors never hold a secret.
+func openContainer(arg string, o *Options) (*blobSource, blobCred, *container.Client, error) {
+	src, err := parseBlobSource(arg, o)
+	if err != nil {
+		return nil, blobCred{}, nil, newBlobError(err, "%s: %s", safeArg(arg), err.Error())
+	}
+	cred, err := src.chooseCred(o)
+	if err != nil {
+		return nil, blobCred{}, nil, newBlobError(err, "%s: %s", src.display, err.Error())
+	}
+	cc, err := src.containerClient(o, cred)
+	return src, cred, cc, err
 }
 
 // site is the source argument for one top-level name under s: the same endpoint, container

@@ -32,6 +32,7 @@ type lakeCommit struct {
 type lake struct {
 	dir    string
 	files  map[string][]string // table -> absolute paths
+	site   map[string]string   // absolute path -> export_site of the export that wrote it; nil without markers
 	legacy bool                // no markers: files of exports listed in table=files
 	// legacyExports are the exports found committed by the old rule (legacy lakes).
 	legacyExports map[string][]string
@@ -43,31 +44,57 @@ type lake struct {
 // before they existed) is read the old way: every part file of an export that is in the files
 // table. missingOK tolerates a lake that is not there yet (an export's first run).
 func readLake(ctx context.Context, conn *gosql.Conn, dir string, missingOK bool) (*lake, error) {
-	l := &lake{dir: dir, files: map[string][]string{}}
+	return readLakeSites(ctx, conn, dir, missingOK, nil)
+}
+
+// readCommits reads the markers of the lake in dir; ok is false when it has no markers folder.
+func readCommits(dir string) (commits []lakeCommit, ok bool, err error) {
 	ents, err := os.ReadDir(filepath.Join(dir, lakeCommitsDir))
+	if err != nil {
+		return nil, false, err
+	}
+	for _, e := range ents {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".json") || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, lakeCommitsDir, e.Name()))
+		if err != nil {
+			return nil, true, err
+		}
+		var c lakeCommit
+		if err := json.Unmarshal(b, &c); err != nil {
+			return nil, true, fmt.Errorf("%s: %w", filepath.Join(lakeCommitsDir, e.Name()), err)
+		}
+		commits = append(commits, c)
+	}
+	return commits, true, nil
+}
+
+// readLakeSites is readLake keeping only the exports whose export_site keep accepts (all
+// when keep is nil). A lake without markers has no per-export site: keep must be nil.
+func readLakeSites(ctx context.Context, conn *gosql.Conn, dir string, missingOK bool, keep func(site string) bool) (*lake, error) {
+	l := &lake{dir: dir, files: map[string][]string{}}
+	commits, _, err := readCommits(dir)
 	if err == nil {
-		for _, e := range ents {
-			if e.IsDir() || !strings.HasSuffix(e.Name(), ".json") || strings.HasPrefix(e.Name(), ".") {
+		l.site = map[string]string{}
+		for _, c := range commits {
+			if keep != nil && !keep(c.Site) {
 				continue
-			}
-			b, err := os.ReadFile(filepath.Join(dir, lakeCommitsDir, e.Name()))
-			if err != nil {
-				return nil, err
-			}
-			var c lakeCommit
-			if err := json.Unmarshal(b, &c); err != nil {
-				return nil, fmt.Errorf("%s: %w", filepath.Join(lakeCommitsDir, e.Name()), err)
 			}
 			for _, f := range c.Files {
 				if err := l.add(f); err != nil {
-					return nil, fmt.Errorf("%s: %w", filepath.Join(lakeCommitsDir, e.Name()), err)
+					return nil, fmt.Errorf("%s: %w", filepath.Join(lakeCommitsDir, c.ExportID+".json"), err)
 				}
+				l.site[filepath.Join(l.dir, filepath.FromSlash(f))] = c.Site
 			}
 		}
 		return l, nil
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
+	}
+	if keep != nil {
+		return nil, fmt.Errorf("%s: a lake without commit markers (written by an older kudulens) is read whole, not by site", dir)
 	}
 	// A lake of the first format: no markers.
 	parts := map[string][]string{} // export id -> relative paths
@@ -157,6 +184,22 @@ func (l *lake) add(rel string) error {
 	}
 	l.files[strings.TrimPrefix(table, "table=")] = append(l.files[strings.TrimPrefix(table, "table=")], filepath.Join(l.dir, filepath.FromSlash(rel)))
 	return nil
+}
+
+// filesOfSite are the committed files of table written by exports of site: all of them in a
+// lake without markers (whose rows say their site: callers filter on export_site too). An
+// export reads only its own site's files table, which in a lake of many sites is a small part.
+func (l *lake) filesOfSite(table, site string) []string {
+	if l.site == nil {
+		return l.files[table]
+	}
+	var out []string
+	for _, p := range l.files[table] {
+		if l.site[p] == site {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // exportIDOf returns the export id in a part file's name (part-<id>-<n>.parquet).
@@ -301,4 +344,29 @@ func (l *lake) close() {
 	if l.linkDir != "" {
 		os.RemoveAll(l.linkDir)
 	}
+}
+
+// LakeSites lists the sites (export_site) of the lake in dir, sorted, each once; "" stands for
+// exports without a site. ok is false when dir has no commit markers (not a lake, or one
+// written before markers existed, which is read whole).
+func LakeSites(dir string) (sites []string, ok bool, err error) {
+	commits, ok, err := readCommits(dir)
+	if !ok {
+		if errors.Is(err, fs.ErrNotExist) {
+			err = nil
+		}
+		return nil, false, err
+	}
+	if err != nil {
+		return nil, true, err
+	}
+	seen := map[string]bool{}
+	for _, c := range commits {
+		if !seen[c.Site] {
+			seen[c.Site] = true
+			sites = append(sites, c.Site)
+		}
+	}
+	sort.Strings(sites)
+	return sites, true, nil
 }

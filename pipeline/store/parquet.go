@@ -40,7 +40,14 @@ import (
 // Appending: an export writes only the files (files.sha256) not already committed in DIR for
 // the same export_site, under a name derived from exactly what it writes (export_id), and
 // never touches other names. Exporting the same data twice writes nothing the second time; an
-// export that died half-way is redone under the same names and committed then.
+// export that died half-way is redone under the same names and committed then. A log that grew
+// since an export of it is written as its new lines only (appends.go). A table with no rows
+// yet for the site is written as a file of its columns and no rows, so every table has a
+// folder. Rows without a time of their own (job_status) are dated by the capture (captureSQL).
+// An export reads only its own site's markers and files table.
+//
+// A lake in a blob container (ExportParquetRemote, remote.go) is written the same way in a
+// private staging folder, then uploaded, the marker last.
 
 // LakeTables are the exported tables, in the order they are written (files last).
 var LakeTables = []string{"traces", "exceptions", "customEvents", "rejects", "job_status", "files"}
@@ -61,24 +68,37 @@ type ExportStats struct {
 	NewArchives int64            // of them: archives that held the logs (not log files)
 	NewSkipped  int64            // of them: files skipped as no log
 	AlreadyDone int64            // files rows already in DIR (same content, same site)
+	Appended    int64            // of them: logs that grew since an export of them; only their new lines are written
 	Rows        map[string]int64 // rows written per table
+	EmptyTables []string         // tables with no rows in the lake yet: written as a file of columns and no rows
 	ParquetFile int              // .parquet files written
 }
 
-// partitionExprs gives, per table, the FROM clause (aliased t, joined to the file row f) and
-// the date and job partition values.
+// partitionExprs gives, per table, the FROM clause (aliased t, joined to the file row f, its
+// capture time c and, for a log that grew since an earlier export, the first line to write fr)
+// and the date and job partition values. A job_status row is dated by its capture
+// (kl_capture), not by the day of the export.
 func partitionExprs(table string) (from, date, job string) {
-	fileDate := "CAST(coalesce(f.first_ts, f.ingested_at) AS DATE)"
+	joins := ` JOIN files f ON f.file_id = t.file_id JOIN kl_capture c ON c.file_id = t.file_id
+		LEFT JOIN kl_from fr ON fr.file_id = t.file_id`
+	fileDate := "CAST(coalesce(f.first_ts, c.captured_at) AS DATE)"
 	switch table {
 	case "traces", "exceptions", "customEvents":
-		return table + " t JOIN files f USING (file_id)", "CAST(coalesce(t.timestamp, f.first_ts, f.ingested_at) AS DATE)", "t.job"
+		return table + " t" + joins, "CAST(coalesce(t.timestamp, f.first_ts, c.captured_at) AS DATE)", "t.job"
 	case "rejects":
-		return "rejects t JOIN files f USING (file_id)", fileDate, "f.job"
+		return "rejects t" + joins, fileDate, "f.job"
 	case "job_status":
-		return "job_status t JOIN files f USING (file_id)", fileDate, "t.job"
+		return "job_status t" + joins, "CAST(c.captured_at AS DATE)", "t.job"
 	}
-	return "files t JOIN files f USING (file_id)", fileDate, "t.job"
+	return "files t" + joins + " LEFT JOIN kl_logs l ON l.file_id = t.file_id", fileDate, "t.job"
 }
+
+// lineTables are the tables whose rows are lines of a log (line_no): of a log that grew, only
+// the rows past the lines an earlier export committed are written.
+var lineTables = map[string]bool{"traces": true, "exceptions": true, "customEvents": true, "rejects": true}
+
+// logKinds are the files whose rows are lines (files.kind), as a SQL list.
+const logKinds = "('kudu-log', 'app-log-csv', 'app-log-txt')"
 
 // tableColumns lists a table's columns and types in the store.
 func tableColumns(ctx context.Context, q interface {
@@ -107,7 +127,7 @@ func quoteStr(s string) string   { return "'" + strings.ReplaceAll(s, "'", "''")
 // without content (failed, skipped) its path and outcome.
 const fileKey = `coalesce(sha256, path || '|' || coalesce(status, '') || '|' || coalesce(error, ''))`
 
-// ExportParquet writes the store's tables into dir as described above.
+// ExportParquet writes the store's tables into the folder dir as described above.
 func (s *Store) ExportParquet(ctx context.Context, dir string, o ExportOptions) (*ExportStats, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -116,6 +136,14 @@ func (s *Store) ExportParquet(ctx context.Context, dir string, o ExportOptions) 
 	if err != nil {
 		return nil, err
 	}
+	return s.export(ctx, abs, dir, o, nil)
+}
+
+// export writes the export into the lake folder abs (dir is its name for messages). With
+// publish set, abs is a private staging folder holding a remote lake's markers and its files
+// table: publish uploads what the export wrote, the marker last, instead of writing the
+// marker into abs.
+func (s *Store) export(ctx context.Context, abs, dir string, o ExportOptions, publish func(lakeCommit) error) (*ExportStats, error) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -123,11 +151,9 @@ func (s *Store) ExportParquet(ctx context.Context, dir string, o ExportOptions) 
 	defer conn.Close()
 	st := &ExportStats{Site: o.Site, Rows: map[string]int64{}}
 	if st.Site == "" {
-		var site gosql.NullString
-		if err := conn.QueryRowContext(ctx, "SELECT string_agg(DISTINCT site, ',' ORDER BY site) FROM files WHERE site IS NOT NULL").Scan(&site); err != nil {
+		if st.Site, err = s.defaultExportSite(ctx); err != nil {
 			return nil, err
 		}
-		st.Site = site.String
 	}
 	// What DIR already holds, committed, for this site.
 	if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE kl_done (k VARCHAR)"); err != nil {
@@ -138,7 +164,7 @@ func (s *Store) ExportParquet(ctx context.Context, dir string, o ExportOptions) 
 		return nil, fmt.Errorf("read the exports already in %s: %w", dir, err)
 	}
 	defer lake.close()
-	if files := lake.files["files"]; len(files) > 0 {
+	if files := lake.filesOfSite("files", st.Site); len(files) > 0 {
 		src, err := lake.source(files)
 		if err != nil {
 			return nil, err
@@ -161,10 +187,17 @@ func (s *Store) ExportParquet(ctx context.Context, dir string, o ExportOptions) 
 	if st.NewFiles == 0 {
 		return st, nil
 	}
-	// export_id: a digest of what is written (the site and the files' keys).
+	if st.Appended, err = planAppends(ctx, conn, lake, st.Site); err != nil {
+		return nil, fmt.Errorf("compare with the logs already in %s: %w", dir, err)
+	}
+	if _, err := conn.ExecContext(ctx, captureSQL); err != nil {
+		return nil, fmt.Errorf("capture times: %w", err)
+	}
+	// export_id: a digest of what is written (the site, the files' keys and where a log that
+	// grew starts).
 	h := sha256.New()
 	fmt.Fprintf(h, "kudulens-lake %s\x00%s\x00", LakeFormatVersion, st.Site)
-	rows, err := conn.QueryContext(ctx, "SELECT k FROM kl_export ORDER BY k")
+	rows, err := conn.QueryContext(ctx, "SELECT k || coalesce('@' || fr.from_line, '') FROM kl_export LEFT JOIN kl_from fr USING (file_id) ORDER BY 1")
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +233,7 @@ func (s *Store) ExportParquet(ctx context.Context, dir string, o ExportOptions) 
 		if err != nil {
 			return nil, err
 		}
-		sel := make([]string, 0, len(names)+4)
+		sel := make([]string, 0, len(names)+6)
 		for i, n := range names {
 			if types[i] == "TIMESTAMP" {
 				sel = append(sel, fmt.Sprintf("t.%s::TIMESTAMPTZ AS %s", quoteIdent(n), quoteIdent(n)))
@@ -210,27 +243,76 @@ func (s *Store) ExportParquet(ctx context.Context, dir string, o ExportOptions) 
 		}
 		from, date, job := partitionExprs(table)
 		// (values inlined, not bound as parameters)
-		sel = append(sel, "nullif("+quoteStr(st.Site)+", '') AS export_site", quoteStr(st.ExportID)+" AS export_id", date+" AS date", job+" AS job")
+		sel = append(sel, "nullif("+quoteStr(st.Site)+", '') AS export_site", quoteStr(st.ExportID)+" AS export_id")
+		if table == "files" {
+			sel = append(sel, "l.from_line AS export_from_line", "l.extends AS export_extends", "l.digest AS export_digest")
+		}
+		sel = append(sel, date+" AS date", job+" AS job")
+		where := "t.file_id IN (SELECT file_id FROM kl_export)"
+		if lineTables[table] {
+			where += " AND (fr.from_line IS NULL OR t.line_no >= fr.from_line)"
+		}
 		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE kl_part AS SELECT %s FROM %s
-			WHERE t.file_id IN (SELECT file_id FROM kl_export) ORDER BY date, job`, strings.Join(sel, ", "), from)); err != nil {
+			WHERE %s ORDER BY date, job`, strings.Join(sel, ", "), from, where)); err != nil {
 			return nil, fmt.Errorf("export %s: %w", table, err)
 		}
 		n, written, err := s.writePartitions(ctx, conn, abs, "table="+table, prefix+"0.parquet")
 		if err != nil {
 			return nil, fmt.Errorf("export %s: %w", table, err)
 		}
+		if n == 0 && len(lake.filesOfSite(table, st.Site)) == 0 {
+			// Every table has a folder: readers globbing table=rejects/** would fail on a
+			// lake whose rejects were never written. The file has the table's columns, no row;
+			// one per site, so that a remote lake's export need not read other sites' markers.
+			rel, err := s.writeFile(ctx, conn, abs, "table="+table, prefix+"0.parquet", "false", HiveNullPartition, HiveNullPartition)
+			if err != nil {
+				return nil, fmt.Errorf("export %s: %w", table, err)
+			}
+			written = append(written, rel)
+			st.EmptyTables = append(st.EmptyTables, table)
+		}
 		st.Rows[table] = n
 		commit.Files = append(commit.Files, written...)
 	}
-	if _, err := conn.ExecContext(ctx, "DROP TABLE IF EXISTS kl_part"); err != nil {
-		return nil, err
+	for _, t := range []string{"kl_part", "kl_rowh", "kl_from", "kl_logs", "kl_capture"} {
+		if _, err := conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+t); err != nil {
+			return nil, err
+		}
+	}
+	st.ParquetFile = len(commit.Files)
+	if publish != nil {
+		if err := publish(commit); err != nil {
+			return nil, fmt.Errorf("commit the export to %s: %w", dir, err)
+		}
+		return st, nil
 	}
 	if err := writeCommit(abs, commit); err != nil {
 		return nil, fmt.Errorf("commit the export to %s: %w", dir, err)
 	}
-	st.ParquetFile = len(commit.Files)
 	return st, nil
 }
+
+// defaultExportSite is the export_site of an export without --site: the site the application
+// logs name (several: joined with ','), else "".
+func (s *Store) defaultExportSite(ctx context.Context) (string, error) {
+	var site gosql.NullString
+	err := s.db.QueryRowContext(ctx, "SELECT string_agg(DISTINCT site, ',' ORDER BY site) FROM files WHERE site IS NOT NULL").Scan(&site)
+	return site.String, err
+}
+
+// captureSQL dates each exported file by when its data was captured, for the rows that carry
+// no time of their own (job_status, and files rows without log lines). A status file holds no
+// time, and its modification time is when Kudu wrote the status (weeks before the capture, for
+// a job that has been running since) or, in a folder copied off the bundle, when it was copied.
+// The capture is best told by the last log line read with it (from the same archive; for
+// folders, in the same run): the jobs and the application log write up to the moment the
+// bundle is taken. A bundle without log lines falls back to the file's modification time, and
+// only without that to the ingest time.
+const captureSQL = `CREATE OR REPLACE TEMP TABLE kl_capture AS
+	SELECT f.file_id, coalesce(b.last_ts, f.modified, f.ingested_at) AS captured_at
+	FROM files f LEFT JOIN (SELECT run_id, container, max(last_ts) AS last_ts FROM files GROUP BY ALL) b
+		ON b.run_id IS NOT DISTINCT FROM f.run_id AND b.container IS NOT DISTINCT FROM f.container
+	WHERE f.file_id IN (SELECT file_id FROM kl_export)`
 
 // writePartitions writes the rows of the temp table kl_part, one file per (date, job), to
 // dir/date=…/job=…/name. DuckDB's own PARTITION_BY is not used: in DuckDB 1.1.2 it crashed
@@ -238,7 +320,6 @@ func (s *Store) ExportParquet(ctx context.Context, dir string, o ExportOptions) 
 // Each file is written under a temporary name and renamed, so a reader never sees half of one.
 // It returns the rows written and the files, relative to root, '/'-separated.
 func (s *Store) writePartitions(ctx context.Context, conn *gosql.Conn, root, tableDir, name string) (int64, []string, error) {
-	dir := filepath.Join(root, tableDir)
 	type part struct {
 		date, job gosql.NullString
 		n         int64
@@ -275,31 +356,7 @@ func (s *Store) writePartitions(ctx context.Context, conn *gosql.Conn, root, tab
 		} else {
 			cond += " AND job IS NULL"
 		}
-		rel := tableDir + "/date=" + dv + "/job=" + jv + "/" + name
-		pdir := filepath.Join(dir, "date="+dv, "job="+jv)
-		if err := os.MkdirAll(pdir, 0o755); err != nil {
-			return total, written, err
-		}
-		final := filepath.Join(pdir, name)
-		// DuckDB writes to a name of our choosing inside a folder made exclusively for it
-		// (MkdirTemp): a symlink planted at a fixed temporary name in a shared lake folder
-		// cannot redirect the write.
-		tmpDir, err := os.MkdirTemp(pdir, "."+name+".tmp-*")
-		if err != nil {
-			return total, written, err
-		}
-		tmp := filepath.Join(tmpDir, name)
-		if hasGlob(tmp) {
-			// COPY TO takes the name as it is; only reading globs. Still, keep the name plain.
-			tmp = filepath.Join(tmpDir, "part.parquet")
-		}
-		q := fmt.Sprintf("COPY (SELECT * FROM kl_part WHERE %s) TO %s (FORMAT PARQUET, COMPRESSION ZSTD)", cond, quoteStr(tmp))
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			os.RemoveAll(tmpDir)
-			return total, written, err
-		}
-		err = os.Rename(tmp, final)
-		os.RemoveAll(tmpDir)
+		rel, err := s.writeFile(ctx, conn, root, tableDir, name, cond, dv, jv)
 		if err != nil {
 			return total, written, err
 		}
@@ -307,6 +364,38 @@ func (s *Store) writePartitions(ctx context.Context, conn *gosql.Conn, root, tab
 		written = append(written, rel)
 	}
 	return total, written, nil
+}
+
+// writeFile writes the rows of kl_part that meet cond to root/tableDir/date=dv/job=jv/name
+// and returns that path relative to root, '/'-separated.
+func (s *Store) writeFile(ctx context.Context, conn *gosql.Conn, root, tableDir, name, cond, dv, jv string) (string, error) {
+	rel := tableDir + "/date=" + dv + "/job=" + jv + "/" + name
+	pdir := filepath.Join(root, tableDir, "date="+dv, "job="+jv)
+	if err := os.MkdirAll(pdir, 0o755); err != nil {
+		return "", err
+	}
+	final := filepath.Join(pdir, name)
+	// DuckDB writes to a name of our choosing inside a folder made exclusively for it
+	// (MkdirTemp): a symlink planted at a fixed temporary name in a shared lake folder
+	// cannot redirect the write.
+	tmpDir, err := os.MkdirTemp(pdir, "."+name+".tmp-*")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmpDir)
+	tmp := filepath.Join(tmpDir, name)
+	if hasGlob(tmp) {
+		// COPY TO takes the name as it is; only reading globs. Still, keep the name plain.
+		tmp = filepath.Join(tmpDir, "part.parquet")
+	}
+	q := fmt.Sprintf("COPY (SELECT * FROM kl_part WHERE %s) TO %s (FORMAT PARQUET, COMPRESSION ZSTD)", cond, quoteStr(tmp))
+	if _, err := conn.ExecContext(ctx, q); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return "", err
+	}
+	return rel, nil
 }
 
 // HiveNullPartition is the folder value of a null partition value, as Hive and Spark write it
@@ -398,6 +487,16 @@ type LoadStats struct {
 // shifted past the ids already in use. Rows of several exports (nightly runs, overlapping
 // bundles) are then merged as an ingest merges overlapping files.
 func (s *Store) LoadParquet(ctx context.Context, dir string) (*LoadStats, error) {
+	return s.loadParquet(ctx, dir, nil)
+}
+
+// LoadParquetSite is LoadParquet of one site's exports (export_site = site; "" for exports
+// without a site) of a lake that holds several (see LakeSites).
+func (s *Store) LoadParquetSite(ctx context.Context, dir, site string) (*LoadStats, error) {
+	return s.loadParquet(ctx, dir, func(v string) bool { return v == site })
+}
+
+func (s *Store) loadParquet(ctx context.Context, dir string, keep func(site string) bool) (*LoadStats, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -411,7 +510,7 @@ func (s *Store) LoadParquet(ctx context.Context, dir string) (*LoadStats, error)
 	}
 	defer conn.Close()
 	ls := &LoadStats{Rows: map[string]int64{}}
-	lake, err := readLake(ctx, conn, abs, false)
+	lake, err := readLakeSites(ctx, conn, abs, false, keep)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", dir, err)
 	}
@@ -503,6 +602,9 @@ func (s *Store) LoadParquet(ctx context.Context, dir string) (*LoadStats, error)
 		}
 		ls.Rows[table], _ = res.RowsAffected()
 	}
+	if err := joinPieces(ctx, conn, src("files")); err != nil {
+		return nil, fmt.Errorf("load %s: %w", dir, err)
+	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return nil, err
 	}
@@ -548,7 +650,11 @@ func (s *Store) LakeSchema(ctx context.Context) (map[string][]string, error) {
 				cols = append(cols, n+" "+typ)
 			}
 		}
-		out[t] = append(cols, "export_site VARCHAR", "export_id VARCHAR", "date DATE", "job VARCHAR")
+		cols = append(cols, "export_site VARCHAR", "export_id VARCHAR")
+		if t == "files" {
+			cols = append(cols, "export_from_line BIGINT", "export_extends VARCHAR", "export_digest VARCHAR")
+		}
+		out[t] = append(cols, "date DATE", "job VARCHAR")
 	}
 	return out, nil
 }

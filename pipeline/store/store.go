@@ -278,6 +278,9 @@ type FileRow struct {
 	Events      int64
 	Status      string // ok | partial | failed | skipped
 	Error       string
+	// Modified is the file's modification time from its source (zero if unknown): for a
+	// status file, when Kudu wrote the status (the lake partitions job_status by it).
+	Modified time.Time
 }
 
 // NewFileID returns the next files.file_id.
@@ -596,20 +599,20 @@ func (ft *FileTx) Rollback() {
 
 // insertFilesSQL inserts files rows; fileRowValues gives the values of one, in this order.
 const insertFilesSQL = `INSERT INTO files (file_id, path, container, kind, compression, bytes, sha256, job, site,
-        lines, parsed, rejected, merged, traces, exceptions, events, first_ts, last_ts, status, error, run_id, ingested_at)
+        lines, parsed, rejected, merged, traces, exceptions, events, first_ts, last_ts, status, error, run_id, ingested_at, modified)
         VALUES `
 
 func (s *Store) fileRowValues(r *FileRow, now time.Time) []any {
 	st := &r.Stats
 	return []any{r.ID, r.Path, nullStr(r.Container), string(r.Kind), nullStr(r.Compression), r.Bytes, nullStr(r.SHA256),
 		nullStr(r.Job), nullStr(r.Site), st.Lines, st.Parsed, st.Rejected, r.Merged, r.Traces, r.Exceptions, r.Events,
-		nullTime(st.FirstTime), nullTime(st.LastTime), r.Status, nullStr(r.Error), s.runID, now}
+		nullTime(st.FirstTime), nullTime(st.LastTime), r.Status, nullStr(r.Error), s.runID, now, nullGoTime(r.Modified)}
 }
 
 // insertFileRow writes a files row on conn (inside the caller's transaction, if any).
 func (s *Store) insertFileRow(ctx context.Context, conn *gosql.Conn, r *FileRow) error {
-	_, err := conn.ExecContext(ctx, insertFilesSQL+"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		s.fileRowValues(r, time.Now().UTC())...)
+	vals := s.fileRowValues(r, time.Now().UTC())
+	_, err := conn.ExecContext(ctx, insertFilesSQL+"("+strings.Repeat("?, ", len(vals)-1)+"?)", vals...)
 	if err != nil {
 		return fmt.Errorf("record file %s: %w", r.Path, err)
 	}
@@ -686,6 +689,13 @@ func nullTime(us int64) any {
 		return nil
 	}
 	return usTime(us)
+}
+
+func nullGoTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
 }
 
 func nullStr(s string) any {
