@@ -144,25 +144,38 @@ const why14 = `
   1.0-1.2 s; into a database file with its checkpoint 1.9-2.3 s against 2.4 s. One LIKE over
   traces.message on the ingested database: ~0.02 s in 2.0 against ~0.2 s in 1.1. The 2.0 storage
   format costs ~20% less CPU to write than the 1.1-compatible one (storage_compatibility_version).
-- **The load is the dictionary columns.** Of the in-memory CTAS of the traces batch (~0.9 s CPU),
-  the six Arrow dictionary columns (operation, job, job_source, instance, level, template) cost
-  ~0.6 s: DuckDB turns every dictionary index into a string. The same nine columns with those six
-  as plain integer codes load in 0.23 s against 0.46 s as dictionaries; casting the strings to
-  ENUM on insert saves nothing (0.61 against 0.63 s), because the strings are made first.
-  app_time (a short string, unique per row) costs ~0.2 s of it. So the lever for targets 1, 3
-  and 4 is a physical traces table of integer codes (template, level, job_source, source; job and
-  instance through a per-database dictionary; source_file through files) behind a traces view
-  with today's names, with the checks reading the codes (a template compare through a view's
-  list lookup costs 56 ms against 3 ms on the code). Not built yet.
+- **The load is the columns beside the message.** The store-floor row stores only time, message
+  and line of every row from the same ready Arrow batches: ~0.2 CPU s against ~1.8 for all
+  columns (load-floor, one thread; A/B runs of this session, CPU s of the CTAS, same input). So
+  the message text, which any design must keep queryable, is a ninth of a load; the other 17
+  columns are the rest. The six dictionary columns as plain integer codes load in ~1.4 CPU s
+  against ~1.8 (DuckDB turns every dictionary index into a string); casting them to ENUM saves
+  nothing (1.64 against 1.66 CPU s: the strings are made first). Dropping app_time from the coded
+  batch took it to ~0.9 CPU s. So the lever for targets 1 and 3 is a physical traces table of few,
+  integer columns (template, level, job_source, source and flags packed; job and instance through
+  a per-database dictionary; source_file through files) behind a traces view with today's names,
+  the checks reading the codes (a template compare through a view's list lookup costs 56 ms
+  against 3 ms on the code). Not built yet: every writer of traces (ingest, merge, the inferred
+  job, the Parquet import, signals) writes the physical table, and databases of today's schema
+  need a migration on open.
+- **Chunk size.** Loading the same 200 MB log in 16 MiB parse chunks instead of 4 MiB took ~2.35 s
+  against ~2.85 s wall (2.6 against 2.95 CPU s), for ~150 MB more RSS at 4 GB of input (961 MB,
+  too near target 4's 1 GB); 8 and 32 MiB chunks gained nothing or less, and putting several 4 MiB
+  batches in one INSERT gained nothing: not adopted until it is understood.
 - **Memory.** An in-memory database is not compressed: 1.8 M rows take ~830 MB of RSS. diagnose
   without --db now keeps inputs past an estimated 64 MB in a temporary database file (compressed at
   checkpoints, bounded by the memory limit): ~420 MB at 200 MB for ~1 s more CPU.
 - **The checks.** diagnose --db went from 92 s (a correlated subquery in web-hits-missing, quadratic
   on DuckDB 2.0) and ~3 s of CPU to ~1.2 s: the parser tags each line with the check signals it
   carries (traces.signals), checks and the KQL checks read the bits instead of lower(message), and
-  the checks run on two connections. What is left is ~20 queries of 30-250 ms (section-import-
-  missing, web-hits-missing, call-records-pipeline, activity-cycle-overdue pull or scan the most);
-  KUDULENS_TRACE=1 prints each step.
+  the checks run on two connections. The rules now run in SQL over each check's query (counts,
+  sliding windows, the heartbeats at the ends of each half-window stretch, the first evidence
+  rows): what a check holds in Go no longer grows with its matches, which took diagnose at 4 GB
+  from 1.8 GB of RSS to under 1 GB; each check costs ~5 ms more CPU in DuckDB operators on a small
+  bundle. What is left is ~20 queries of 10-250 ms; KUDULENS_TRACE=1 prints each step. Against one
+  LIKE query (~0.07 s, most of it the process start and the database open), 25 checks, coverage
+  and health each scanning traces are ~10× that; 3× needs the checks to share their scans (one pass
+  over the rows with a template or signal, the checks reading that) or the code table above.
 `
 
 // whyMissed explains the targets this version misses. It is analysis (profiles, A/B runs
@@ -182,8 +195,9 @@ const whyMissed = `
   core is not ours for the whole run. Compare on a quiet machine.
 - **Memory.** DuckDB's memory_limit bounds its buffer pool only (Go's heap, ~130 MB, and DuckDB's own
   structures come on top). Parse-only RSS stays within 50-80 MB from 50 MB to 4 GB of input.
-- Loads run with one DuckDB thread: with two, DuckDB 1.1's calling thread busy-polled for tasks while one
-  worker ran the single-stream INSERT (twice the CPU, slower wall on 2 cores); not re-measured on 2.0.
+- Loads run with one DuckDB thread: with two, the calling thread busy-polls for tasks while one worker
+  runs the single-stream INSERT (DuckDB 1.1 and, re-measured, 2.0: 5.2 against 3.0 CPU s for the 200 MB
+  log, slower wall on 2 cores).
 `
 
 type target struct {
