@@ -53,10 +53,10 @@ func jsonReportPath(site string) string {
 // siteCheck is what the results table keeps of a check's result: no evidence, no advice, so
 // that a fleet run holds a few hundred bytes per check of a site it finished.
 type siteCheck struct {
-	id, title          string
-	severity           klsql.Severity
-	status             klsql.Status
-	count              int64
+	id, title           string
+	severity            klsql.Severity
+	status              klsql.Status
+	count               int64
 	firstSeen, lastSeen *time.Time
 }
 
