@@ -91,6 +91,8 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 	fs.StringVar(&fo.shard, "shard", "", "with --fleet: diagnose only shard K of N (K/N, e.g. 2/4): the sites with 1 + FNV-1a-32(name) mod N = K")
 	fs.StringSliceVar(&fo.sites, "sites", nil, "with --fleet: diagnose only the sites whose name matches this pattern (path.Match: * ? [a-z]); repeat or comma-separate for more")
 	fs.StringVar(&fo.results, "results", "", "with --fleet: write each site's JSON report and the run's Parquet results table into this folder (shards may share it)")
+	fs.BoolVar(&fo.worker, "fleet-worker", false, "internal: diagnose one site of a --fleet run, read from stdin")
+	fs.MarkHidden("fleet-worker")
 	fs.StringVar(&fo.fromResults, "from-results", "", "print the summary of the fleet runs that wrote --results into this folder, without running anything")
 	// Default 0 = each use's own default (pflag would print one "(default N)" for both).
 	fs.IntVar(&fo.parallel, "parallel", 0, "with --fleet: sites diagnosed at once, each in its own in-memory database (default 1); with blob sources: blobs downloaded at once (default 4)")
@@ -192,6 +194,10 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 			return exitUsage
 		}
 		fo.format, fo.out, fo.minSev, fo.checks, fo.opts, fo.since = formatName, out, minSev, checks, opts, since
+		if fo.worker {
+			return runFleetWorker(ctx, &fo, &sf, e)
+		}
+		fo.args = args
 		return runFleet(ctx, &fo, &sf, e)
 	}
 	sf.blob.useParallel(fs, fo.parallel) // --parallel for blob sources too

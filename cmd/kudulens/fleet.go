@@ -46,6 +46,10 @@ type fleetOptions struct {
 	// --results DIR: each site's JSON report and the results table (fleet_results.go);
 	// --from-results DIR: read such a folder back as the summary instead of running
 	results, fromResults string
+	// args are the diagnose command's arguments, which each site's worker process is given
+	// (fleet_worker.go); worker is --fleet-worker: this process is one.
+	args   []string
+	worker bool
 }
 
 // fleetEntry is one site: path is the source argument that reads it (for a blob site it holds
@@ -273,8 +277,8 @@ func runFleet(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *env) int
 			return fatal(e, err)
 		}
 	}
-	// What a finished site leaves is its summary row (and its rows of the results table): the
-	// site's database and report are gone before the next site starts.
+	// Each site is diagnosed in a process of its own (fleet_worker.go); what a finished site
+	// leaves in this one is its summary row and its rows of the results table.
 	var mu sync.Mutex
 	sem := make(chan struct{}, max(1, fo.parallel))
 	var wg sync.WaitGroup
@@ -284,7 +288,7 @@ func runFleet(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *env) int
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			row, checks, jsonReport := diagnoseSite(ctx, en, fo, sf, e)
+			row, checks, jsonReport := diagnoseSiteInWorker(ctx, en, fo, sf, e)
 			fleet.Sites[i] = row
 			if res != nil {
 				rows := res.rows(&row, checks, jsonReport)

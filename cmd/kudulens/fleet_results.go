@@ -51,20 +51,23 @@ func jsonReportPath(site string) string {
 }
 
 // siteCheck is what the results table keeps of a check's result: no evidence, no advice, so
-// that a fleet run holds a few hundred bytes per check of a site it finished.
+// that a fleet run holds a few hundred bytes per check of a site it finished. (JSON: a site's
+// worker process hands them to the fleet run.)
 type siteCheck struct {
-	id, title           string
-	severity            klsql.Severity
-	status              klsql.Status
-	count               int64
-	firstSeen, lastSeen *time.Time
+	ID        string         `json:"id"`
+	Title     string         `json:"title"`
+	Severity  klsql.Severity `json:"severity"`
+	Status    klsql.Status   `json:"status"`
+	Count     int64          `json:"count"`
+	FirstSeen *time.Time     `json:"firstSeen,omitempty"`
+	LastSeen  *time.Time     `json:"lastSeen,omitempty"`
 }
 
 func siteChecksOf(rep *klsql.Report) []siteCheck {
 	out := make([]siteCheck, len(rep.Checks))
 	for i, c := range rep.Checks {
-		out[i] = siteCheck{id: c.ID, title: c.Title, severity: c.Severity, status: c.Status, count: c.Count,
-			firstSeen: utcTimePtr(c.FirstSeen), lastSeen: utcTimePtr(c.LastSeen)}
+		out[i] = siteCheck{ID: c.ID, Title: c.Title, Severity: c.Severity, Status: c.Status, Count: c.Count,
+			FirstSeen: utcTimePtr(c.FirstSeen), LastSeen: utcTimePtr(c.LastSeen)}
 	}
 	return out
 }
@@ -94,10 +97,10 @@ func (r *fleetResults) rows(s *report.FleetSite, checks []siteCheck, jsonReport 
 	out := make([]store.ResultRow, len(checks))
 	for i, c := range checks {
 		row := base
-		row.Check, row.Title, row.Severity, row.Status = c.id, c.title, string(c.severity), string(c.status)
-		row.Count, row.FirstSeen, row.LastSeen, row.Position = c.count, c.firstSeen, c.lastSeen, i
-		if k, ok := rank[c.id]; ok {
-			t := since[c.id]
+		row.Check, row.Title, row.Severity, row.Status = c.ID, c.Title, string(c.Severity), string(c.Status)
+		row.Count, row.FirstSeen, row.LastSeen, row.Position = c.Count, c.FirstSeen, c.LastSeen, i
+		if k, ok := rank[c.ID]; ok {
+			t := since[c.ID]
 			row.FailingRank, row.Since = k, &t
 		}
 		out[i] = row
