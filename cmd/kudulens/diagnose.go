@@ -54,8 +54,9 @@ Examples:
 Fleet: every top-level file or folder of DIR is one site (a bundle, a folder of logs, or a
 folder written by export --parquet), named by its name without archive extensions; names
 starting with '.' or '_' are left out. DIR that is one site's own folder (data/jobs/, applogs/
-or a job log at its top) is diagnosed as that one site, with a note. Exit 1 when a site fails a
-check at or above --fail-on, 3 when a site could not be read completely.
+or a job log at its top) is diagnosed as that one site, with a note. Each site is diagnosed in
+a process of its own (memory does not grow with the sites). Exit 1 when a site fails a check at
+or above --fail-on, 3 when a site could not be read completely.
 
 Parts of a fleet: --shard K/N takes the sites with 1 + FNV-1a-32(site name) mod N = K (stable
 from night to night; N runs with K = 1..N take every site once). --sites GLOB takes the sites

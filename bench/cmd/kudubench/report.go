@@ -121,8 +121,10 @@ func (b *bench) fleetSection(sb *strings.Builder) {
 	w("| row | input | wall s | CPU s | CPU s per site | CPU s per 100 MB | peak RSS MB |\n|---|---|---:|---:|---:|---:|---:|\n")
 	w("| %s | %s (%.0f MB) | %.1f | %.1f | %.2f | %.2f | %d |\n", r.id, r.in.label, mb, r.wall, r.cpu, r.cpu/float64(r.sites), r.cpu/mb*100, r.rssKB/1024)
 	hours := r.cpu / mb * 200 * 1000 / 3600
-	w("\nCPU is the run's and its worker processes' (one per site); peak RSS is the largest process's: the\n")
-	w("fleet run itself plus one site's worker at a time with --parallel 1, so it does not grow with the sites.\n")
+	w("\nCPU is the run's and its worker processes' (one per site). Peak RSS is the largest single process's, a\n")
+	w("site's worker (the fleet run itself stays near 40 MB); with --parallel 1 the machine holds the run and one\n")
+	w("worker at a time, so memory does not grow with the number of sites. Per-site costs (a process, the\n")
+	w("checks) weigh more on small sites: estimate from sites of the size you run.\n")
 	w("At the measured %.2f CPU s per 100 MB of site, a night of **1,000 sites × 200 MB is ~%.0f CPU-hours**\n", r.cpu/mb*100, hours)
 	w("(200 GB × CPU per MB; sites of other content and more days per site move it): about %.1f hours of wall\n", hours/8)
 	w("time on 8 shards of one core each (`--shard K/8`), or %.1f on 16.\n", hours/16)
