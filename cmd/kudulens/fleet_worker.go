@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kudulens/kudulens/internal/escape"
 	"github.com/kudulens/kudulens/report"
@@ -69,6 +70,10 @@ func diagnoseSiteInWorker(ctx context.Context, en fleetEntry, fo *fleetOptions, 
 		return failed(err)
 	}
 	cmd := exec.CommandContext(ctx, exe, append([]string{"diagnose", "--fleet-worker"}, fo.args...)...)
+	// On an interrupt the worker is asked to stop as a run is (it removes its temporary
+	// database folder), and killed only if it has not ended within stopGrace.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = stopGrace + time.Second
 	cmd.Env = workerEnviron(e)
 	cmd.Stdin = bytes.NewReader(job)
 	var stdout, stderr bytes.Buffer
