@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kudulens/kudulens/internal/escape"
+	"github.com/kudulens/kudulens/pipeline/blob"
 	"github.com/kudulens/kudulens/report"
 )
 
@@ -36,6 +37,9 @@ type workerJob struct {
 	Site    string `json:"site"`
 	Path    string `json:"path"`
 	Display string `json:"display"`
+	// Token is the run's Entra ID token (--auth modes that sign in): the run asks for one token,
+	// not one per site.
+	Token *blob.Token `json:"token,omitempty"`
 }
 
 // workerResult is what a worker found.
@@ -65,7 +69,17 @@ func diagnoseSiteInWorker(ctx context.Context, en fleetEntry, fo *fleetOptions, 
 	if err != nil {
 		return failed(fmt.Errorf("start a worker process: %w", err))
 	}
-	job, err := json.Marshal(workerJob{Site: en.site, Path: en.path, Display: en.display})
+	wj := workerJob{Site: en.site, Path: en.path, Display: en.display}
+	if blob.IsSource(en.path) {
+		if id := sf.blob.options(e).Identity; id != nil {
+			tok, err := id.SharedToken(ctx)
+			if err != nil {
+				return failed(err)
+			}
+			wj.Token = &tok
+		}
+	}
+	job, err := json.Marshal(wj)
 	if err != nil {
 		return failed(err)
 	}
@@ -139,6 +153,13 @@ func runFleetWorker(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *en
 	if err := json.Unmarshal(b, &job); err != nil || job.Site == "" {
 		fmt.Fprintln(e.stderr, "kudulens diagnose: --fleet-worker is how a fleet run diagnoses one site: it reads the site (JSON) from stdin")
 		return exitUsage
+	}
+	if job.Token != nil {
+		if id := sf.blob.options(e).Identity; id != nil {
+			if err := id.SeedToken(*job.Token); err != nil {
+				return fatal(e, err)
+			}
+		}
 	}
 	row, checks, jsonReport := diagnoseSite(ctx, fleetEntry{site: job.Site, path: job.Path, display: job.Display}, fo, sf, e)
 	if ctx.Err() != nil {
