@@ -14,6 +14,7 @@ import (
 
 	"github.com/kudulens/kudulens/internal/escape"
 	"github.com/kudulens/kudulens/internal/outfile"
+	"github.com/kudulens/kudulens/pipeline/blob"
 	"github.com/kudulens/kudulens/pipeline/store"
 	"github.com/kudulens/kudulens/report"
 	klsql "github.com/kudulens/kudulens/sql"
@@ -160,6 +161,13 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 		}
 		if fo.sel, err = newSiteSelection(fo.shard, fo.sites); err != nil {
 			fmt.Fprintf(e.stderr, "kudulens diagnose: %v\n", err)
+			return exitUsage
+		}
+	}
+	for flag, dir := range map[string]string{"results": fo.results, "from-results": fo.fromResults} {
+		if dir != "" && blob.IsSource(dir) {
+			// Not a local folder named "https:" that looks like success.
+			fmt.Fprintf(e.stderr, "kudulens diagnose: --%s %s: a local or mounted folder (a blob container is not supported yet; mount it, e.g. with blobfuse2, or copy the folders)\n", flag, escape.Terminal(blob.StripQuery(dir)))
 			return exitUsage
 		}
 	}

@@ -246,8 +246,11 @@ func runFleet(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *env) int
 		}
 	}
 	if bad := fo.sel.unmatchedGlobs(names); len(bad) > 0 {
-		fmt.Fprintf(e.stderr, "kudulens diagnose: --sites %s matches none of the %d sites of %s%s\n", escape.Terminal(strings.Join(bad, ",")),
-			len(entries), escape.Terminal(source), map[bool]string{true: " nor of the state file", false: ""}[prev != nil])
+		where := fmt.Sprintf("the %d sites of %s", len(entries), escape.Terminal(source))
+		if prev != nil {
+			where += " nor of the state file"
+		}
+		fmt.Fprintf(e.stderr, "kudulens diagnose: --sites %s matches none of %s\n", escape.Terminal(strings.Join(bad, ",")), where)
 		return exitUsage
 	}
 	total := len(entries)

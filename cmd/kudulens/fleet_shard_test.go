@@ -208,6 +208,8 @@ func TestFleetSelectionKeepsState(t *testing.T) {
 		{"--results", filepath.Join(root, "r"), filepath.Join(fleetDir, "quiet")},
 		{"--from-results", filepath.Join(root, "r"), "--fleet", fleetDir},
 		{"--from-results", filepath.Join(root, "r"), "--since", "1d"},
+		{"--fleet", fleetDir, "--results", "https://acct.blob.core.windows.net/results?sv=1&sig=x"},
+		{"--from-results", "az://results/nightly"},
 	} {
 		if code, _, stderr := runCLI(t, append([]string{"diagnose"}, args...)...); code != exitUsage || stderr == "" {
 			t.Errorf("diagnose %q: exit %d, want %d (usage)\n%s", args, code, exitUsage, stderr)
