@@ -275,4 +275,22 @@ func TestFleetSelectionKeepsState(t *testing.T) {
 	if st == nil || len(st.Sites) != 2 {
 		t.Errorf("shared state after two shards at once: %+v", st)
 	}
+
+	// A state file per shard: each holds its shard's sites, night after night.
+	for night := 1; night <= 2; night++ {
+		for k, site := range []string{"contoso", "alpha"} {
+			own := filepath.Join(root, fmt.Sprintf("state-%dof2.json", k+1))
+			f := fleetRun(t, "--fleet", fleet2, "--shard", fmt.Sprintf("%d/2", k+1), "--state", own)
+			if len(f.Sites) != 1 || f.Sites[0].Site != site || f.Sites[0].NewSite || len(f.Gone) > 0 {
+				t.Errorf("night %d, shard %d/2: %+v", night, k+1, f)
+			}
+			if night == 2 && (f.Previous == nil || len(f.Sites[0].New) > 0) {
+				t.Errorf("night 2, shard %d/2: not compared with its own state: %+v", k+1, f)
+			}
+			st, _ := report.ReadFleetState(own)
+			if _, ok := st.Sites[site]; !ok || len(st.Sites) != 1 {
+				t.Errorf("night %d: %s holds %+v", night, own, st.Sites)
+			}
+		}
+	}
 }
