@@ -72,3 +72,26 @@ func TestResultsLatestRunPerSite(t *testing.T) {
 		t.Errorf("a folder without results: %v", err)
 	}
 }
+
+// The README lists the results table's columns; they must be what WriteResults writes.
+func TestReadmeListsResultsColumns(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(readme)
+	i := strings.Index(text, "`run_id, ")
+	if i < 0 {
+		t.Fatal("README does not list the results table's columns (`run_id, ...`)")
+	}
+	j := strings.IndexByte(text[i+1:], '`')
+	listed := strings.Split(strings.Join(strings.Fields(text[i+1:i+1+j]), " "), ", ")
+	var names []string
+	for _, c := range ResultsSchema() {
+		names = append(names, strings.Fields(c)[0])
+	}
+	if strings.Join(listed, ",") != strings.Join(names, ",") {
+		t.Errorf("README lists the results columns\n%q\nWriteResults writes\n%q", listed, names)
+	}
+}
