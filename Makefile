@@ -113,10 +113,12 @@ fuzz-run:
 
 # make bench: generated inputs go to bench/data/ (kept between runs, gitignored); the report to
 # bench/RESULTS.md. BENCH_SIZE sets the main input; BENCH_FULL=1 adds 1 GB and 4 GB inputs for
-# the memory rows. lnav (the peer) is installed with apt-get when missing.
+# the memory rows; BENCH_FLEET (SITESxSIZE, default 20x50MB) sizes the fleet row. lnav (the peer)
+# is installed with apt-get when missing.
 BENCH_SIZE ?= 200MB
 BENCH_RUNS ?= 3
 BENCH_FULL ?=
+BENCH_FLEET ?= 20x50MB
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 bench: deps
@@ -126,7 +128,7 @@ bench: deps
 	$(GO) build -o bin/kudubench ./bench/cmd/kudubench
 	@mkdir -p bench/data
 	$(GO) test ./parse -run '^$$' -bench 'KuduLogGen|KuduLog$$' -benchmem -count 3 | tee bench/data/micro.txt
-	./bin/kudubench --size $(BENCH_SIZE) --runs $(BENCH_RUNS) $(if $(BENCH_FULL),--full) --micro bench/data/micro.txt --out bench/RESULTS.md
+	./bin/kudubench --size $(BENCH_SIZE) --runs $(BENCH_RUNS) $(if $(BENCH_FULL),--full) --fleet $(BENCH_FLEET) --micro bench/data/micro.txt --out bench/RESULTS.md
 
 # make release: kudulens for each target in RELEASE_TARGETS, built by scripts/release.sh into
 # dist/ (gitignored) with a .sha256 file each and the version (git describe: the commit) in

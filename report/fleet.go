@@ -22,6 +22,7 @@ type Fleet struct {
 	GeneratedAt time.Time   `json:"generatedAt"`
 	Source      string      `json:"source"`
 	Note        string      `json:"note,omitempty"`        // e.g. the source is one site's folder, diagnosed as one site
+	Selection   string      `json:"selection,omitempty"`   // the part of the fleet this run diagnosed (--shard, --sites); "" for all of it
 	Previous    *time.Time  `json:"previousRun,omitempty"` // when the state file was written
 	Sites       []FleetSite `json:"sites"`
 	Gone        []string    `json:"gone,omitempty"` // sites of the previous run that are not here now
@@ -117,7 +118,9 @@ func ReadFleetState(path string) (*FleetState, error) {
 }
 
 // Compare fills New, Resolved, NewSite and Gone from the previous state (nil: first run).
-func (f *Fleet) Compare(prev *FleetState) {
+// inRun says which sites this run was asked to diagnose (--shard, --sites; nil: all of them):
+// only those can be gone, a site of the previous state outside the run is not judged.
+func (f *Fleet) Compare(prev *FleetState, inRun func(site string) bool) {
 	for i := range f.Sites {
 		s := &f.Sites[i]
 		s.New, s.Resolved = []string{}, []string{}
@@ -157,20 +160,31 @@ func (f *Fleet) Compare(prev *FleetState) {
 		here[s.Site] = true
 	}
 	for name := range prev.Sites {
-		if !here[name] {
+		if !here[name] && (inRun == nil || inRun(name)) {
 			f.Gone = append(f.Gone, name)
 		}
 	}
 	sort.Strings(f.Gone)
 }
 
-// State is the state to keep for the next run. A site that could not be diagnosed keeps its
-// previous state, so a bad night does not make its problems look resolved and then new.
-func (f *Fleet) State(prev *FleetState) *FleetState {
+// State is the state to keep for the next run, given the state the file holds now (cur: read
+// again right before it is rewritten, so that another shard's run that wrote it meanwhile is
+// kept). A site that could not be diagnosed keeps its state in cur, so a bad night does not
+// make its problems look resolved and then new. A site of cur outside this run (inRun false:
+// another shard, not matched by --sites) is kept as it is; only a site the run was asked to
+// diagnose and did not find is dropped (gone).
+func (f *Fleet) State(cur *FleetState, inRun func(site string) bool) *FleetState {
 	st := &FleetState{Version: 1, GeneratedAt: f.GeneratedAt, Sites: map[string]FleetSiteState{}}
+	if cur != nil && inRun != nil {
+		for name, p := range cur.Sites {
+			if !inRun(name) {
+				st.Sites[name] = p
+			}
+		}
+	}
 	for _, s := range f.Sites {
-		if s.Status == "failed" && prev != nil {
-			if p, ok := prev.Sites[s.Site]; ok {
+		if s.Status == "failed" && cur != nil {
+			if p, ok := cur.Sites[s.Site]; ok {
 				st.Sites[s.Site] = p
 				continue
 			}
@@ -227,6 +241,9 @@ func FleetText(w io.Writer, f *Fleet) error {
 	if f.Note != "" {
 		fmt.Fprintf(w, "note: %s\n\n", escape.Terminal(f.Note))
 	}
+	if f.Selection != "" {
+		fmt.Fprintf(w, "part of the fleet: %s\n\n", escape.Terminal(f.Selection))
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SITE\tSTATUS\tEVALUATED AT\tFAILING (+ new since the previous run)\tRESOLVED")
 	for _, s := range f.Sites {
@@ -281,6 +298,9 @@ func FleetMarkdown(w io.Writer, f *Fleet) error {
 	fmt.Fprintf(&b, "## kudulens fleet: %s\n\n%s · generated `%s`\n\n", mdEscape(f.Source), mdEscape(FleetVerdict(f)), ts(f.GeneratedAt))
 	if f.Note != "" {
 		fmt.Fprintf(&b, "**Note:** %s\n\n", mdEscape(f.Note))
+	}
+	if f.Selection != "" {
+		fmt.Fprintf(&b, "Part of the fleet: %s\n\n", mdEscape(f.Selection))
 	}
 	b.WriteString("| site | status | evaluated at | failing | new | resolved |\n|---|---|---|---|---|---|\n")
 	for _, s := range f.Sites {

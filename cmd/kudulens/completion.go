@@ -58,7 +58,11 @@ func runCompletion(ctx context.Context, args []string, e *env) int {
 	cmds := commandFlags(ctx)
 	for i := range cmds {
 		if cmds[i].set != nil {
-			cmds[i].set.VisitAll(func(f *pflag.Flag) { cmds[i].flags = append(cmds[i].flags, f) })
+			cmds[i].set.VisitAll(func(f *pflag.Flag) {
+				if !f.Hidden { // internal flags (diagnose --fleet-worker) are not offered
+					cmds[i].flags = append(cmds[i].flags, f)
+				}
+			})
 		}
 		sort.Slice(cmds[i].flags, func(a, b int) bool { return cmds[i].flags[a].Name < cmds[i].flags[b].Name })
 	}

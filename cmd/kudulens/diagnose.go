@@ -14,6 +14,7 @@ import (
 
 	"github.com/kudulens/kudulens/internal/escape"
 	"github.com/kudulens/kudulens/internal/outfile"
+	"github.com/kudulens/kudulens/pipeline/blob"
 	"github.com/kudulens/kudulens/pipeline/store"
 	"github.com/kudulens/kudulens/report"
 	klsql "github.com/kudulens/kudulens/sql"
@@ -22,8 +23,10 @@ import (
 
 const diagnoseHelp = `Usage: kudulens diagnose SOURCE... [--db FILE] [--at TIME] [--since TIME|DURATION] [--format text|json|md|html]
                          [--brief] [--out FILE] [--fail-on error|warning|info|never] [--checks DIR] [--quiet]
-       kudulens diagnose --fleet DIR|CONTAINER [--state FILE] [--reports DIR] [--parallel N] [--format text|json|md|html]
-                         [--out FILE] [--at TIME] [--since TIME|DURATION] [--fail-on ...] [--checks DIR]
+       kudulens diagnose --fleet DIR|CONTAINER [--shard K/N] [--sites GLOB] [--state FILE] [--results DIR] [--reports DIR]
+                         [--parallel N] [--format text|json|md|html] [--out FILE] [--at TIME] [--since TIME|DURATION]
+                         [--fail-on ...] [--checks DIR]
+       kudulens diagnose --from-results DIR [--shard K/N] [--sites GLOB] [--state FILE] [--format ...] [--out FILE] [--fail-on ...]
 
 Runs every check of the vendor's monitoring guide (and more) on the logs and reports what is
 wrong, with evidence (time, job, file:line, message) and advice. With SOURCE arguments the
@@ -46,12 +49,27 @@ Examples:
   kudulens diagnose bundle.zip --since 1w --format md          # the last week only
   kudulens diagnose --fleet bundles/ --state fleet-state.json --format html --out fleet.html --reports sites/
   kudulens diagnose --fleet "https://acct.blob.core.windows.net/bundles/nightly?<SAS>" --format json
+  kudulens diagnose --fleet bundles/ --shard 2/4 --results /shared/results   # machine 2 of 4
+  kudulens diagnose --from-results /shared/results --state fleet-state.json --format html --out fleet.html
 
 Fleet: every top-level file or folder of DIR is one site (a bundle, a folder of logs, or a
 folder written by export --parquet), named by its name without archive extensions; names
 starting with '.' or '_' are left out. DIR that is one site's own folder (data/jobs/, applogs/
-or a job log at its top) is diagnosed as that one site, with a note. Exit 1 when a site fails a
-check at or above --fail-on, 3 when a site could not be read completely.
+or a job log at its top) is diagnosed as that one site, with a note. Each site is diagnosed in
+a process of its own (memory does not grow with the sites). Exit 1 when a site fails a check at
+or above --fail-on, 3 when a site could not be read completely.
+
+Parts of a fleet: --shard K/N takes the sites with 1 + FNV-1a-32(site name) mod N = K (stable
+from night to night; N runs with K = 1..N take every site once). --sites GLOB takes the sites
+whose name matches a pattern (path.Match: * ? [a-z]; repeat the flag or separate patterns with
+commas); a pattern that matches no site is a usage error. With --state, sites outside the run
+keep their state: only a site the run was asked to take and did not find is "gone". Shards may
+share one state file (it is re-read and rewritten under a lock) or keep one each.
+
+--results DIR writes each site's JSON report (DIR/sites/SITE.json, as --format json) and the
+run's rows of the results table (DIR/results/shard=K-of-N/part-RUN.parquet: one row per site and
+check); shards on other machines write into the same DIR without touching each other's files.
+--from-results DIR prints the one summary of every site in DIR, as its latest run left it.
 `
 
 func runDiagnose(ctx context.Context, args []string, e *env) int {
@@ -73,6 +91,12 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 	fs.StringVar(&fo.dir, "fleet", "", "diagnose every site under this folder or blob container/prefix (each top-level file or folder is one site) and write one summary")
 	fs.StringVar(&fo.state, "state", "", "with --fleet: compare with the run that wrote this file (new and resolved failures), then rewrite it")
 	fs.StringVar(&fo.reports, "reports", "", "with --fleet: also write each site's HTML report into this folder (linked from the summary)")
+	fs.StringVar(&fo.shard, "shard", "", "with --fleet: diagnose only shard K of N (K/N, e.g. 2/4): the sites with 1 + FNV-1a-32(name) mod N = K")
+	fs.StringSliceVar(&fo.sites, "sites", nil, "with --fleet: diagnose only the sites whose name matches this pattern (path.Match: * ? [a-z]); repeat or comma-separate for more")
+	fs.StringVar(&fo.results, "results", "", "with --fleet: write each site's JSON report and the run's Parquet results table into this folder (shards may share it)")
+	fs.BoolVar(&fo.worker, "fleet-worker", false, "internal: diagnose one site of a --fleet run, read from stdin")
+	fs.MarkHidden("fleet-worker")
+	fs.StringVar(&fo.fromResults, "from-results", "", "print the summary of the fleet runs that wrote --results into this folder, without running anything")
 	// Default 0 = each use's own default (pflag would print one "(default N)" for both).
 	fs.IntVar(&fo.parallel, "parallel", 0, "with --fleet: sites diagnosed at once, each in its own in-memory database (default 1); with blob sources: blobs downloaded at once (default 4)")
 	if code := parseFlags(fs, args, e); code >= 0 {
@@ -127,6 +151,49 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 		fmt.Fprintf(e.stderr, "kudulens diagnose: %v\n", err)
 		return exitUsage
 	}
+	if fs.Changed("sites") && len(fo.sites) == 0 {
+		fmt.Fprintln(e.stderr, "kudulens diagnose: --sites: an empty pattern (give a site name or a pattern such as 'contoso-*')")
+		return exitUsage
+	}
+	if fo.shard != "" || len(fo.sites) > 0 {
+		if fo.dir == "" && fo.fromResults == "" {
+			fmt.Fprintln(e.stderr, "kudulens diagnose: --shard and --sites choose sites of a fleet: give --fleet DIR|CONTAINER (or --from-results DIR)")
+			return exitUsage
+		}
+		if fo.sel, err = newSiteSelection(fo.shard, fo.sites); err != nil {
+			fmt.Fprintf(e.stderr, "kudulens diagnose: %v\n", err)
+			return exitUsage
+		}
+	}
+	for flag, dir := range map[string]string{"results": fo.results, "from-results": fo.fromResults} {
+		if dir != "" && blob.IsSource(dir) {
+			// Not a local folder named "https:" that looks like success.
+			fmt.Fprintf(e.stderr, "kudulens diagnose: --%s %s: a local or mounted folder (a blob container is not supported yet; mount it, e.g. with blobfuse2, or copy the folders)\n", flag, escape.Terminal(blob.StripQuery(dir)))
+			return exitUsage
+		}
+	}
+	if fo.results != "" && fo.dir == "" {
+		fmt.Fprintln(e.stderr, "kudulens diagnose: --results is where a --fleet run writes its results (to read them back: --from-results DIR)")
+		return exitUsage
+	}
+	if (fo.state != "" || fo.reports != "") && fo.dir == "" && fo.fromResults == "" {
+		fmt.Fprintln(e.stderr, "kudulens diagnose: --state and --reports are for --fleet runs")
+		return exitUsage
+	}
+	if fo.fromResults != "" {
+		for _, f := range []string{"fleet", "reports", "db", "at", "since", "checks", "brief", "parallel"} {
+			if fs.Changed(f) {
+				fmt.Fprintf(e.stderr, "kudulens diagnose: --from-results reads what fleet runs found: --%s does not apply\n", f)
+				return exitUsage
+			}
+		}
+		if fs.NArg() > 0 {
+			fmt.Fprintln(e.stderr, "kudulens diagnose: --from-results takes no SOURCE")
+			return exitUsage
+		}
+		fo.format, fo.out, fo.minSev = formatName, out, minSev
+		return runFromResults(ctx, &fo, &sf, e)
+	}
 	if fo.dir != "" {
 		if brief {
 			fmt.Fprintln(e.stderr, "kudulens diagnose: --brief is for one site, not --fleet")
@@ -137,6 +204,10 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 			return exitUsage
 		}
 		fo.format, fo.out, fo.minSev, fo.checks, fo.opts, fo.since = formatName, out, minSev, checks, opts, since
+		if fo.worker {
+			return runFleetWorker(ctx, &fo, &sf, e)
+		}
+		fo.args = args
 		return runFleet(ctx, &fo, &sf, e)
 	}
 	sf.blob.useParallel(fs, fo.parallel) // --parallel for blob sources too

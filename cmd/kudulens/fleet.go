@@ -39,6 +39,17 @@ type fleetOptions struct {
 	checks                           []*klsql.Check
 	opts                             klsql.Options
 	since                            string
+	// --shard, --sites (fleet_select.go): the part of the fleet this run takes
+	shard string
+	sites []string
+	sel   siteSelection
+	// --results DIR: each site's JSON report and the results table (fleet_results.go);
+	// --from-results DIR: read such a folder back as the summary instead of running
+	results, fromResults string
+	// args are the diagnose command's arguments, which each site's worker process is given
+	// (fleet_worker.go); worker is --fleet-worker: this process is one.
+	args   []string
+	worker bool
 }
 
 // fleetEntry is one site: path is the source argument that reads it (for a blob site it holds
@@ -233,13 +244,54 @@ func runFleet(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *env) int
 			return fatal(e, err)
 		}
 	}
+	// A pattern must match a site of the fleet, or one of the state's (a site gone since).
+	names := make([]string, 0, len(entries))
+	for _, en := range entries {
+		names = append(names, en.site)
+	}
+	if prev != nil {
+		for name := range prev.Sites {
+			names = append(names, name)
+		}
+	}
+	if bad := fo.sel.unmatchedGlobs(names); len(bad) > 0 {
+		where := fmt.Sprintf("the %d sites of %s", len(entries), escape.Terminal(source))
+		if prev != nil {
+			where += " nor of the state file"
+		}
+		fmt.Fprintf(e.stderr, "kudulens diagnose: --sites %s matches none of %s\n", escape.Terminal(strings.Join(bad, ",")), where)
+		return exitUsage
+	}
+	total := len(entries)
+	if !fo.sel.all() {
+		taken := entries[:0:0]
+		for _, en := range entries {
+			if fo.sel.takes(en.site) {
+				taken = append(taken, en)
+			}
+		}
+		entries = taken
+	}
 	if fo.reports != "" {
 		if err := os.MkdirAll(fo.reports, 0o755); err != nil {
 			return fatal(e, err)
 		}
 	}
 	fleet := &report.Fleet{GeneratedAt: time.Now().UTC().Truncate(time.Second), Source: source, Note: note,
-		Sites: make([]report.FleetSite, len(entries))}
+		Selection: fo.sel.describe(len(entries), total), Sites: make([]report.FleetSite, len(entries))}
+	var res *fleetResults
+	var resRows []store.ResultRow
+	if fo.results != "" {
+		if err := os.MkdirAll(filepath.Join(fo.results, resultsSitesDir), 0o755); err != nil {
+			return fatal(e, err)
+		}
+		if res, err = newFleetResults(fo.results, fleet.GeneratedAt, fo.sel.shardLabel(), source); err != nil {
+			return fatal(e, err)
+		}
+	}
+	// Each site is diagnosed in a process of its own (fleet_worker.go); what a finished site
+	// leaves in this one is its summary row and its rows of the results table.
+	var mu sync.Mutex
 	sem := make(chan struct{}, max(1, fo.parallel))
 	var wg sync.WaitGroup
 	for i, en := range entries {
@@ -248,15 +300,35 @@ func runFleet(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *env) int
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			fleet.Sites[i] = diagnoseSite(ctx, en, fo, sf, e)
+			row, checks, jsonReport := diagnoseSiteInWorker(ctx, en, fo, sf, e)
+			fleet.Sites[i] = row
+			if res != nil {
+				rows := res.rows(&row, checks, jsonReport)
+				mu.Lock()
+				resRows = append(resRows, rows...)
+				mu.Unlock()
+			}
 		}()
 	}
 	wg.Wait()
 	if ctx.Err() != nil {
 		return exitInterrupted
 	}
-	fleet.Compare(prev)
+	if res != nil {
+		if _, err := res.write(ctx, resRows); err != nil {
+			return fatal(e, err)
+		}
+	}
+	return finishFleet(fleet, prev, fo, sf, e)
+}
+
+// finishFleet compares the summary with the previous state, writes it (and the state) and
+// returns the exit code: the end of a fleet run and of --from-results.
+func finishFleet(fleet *report.Fleet, prev *report.FleetState, fo *fleetOptions, sf *storeFlags, e *env) int {
+	inRun := fo.sel.inRun()
+	fleet.Compare(prev, inRun)
 	var buf bytes.Buffer
+	var err error
 	switch fo.format {
 	case "json":
 		err = report.FleetJSON(&buf, fleet)
@@ -277,11 +349,7 @@ func runFleet(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *env) int
 		fmt.Fprintf(e.stdout, "%s\n", escape.Terminal(report.FleetVerdict(fleet)))
 	}
 	if fo.state != "" {
-		b, err := json.MarshalIndent(fleet.State(prev), "", "  ")
-		if err != nil {
-			return fatal(e, err)
-		}
-		if err := writeOutput(fo.state, append(b, '\n'), nil); err != nil {
+		if err := writeFleetState(fo.state, fleet, inRun); err != nil {
 			return fatal(e, err)
 		}
 	}
@@ -301,11 +369,58 @@ func runFleet(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *env) int
 	return code
 }
 
-// diagnoseSite ingests one site into its own in-memory database and diagnoses it.
-func diagnoseSite(ctx context.Context, en fleetEntry, fo *fleetOptions, sf *storeFlags, e *env) report.FleetSite {
-	failed := func(err error) report.FleetSite {
+// writeFleetState rewrites the state file with this run's sites. The file is read again
+// right before, under a lock, so that runs of other shards that wrote it since this run read
+// it keep their sites (report.Fleet.State).
+func writeFleetState(path string, fleet *report.Fleet, inRun func(string) bool) error {
+	unlock, err := lockFile(path)
+	if err != nil {
+		return fmt.Errorf("lock %s: %w", path, err)
+	}
+	defer unlock()
+	cur, err := report.ReadFleetState(path)
+	if err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(fleet.State(cur, inRun), "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeOutput(path, append(b, '\n'), nil)
+}
+
+// runFromResults is diagnose --from-results DIR: the summary of what fleet runs with
+// --results DIR found, without running anything.
+func runFromResults(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *env) int {
+	fleet, names, err := fleetFromResults(ctx, fo.fromResults, fo.sel)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fatal(e, ctx.Err())
+		}
+		fmt.Fprintf(e.stderr, "kudulens diagnose: --from-results: %s\n", escape.TerminalLines(err.Error()))
+		return exitInputFailed
+	}
+	if bad := fo.sel.unmatchedGlobs(names); len(bad) > 0 {
+		fmt.Fprintf(e.stderr, "kudulens diagnose: --sites %s matches none of the %d sites in %s\n", escape.Terminal(strings.Join(bad, ",")), len(names), escape.Terminal(fo.fromResults))
+		return exitUsage
+	}
+	fleet.Selection = fo.sel.describe(len(fleet.Sites), len(names))
+	var prev *report.FleetState
+	if fo.state != "" {
+		if prev, err = report.ReadFleetState(fo.state); err != nil {
+			return fatal(e, err)
+		}
+	}
+	return finishFleet(fleet, prev, fo, sf, e)
+}
+
+// diagnoseSite ingests one site into its own in-memory database and diagnoses it. With
+// --results it writes the site's JSON report and returns the checks' results (without their
+// evidence) and the report's path relative to the results folder.
+func diagnoseSite(ctx context.Context, en fleetEntry, fo *fleetOptions, sf *storeFlags, e *env) (report.FleetSite, []siteCheck, string) {
+	failed := func(err error) (report.FleetSite, []siteCheck, string) {
 		return report.FleetSite{Site: en.site, Source: en.display, Status: "failed", Error: err.Error(),
-			Failing: []report.FleetFailure{}, Verdict: "could not be diagnosed"}
+			Failing: []report.FleetFailure{}, Verdict: "could not be diagnosed"}, nil, ""
 	}
 	if en.skip != "" {
 		return failed(errors.New(en.skip))
@@ -345,16 +460,35 @@ func diagnoseSite(ctx context.Context, en fleetEntry, fo *fleetOptions, sf *stor
 	}
 	row := report.FleetSiteFromReport(en.site, en.display, rep)
 	row.InputErrors = inputErrors
+	var checks []siteCheck
+	var jsonReport string
+	if fo.results != "" {
+		checks = siteChecksOf(rep)
+		// The same JSON as diagnose --format json on the site alone.
+		site, err := klsql.SiteName(ctx, database.DB())
+		var buf bytes.Buffer
+		if err == nil {
+			err = report.SiteJSON(&buf, rep, site)
+		}
+		if err == nil {
+			err = writeOutput(filepath.Join(fo.results, filepath.FromSlash(jsonReportPath(en.site))), buf.Bytes(), nil)
+		}
+		if err != nil {
+			row.Error = "JSON report: " + err.Error()
+		} else {
+			jsonReport = jsonReportPath(en.site)
+		}
+	}
 	if fo.reports != "" {
 		var buf bytes.Buffer
 		if err := writeHTML(ctx, &buf, database, rep); err != nil {
 			row.Error = "report: " + err.Error()
-			return row
+			return row, checks, jsonReport
 		}
 		path := filepath.Join(fo.reports, safeFileName(en.site)+".html")
 		if err := writeOutput(path, buf.Bytes(), nil); err != nil {
 			row.Error = err.Error()
-			return row
+			return row, checks, jsonReport
 		}
 		row.Report = path
 		if fo.out != "" { // link relative to the summary
@@ -363,7 +497,7 @@ func diagnoseSite(ctx context.Context, en fleetEntry, fo *fleetOptions, sf *stor
 			}
 		}
 	}
-	return row
+	return row, checks, jsonReport
 }
 
 // redactName removes secrets from a name (a file saved by wget "<URL>?<SAS>").

@@ -251,6 +251,53 @@ func (c *recordingCredential) GetToken(ctx context.Context, o policy.TokenReques
 	return tok, nil
 }
 
+// storageScope is the scope the blob clients ask tokens for (azblob's).
+const storageScope = StorageAudience + "/.default"
+
+// SharedToken returns the identity's token for Azure Storage (the one kept while it has more
+// than reuseMargin to live, else a new one), for a process of the same run to use through
+// SeedToken: a fleet run hands it to each site's worker process, so the run still asks the
+// issuer once, not once per site.
+func (id *Identity) SharedToken(ctx context.Context) (Token, error) {
+	cred, err := id.credential()
+	if err != nil {
+		return Token{}, err
+	}
+	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{storageScope}})
+	return Token{Value: tok.Token, ExpiresOn: tok.ExpiresOn}, err
+}
+
+// Token is an access token handed from one process of a run to another (SharedToken,
+// SeedToken): a secret, never to be shown or passed on a command line.
+type Token struct {
+	Value     string    `json:"value"`
+	ExpiresOn time.Time `json:"expiresOn"`
+}
+
+// SeedToken makes tok (from SharedToken in the process that started this one) the token the
+// identity gives while it has more than reuseMargin to live; after that it asks the issuer
+// itself. Making the credential contacts nothing.
+func (id *Identity) SeedToken(t Token) error {
+	tok := azcore.AccessToken{Token: t.Value, ExpiresOn: t.ExpiresOn}
+	cred, err := id.credential()
+	if err != nil {
+		return err
+	}
+	rc, ok := cred.(*recordingCredential)
+	if !ok {
+		return errors.New("seed a token: not a kudulens credential")
+	}
+	rc.mu.Lock()
+	rc.scopes, rc.token = storageScope, tok
+	rc.mu.Unlock()
+	cl := parseClaims(tok.Token)
+	cl.expires = tok.ExpiresOn
+	id.mu.Lock()
+	id.last = cl
+	id.mu.Unlock()
+	return nil
+}
+
 func (id *Identity) lastClaims() tokenClaims {
 	id.mu.Lock()
 	defer id.mu.Unlock()

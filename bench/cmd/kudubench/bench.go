@@ -40,6 +40,7 @@ type result struct {
 	err        error
 	inProcTime bool // wall is the child's own measurement of the timed part
 	memRow     bool // a row of the memory-in-input-size table
+	sites      int  // the fleet row: sites in the fleet
 }
 
 func (r *result) mbps() float64 {
@@ -195,7 +196,75 @@ func (b *bench) measure() error {
 		b.external("diagnose-"+set.name, "kudulens diagnose, default settings (memory in input size)", set.plain, 1, nil,
 			b.c.kudulens, "diagnose", "--quiet", "--format", "json", "--fail-on", "never", "--out", os.DevNull, set.plain.path)
 	}
+	if err := b.fleetRow(); err != nil {
+		return err
+	}
 	b.loadAvg[1] = loadAvg()
+	return nil
+}
+
+// fleetRow measures diagnose --fleet over generated sites (issue 17): SITES bundles of SIZE
+// each, kudugen --kind bundle with seeds seed+1..seed+SITES (kept between runs like the other
+// inputs), one run with --parallel 1. The rusage of the run covers its worker processes (one per
+// site): CPU is all of them, peak RSS the largest of the run and its workers.
+func (b *bench) fleetRow() error {
+	if b.c.fleet == "" || !b.c.wants("fleet") {
+		return nil
+	}
+	n, size, ok := strings.Cut(b.c.fleet, "x")
+	sites, err := strconv.Atoi(n)
+	if !ok || err != nil || sites < 1 {
+		return fmt.Errorf("--fleet %q: want SITESxSIZE, e.g. 20x50MB", b.c.fleet)
+	}
+	bytesPer, err := parseSize(size)
+	if err != nil {
+		return fmt.Errorf("--fleet %q: %w", b.c.fleet, err)
+	}
+	dir := filepath.Join(b.c.dataDir, fmt.Sprintf("fleet-%dx%s-seed%d", sites, size, b.c.seed))
+	var total int64
+	for i := 1; i <= sites; i++ {
+		site := filepath.Join(dir, fmt.Sprintf("site%03d", i))
+		if _, err := os.Stat(site); err != nil {
+			fmt.Fprintf(os.Stderr, "generating %s\n", site)
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return err
+			}
+			// A fresh temporary folder, renamed into place when whole.
+			tmp, err := os.MkdirTemp(dir, ".site-tmp-*")
+			if err != nil {
+				return err
+			}
+			cmd := exec.Command(b.c.kudugen, "--kind", "bundle", "--size", strconv.FormatInt(bytesPer, 10),
+				"--seed", strconv.FormatUint(b.c.seed+uint64(i), 10), "--quiet", "--out", tmp)
+			cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+			if err := cmd.Run(); err != nil {
+				os.RemoveAll(tmp)
+				return fmt.Errorf("%s: %w", strings.Join(cmd.Args, " "), err)
+			}
+			if err := os.Rename(tmp, site); err != nil {
+				return err
+			}
+		}
+		err := filepath.WalkDir(site, func(_ string, d os.DirEntry, err error) error {
+			if err == nil && d.Type().IsRegular() {
+				fi, err := d.Info()
+				if err == nil {
+					total += fi.Size()
+				}
+				return err
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	in := input{path: dir, size: total, label: fmt.Sprintf("%d sites × %s", sites, size)}
+	b.external("fleet", "kudulens diagnose --fleet: every site diagnosed (each in a worker process), one summary", in, 1, nil,
+		b.c.kudulens, "diagnose", "--fleet", dir, "--parallel", "1", "--quiet", "--format", "json", "--fail-on", "never", "--out", os.DevNull)
+	if r := b.get("fleet"); r != nil {
+		r.sites = sites
+	}
 	return nil
 }
 

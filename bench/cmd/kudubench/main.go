@@ -56,6 +56,7 @@ type config struct {
 	seed     uint64
 	micro    string
 	only     string
+	fleet    string // "20x50MB": the fleet row's sites and size per site; "" skips it
 }
 
 func run(args []string) error {
@@ -71,6 +72,7 @@ func run(args []string) error {
 	fs.IntVar(&c.runs, "runs", 3, "runs per row on the main input; the fastest counts")
 	fs.Uint64Var(&c.seed, "seed", 1, "generator seed")
 	fs.StringVar(&c.micro, "micro", "", "output of go test -bench for the parser, to quote in the report")
+	fs.StringVar(&c.fleet, "fleet", "20x50MB", "the fleet row: SITESxSIZE generated bundles (one per site) diagnosed by one diagnose --fleet run (\"\" skips it)")
 	fs.StringVar(&c.only, "only", "", "comma-separated row ids to run (for experiments; the report is then partial)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {

@@ -45,7 +45,7 @@ func (b *bench) report() string {
 	w("| row | what | cores | wall s | MB/s | lines/s | CPU s | peak RSS MB |\n")
 	w("|---|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range b.results {
-		if r.memRow {
+		if r.memRow || r.id == "fleet" {
 			continue
 		}
 		b.row(&sb, r)
@@ -68,6 +68,7 @@ func (b *bench) report() string {
 			w("| %s | %s | %.2f | %.0f | %.2f | %d |\n", r.id, r.in.label, r.wall, r.mbps(), r.cpu, r.rssKB/1024)
 		}
 	}
+	b.fleetSection(&sb)
 	w("\n## Targets (issue 14)\n\n")
 	w("Each ratio is the measured one, to compare with the bound in the target's name; \"by CPU\" is the same\n")
 	w("ratio on CPU times (steadier on a shared machine).\n\n")
@@ -96,6 +97,37 @@ func (b *bench) report() string {
 	}
 	w("\nThe DuckDB-SQL baseline query (`duckdb-sql`):\n\n```sql\n%s;\n```\n", duckdbSQL)
 	return sb.String()
+}
+
+// fleetSection reports the fleet row (issue 17) and the estimate for a fleet of 1,000 sites of
+// 200 MB from it: CPU per MB of site measured here, times 200 GB.
+func (b *bench) fleetSection(sb *strings.Builder) {
+	var r *result
+	for _, x := range b.results {
+		if x.id == "fleet" {
+			r = x
+		}
+	}
+	if r == nil {
+		return
+	}
+	w := func(format string, a ...any) { fmt.Fprintf(sb, format, a...) }
+	w("\n## A fleet (issue 17)\n\n")
+	if r.err != nil || r.sites == 0 {
+		w("fleet (%s): error: %v\n", r.in.label, r.err)
+		return
+	}
+	mb := float64(r.in.size) / 1e6
+	w("| row | input | wall s | CPU s | CPU s per site | CPU s per 100 MB | peak RSS MB |\n|---|---|---:|---:|---:|---:|---:|\n")
+	w("| %s | %s (%.0f MB) | %.1f | %.1f | %.2f | %.2f | %d |\n", r.id, r.in.label, mb, r.wall, r.cpu, r.cpu/float64(r.sites), r.cpu/mb*100, r.rssKB/1024)
+	hours := r.cpu / mb * 200 * 1000 / 3600
+	w("\nCPU is the run's and its worker processes' (one per site). Peak RSS is the largest single process's, a\n")
+	w("site's worker (the fleet run itself stays near 40 MB); with --parallel 1 the machine holds the run and one\n")
+	w("worker at a time, so memory does not grow with the number of sites. Per-site costs (a process, the\n")
+	w("checks) weigh more on small sites: estimate from sites of the size you run.\n")
+	w("At the measured %.2f CPU s per 100 MB of site, a night of **1,000 sites × 200 MB is ~%.0f CPU-hours**\n", r.cpu/mb*100, hours)
+	w("(200 GB × CPU per MB; sites of other content and more days per site move it): about %.1f hours of wall\n", hours/8)
+	w("time on 8 shards of one core each (`--shard K/8`), or %.1f on 16.\n", hours/16)
 }
 
 func (b *bench) isBig(path string) bool {
