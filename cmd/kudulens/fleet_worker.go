@@ -37,6 +37,8 @@ type workerJob struct {
 	Site    string `json:"site"`
 	Path    string `json:"path"`
 	Display string `json:"display"`
+	// LakeSite is set when Path is a Parquet lake holding several sites: the one to load.
+	LakeSite *string `json:"lakeSite,omitempty"`
 	// Token is the run's Entra ID token (--auth modes that sign in): the run asks for one token,
 	// not one per site.
 	Token *blob.Token `json:"token,omitempty"`
@@ -70,6 +72,9 @@ func diagnoseSiteInWorker(ctx context.Context, en fleetEntry, fo *fleetOptions, 
 		return failed(fmt.Errorf("start a worker process: %w", err))
 	}
 	wj := workerJob{Site: en.site, Path: en.path, Display: en.display}
+	if en.lake != nil {
+		wj.LakeSite = &en.lake.site
+	}
 	if blob.IsSource(en.path) {
 		if id := sf.blob.options(e).Identity; id != nil {
 			tok, err := id.SharedToken(ctx)
@@ -161,7 +166,11 @@ func runFleetWorker(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *en
 			}
 		}
 	}
-	row, checks, jsonReport := diagnoseSite(ctx, fleetEntry{site: job.Site, path: job.Path, display: job.Display}, fo, sf, e)
+	en := fleetEntry{site: job.Site, path: job.Path, display: job.Display}
+	if job.LakeSite != nil {
+		en.lake = &lakeSelection{site: *job.LakeSite}
+	}
+	row, checks, jsonReport := diagnoseSite(ctx, en, fo, sf, e)
 	if ctx.Err() != nil {
 		return exitInterrupted
 	}
