@@ -61,6 +61,7 @@ type dialect struct {
 	split  func(x string) string // one row per item of a comma-separated list (in a SELECT list)
 	view   string                // how a view is created
 	table  string                // how the coverage, computed once, is kept
+	result string                // how each check's result is kept
 }
 
 func dialectOf(d Dialect) (dialect, error) {
@@ -74,6 +75,9 @@ func dialectOf(d Dialect) (dialect, error) {
 			// computed once when the script runs: a view would be computed again by every
 			// check that reads it (the script is emitted for the lake's files as they are)
 			table: "CREATE OR REPLACE TEMP TABLE",
+			// each check's result too: DuckDB planning all of them as one query (the union
+			// kl_check_results) ran out of memory on a lake of 170 small sites
+			result: "CREATE OR REPLACE TEMP TABLE",
 		}, nil
 	case DialectSparkSQL:
 		return dialect{
@@ -82,6 +86,7 @@ func dialectOf(d Dialect) (dialect, error) {
 			split:  func(x string) string { return "explode(split(" + x + ", ','))" },
 			view:   "CREATE OR REPLACE TEMPORARY VIEW",
 			table:  "CREATE OR REPLACE TEMPORARY VIEW",
+			result: "CREATE OR REPLACE TEMPORARY VIEW",
 		}, nil
 	}
 	return dialect{}, fmt.Errorf("unknown dialect %q (want duckdb or spark-sql)", d)
@@ -155,7 +160,7 @@ func EmitChecks(checks []*Check, o EmitOptions) (*Emitted, error) {
 }
 
 // lakeViews defines kl_lake_<table> over the lake: the files' columns, timestamps as UTC
-// TIMESTAMPs, export_site never NULL ('' for a site without a name).
+// TIMESTAMPs, export_site never NULL (” for a site without a name).
 func lakeViews(b *strings.Builder, o EmitOptions) error {
 	for _, t := range lakeTableNames {
 		var src string
@@ -382,7 +387,7 @@ func emitCheck(c *Check, d dialect, o EmitOptions, signals map[string]uint32) (s
 		d.us(ts), "coalesce("+col("grp", "''")+", '')", col("job", "NULL"), col("window", "NULL"), col("skip_reason", "NULL"),
 		col("covered_by", "NULL"), col("status", "NULL"), rows, ts, ts)
 	id := quoteSQL(c.ID)
-	fmt.Fprintf(&b, "%s %s AS\nWITH r AS (\n    %s\n)", d.view, viewName("kl_result_", c.ID), norm)
+	fmt.Fprintf(&b, "%s %s AS\nWITH r AS (\n    %s\n)", d.result, viewName("kl_result_", c.ID), norm)
 	switch c.Rule.Kind {
 	case RuleAny:
 		fmt.Fprintf(&b, `, a AS (SELECT export_site, count(t) AS n, min(t) AS f, max(t) AS l FROM r GROUP BY export_site)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kudulens/kudulens/bench/gen"
 	"github.com/kudulens/kudulens/pipeline/store"
 )
 
@@ -33,7 +34,27 @@ func emitFleet(t *testing.T) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Two generated sites (bench/gen: two instances, restarts, capped console output), and
+	// application logs of a few hours apart: coverage with gaps.
+	for i, site := range []string{"gen-a", "gen-b"} {
+		cfg := gen.BenchConfig(uint64(7+i), time.Date(2026, 3, 2, 5, 0, 0, 0, time.UTC), 2)
+		if _, err := gen.WriteBundle(gen.DirSink{Dir: filepath.Join(root, site)}, gen.BundleOptions{Config: cfg, Size: 3 << 20}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, h := range []string{"19/00", "19/01", "19/13", "20/07"} {
+		from, err := filepath.Glob("../../fixtures/sample/applogs/contoso-analytics/2026/11/" + h + "/*.csv")
+		if err != nil || len(from) == 0 {
+			t.Fatalf("no application log for %s", h)
+		}
+		for _, f := range from {
+			copyFile(t, f, filepath.Join(root, "gappy", strings.ReplaceAll(h, "/", "-")+"-"+filepath.Base(f)))
+		}
+	}
 	return map[string]string{
+		"gen-a":     filepath.Join(root, "gen-a"),
+		"gen-b":     filepath.Join(root, "gen-b"),
+		"gappy":     filepath.Join(root, "gappy"),
 		"contoso":   whole,
 		"kudu-only": kudu,
 		"broken":    filepath.Join(root, "broken"),
