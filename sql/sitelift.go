@@ -3,6 +3,8 @@ package sql
 import (
 	"fmt"
 	"strings"
+
+	"github.com/kudulens/kudulens/parse"
 )
 
 // Site lifting: a check's query is written for one site's database (every table holds one
@@ -216,9 +218,12 @@ var clauseWords = map[string]bool{
 }
 
 type lifter struct {
-	ctes    map[string]bool // CTE name (lower) → carries export_site
-	signals map[string]uint32
-	n       int
+	spark bool // write what Spark SQL can decorrelate (scalar subqueries aggregated)
+	// signalPredicates replaces kl_signal by the message predicate it stands for, not the bit
+	signalPredicates bool
+	ctes             map[string]bool // CTE name (lower) → carries export_site
+	signals          map[string]uint32
+	n                int
 }
 
 func (l *lifter) fresh(prefix string) string {
@@ -227,7 +232,7 @@ func (l *lifter) fresh(prefix string) string {
 }
 
 // LiftQuery rewrites a one-site query into its all-sites form (see the comment at the top).
-func liftQuery(query string, signals map[string]uint32) (string, error) {
+func liftQuery(query string, signals map[string]uint32, spark bool) (string, error) {
 	toks, err := tokenizeSQL(query)
 	if err != nil {
 		return "", err
@@ -236,13 +241,18 @@ func liftQuery(query string, signals map[string]uint32) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	l := &lifter{ctes: map[string]bool{}, signals: signals}
+	l := &lifter{ctes: map[string]bool{}, signals: signals, spark: spark}
 	if nodes, err = l.replaceSignals(nodes); err != nil {
 		return "", err
 	}
 	out, _, err := l.query(nodes, "", true, false)
 	if err != nil {
 		return "", err
+	}
+	if spark {
+		if out, err = sparkify(out); err != nil {
+			return "", fmt.Errorf("for Spark SQL: %w", err)
+		}
 	}
 	var b strings.Builder
 	renderSQL(&b, out)
@@ -272,6 +282,14 @@ func (l *lifter) replaceSignals(nodes []*sqlNode) ([]*sqlNode, error) {
 			bit, ok := l.signals[name]
 			if !ok {
 				return nil, fmt.Errorf("kl_signal: unknown signal %q", name)
+			}
+			if l.signalPredicates {
+				// the predicate on the message the bit stands for (sql/signals.go)
+				g := paren(frag(signalSQL[parse.Signal(bit)]))
+				g.open.pre = n.tok.pre
+				out = append(out, g)
+				i++
+				continue
 			}
 			x, err := l.replaceSignals(args[0])
 			if err != nil {
@@ -720,6 +738,11 @@ func (l *lifter) walkExpr(nodes []*sqlNode, site string, lifted bool) ([]*sqlNod
 				return nil, err
 			}
 			n.kids = body
+			if l.spark && (i == 0 || nodes[i-1].word() != "EXISTS" && nodes[i-1].word() != "IN") {
+				if err := aggregateScalar(n); err != nil {
+					return nil, err
+				}
+			}
 			continue
 		}
 		if i > 0 && nodes[i-1].word() == "OVER" {
@@ -878,4 +901,35 @@ func renameAlias(it *fromItem, to string) []*sqlNode {
 	out := append([]*sqlNode{}, it.nodes...)
 	out[len(out)-1] = &sqlNode{tok: &sqlTok{pre: " ", text: to, kind: 'w'}}
 	return out
+}
+
+// aggregateScalar makes a scalar subquery of one non-aggregate value an aggregate of it:
+// Spark decorrelates only aggregated scalar subqueries, and a value subquery of a check
+// returns at most one row per site, so max() of it is the value.
+func aggregateScalar(g *sqlNode) error {
+	kids := g.kids
+	if len(kids) == 0 || kids[0].word() != "SELECT" {
+		return nil
+	}
+	e := 1
+	for e < len(kids) && !isClauseAt(kids, e) {
+		e++
+	}
+	for k := e; k < len(kids); k++ {
+		if isClauseAt(kids, k) && (kids[k].word() == "LIMIT" || kids[k].word() == "ORDER") {
+			return fmt.Errorf("a value subquery with ORDER BY or LIMIT, which Spark cannot decorrelate")
+		}
+	}
+	item := kids[1:e]
+	if len(splitTop(item, ",")) != 1 || hasAggregate(item) {
+		return nil
+	}
+	// drop an alias: max(x AS y) is no SQL
+	if len(item) > 2 && item[len(item)-2].word() == "AS" {
+		item = item[:len(item)-2]
+	}
+	wrapped := paren(item)
+	wrapped.open.pre = ""
+	g.kids = append([]*sqlNode{kids[0], {tok: &sqlTok{pre: " ", text: "max", kind: 'w'}}, wrapped}, kids[e:]...)
+	return nil
 }

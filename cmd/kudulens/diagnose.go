@@ -274,6 +274,7 @@ func parseSince(ctx context.Context, s string, at time.Time, database *store.Sto
 
 const checksHelp = `Usage: kudulens checks [--checks DIR] [--format table|json] [--verbose]
        kudulens checks --emit duckdb|spark-sql --lake DIR|URL [--checks DIR] [-o FILE]
+       kudulens checks --emit kql [--checks DIR] [-o FILE]
 
 Lists the catalogue of checks: id, severity, rule, and the monitoring guide's original query
 or rule beside it. --verbose adds the advice and the SQL.
@@ -283,7 +284,9 @@ running the checks where the data is: the view kl_check_results has one row per 
 check (site, check, status, count, first_seen, last_seen), computed as diagnose computes
 them. duckdb reads exactly the files the lake's exports committed (--lake is a local folder,
 listed when the script is written: emit it again after the next export); spark-sql reads the
-table folders under --lake (a path or URL Spark can read). Checks that cannot be emitted are
+table folders under --lake (a path or URL Spark can read); kql writes Azure Data Explorer
+stored functions over external tables kudulens_<table> (the checks of filters with an any or
+more-than rule: the others are SQL that ADX cannot run). Checks that cannot be emitted are
 named at the end of the script and on stderr. docs/checks.md says where the emitted results
 may differ from diagnose's.
 
@@ -293,6 +296,7 @@ Examples:
   kudulens checks --checks ./our-checks --format json
   kudulens checks --emit duckdb --lake ./lake -o checks.sql && duckdb -c ".read checks.sql" -c "FROM kl_check_results"
   kudulens checks --emit spark-sql --lake abfss://lake@acct.dfs.core.windows.net/ -o checks.sql
+  kudulens checks --emit kql -o checks.kql
 `
 
 func runChecks(ctx context.Context, args []string, e *env) int {
@@ -303,7 +307,7 @@ func runChecks(ctx context.Context, args []string, e *env) int {
 	fs.StringVar(&formatName, "format", "table", "table or json")
 	fs.BoolVarP(&verbose, "verbose", "v", false, "show advice and SQL")
 	var emit, lake, output string
-	fs.StringVar(&emit, "emit", "", "write the checks as SQL views over a Parquet lake: duckdb or spark-sql")
+	fs.StringVar(&emit, "emit", "", "write the checks over a Parquet lake: duckdb or spark-sql views, or kql (ADX functions)")
 	fs.StringVar(&lake, "lake", "", "with --emit: the lake folder (or, for spark-sql, URL) the views read")
 	fs.StringVarP(&output, "output", "o", "", "with --emit: write the script to this file (default: stdout)")
 	if code := parseFlags(fs, args, e); code >= 0 {
@@ -367,12 +371,12 @@ func writeJSONOrFail(e *env, v any) int {
 func emitChecks(ctx context.Context, e *env, checks []*klsql.Check, dialect, lake, output string) int {
 	switch {
 	case dialect == "":
-		fmt.Fprintln(e.stderr, "kudulens checks: --lake and -o go with --emit duckdb|spark-sql")
+		fmt.Fprintln(e.stderr, "kudulens checks: --lake and -o go with --emit duckdb|spark-sql|kql")
 		return exitUsage
-	case dialect != string(klsql.DialectDuckDB) && dialect != string(klsql.DialectSparkSQL):
-		fmt.Fprintf(e.stderr, "kudulens checks: --emit %s: want duckdb or spark-sql\n", escape.Terminal(dialect))
+	case dialect != string(klsql.DialectDuckDB) && dialect != string(klsql.DialectSparkSQL) && dialect != "kql":
+		fmt.Fprintf(e.stderr, "kudulens checks: --emit %s: want duckdb, spark-sql or kql\n", escape.Terminal(dialect))
 		return exitUsage
-	case lake == "":
+	case lake == "" && dialect != "kql":
 		fmt.Fprintln(e.stderr, "kudulens checks: --emit needs --lake, the folder kudulens export --parquet wrote")
 		return exitUsage
 	}
@@ -396,7 +400,12 @@ func emitChecks(ctx context.Context, e *env, checks []*klsql.Check, dialect, lak
 			return exitUsage
 		}
 	}
-	em, err := klsql.EmitChecks(checks, o)
+	var em *klsql.Emitted
+	if dialect == "kql" {
+		em, err = klsql.EmitKQL(checks, o)
+	} else {
+		em, err = klsql.EmitChecks(checks, o)
+	}
 	if err != nil {
 		return fatal(e, err)
 	}

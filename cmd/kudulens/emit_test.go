@@ -227,3 +227,26 @@ func TestEmittedDuckDBAgreesWithDiagnose(t *testing.T) {
 	}
 	t.Logf("compared %d site×check results (%d failing); not emitted: %v", compared, failing, notEmitted)
 }
+
+// checks --emit: usage errors name what is wrong; kql needs no lake folder and names the
+// checks it leaves out on stderr and in the script.
+func TestChecksEmitUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"checks", "--emit", "oracle", "--lake", "x"},
+		{"checks", "--emit", "duckdb"},
+		{"checks", "--lake", "x"},
+		{"checks", "--emit", "duckdb", "--lake", t.TempDir()},
+	} {
+		if code, _, stderr := runCLI(t, args...); code != exitUsage || !strings.Contains(stderr, "kudulens checks: ") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+	code, out, stderr := runCLI(t, "checks", "--emit", "kql")
+	if code != exitOK || !strings.Contains(out, ".create-or-alter function with (folder = \"kudulens\"") ||
+		!strings.Contains(out, "kl_check_sql_exceptions()") || !strings.Contains(out, "//   job-not-running: not emitted as KQL") {
+		t.Fatalf("--emit kql: exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "kudulens checks: not emitted: job-not-running: ") {
+		t.Errorf("stderr does not name the checks left out: %q", stderr)
+	}
+}
