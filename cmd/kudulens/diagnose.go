@@ -294,7 +294,7 @@ Examples:
   kudulens checks
   kudulens checks --verbose | less
   kudulens checks --checks ./our-checks --format json
-  kudulens checks --emit duckdb --lake ./lake -o checks.sql && duckdb -c ".read checks.sql" -c "FROM kl_check_results"
+  kudulens checks --emit duckdb --lake ./lake -o checks.sql && duckdb -cmd ".read checks.sql" -c "FROM kl_check_results"
   kudulens checks --emit spark-sql --lake abfss://lake@acct.dfs.core.windows.net/ -o checks.sql
   kudulens checks --emit kql -o checks.kql
 `
