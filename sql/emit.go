@@ -108,6 +108,11 @@ func opSQL(x string) string {
 
 func quoteSQL(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
+// sparkString is a Spark SQL string literal: Spark reads backslash escapes in them.
+func sparkString(s string) string {
+	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'"
+}
+
 func viewName(prefix, id string) string { return prefix + strings.ReplaceAll(id, "-", "_") }
 
 // EmitChecks writes the checks as one SQL script.
@@ -187,6 +192,11 @@ func lakeViews(b *strings.Builder, o EmitOptions, d dialect) error {
 			case o.Files != nil:
 				q := make([]string, len(files))
 				for i, f := range files {
+					// DuckDB globs every path of the list: a path with a glob character would
+					// read other files (kudulens itself reads such a lake through links)
+					if strings.ContainsAny(f, "*?[") {
+						return fmt.Errorf("%s: a path with a glob character (*, ? or [), which DuckDB's read_parquet would expand: move the lake to a plain path", f)
+					}
 					q[i] = quoteSQL(f)
 				}
 				src = "read_parquet([" + strings.Join(q, ", ") + "], union_by_name = true, hive_partitioning = false)"
@@ -202,7 +212,7 @@ func lakeViews(b *strings.Builder, o EmitOptions, d dialect) error {
 			// Spark reads the files under the table's folder; recursiveFileLookup turns off
 			// partition discovery, so date and job come from the files as every engine reads them.
 			fmt.Fprintf(b, "CREATE OR REPLACE TEMPORARY VIEW kl_raw_%s USING parquet OPTIONS (path %s, recursiveFileLookup 'true', mergeSchema 'true');\n",
-				t, quoteSQL(strings.TrimRight(o.Lake, "/")+"/table="+t))
+				t, sparkString(strings.TrimRight(o.Lake, "/")+"/table="+t))
 			var sel []string
 			for _, c := range o.Schema[t] {
 				name, _, _ := strings.Cut(c, " ")

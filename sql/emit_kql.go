@@ -330,7 +330,7 @@ func EmitKQL(checks []*Check, o EmitOptions) (*Emitted, error) {
 		}
 		sort.Strings(ids)
 		for _, id := range ids {
-			fmt.Fprintf(&b, "//   %s: %s\n", id, em.NotEmitted[id])
+			fmt.Fprintf(&b, "//   %s: %s\n", id, strings.ReplaceAll(em.NotEmitted[id], "\n", " "))
 		}
 	}
 	em.SQL = b.String()

@@ -64,6 +64,16 @@ func TestEmitNamesWhatItLeavesOut(t *testing.T) {
 	if _, err := klsql.EmitChecks(checks, klsql.EmitOptions{Dialect: "oracle"}); err == nil {
 		t.Error("an unknown dialect is accepted")
 	}
+	// paths are literals of each engine: DuckDB would glob a path with [ in it, Spark reads
+	// backslash escapes
+	files := map[string][]string{"traces": {"/lake[1]/table=traces/a.parquet"}, "files": {"/lake/f.parquet"}}
+	if _, err := klsql.EmitChecks(checks, klsql.EmitOptions{Dialect: klsql.DialectDuckDB, Files: files, Schema: schema}); err == nil || !strings.Contains(err.Error(), "glob") {
+		t.Errorf("a lake path with a glob character: %v", err)
+	}
+	em, err = klsql.EmitChecks(checks, klsql.EmitOptions{Dialect: klsql.DialectSparkSQL, Lake: `C:\lake's`, Schema: schema})
+	if err != nil || !strings.Contains(em.SQL, `(path 'C:\\lake\'s/table=traces'`) {
+		t.Errorf("Spark path literal: %v\n%s", err, em.SQL[:min(len(em.SQL), 600)])
+	}
 }
 
 // The emitted SQL maps a job folder name to its operation as parse.OperationName does.
