@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -344,14 +345,30 @@ func parseSince(ctx context.Context, s string, at time.Time, database *store.Sto
 }
 
 const checksHelp = `Usage: kudulens checks [--checks DIR] [--format table|json] [--verbose]
+       kudulens checks --emit duckdb|spark-sql --lake DIR|URL [--checks DIR] [-o FILE]
+       kudulens checks --emit kql [--checks DIR] [-o FILE]
 
 Lists the catalogue of checks: id, severity, rule, and the monitoring guide's original query
 or rule beside it. --verbose adds the advice and the SQL.
+
+--emit writes the catalogue as SQL views over a Parquet lake written by kudulens export, for
+running the checks where the data is: the view kl_check_results has one row per site and
+check (site, check, status, count, first_seen, last_seen), computed as diagnose computes
+them. duckdb reads exactly the files the lake's exports committed (--lake is a local folder,
+listed when the script is written: emit it again after the next export); spark-sql reads the
+table folders under --lake (a path or URL Spark can read); kql writes Azure Data Explorer
+stored functions over external tables kudulens_<table> (the checks of filters with an any or
+more-than rule: the others are SQL that ADX cannot run). Checks that cannot be emitted are
+named at the end of the script and on stderr. docs/checks.md says where the emitted results
+may differ from diagnose's.
 
 Examples:
   kudulens checks
   kudulens checks --verbose | less
   kudulens checks --checks ./our-checks --format json
+  kudulens checks --emit duckdb --lake ./lake -o checks.sql && duckdb -cmd ".read checks.sql" -c "FROM kl_check_results"
+  kudulens checks --emit spark-sql --lake abfss://lake@acct.dfs.core.windows.net/ -o checks.sql
+  kudulens checks --emit kql -o checks.kql
 `
 
 func runChecks(ctx context.Context, args []string, e *env) int {
@@ -361,6 +378,10 @@ func runChecks(ctx context.Context, args []string, e *env) int {
 	fs.StringVar(&checksDir, "checks", "", "also list the checks of this folder")
 	fs.StringVar(&formatName, "format", "table", "table or json")
 	fs.BoolVarP(&verbose, "verbose", "v", false, "show advice and SQL")
+	var emit, lake, output string
+	fs.StringVar(&emit, "emit", "", "write the checks over a Parquet lake: duckdb or spark-sql views, or kql (ADX functions)")
+	fs.StringVar(&lake, "lake", "", "with --emit: the lake folder (or, for spark-sql, URL) the views read")
+	fs.StringVarP(&output, "output", "o", "", "with --emit: write the script to this file (default: stdout)")
 	if code := parseFlags(fs, args, e); code >= 0 {
 		return code
 	}
@@ -368,6 +389,9 @@ func runChecks(ctx context.Context, args []string, e *env) int {
 	if err != nil {
 		fmt.Fprintf(e.stderr, "kudulens checks: %v\n", err)
 		return exitUsage
+	}
+	if emit != "" || lake != "" || output != "" {
+		return emitChecks(ctx, e, checks, emit, lake, output)
 	}
 	if formatName == "json" {
 		// camelCase, like every other JSON kudulens writes.
@@ -412,5 +436,66 @@ func writeJSONOrFail(e *env, v any) int {
 	if err := enc.Encode(v); err != nil {
 		return fatal(e, err)
 	}
+	return exitOK
+}
+
+// emitChecks writes the checks as SQL over a lake (checks --emit).
+func emitChecks(ctx context.Context, e *env, checks []*klsql.Check, dialect, lake, output string) int {
+	switch {
+	case dialect == "":
+		fmt.Fprintln(e.stderr, "kudulens checks: --lake and -o go with --emit duckdb|spark-sql|kql")
+		return exitUsage
+	case dialect != string(klsql.DialectDuckDB) && dialect != string(klsql.DialectSparkSQL) && dialect != "kql":
+		fmt.Fprintf(e.stderr, "kudulens checks: --emit %s: want duckdb, spark-sql or kql\n", escape.Terminal(dialect))
+		return exitUsage
+	case lake == "" && dialect != "kql":
+		fmt.Fprintln(e.stderr, "kudulens checks: --emit needs --lake, the folder kudulens export --parquet wrote")
+		return exitUsage
+	}
+	s, err := store.Open(ctx, "", store.Options{Threads: 1})
+	if err != nil {
+		return fatal(e, err)
+	}
+	defer s.Close()
+	o := klsql.EmitOptions{Dialect: klsql.Dialect(dialect), Lake: lake,
+		KQL: func(q string, now time.Time) (string, error) { return kql.Translate(q, kql.Options{Now: now}) }}
+	if o.Schema, err = s.LakeSchema(ctx); err != nil {
+		return fatal(e, err)
+	}
+	if o.Dialect == klsql.DialectDuckDB {
+		if o.Files, err = s.LakeFiles(ctx, lake); err != nil {
+			fmt.Fprintf(e.stderr, "kudulens checks: --lake: %s\n", escape.Terminal(err.Error()))
+			return exitUsage
+		}
+		if len(o.Files["files"]) == 0 {
+			fmt.Fprintf(e.stderr, "kudulens checks: --lake %s: no committed export in it\n", escape.Terminal(lake))
+			return exitUsage
+		}
+	}
+	var em *klsql.Emitted
+	if dialect == "kql" {
+		em, err = klsql.EmitKQL(checks, o)
+	} else {
+		em, err = klsql.EmitChecks(checks, o)
+	}
+	if err != nil {
+		return fatal(e, err)
+	}
+	ids := make([]string, 0, len(em.NotEmitted))
+	for id := range em.NotEmitted {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		fmt.Fprintf(e.stderr, "kudulens checks: not emitted: %s: %s\n", id, escape.Terminal(em.NotEmitted[id]))
+	}
+	if output == "" {
+		fmt.Fprint(e.stdout, em.SQL)
+		return exitOK
+	}
+	if err := outfile.Write(output, []byte(em.SQL), 0o644); err != nil {
+		return fatal(e, err)
+	}
+	fmt.Fprintf(e.stdout, "wrote %d checks as %s to %s (%d not emitted)\n", len(em.Emitted), dialect, escape.Terminal(output), len(em.NotEmitted))
 	return exitOK
 }

@@ -370,3 +370,32 @@ func LakeSites(dir string) (sites []string, ok bool, err error) {
 	sort.Strings(sites)
 	return sites, true, nil
 }
+
+// LakeFiles lists the committed Parquet files of each table of the lake in dir (absolute
+// paths, sorted): what another engine should read, e.g. the emitted checks (kudulens checks
+// --emit duckdb --lake DIR). Files no export committed are left out.
+func (s *Store) LakeFiles(ctx context.Context, dir string) (map[string][]string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !IsParquetDir(abs) {
+		return nil, fmt.Errorf("%s: not a kudulens Parquet folder (no table=traces or table=files in it)", dir)
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	l, err := readLake(ctx, conn, abs, false)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", dir, err)
+	}
+	defer l.close()
+	out := map[string][]string{}
+	for t, fs := range l.files {
+		out[t] = append([]string(nil), fs...)
+		sort.Strings(out[t])
+	}
+	return out, nil
+}
