@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -118,30 +119,51 @@ func TestEmittedChecksOnEveryCase(t *testing.T) {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
+	// Each case is ingested and exported in a subtest of its own, in parallel, into a lake
+	// folder of its own (exports into one folder at once would race on its commit markers);
+	// the folders are then moved into one lake: every file name carries its export id.
 	var sites []string
-	for _, id := range ids {
-		for _, c := range checkCases[id] {
-			if !c.at.IsZero() {
-				continue // an evaluation time in the past: the emitted views judge at each site's latest line
+	var mu sync.Mutex
+	parts := t.TempDir()
+	started := time.Now()
+	t.Run("cases", func(t *testing.T) {
+		n := 0
+		for _, id := range ids {
+			for _, c := range checkCases[id] {
+				if !c.at.IsZero() {
+					continue // an evaluation time in the past: the emitted views judge at each site's latest line
+				}
+				site, part := id+"/"+c.name, filepath.Join(parts, fmt.Sprint(n))
+				n++
+				t.Run(site, func(t *testing.T) {
+					t.Parallel()
+					b := newBundle(t)
+					c.logs(b)
+					database := b.ingest()
+					rep, err := klsql.Run(ctx, database.DB(), checks, klsql.Options{KQL: translateKQL})
+					if err != nil {
+						t.Fatal(err)
+					}
+					results := map[string]klsql.Result{}
+					for _, r := range rep.Checks {
+						results[r.ID] = r
+					}
+					if _, err := database.ExportParquet(ctx, part, store.ExportOptions{Site: site}); err != nil {
+						t.Fatal(err)
+					}
+					mu.Lock()
+					want[site] = results
+					sites = append(sites, site)
+					mu.Unlock()
+				})
 			}
-			site := id + "/" + c.name
-			t.Run(site, func(t *testing.T) {
-				b := newBundle(t)
-				c.logs(b)
-				database := b.ingest()
-				rep, err := klsql.Run(ctx, database.DB(), checks, klsql.Options{KQL: translateKQL})
-				if err != nil {
-					t.Fatal(err)
-				}
-				want[site] = map[string]klsql.Result{}
-				for _, r := range rep.Checks {
-					want[site][r.ID] = r
-				}
-				if _, err := database.ExportParquet(ctx, lake, store.ExportOptions{Site: site}); err != nil {
-					t.Fatal(err)
-				}
-				sites = append(sites, site)
-			})
+		}
+	})
+	t.Logf("cases ingested and exported in %s", time.Since(started).Round(time.Millisecond))
+	sort.Strings(sites)
+	if !t.Failed() {
+		if err := mergeLakes(parts, lake); err != nil {
+			t.Fatal(err)
 		}
 	}
 	if t.Failed() {
@@ -187,7 +209,7 @@ func TestEmittedChecksOnEveryCase(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d sites × %d checks compared: %v", len(sites), len(em.Emitted), byStatus)
+	t.Logf("%d sites × %d checks compared: %v (%s)", len(sites), len(em.Emitted), byStatus, time.Since(started).Round(time.Millisecond))
 
 	// The Spark SQL script, run by DuckDB: its lake views (USING parquet) replaced by the
 	// DuckDB script's, its string literals' escapes undone, and the few Spark functions DuckDB
@@ -397,4 +419,37 @@ func kqlMatchQueries(t *testing.T, script, id string) []kqlMatch {
 		out = append(out, kqlMatch{table, table + rest})
 	}
 	return out
+}
+
+// mergeLakes moves the files of every lake folder under parts into lake (their names, export
+// ids in them, do not collide).
+func mergeLakes(parts, lake string) error {
+	ents, err := os.ReadDir(parts)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		root := filepath.Join(parts, e.Name())
+		err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel, err := filepath.Rel(root, p)
+			if err != nil {
+				return err
+			}
+			dst := filepath.Join(lake, rel)
+			if _, err := os.Stat(dst); err == nil {
+				return fmt.Errorf("%s is in two lakes", rel)
+			}
+			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+				return err
+			}
+			return os.Rename(p, dst)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
