@@ -580,7 +580,7 @@ func hostileCases() []hostileCase {
 			},
 		},
 		// ---- runs that must survive (hostile_runs_test.go) ----
-		{name: "a directory with 100,000 files", run: manySmallFiles, big: true},
+		{name: "a directory with 30,000 files", run: manySmallFiles, big: true},
 		{name: "overlapping job_prev_log/job_log and application-log copies from two bundles of one site, ingested twice", run: overlappingBundles},
 		{name: "SIGINT in the middle of ingest", run: interrupted(os.Interrupt), serial: true},
 		{name: "SIGKILL in the middle of ingest", run: interrupted(os.Kill), serial: true},
