@@ -128,6 +128,10 @@ func StartOAuth(t testing.TB) *Server {
 
 func startWith(t testing.TB, tl *TLS) *Server {
 	t.Helper()
+	if testing.Short() {
+		// make test's race-detector run is -short: the Azurite tests run in its unit run.
+		t.Skip("-short: no Azurite")
+	}
 	bin := binary(t)
 	dir := t.TempDir()
 	var lastErr error
