@@ -375,14 +375,7 @@ func LakeSites(dir string) (sites []string, ok bool, err error) {
 // paths, sorted): what another engine should read, e.g. the emitted checks (kudulens checks
 // --emit duckdb --lake DIR). Files no export committed are left out.
 func (s *Store) LakeFiles(ctx context.Context, dir string) (map[string][]string, error) {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, err
-	}
-	if !IsParquetDir(abs) {
-		return nil, fmt.Errorf("%s: not a kudulens Parquet folder (no table=traces or table=files in it)", dir)
-	}
-	conn, err := s.db.Conn(ctx)
+	abs, conn, err := s.lakeConn(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -398,4 +391,18 @@ func (s *Store) LakeFiles(ctx context.Context, dir string) (map[string][]string,
 		sort.Strings(out[t])
 	}
 	return out, nil
+}
+
+// lakeConn checks that dir is a kudulens Parquet folder, and gives its absolute path and a
+// connection to read it on.
+func (s *Store) lakeConn(ctx context.Context, dir string) (string, *gosql.Conn, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", nil, err
+	}
+	if !IsParquetDir(abs) {
+		return "", nil, fmt.Errorf("%s: not a kudulens Parquet folder (no table=traces or table=files in it)", dir)
+	}
+	conn, err := s.db.Conn(ctx)
+	return abs, conn, err
 }

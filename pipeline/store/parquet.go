@@ -497,14 +497,7 @@ func (s *Store) LoadParquetSite(ctx context.Context, dir, site string) (*LoadSta
 }
 
 func (s *Store) loadParquet(ctx context.Context, dir string, keep func(site string) bool) (*LoadStats, error) {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, err
-	}
-	if !IsParquetDir(abs) {
-		return nil, fmt.Errorf("%s: not a kudulens Parquet folder (no table=traces or table=files in it)", dir)
-	}
-	conn, err := s.db.Conn(ctx)
+	abs, conn, err := s.lakeConn(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
