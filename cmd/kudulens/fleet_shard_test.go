@@ -154,7 +154,7 @@ func TestFleetShardsAddUp(t *testing.T) {
 	for _, dir := range []string{results, filepath.Join(root, "one")} {
 		b, err := os.ReadFile(filepath.Join(dir, "sites", "delta.json"))
 		if err != nil || string(b) != direct {
-			t.Errorf("%s/sites/delta.json (%v) differs from diagnose --format json:\n%.600s\nwant\n%.600s", dir, err, b, direct)
+			t.Errorf("%s/sites/delta.json (%v) differs from diagnose --format json:\n%s", dir, err, lineDiff(string(b), direct))
 		}
 	}
 
@@ -293,4 +293,16 @@ func TestFleetSelectionKeepsState(t *testing.T) {
 			}
 		}
 	}
+}
+
+// lineDiff shows the first lines where got and want differ.
+func lineDiff(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := 0; i < len(g) || i < len(w); i++ {
+		if i >= len(g) || i >= len(w) || g[i] != w[i] {
+			lo, hi := max(i-3, 0), i+4
+			return fmt.Sprintf("line %d:\ngot:\n%s\nwant:\n%s", i+1, strings.Join(g[lo:min(hi, len(g))], "\n"), strings.Join(w[lo:min(hi, len(w))], "\n"))
+		}
+	}
+	return "(same lines)"
 }

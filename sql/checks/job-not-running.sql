@@ -71,3 +71,5 @@ SELECT
     END AS message,
     job, file, CASE WHEN from_file THEN 1 ELSE line END AS line, timestamp
 FROM per_job
+-- in job order: the detail lists the jobs, and a report must not change with the query plan
+ORDER BY job
