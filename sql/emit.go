@@ -155,15 +155,8 @@ func EmitChecks(checks []*Check, o EmitOptions) (*Emitted, error) {
 		"       r." + d.q("count") + ", r.first_seen, r.last_seen\nFROM (\n" + strings.Join(results, "\nUNION ALL ") +
 		"\n) r LEFT JOIN (SELECT export_site, count(*) AS lines FROM kl_lake_traces GROUP BY export_site) n ON n.export_site = r.site;\n")
 	if len(em.NotEmitted) > 0 {
-		b.WriteString("\n-- NOT EMITTED (diagnose runs them; this script does not):\n")
-		ids := make([]string, 0, len(em.NotEmitted))
-		for id := range em.NotEmitted {
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
-		for _, id := range ids {
-			fmt.Fprintf(&b, "--   %s: %s\n", id, strings.ReplaceAll(em.NotEmitted[id], "\n", " "))
-		}
+		b.WriteString("\n")
+		writeNotEmitted(&b, em.NotEmitted, "--", "this script does not")
 	}
 	em.SQL = b.String()
 	return em, nil
@@ -665,4 +658,18 @@ func outputColumns(query string) (map[string]bool, error) {
 		}
 	}
 	return out, nil
+}
+
+// writeNotEmitted lists the checks left out, with why, as comments (comment is the
+// dialect's line comment) in id order.
+func writeNotEmitted(b *strings.Builder, notEmitted map[string]string, comment, what string) {
+	fmt.Fprintf(b, "%s NOT EMITTED (diagnose runs them; %s):\n", comment, what)
+	ids := make([]string, 0, len(notEmitted))
+	for id := range notEmitted {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		fmt.Fprintf(b, "%s   %s: %s\n", comment, id, strings.ReplaceAll(notEmitted[id], "\n", " "))
+	}
 }

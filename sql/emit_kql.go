@@ -2,7 +2,6 @@ package sql
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/kudulens/kudulens/parse"
@@ -323,15 +322,7 @@ func EmitKQL(checks []*Check, o EmitOptions) (*Emitted, error) {
     | project site, ['check'], status = iff(isnull(lines) and status in ("pass", "unknown"), "unknown", status),
         ['count'], first_seen, last_seen`)
 	if len(em.NotEmitted) > 0 {
-		b.WriteString("// NOT EMITTED (diagnose runs them; these functions do not):\n")
-		ids := make([]string, 0, len(em.NotEmitted))
-		for id := range em.NotEmitted {
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
-		for _, id := range ids {
-			fmt.Fprintf(&b, "//   %s: %s\n", id, strings.ReplaceAll(em.NotEmitted[id], "\n", " "))
-		}
+		writeNotEmitted(&b, em.NotEmitted, "//", "these functions do not")
 	}
 	em.SQL = b.String()
 	return em, nil
