@@ -148,9 +148,10 @@ func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`)
 // scanRow reads the common columns of a rule's query: ord, ts, grp, job, file, line, message
 // (in this order, first in the select list), then extra.
 func scanRow(r *gosql.Rows, x *row, extra ...any) error {
+	var ord int64 // the rules order by it in SQL; Go needs only the order rows come in
 	var ts gosql.NullTime
 	var line gosql.NullInt64
-	dest := append([]any{&x.ord, &ts, &x.grp, &x.job, &x.file, &line, &x.message}, extra...)
+	dest := append([]any{&ord, &ts, &x.grp, &x.job, &x.file, &line, &x.message}, extra...)
 	if err := r.Scan(dest...); err != nil {
 		return err
 	}
@@ -231,7 +232,7 @@ ORDER BY g.first_ord, s.idx`, rowCols, part, frame, "kl_rows", prefixed("s.", ro
 		if !idx.Valid {
 			return nil
 		}
-		x.ord, x.time, x.grp, x.job, x.file, x.line, x.message = ord.Int64, utcPtr(ts), grp.String, job.String, file.String, line.Int64, msg.String
+		x.time, x.grp, x.job, x.file, x.line, x.message = utcPtr(ts), grp.String, job.String, file.String, line.Int64, msg.String
 		g.rows, g.idx, g.cnt = append(g.rows, x), append(g.idx, idx.Int64), append(g.cnt, cnt.Int64)
 		return nil
 	}, n, e.maxEvidence)
@@ -286,13 +287,23 @@ ORDER BY g.first_ord, s.idx`, rowCols, part, frame, "kl_rows", prefixed("s.", ro
 		judge(groups[0], r)
 		return nil
 	}
-	// Each group on its own: the check fails when any group fires.
+	names := make([]string, len(groups))
+	results := make([]Result, len(groups))
+	for i, g := range groups {
+		names[i], results[i] = g.name, Result{Evidence: []Evidence{}}
+		judge(g, &results[i])
+	}
+	combineGroups(r, names, results)
+	return nil
+}
+
+// combineGroups makes r of the results of a more-than check's groups, each judged on its own:
+// the check fails when any group fires, with the evidence of the one that fired first.
+func combineGroups(r *Result, names []string, results []Result) {
 	var details []string
 	r.Status = StatusPass
-	for _, g := range groups {
-		gr := Result{Evidence: []Evidence{}}
-		judge(g, &gr)
-		details = append(details, g.name+": "+gr.Detail)
+	for i, gr := range results {
+		details = append(details, names[i]+": "+gr.Detail)
 		r.Count = max(r.Count, gr.Count)
 		if gr.Status != StatusFail {
 			continue
@@ -306,7 +317,6 @@ ORDER BY g.first_ord, s.idx`, rowCols, part, frame, "kl_rows", prefixed("s.", ro
 		r.Status = StatusFail
 	}
 	r.Detail = strings.Join(details, "; ")
-	return nil
 }
 
 // prefixed qualifies each column of a select list.
@@ -398,7 +408,7 @@ ORDER BY g.grp, b.ts, b.ord`, prefixed("b.", rowCols))), func(rs *gosql.Rows) er
 			order = append(order, name)
 		}
 		if ord.Valid {
-			g.beats = append(g.beats, row{ord: ord.Int64, time: utcPtr(ts), grp: grp.String, job: bjob.String,
+			g.beats = append(g.beats, row{time: utcPtr(ts), grp: grp.String, job: bjob.String,
 				file: file.String, line: line.Int64, message: msg.String})
 		}
 		return nil

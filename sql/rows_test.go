@@ -23,16 +23,7 @@ import (
 func TestRulesInSQLMatchReference(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := gosql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := memoryConn(t)
 	base := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 	for seed := range uint64(60) {
 		rng := rand.New(rand.NewPCG(seed, 7))
@@ -109,16 +100,7 @@ func TestRulesInSQLMatchReference(t *testing.T) {
 func TestRulesReadFewRows(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := gosql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := memoryConn(t)
 	// 100,000 lines of 500 bytes, one a second.
 	if _, err := conn.ExecContext(ctx, `CREATE TABLE t AS SELECT TIMESTAMP '2026-11-20 00:00:00' + to_seconds(i) AS timestamp,
 		'Office365ActivityImporter' AS job, 'job_log.txt' AS file, i + 1 AS line, repeat('x', 500) || i AS message
@@ -148,6 +130,22 @@ func TestRulesReadFewRows(t *testing.T) {
 			t.Errorf("%s: the rule read %d rows into Go for 100,000 matches", rule, counting.rows)
 		}
 	}
+}
+
+// memoryConn is a connection to an in-memory DuckDB database of the test's own.
+func memoryConn(t *testing.T) *gosql.Conn {
+	t.Helper()
+	db, err := gosql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
 }
 
 // countingQueryer counts the rows the rules read.
@@ -284,25 +282,12 @@ func (e *refEval) moreThanByGroup(c *Check, rows []refRow, r *Result) {
 		e.moreThan(c, rows, r, c.Rule.Threshold, c.Rule.Window)
 		return
 	}
-	var details []string
-	r.Status = StatusPass
-	for _, g := range order {
-		gr := Result{Evidence: []Evidence{}}
-		e.moreThan(c, groups[g], &gr, c.Rule.Threshold, c.Rule.Window)
-		details = append(details, g+": "+gr.Detail)
-		r.Count = max(r.Count, gr.Count)
-		if gr.Status != StatusFail {
-			continue
-		}
-		if r.Status != StatusFail || gr.FirstSeen.Before(*r.FirstSeen) {
-			r.FirstSeen, r.Evidence = gr.FirstSeen, gr.Evidence
-		}
-		if r.LastSeen == nil || gr.LastSeen.After(*r.LastSeen) {
-			r.LastSeen = gr.LastSeen
-		}
-		r.Status = StatusFail
+	results := make([]Result, len(order))
+	for i, g := range order {
+		results[i] = Result{Evidence: []Evidence{}}
+		e.moreThan(c, groups[g], &results[i], c.Rule.Threshold, c.Rule.Window)
 	}
-	r.Detail = strings.Join(details, "; ")
+	combineGroups(r, order, results)
 }
 
 // moreThan: fail when a sliding window of length w holds more than n matches (w == 0: the

@@ -291,7 +291,6 @@ type evaluator struct {
 
 // row is one row of a check's query, with the columns the rules know.
 type row struct {
-	ord       int64 // its place in the query's output
 	time      *time.Time
 	job, file string
 	line      int64
