@@ -299,17 +299,18 @@ type row struct {
 }
 
 func (e *evaluator) run(c *Check) Result {
-	r := Result{ID: c.ID, Title: c.Title, Severity: c.Severity, Threshold: c.Rule.ThresholdText(),
+	blank := Result{ID: c.ID, Title: c.Title, Severity: c.Severity, Threshold: c.Rule.ThresholdText(),
 		Advice: c.Advice, Guide: c.Guide, Evidence: []Evidence{}}
+	r := blank
 	if err := e.judge(c, &r); err != nil {
-		r = Result{ID: c.ID, Title: c.Title, Severity: c.Severity, Threshold: c.Rule.ThresholdText(),
-			Advice: c.Advice, Guide: c.Guide, Evidence: []Evidence{},
-			Status: StatusUnknown, Reason: fmt.Sprintf("the check's query failed: %v", err)}
+		// what the rule filled in before the error does not stand
+		blank.Status, blank.Reason = StatusUnknown, fmt.Sprintf("the check's query failed: %v", err)
+		return blank
 	}
 	return r
 }
 
-// judge runs the check's query into kl_rows and applies its rule there.
+// judge runs the check's query as the CTE kl_rows and applies its rule over it.
 func (e *evaluator) judge(c *Check, r *Result) error {
 	q := c.Query
 	if c.Lang == "kql" {
