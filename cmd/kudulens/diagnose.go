@@ -213,11 +213,16 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 	}
 	sf.blob.useParallel(fs, fo.parallel) // --parallel for blob sources too
 	sf.blob.pruneFor(since, opts.At)     // blob sources: skip application-log hours not evaluated
+	step := traceSteps(opts.Trace)
 	database, code := openOrIngest(ctx, fs.Changed("db"), fs.Args(), &sf, e)
 	if database == nil {
 		return code
 	}
-	defer database.Close()
+	defer func() {
+		database.Close()
+		step("close")
+	}()
+	step("open or ingest")
 	if since != "" {
 		t, err := parseSince(ctx, since, opts.At, database)
 		if err != nil {
@@ -230,6 +235,7 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 	if err != nil {
 		return fatal(e, err)
 	}
+	step("checks (klsql.Run)")
 	var site string
 	if formatName == "json" || brief {
 		if site, err = klsql.SiteName(ctx, database.DB()); err != nil {
@@ -252,6 +258,7 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 	if err != nil {
 		return fatal(e, err)
 	}
+	step("report")
 	if err := writeOutput(out, buf.Bytes(), e.stdout); err != nil {
 		return fatal(e, err)
 	}
@@ -268,6 +275,20 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 		return exitInputFailed
 	}
 	return code
+}
+
+// traceSteps returns a function that prints each step of a diagnosis and the time since the
+// one before it to w (KUDULENS_TRACE=1), or does nothing when w is nil.
+func traceSteps(w io.Writer) func(name string) {
+	if w == nil {
+		return func(string) {}
+	}
+	last := time.Now()
+	return func(name string) {
+		now := time.Now()
+		fmt.Fprintf(w, "kudulens: %-40s %7.3f s\n", name, now.Sub(last).Seconds())
+		last = now
+	}
 }
 
 // formatFromOut is the report format --out's extension names (report.html → html), or def
