@@ -60,7 +60,10 @@ CREATE TABLE IF NOT EXISTS traces (
     is_system      BOOLEAN,    -- Kudu 'SYS' line (lifecycle), never in App Insights
     severityLevel  INTEGER,    -- App Insights severity (0-4) from the message template; NULL if not a trace there
     message        VARCHAR,    -- text without Kudu and app prefixes; continuation lines joined with '\n'
-    app_time       VARCHAR,    -- the app's own time prefix as printed ('10-15-32:45', '10:08 PM'), NULL if none
+    -- the app's own time prefix as printed ('10-15-32:45', '10:08 PM'), NULL if none. Nearly every
+    -- value is distinct: DuckDB's default string compression spent ~0.2 s per 1.8 M rows finding
+    -- that out (a fifth of a load's CPU, bench/RESULTS.md), for a column few queries read.
+    app_time       VARCHAR USING COMPRESSION uncompressed,
     template       VARCHAR,    -- id of the message template (parse.Templates), NULL if unknown
     source         VARCHAR,    -- job-log | app-log
     pid            INTEGER,    -- application log: process id column
