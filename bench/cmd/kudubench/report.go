@@ -235,6 +235,7 @@ const whyMissed = `
 type target struct {
 	name, measured, ratio, cpuRatio string
 	met                             bool
+	isFloor                         bool // a floor measured against the target above it (targetList.floor)
 }
 
 func (b *bench) targets() targetList {
@@ -349,12 +350,28 @@ func (b *bench) targets14() targetList {
 	if ing != nil && sqlr != nil {
 		add("3. ingest ≥ 3× the DuckDB-SQL baseline", sqlr.wall/ing.wall >= 3, fmt.Sprintf("%.2f s vs %.2f s", ing.wall, sqlr.wall),
 			x(sqlr.wall/ing.wall), x(sqlr.cpu/ing.cpu))
+		// Out of reach when even the floor storing only time, text and line is slower than
+		// a third of the baseline.
+		if f := b.get("ingest-floor-min"); f != nil {
+			ts.floor(fmt.Sprintf("3. floor: ingest-floor-min ≤ ⅓ of duckdb-sql (%.2f s)", sqlr.wall/3), f.wall <= sqlr.wall/3,
+				fmt.Sprintf("%.2f s vs %.2f s", f.wall, sqlr.wall), x(sqlr.wall/f.wall), x(sqlr.cpu/f.cpu))
+		}
 	} else {
 		missing("3. ingest ≥ 3× the DuckDB-SQL baseline")
 	}
 	if ing != nil && floor != nil {
 		add("3. ingest within 1.5× of the load floor", ing.wall/floor.wall <= 1.5,
 			fmt.Sprintf("%.2f s vs %.2f s (%s)", ing.wall, floor.wall, floor.id), x(ing.wall/floor.wall), x(ing.cpu/floor.cpu))
+		// Out of reach when parsing and loading the same record, overlapped and with nothing
+		// else, already takes longer than 1.5× the load alone: for every record shape.
+		for _, shape := range []struct{ ingest, load string }{
+			{"ingest-floor", floor.id}, {"ingest-floor-compact", "load-floor-compact"}, {"ingest-floor-min", "store-floor"}} {
+			f, l := b.get(shape.ingest), b.get(shape.load)
+			if f != nil && l != nil {
+				ts.floor(fmt.Sprintf("3. floor: %s within 1.5× of %s", shape.ingest, shape.load), f.wall/l.wall <= 1.5,
+					fmt.Sprintf("%.2f s vs %.2f s", f.wall, l.wall), x(f.wall/l.wall), x(f.cpu/l.cpu))
+			}
+		}
 	} else {
 		missing("3. ingest within 1.5× of the load floor")
 	}
@@ -397,7 +414,12 @@ func (b *bench) targetTable(sb *strings.Builder, ts targetList) {
 	sb.WriteString("| target | measured | ratio | by CPU | |\n|---|---|---:|---:|---|\n")
 	for _, t := range ts {
 		mark := "**missed**"
-		if t.met {
+		switch {
+		case t.isFloor && t.met:
+			mark = "reachable"
+		case t.isFloor:
+			mark = "**out of reach**"
+		case t.met:
 			mark = "met"
 		}
 		if t.measured == "" {
@@ -415,6 +437,12 @@ type targetList []target
 
 func (ts *targetList) add(name string, ok bool, measured, ratio, cpuRatio string) {
 	*ts = append(*ts, target{name: name, measured: measured, ratio: ratio, cpuRatio: cpuRatio, met: ok})
+}
+
+// floor adds a floor's row under a target: whether the floor itself would meet the target
+// (reachable) or not (the target is out of reach for any design the floor stands for).
+func (ts *targetList) floor(name string, ok bool, measured, ratio, cpuRatio string) {
+	*ts = append(*ts, target{name: name, measured: measured, ratio: ratio, cpuRatio: cpuRatio, met: ok, isFloor: true})
 }
 
 func (ts *targetList) missing(name string) { *ts = append(*ts, target{name: name, ratio: "—"}) }

@@ -62,14 +62,15 @@ func (t timer) result(lines int64) rowResult {
 // inProcessRows run in a child process (kudubench row NAME ARGS...), one per measurement, so
 // that the parent reads each one's peak RSS from wait4.
 var inProcessRows = map[string]func(args []string) (rowResult, error){
-	"scan":       rowScan,
-	"sha256":     rowSHA256,
-	"gunzip":     rowGunzip,
-	"unzstd":     rowUnzstd,
-	"parse":      func(a []string) (rowResult, error) { return rowParse(a, false) },
-	"arrow":      func(a []string) (rowResult, error) { return rowParse(a, true) },
-	"load-floor": rowLoadFloor,
-	"duckdb-sql": rowDuckDBSQL,
+	"scan":         rowScan,
+	"sha256":       rowSHA256,
+	"gunzip":       rowGunzip,
+	"unzstd":       rowUnzstd,
+	"parse":        func(a []string) (rowResult, error) { return rowParse(a, false) },
+	"arrow":        func(a []string) (rowResult, error) { return rowParse(a, true) },
+	"load-floor":   rowLoadFloor,
+	"ingest-floor": rowIngestFloor,
+	"duckdb-sql":   rowDuckDBSQL,
 }
 
 func runRow(args []string) error {
@@ -191,9 +192,20 @@ func rowParse(args []string, toArrow bool) (rowResult, error) {
 // rowLoadFloor is DuckDB's own load floor: the same rows, parsed beforehand into Arrow records
 // held in memory, loaded with one CREATE TABLE AS SELECT * into a database file with the
 // memory limit kudulens sets. Only the CTAS is timed.
+// rowLoadFloor is DuckDB's load alone: CREATE TABLE AS from ready Arrow records of a shape
+// (floors.go: full by default, compact or min), parsed before the timer starts. args: db,
+// path, threads[, shape].
 func rowLoadFloor(args []string) (rowResult, error) {
 	db, path := args[0], args[1]
 	threads, err := strconv.Atoi(args[2])
+	if err != nil {
+		return rowResult{}, err
+	}
+	shape := ""
+	if len(args) > 3 {
+		shape = args[3]
+	}
+	schema, build, err := shapeOf(shape)
 	if err != nil {
 		return rowResult{}, err
 	}
@@ -218,7 +230,7 @@ func rowLoadFloor(args []string) (rowResult, error) {
 		p.Parse(&parse.Chunk{Data: rest[:n], FirstLine: first, File: fi}, b)
 		first += b.Stats.Lines
 		lines += b.Stats.Lines
-		recs = append(recs, store.TracesRecord(b))
+		recs = append(recs, build(b))
 		rest = rest[n:]
 	}
 	data = nil
@@ -247,7 +259,7 @@ func rowLoadFloor(args []string) (rowResult, error) {
 		if err != nil {
 			return err
 		}
-		rdr, err := array.NewRecordReader(store.TracesSchema(), recs)
+		rdr, err := array.NewRecordReader(schema, recs)
 		if err != nil {
 			return err
 		}
@@ -260,17 +272,8 @@ func rowLoadFloor(args []string) (rowResult, error) {
 	if _, err := conn.ExecContext(ctx, "USE "+strconv.Quote(home)); err != nil {
 		return rowResult{}, err
 	}
-	// "min": only what any design must store to keep every line queryable (its time, its text
-	// and its line), the floor of target 3 whatever the schema.
-	cols := "*"
-	if len(args) > 3 && args[3] == "min" {
-		cols = "ts, message, line_no"
-	}
 	start := startTimer()
-	_, err = conn.ExecContext(ctx, "CREATE TABLE floor AS SELECT "+cols+" FROM kl_mem.floor_v")
-	if err == nil {
-		_, err = conn.ExecContext(ctx, "CHECKPOINT")
-	}
+	err = storeFloor(ctx, conn, shape)
 	res := start.result(lines)
 	conn.ExecContext(ctx, "DROP VIEW kl_mem.floor_v") // before release (stack-notes A3)
 	release()
