@@ -89,7 +89,7 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 	fs.StringVar(&sf.lakeSite, "site", "", lakeSiteUsage)
 	fs.StringVar(&at, "at", "", "evaluation time (RFC 3339, e.g. 2026-11-20T09:30:00Z); default: the latest timestamp in the logs")
 	fs.StringVar(&since, "since", "", "only lines at or after this time count (RFC 3339, or a duration before --at such as 36h, 7d or 1w)")
-	fs.StringVar(&fo.dir, "fleet", "", "diagnose every site under this folder or blob container/prefix (each top-level file or folder is one site) and write one summary")
+	fs.StringVar(&fo.dir, "fleet", "", "diagnose every site under this folder or blob container/prefix (each top-level file or folder is one site; a Parquet lake: each export_site) and write one summary")
 	fs.StringVar(&fo.state, "state", "", "with --fleet: compare with the run that wrote this file (new and resolved failures), then rewrite it")
 	fs.StringVar(&fo.reports, "reports", "", "with --fleet: also write each site's HTML report into this folder (linked from the summary)")
 	fs.StringVar(&fo.shard, "shard", "", "with --fleet: diagnose only shard K of N (K/N, e.g. 2/4): the sites with 1 + FNV-1a-32(name) mod N = K")

@@ -117,8 +117,8 @@ func blobFleetEntries(ctx context.Context, src string, o *blob.Options) ([]fleet
 	if err != nil {
 		return nil, "", err
 	}
-	if err := lakeInContainer(src, sites); err != nil {
-		return nil, "", err
+	if isBlobLake(sites) {
+		return nil, "", fmt.Errorf("%s is %w", blob.StripQuery(src), errBlobLake)
 	}
 	items := make([]fleetItem, len(sites))
 	for i, s := range sites {
@@ -211,7 +211,24 @@ func runFleet(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *env) int
 	source := fo.dir
 	if blob.IsSource(fo.dir) {
 		source = blob.StripQuery(fo.dir)
-		if entries, note, err = blobFleetEntries(ctx, fo.dir, sf.blob.options(e)); err != nil {
+		entries, note, err = blobFleetEntries(ctx, fo.dir, sf.blob.options(e))
+		if errors.Is(err, errBlobLake) {
+			// A lake in the container: the sites this run takes are fetched into a private
+			// folder and read from there, as a lake on disk.
+			var dir, name string
+			var remove func()
+			dir, name, remove, err = fetchBlobLake(ctx, fo.dir, sf.blob.options(e), fo.sel.takes)
+			if err == nil {
+				defer remove()
+				if entries, _, err = lakeFleetEntriesNamed(dir, name); err == nil && len(entries) == 0 {
+					err = fmt.Errorf("%s: the lake holds no committed export", source)
+				}
+				for i := range entries {
+					entries[i].display = source
+				}
+			}
+		}
+		if err != nil {
 			if ctx.Err() != nil {
 				return fatal(e, ctx.Err())
 			}

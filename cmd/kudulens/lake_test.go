@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -52,6 +53,17 @@ func fleetSites(t *testing.T, out string) []any {
 		delete(s.(map[string]any), "source")
 	}
 	return sites
+}
+
+// sitesByName indexes fleetSites' sites by their names.
+func sitesByName(sites []any) map[string]any {
+	out := map[string]any{}
+	for _, s := range sites {
+		m := s.(map[string]any)
+		name, _ := m["site"].(string)
+		out[name] = m
+	}
+	return out
 }
 
 // lakeRowsBySite counts a table's committed rows per export_site (DuckDB's read_parquet over
@@ -300,7 +312,7 @@ func TestExportBlobLake(t *testing.T) {
 	if n != 2 {
 		t.Errorf("%d exports in the fleet lake, want 2", n)
 	}
-	_, fromFolder, _ := runCLI(t, "diagnose", "--fleet", fleet, "--format", "json")
+	codeFolder, fromFolder, _ := runCLI(t, "diagnose", "--fleet", fleet, "--format", "json")
 	_, fromLake, _ := runCLI(t, "diagnose", "--fleet", local, "--format", "json")
 	if want, got := fleetSites(t, fromFolder), fleetSites(t, fromLake); !reflect.DeepEqual(got, want) {
 		t.Errorf("the container's fleet lake differs from the folder's:\n lake   %v\n folder %v", got, want)
@@ -311,11 +323,55 @@ func TestExportBlobLake(t *testing.T) {
 		t.Errorf("sites %v %v", sites, err)
 	}
 
-	// diagnose --fleet on the lake in the container says what it is, rather than diagnose
-	// sites named table=….
-	code, _, stderr = runCLI(t, "diagnose", "--fleet", az.URL+"/lake/fleet?"+writeSAS)
+	// diagnose --fleet reads the lake in the container, site by site, to the folder's results
+	// (not sites named table=…); a shard fetches only its own sites' files.
+	code, fromBlob, stderr := runCLI(t, "diagnose", "--fleet", az.URL+"/lake/fleet?"+readSAS, "--format", "json")
+	if want, got := fleetSites(t, fromFolder), fleetSites(t, fromBlob); code != codeFolder || !reflect.DeepEqual(got, want) {
+		t.Errorf("diagnose --fleet of the lake in the container: exit %d\n lake   %v\n folder %v\n%s", code, got, want, stderr)
+	}
+	if strings.Contains(fromBlob+stderr, "sig=") {
+		t.Errorf("the SAS shows in the fleet report")
+	}
+	taken := 0
+	for k := 1; k <= 2; k++ {
+		shard := fmt.Sprintf("%d/2", k)
+		code, out, stderr := runCLI(t, "diagnose", "--fleet", az.URL+"/lake/fleet?"+readSAS, "--shard", shard, "--format", "json")
+		got := sitesByName(fleetSites(t, out))
+		for site := range got {
+			taken++
+			if shardOf(site, 2) != k {
+				t.Errorf("shard %s took %s", shard, site)
+			}
+		}
+		for site, res := range sitesByName(fleetSites(t, fromFolder)) {
+			if shardOf(site, 2) == k && !reflect.DeepEqual(got[site], res) {
+				t.Errorf("shard %s: %s: %v, the folder's %v (exit %d)\n%s", shard, site, got[site], res, code, stderr)
+			}
+		}
+	}
+	if taken != 2 {
+		t.Errorf("the two shards took %d sites, want 2", taken)
+	}
+	// What a shard fetches: every marker, and the files of its own sites only.
+	l, err := blob.OpenLake(az.URL+"/lake/fleet", &blob.Options{ConnectionString: az.ConnectionString()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	part := t.TempDir()
+	if n, err := store.FetchLakeSites(ctx, l, part, func(s string) bool { return s == "contoso" }); n != 1 || err != nil {
+		t.Errorf("FetchLakeSites: %d exports, %v", n, err)
+	}
+	_, wantN, _ := runCLI(t, "query", "--format", "csv", "--site", "contoso", "--sql", "select count(*) n from traces", local)
+	if code, gotN, stderr := runCLI(t, "query", "--format", "csv", "--site", "contoso", "--sql", "select count(*) n from traces", part); code != exitOK || gotN != wantN {
+		t.Errorf("contoso from its fetched files: exit %d %q, want %q\n%s", code, gotN, wantN, stderr)
+	}
+	if code, _, _ := runCLI(t, "query", "--site", "fabrikam", "--sql", "select count(*) from traces", part); code == exitOK {
+		t.Errorf("fabrikam's files were fetched for a contoso-only reader")
+	}
+	// export --fleet from it is refused: a lake is not a folder of sites.
+	code, _, stderr = runCLI(t, "export", "-q", "--fleet", az.URL+"/lake/fleet?"+readSAS, "--parquet", t.TempDir())
 	if code != exitInputFailed || !strings.Contains(stderr, "is a Parquet lake (written by export --parquet), not a folder of sites") || strings.Contains(stderr, "sig=") {
-		t.Errorf("diagnose --fleet of a lake in a container: exit %d\n%s", code, stderr)
+		t.Errorf("export --fleet of a lake in a container: exit %d\n%s", code, stderr)
 	}
 
 	// An export reads only its own site's markers (their metadata names the site): a marker of

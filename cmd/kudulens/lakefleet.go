@@ -26,13 +26,19 @@ type lakeSelection struct{ site string }
 // lake's folder name). ok is false when dir is not a lake. A lake written before commit
 // markers existed has no per-export sites: it is one site, the folder.
 func lakeFleetEntries(dir string) (entries []fleetEntry, ok bool, err error) {
-	_, cerr := os.Stat(filepath.Join(dir, "_kudulens_commits"))
-	if !store.IsParquetDir(dir) && cerr != nil {
-		return nil, false, nil
-	}
 	name := filepath.Base(dir)
 	if abs, err := filepath.Abs(dir); err == nil {
 		name = filepath.Base(abs)
+	}
+	return lakeFleetEntriesNamed(dir, name)
+}
+
+// lakeFleetEntriesNamed is lakeFleetEntries naming a site without export_site name (the
+// lake's folder, or the container prefix a lake was fetched from).
+func lakeFleetEntriesNamed(dir, name string) (entries []fleetEntry, ok bool, err error) {
+	_, cerr := os.Stat(filepath.Join(dir, "_kudulens_commits"))
+	if !store.IsParquetDir(dir) && cerr != nil {
+		return nil, false, nil
 	}
 	sites, marked, err := store.LakeSites(dir)
 	if err != nil {
@@ -212,15 +218,45 @@ func quoteAll(ss []string) []string {
 	return out
 }
 
-// lakeInContainer refuses a blob fleet that is a Parquet lake (its top level has table=
-// folders or _kudulens_commits), which would otherwise be diagnosed as sites named table=…:
-// kudulens reads lakes from a local folder.
-func lakeInContainer(src string, sites []blob.Site) error {
+// errBlobLake is blobFleetEntries' answer for a container (or prefix) that is a Parquet lake:
+// its top level has table= folders or _kudulens_commits, which would otherwise be diagnosed
+// as sites named table=….
+var errBlobLake = errors.New("a Parquet lake (written by export --parquet), not a folder of sites")
+
+func isBlobLake(sites []blob.Site) bool {
 	for _, s := range sites {
 		if s.Folder && (s.Name == "_kudulens_commits" || strings.HasPrefix(s.Name, "table=")) {
-			return fmt.Errorf("%s is a Parquet lake (written by export --parquet), not a folder of sites: kudulens reads a lake from a local folder; copy it first (e.g. azcopy copy '<container URL>?<SAS>' lake --recursive), then diagnose --fleet lake/",
-				blob.StripQuery(src))
+			return true
 		}
 	}
-	return nil
+	return false
+}
+
+// fetchBlobLake copies the committed exports of the lake in a blob container (or prefix) into
+// a private temporary folder, the files of the sites keep takes only (every marker, so that
+// the lake's sites are all listed), and returns the folder and its remover. The name is the
+// site of exports written without --site: the prefix's last folder, or the container's name.
+func fetchBlobLake(ctx context.Context, src string, o *blob.Options, keep func(site string) bool) (dir, name string, remove func(), err error) {
+	l, err := blob.OpenLake(src, o)
+	if err != nil {
+		return "", "", nil, err
+	}
+	dir, err = os.MkdirTemp("", "kudulens-lake-")
+	if err != nil {
+		return "", "", nil, err
+	}
+	remove = func() { os.RemoveAll(dir) }
+	display := strings.TrimRight(blob.StripQuery(src), "/")
+	name = display[strings.LastIndex(display, "/")+1:]
+	named := func(site string) bool {
+		if site == "" {
+			site = name
+		}
+		return keep(site)
+	}
+	if _, err := store.FetchLakeSites(ctx, l, dir, named); err != nil {
+		remove()
+		return "", "", nil, fmt.Errorf("read the lake %s: %w", l, err)
+	}
+	return dir, name, remove, nil
 }

@@ -73,6 +73,21 @@ func FetchLake(ctx context.Context, r LakeRemote, dir string) (int, error) {
 	return fetchLake(ctx, r, dir, nil, func(lakeCommit, string) bool { return true })
 }
 
+// FetchLakeSites is FetchLake for the exports of the sites keep takes (by export_site): the
+// markers of every export are fetched, the files of the others are not. It returns the number
+// of exports whose files were fetched.
+func FetchLakeSites(ctx context.Context, r LakeRemote, dir string, keep func(site string) bool) (int, error) {
+	kept := map[string]bool{}
+	_, err := fetchLake(ctx, r, dir, nil, func(c lakeCommit, _ string) bool {
+		if keep(c.Site) {
+			kept[c.ExportID] = true
+			return true
+		}
+		return false
+	})
+	return len(kept), err
+}
+
 // fetchLake writes r's markers (of site's exports, or all when site is nil) into
 // dir/_kudulens_commits and downloads the files they list that want selects.
 func fetchLake(ctx context.Context, r LakeRemote, dir string, site *string, want func(c lakeCommit, rel string) bool) (int, error) {
