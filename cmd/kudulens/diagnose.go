@@ -15,7 +15,6 @@ import (
 
 	"github.com/kudulens/kudulens/internal/escape"
 	"github.com/kudulens/kudulens/internal/outfile"
-	"github.com/kudulens/kudulens/pipeline/blob"
 	"github.com/kudulens/kudulens/pipeline/store"
 	"github.com/kudulens/kudulens/report"
 	klsql "github.com/kudulens/kudulens/sql"
@@ -24,10 +23,10 @@ import (
 
 const diagnoseHelp = `Usage: kudulens diagnose SOURCE... [--db FILE] [--at TIME] [--since TIME|DURATION] [--format text|json|md|html]
                          [--brief] [--out FILE] [--fail-on error|warning|info|never] [--checks DIR] [--quiet]
-       kudulens diagnose --fleet DIR|CONTAINER [--shard K/N] [--sites GLOB] [--state FILE] [--results DIR] [--reports DIR]
+       kudulens diagnose --fleet DIR|CONTAINER [--shard K/N] [--sites GLOB] [--state FILE] [--results DIR|CONTAINER] [--reports DIR]
                          [--parallel N] [--format text|json|md|html] [--out FILE] [--at TIME] [--since TIME|DURATION]
                          [--fail-on ...] [--checks DIR]
-       kudulens diagnose --from-results DIR [--shard K/N] [--sites GLOB] [--state FILE] [--format ...] [--out FILE] [--fail-on ...]
+       kudulens diagnose --from-results DIR|CONTAINER [--shard K/N] [--sites GLOB] [--state FILE] [--format ...] [--out FILE] [--fail-on ...]
 
 Runs every check of the vendor's monitoring guide (and more) on the logs and reports what is
 wrong, with evidence (time, job, file:line, message) and advice. With SOURCE arguments the
@@ -71,6 +70,9 @@ share one state file (it is re-read and rewritten under a lock) or keep one each
 run's rows of the results table (DIR/results/shard=K-of-N/part-RUN.parquet: one row per site and
 check); shards on other machines write into the same DIR without touching each other's files.
 --from-results DIR prints the one summary of every site in DIR, as its latest run left it.
+Either may be a blob container URL (or az://container/prefix) with the credentials of blob
+sources: the run writes in a private temporary folder and uploads its files at the end, the
+sites' reports first and its Parquet file last; --from-results downloads the results tables.
 `
 
 func runDiagnose(ctx context.Context, args []string, e *env) int {
@@ -94,10 +96,10 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 	fs.StringVar(&fo.reports, "reports", "", "with --fleet: also write each site's HTML report into this folder (linked from the summary)")
 	fs.StringVar(&fo.shard, "shard", "", "with --fleet: diagnose only shard K of N (K/N, e.g. 2/4): the sites with 1 + FNV-1a-32(name) mod N = K")
 	fs.StringSliceVar(&fo.sites, "sites", nil, "with --fleet: diagnose only the sites whose name matches this pattern (path.Match: * ? [a-z]); repeat or comma-separate for more")
-	fs.StringVar(&fo.results, "results", "", "with --fleet: write each site's JSON report and the run's Parquet results table into this folder (shards may share it)")
+	fs.StringVar(&fo.results, "results", "", "with --fleet: write each site's JSON report and the run's Parquet results table into this folder or blob container (shards may share it)")
 	fs.BoolVar(&fo.worker, "fleet-worker", false, "internal: diagnose one site of a --fleet run, read from stdin")
 	fs.MarkHidden("fleet-worker")
-	fs.StringVar(&fo.fromResults, "from-results", "", "print the summary of the fleet runs that wrote --results into this folder, without running anything")
+	fs.StringVar(&fo.fromResults, "from-results", "", "print the summary of the fleet runs that wrote --results into this folder or blob container, without running anything")
 	// Default 0 = each use's own default (pflag would print one "(default N)" for both).
 	fs.IntVar(&fo.parallel, "parallel", 0, "with --fleet: sites diagnosed at once, each in its own in-memory database (default 1); with blob sources: blobs downloaded at once (default 4)")
 	if code := parseFlags(fs, args, e); code >= 0 {
@@ -163,13 +165,6 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 		}
 		if fo.sel, err = newSiteSelection(fo.shard, fo.sites); err != nil {
 			fmt.Fprintf(e.stderr, "kudulens diagnose: %v\n", err)
-			return exitUsage
-		}
-	}
-	for flag, dir := range map[string]string{"results": fo.results, "from-results": fo.fromResults} {
-		if dir != "" && blob.IsSource(dir) {
-			// Not a local folder named "https:" that looks like success.
-			fmt.Fprintf(e.stderr, "kudulens diagnose: --%s %s: a local or mounted folder (a blob container is not supported yet; mount it, e.g. with blobfuse2, or copy the folders)\n", flag, escape.Terminal(blob.StripQuery(dir)))
 			return exitUsage
 		}
 	}

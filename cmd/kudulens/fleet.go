@@ -298,6 +298,15 @@ func runFleet(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *env) int
 		Selection: fo.sel.describe(len(entries), total), Sites: make([]report.FleetSite, len(entries))}
 	var res *fleetResults
 	var resRows []store.ResultRow
+	var resOut *resultsContainer // --results CONTAINER
+	if blob.IsSource(fo.results) {
+		if resOut, err = openResultsContainer(ctx, fo.results, sf.blob.options(e)); err != nil {
+			fmt.Fprintf(e.stderr, "kudulens diagnose: --results: %s\n", escape.TerminalLines(err.Error()))
+			return exitFatal
+		}
+		defer resOut.remove()
+		fo.results = resOut.stage // the workers write the sites' reports there too
+	}
 	if fo.results != "" {
 		if err := os.MkdirAll(filepath.Join(fo.results, resultsSitesDir), 0o755); err != nil {
 			return fatal(e, err)
@@ -334,6 +343,12 @@ func runFleet(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *env) int
 	if res != nil {
 		if _, err := res.write(ctx, resRows); err != nil {
 			return fatal(e, err)
+		}
+	}
+	if resOut != nil {
+		if err := resOut.publish(ctx); err != nil {
+			fmt.Fprintf(e.stderr, "kudulens diagnose: --results: %s\n", escape.TerminalLines(err.Error()))
+			return exitFatal
 		}
 	}
 	return finishFleet(fleet, prev, fo, sf, e)
@@ -409,7 +424,20 @@ func writeFleetState(path string, fleet *report.Fleet, inRun func(string) bool) 
 // runFromResults is diagnose --from-results DIR: the summary of what fleet runs with
 // --results DIR found, without running anything.
 func runFromResults(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *env) int {
-	fleet, names, err := fleetFromResults(ctx, fo.fromResults, fo.sel)
+	dir := fo.fromResults
+	if blob.IsSource(dir) {
+		c, err := openResultsContainer(ctx, dir, sf.blob.options(e))
+		if err == nil {
+			defer c.remove()
+			err = c.fetchTables(ctx)
+		}
+		if err != nil {
+			fmt.Fprintf(e.stderr, "kudulens diagnose: --from-results: %s\n", escape.TerminalLines(err.Error()))
+			return exitInputFailed
+		}
+		dir = c.stage
+	}
+	fleet, names, err := fleetFromResults(ctx, dir, fo.sel)
 	if err != nil {
 		if ctx.Err() != nil {
 			return fatal(e, ctx.Err())
@@ -418,7 +446,7 @@ func runFromResults(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *en
 		return exitInputFailed
 	}
 	if bad := fo.sel.unmatchedGlobs(names); len(bad) > 0 {
-		fmt.Fprintf(e.stderr, "kudulens diagnose: --sites %s matches none of the %d sites in %s\n", escape.Terminal(strings.Join(bad, ",")), len(names), escape.Terminal(fo.fromResults))
+		fmt.Fprintf(e.stderr, "kudulens diagnose: --sites %s matches none of the %d sites in %s\n", escape.Terminal(strings.Join(bad, ",")), len(names), escape.Terminal(blob.StripQuery(fo.fromResults)))
 		return exitUsage
 	}
 	fleet.Selection = fo.sel.describe(len(fleet.Sites), len(names))

@@ -5,11 +5,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/kudulens/kudulens/pipeline/blob"
 	"github.com/kudulens/kudulens/pipeline/store"
 	"github.com/kudulens/kudulens/report"
 	klsql "github.com/kudulens/kudulens/sql"
@@ -179,4 +182,85 @@ func fleetFromResults(ctx context.Context, dir string, sel siteSelection) (*repo
 	}
 	fleet.Note = fmt.Sprintf("read back from the results in %s", dir)
 	return fleet, names, nil
+}
+
+// resultsContainer is a --results or --from-results blob container (or prefix): the run
+// works in a private local folder (stage) and publishes to, or reads from, the container.
+type resultsContainer struct {
+	remote *blob.Lake
+	stage  string
+}
+
+// openResultsContainer checks that the container can be listed with the credential chosen
+// (before any site is diagnosed) and makes the local folder.
+func openResultsContainer(ctx context.Context, url string, o *blob.Options) (*resultsContainer, error) {
+	l, err := blob.OpenLake(url, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.Probe(ctx); err != nil {
+		return nil, err
+	}
+	stage, err := os.MkdirTemp("", "kudulens-results-")
+	if err != nil {
+		return nil, err
+	}
+	return &resultsContainer{remote: l, stage: stage}, nil
+}
+
+func (c *resultsContainer) remove() { os.RemoveAll(c.stage) }
+
+// publish uploads what the run wrote in the stage: the sites' JSON reports, then the results
+// table's Parquet file, which names them (a reader of the container that sees a run's rows
+// finds their reports).
+func (c *resultsContainer) publish(ctx context.Context) error {
+	var reports, tables []string
+	err := filepath.WalkDir(c.stage, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		rel, err := filepath.Rel(c.stage, p)
+		if err != nil {
+			return err
+		}
+		if rel = filepath.ToSlash(rel); strings.HasPrefix(rel, store.ResultsDir+"/") {
+			tables = append(tables, rel)
+		} else {
+			reports = append(reports, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, rel := range append(reports, tables...) {
+		if err := c.remote.Upload(ctx, filepath.Join(c.stage, filepath.FromSlash(rel)), rel); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fetchTables downloads the results tables of the container into the stage.
+func (c *resultsContainer) fetchTables(ctx context.Context) error {
+	rels, err := c.remote.List(ctx, store.ResultsDir)
+	if err != nil {
+		return err
+	}
+	for _, rel := range rels {
+		if !strings.HasSuffix(rel, ".parquet") {
+			continue
+		}
+		local := filepath.Join(c.stage, filepath.FromSlash(rel))
+		if !filepath.IsLocal(filepath.FromSlash(rel)) {
+			return fmt.Errorf("%s: %q is not a path inside the results", c.remote, rel)
+		}
+		if err := os.MkdirAll(filepath.Dir(local), 0o755); err != nil {
+			return err
+		}
+		if err := c.remote.Download(ctx, rel, local); err != nil {
+			return err
+		}
+	}
+	return nil
 }

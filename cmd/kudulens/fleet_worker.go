@@ -42,6 +42,9 @@ type workerJob struct {
 	// Token is the run's Entra ID token (--auth modes that sign in): the run asks for one token,
 	// not one per site.
 	Token *blob.Token `json:"token,omitempty"`
+	// Results is the local folder the site's JSON report goes into (--results): the run's
+	// own folder, or the stage of a --results container.
+	Results string `json:"results,omitempty"`
 }
 
 // workerResult is what a worker found.
@@ -71,7 +74,7 @@ func diagnoseSiteInWorker(ctx context.Context, en fleetEntry, fo *fleetOptions, 
 	if err != nil {
 		return failed(fmt.Errorf("start a worker process: %w", err))
 	}
-	wj := workerJob{Site: en.site, Path: en.path, Display: en.display}
+	wj := workerJob{Site: en.site, Path: en.path, Display: en.display, Results: fo.results}
 	if en.lake != nil {
 		wj.LakeSite = &en.lake.site
 	}
@@ -166,6 +169,7 @@ func runFleetWorker(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *en
 			}
 		}
 	}
+	fo.results = job.Results
 	en := fleetEntry{site: job.Site, path: job.Path, display: job.Display}
 	if job.LakeSite != nil {
 		en.lake = &lakeSelection{site: *job.LakeSite}

@@ -93,6 +93,26 @@ func (l *Lake) Markers(ctx context.Context, site *string) (map[string][]byte, er
 	return out, nil
 }
 
+// List returns the files of the lake under the folder rel ('/'-separated, relative to the
+// lake), relative to the lake, in the container's order (by name).
+func (l *Lake) List(ctx context.Context, rel string) ([]string, error) {
+	prefix := l.root + strings.TrimSuffix(rel, "/") + "/"
+	var out []string
+	pager := l.cc.NewListBlobsFlatPager(&container.ListBlobsFlatOptions{Prefix: &prefix})
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", l.src.display, describeBlobErr(l.src, l.cred, "cannot list "+prefix, err))
+		}
+		for _, it := range page.Segment.BlobItems {
+			if it.Name != nil {
+				out = append(out, strings.TrimPrefix(*it.Name, l.root))
+			}
+		}
+	}
+	return out, nil
+}
+
 // Probe lists one blob of the lake: it fails, saying why, when the container is not there or
 // the credential cannot list it — before an export spends an ingest on a lake it cannot
 // write. (Write permission shows at the first upload.)
