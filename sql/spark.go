@@ -7,8 +7,8 @@ import (
 
 // sparkify rewrites a lifted check query from DuckDB's SQL into Spark SQL's (3.5 and later):
 // identifiers in backticks, casts with CAST, DuckDB's function names as Spark's. What has no
-// Spark equivalent here (ASOF joins, struct and list literals, list aggregates, try_strptime)
-// is an error, and the check is listed as not emitted for Spark.
+// Spark equivalent here (ASOF joins, struct and list literals, try_strptime) is an error, and
+// the check is listed as not emitted for Spark.
 func sparkify(nodes []*sqlNode) ([]*sqlNode, error) {
 	var out []*sqlNode
 	for i := 0; i < len(nodes); i++ {
@@ -112,7 +112,16 @@ func sparkify(nodes []*sqlNode) ([]*sqlNode, error) {
 					rebuilt = append(rebuilt, &sqlNode{tok: &sqlTok{text: ",", kind: 'p'}}, &sqlNode{tok: &sqlTok{pre: " ", text: "CAST", kind: 'w'}}, g)
 				}
 				nodes[i+1].kids = rebuilt
-			case w == "LIST" || w == "TRY_STRPTIME" || w == "STRUCT_PACK" || w == "UNNEST" || w == "EPOCH" || w == "FIRST":
+			case w == "LIST":
+				list, err := sparkList(nodes[i+1].kids)
+				if err != nil {
+					return nil, err
+				}
+				list[0].tok.pre = n.tok.pre
+				out = append(out, list...)
+				i++
+				continue
+			case w == "TRY_STRPTIME" || w == "STRUCT_PACK" || w == "UNNEST" || w == "EPOCH" || w == "FIRST":
 				if w == "FIRST" {
 					// first(x) is Spark's first(x) too (both take any row's value)
 					break
@@ -123,4 +132,47 @@ func sparkify(nodes []*sqlNode) ([]*sqlNode, error) {
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// sparkList writes DuckDB's list(x ORDER BY k), the arguments kids, in Spark SQL: the values
+// of x in the order of k, as an array, and NULL over no rows (Spark's collect_list gives an
+// empty array there, DuckDB's list NULL: a coalesce of two lists relies on it). Spark's
+// collect_list has no ORDER BY and skips NULLs: it collects (k, x) pairs, which are never
+// NULL, sorts them and keeps the x of each.
+func sparkList(kids []*sqlNode) ([]*sqlNode, error) {
+	ob := -1
+	for j := 0; j+1 < len(kids); j++ {
+		if kids[j].word() == "ORDER" && kids[j+1].word() == "BY" {
+			ob = j
+			break
+		}
+	}
+	if ob < 0 {
+		return nil, fmt.Errorf("list() without ORDER BY (its order would be Spark's)")
+	}
+	expr, key := kids[:ob], kids[ob+2:]
+	if len(splitTop(key, ",")) != 1 || len(splitTop(expr, ",")) != 1 {
+		return nil, fmt.Errorf("list() of more than one value or key")
+	}
+	for _, k := range key {
+		switch k.word() {
+		case "ASC", "DESC", "NULLS":
+			return nil, fmt.Errorf("list() with an ORDER BY direction Spark is not told")
+		}
+	}
+	ex, err := sparkify(expr)
+	if err != nil {
+		return nil, err
+	}
+	ke, err := sparkify(key)
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	b.WriteString("CASE WHEN count(1) = 0 THEN NULL ELSE transform(array_sort(collect_list(named_struct('k', ")
+	renderSQL(&b, ke)
+	b.WriteString(", 'v', ")
+	renderSQL(&b, ex)
+	b.WriteString("))), e -> e.v) END")
+	return frag(b.String()), nil
 }

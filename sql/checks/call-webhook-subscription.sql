@@ -18,7 +18,11 @@ WITH j AS (
         -- cycle starts: "Starting Teams & Graph import." follows the verification (or the skip
         -- line) at the start of every cycle; a log that starts mid-cycle shows the cycle's end only
         count(*) FILTER (WHERE template = 'graph-import-start' AND operation_Name = 'Office365ActivityImporter') AS cycles,
-        count(*) FILTER (WHERE operation_Name = 'Office365ActivityImporter' AND NOT is_system) AS lines
+        count(*) FILTER (WHERE operation_Name = 'Office365ActivityImporter' AND NOT is_system) AS lines,
+        -- the last verification line (aggregates, not ORDER BY ... LIMIT 1 subqueries, which
+        -- Spark cannot decorrelate: the check is emitted for Spark too)
+        arg_max(source_file, (timestamp, file_id, line_no)) FILTER (WHERE template = 'webhook-verify') AS verified_file,
+        arg_max(line_no, (timestamp, file_id, line_no)) FILTER (WHERE template = 'webhook-verify') AS verified_line
     FROM traces
 )
 SELECT
@@ -39,6 +43,6 @@ SELECT
     END AS message,
     coalesce(verified_at, skipped_at) AS timestamp,
     'Office365ActivityImporter' AS job,
-    (SELECT source_file FROM traces WHERE template = 'webhook-verify' ORDER BY timestamp DESC LIMIT 1) AS file,
-    (SELECT line_no FROM traces WHERE template = 'webhook-verify' ORDER BY timestamp DESC LIMIT 1) AS line
+    verified_file AS file,
+    verified_line AS line
 FROM j
