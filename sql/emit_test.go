@@ -273,7 +273,10 @@ func TestEmittedChecksOnCheckCases(t *testing.T) {
 		"CREATE MACRO format_string(f, a) AS printf(f, a), (f, a, b) AS printf(f, a, b)",
 		// Spark's collect_list skips NULLs and gives an empty array over no rows
 		"CREATE MACRO collect_list(x) AS coalesce(list(x) FILTER (WHERE x IS NOT NULL), [])",
-		"CREATE MACRO named_struct(k, kv, v, vv) AS {'k': kv, 'v': vv}",
+		"CREATE MACRO named_struct(v, vv) AS {'v': vv}, (k, kv, v, vv) AS {'k': kv, 'v': vv}",
+		// the three formats the checks parse with (sql/spark.go strftimeToSpark)
+		`CREATE MACRO try_to_timestamp(x, f) AS CASE f WHEN 'yyyy-M-d H:mm:ss' THEN try_strptime(x, '%Y-%m-%d %H:%M:%S')
+			WHEN 'M/d/yyyy h:mm:ss a' THEN try_strptime(x, '%m/%d/%Y %I:%M:%S %p') WHEN 'd/M/yyyy H:mm:ss' THEN try_strptime(x, '%d/%m/%Y %H:%M:%S') END`,
 	}
 	sdb, err := store.Open(ctx, "", store.Options{Threads: 2})
 	if err != nil {
