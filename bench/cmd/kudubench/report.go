@@ -176,20 +176,45 @@ const why14 = `
   1.0-1.2 s; into a database file with its checkpoint 1.9-2.3 s against 2.4 s. One LIKE over
   traces.message on the ingested database: ~0.02 s in 2.0 against ~0.2 s in 1.1. The 2.0 storage
   format costs ~20% less CPU to write than the 1.1-compatible one (storage_compatibility_version).
-- **The load is the columns beside the message.** The store-floor row stores only time, message
-  and line of every row from the same ready Arrow batches: ~0.2 CPU s against ~1.8 for all
-  columns (load-floor, one thread; A/B runs of this session, CPU s of the CTAS, same input). So
-  the message text, which any design must keep queryable, is a ninth of a load; the other 17
-  columns are the rest. The six dictionary columns as plain integer codes load in ~1.4 CPU s
-  against ~1.8 (DuckDB turns every dictionary index into a string); casting them to ENUM saves
-  nothing (1.64 against 1.66 CPU s: the strings are made first). Dropping app_time from the coded
-  batch took it to ~0.9 CPU s. So the lever for targets 1 and 3 is a physical traces table of few,
-  integer columns (template, level, job_source, source and flags packed; job and instance through
-  a per-database dictionary; source_file through files) behind a traces view with today's names,
-  the checks reading the codes (a template compare through a view's list lookup costs 56 ms
-  against 3 ms on the code). Not built yet: every writer of traces (ingest, merge, the inferred
-  job, the Parquet import, signals) writes the physical table, and databases of today's schema
-  need a migration on open.
+- **What a load costs, column by column** (A/B runs of issue 14, one DuckDB thread, INSERT +
+  CHECKPOINT of one column of the 200 MB log's 1.8 M rows from an ingested table): a VARCHAR
+  column costs 50-65 ms whatever it holds (a two-value level, one constant path, two job names),
+  an integer or boolean column 15-25 ms, the message ~150 ms; app_time, nearly every value
+  distinct, 210 ms with DuckDB's default compression and 80 ms stored uncompressed, which the
+  schema now asks for (ingest: 2.61-2.82 against 2.91-3.07 s wall, 5 interleaved runs each). The
+  rows load-floor (the record ingest loads), load-floor-compact (every traces column as integer
+  codes) and store-floor (only time, text and line) measure the three shapes from the same Arrow
+  batches (bench/cmd/kudubench/floors.go).
+- **The first store-floor row was wrong.** It selected three columns of the full record's Arrow
+  view, and DuckDB 2.0's Arrow scan reads the wrong columns when a query projects some columns of
+  a record with dictionary columns (line_no came back as msg_hash; other projections crash): its
+  0.12 s stored other columns. Each floor now loads a record built for its shape, and a unit test
+  keeps every INSERT of ingest reading all the columns of its view.
+- **The ingest floors.** ingest-floor, -compact and -min read the file, parse it on two cores and
+  stream the records into one DuckDB load, overlapped, with nothing else (no hashing, no files
+  rows, no transaction per file, no merge): the least an ingest of this parser into DuckDB takes
+  for each shape. Target 3's first half (≥ 3× duckdb-sql) is out of reach when even
+  ingest-floor-min, which keeps only each line's time, text and line, takes more than a third of
+  duckdb-sql; its second half (within 1.5× of the load floor) when each shape's ingest floor is
+  more than 1.5× its load floor: the parse (0.67 CPU s) is as large as a compact load, and
+  DuckDB's insert from one stream overlaps it only in part. The table above marks both. By CPU
+  the min floor is over 3× duckdb-sql: what bounds it in wall time is that DuckDB loads one
+  stream on one thread beside the parse (two DuckDB threads on it: no faster), while duckdb-sql
+  spreads its regexp work over both cores.
+- **The physical table of codes** (a traces view over integer columns) is worth at most the gap
+  between ingest-floor and ingest-floor-compact. What it would cost, measured: names of jobs,
+  instances and operations through a dictionary table need joins in the view, and DuckDB 2.0
+  drops no unused LEFT JOIN (count(*) through a view of three joins: 55 ms against 1.5 ms on the
+  table), while any expression over the physical columns in the view's select list stopped a
+  filter's pushdown below the joins (a signal filter: 45 ms against 5); DuckDB's virtual
+  generated columns are computed at INSERT (2.4 against 1.1 CPU s). Keeping the names as
+  VARCHAR and coding only level, job_source, source and the flags (decoded by CASE in the view,
+  no joins) loads in ~1.10 against ~1.55 CPU s, and app_time was most of that difference, now
+  had by its compression alone: not built.
+- **Fewer, larger INSERTs.** Holding a file's batches until a DuckDB row group (122,880 rows) is
+  held, one INSERT for them, cut the COMMIT from 0.43 to 0.15 s but not ingest's wall time
+  (2.73-2.81 against 2.70-2.81 s, 6 interleaved runs) for ~30 MB more RSS: not adopted. Two
+  DuckDB threads on those INSERTs: 4.7 against 3.0 CPU s.
 - **Chunk size.** Loading the same 200 MB log in 16 MiB parse chunks instead of 4 MiB took ~2.35 s
   against ~2.85 s wall (2.6 against 2.95 CPU s), for ~150 MB more RSS at 4 GB of input (961 MB,
   too near target 4's 1 GB); 8 and 32 MiB chunks gained nothing or less, and putting several 4 MiB
@@ -197,6 +222,9 @@ const why14 = `
 - **Memory.** An in-memory database is not compressed: 1.8 M rows take ~830 MB of RSS. diagnose
   without --db now keeps inputs past an estimated 64 MB in a temporary database file (compressed at
   checkpoints, bounded by the memory limit): ~420 MB at 200 MB for ~1 s more CPU.
+- **The totals.** diagnose --db read its nine totals with nine scalar subqueries, which took
+  DuckDB ~40 ms to plan (join ordering of their cross products); one pass over files and three
+  counts take ~5 ms.
 - **The checks.** diagnose --db went from 92 s (a correlated subquery in web-hits-missing, quadratic
   on DuckDB 2.0) and ~3 s of CPU to ~1.2 s: the parser tags each line with the check signals it
   carries (traces.signals), checks and the KQL checks read the bits instead of lower(message), and
