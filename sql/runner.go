@@ -105,7 +105,7 @@ func Run(ctx context.Context, db *gosql.DB, checks []*Check, o Options) (*Report
 		return nil, err
 	}
 	defer conn.Close()
-	step := tracer(o.Trace)
+	step := Tracer(o.Trace)
 	rep := &Report{}
 	if err := readTotals(ctx, conn, &rep.Ingest); err != nil {
 		return nil, err
@@ -196,9 +196,9 @@ func runConcurrently(ctx context.Context, db *gosql.DB, ev *evaluator, checks []
 	return results, nil
 }
 
-// tracer returns a function that writes the time since its previous call, named, to w (a
-// no-op without w).
-func tracer(w io.Writer) func(name string) {
+// Tracer returns a function that writes the time since its previous call (or since Tracer),
+// named, to w: the steps of a diagnosis (KUDULENS_TRACE=1). It does nothing without w.
+func Tracer(w io.Writer) func(name string) {
 	if w == nil {
 		return func(string) {}
 	}

@@ -84,7 +84,7 @@ func TestBlobAuthManagedIdentity(t *testing.T) {
 
 	// A token for another audience: refused by the service, and the message says so.
 	mi.SetAudience("https://management.azure.com")
-	bad := kudulens("ingest", "--db", filepath.Join(t.TempDir(), "x.duckdb"), "--auth", "managed-identity", blobURL)
+	bad := kudulens("ingest", "--db", filepath.Join(t.TempDir(), "x.duckdb"), "--auth", "managed-identity", "--retries", "0", blobURL)
 	mi.SetAudience("")
 	out := bad.stdout + bad.stderr
 	if bad.code != exitInputFailed {
@@ -101,7 +101,7 @@ func TestBlobAuthManagedIdentity(t *testing.T) {
 	noTokenIn("wrong audience", out)
 
 	// Without the certificate trusted, the TLS failure is named (no token is sent).
-	cmd := kudulensCmd("ingest", "--db", filepath.Join(t.TempDir(), "y.duckdb"), "--auth", "managed-identity", blobURL)
+	cmd := kudulensCmd("ingest", "--db", filepath.Join(t.TempDir(), "y.duckdb"), "--auth", "managed-identity", "--retries", "0", blobURL)
 	for _, kv := range authEnv(az, mi) {
 		if !strings.HasPrefix(kv, "SSL_CERT_FILE=") {
 			cmd.Env = append(cmd.Env, kv)

@@ -208,7 +208,7 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 	}
 	sf.blob.useParallel(fs, fo.parallel) // --parallel for blob sources too
 	sf.blob.pruneFor(since, opts.At)     // blob sources: skip application-log hours not evaluated
-	step := traceSteps(opts.Trace)
+	step := klsql.Tracer(opts.Trace)
 	database, code := openOrIngest(ctx, fs.Changed("db"), fs.Args(), &sf, e)
 	if database == nil {
 		return code
@@ -270,20 +270,6 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 		return exitInputFailed
 	}
 	return code
-}
-
-// traceSteps returns a function that prints each step of a diagnosis and the time since the
-// one before it to w (KUDULENS_TRACE=1), or does nothing when w is nil.
-func traceSteps(w io.Writer) func(name string) {
-	if w == nil {
-		return func(string) {}
-	}
-	last := time.Now()
-	return func(name string) {
-		now := time.Now()
-		fmt.Fprintf(w, "kudulens: %-40s %7.3f s\n", name, now.Sub(last).Seconds())
-		last = now
-	}
 }
 
 // formatFromOut is the report format --out's extension names (report.html → html), or def

@@ -193,37 +193,13 @@ func rowIngestFloor(args []string) (rowResult, error) {
 			return rowResult{}, err
 		}
 	}
-	conn, closeDB, err := openDuckDB(db, threads)
-	if err != nil {
-		return rowResult{}, err
-	}
-	defer closeDB()
-	ctx := context.Background()
-	var home string
-	if err := conn.QueryRowContext(ctx, "SELECT current_database()").Scan(&home); err != nil {
-		return rowResult{}, err
-	}
-	for _, q := range []string{"ATTACH ':memory:' AS kl_mem", "USE kl_mem"} {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return rowResult{}, err
-		}
-	}
 	recs := make(chan arrow.Record, 2*runtime.GOMAXPROCS(0))
-	var release func()
-	err = conn.Raw(func(dc any) error {
-		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
-		if err != nil {
-			return err
-		}
-		release, err = ar.RegisterView(&chanReader{schema: schema, recs: recs}, "floor_v")
-		return err
-	})
+	conn, done, err := openFloor(db, threads, &chanReader{schema: schema, recs: recs})
 	if err != nil {
 		return rowResult{}, err
 	}
-	if _, err := conn.ExecContext(ctx, "USE "+strconv.Quote(home)); err != nil {
-		return rowResult{}, err
-	}
+	defer done()
+	ctx := context.Background()
 
 	start := startTimer()
 	data, err := os.ReadFile(path)
@@ -278,8 +254,6 @@ func rowIngestFloor(args []string) (rowResult, error) {
 			err = errors.New("ingest-floor: no rows stored")
 		}
 	}
-	conn.ExecContext(ctx, "DROP VIEW kl_mem.floor_v") // before release (stack-notes A3)
-	release()
 	return res, err
 }
 
@@ -333,4 +307,53 @@ func scanAll(ctx context.Context, conn *gosql.Conn, q string, fn func(*gosql.Row
 		}
 	}
 	return rows.Err()
+}
+
+// openFloor creates a fresh database file for a floor row with threads DuckDB threads, and
+// registers rdr as the Arrow view kl_mem.floor_v. DuckDB 2.0 makes an Arrow view a persistent
+// catalog entry, which a database file cannot hold: the view goes into an attached in-memory
+// catalog, as in pipeline/store/pump.go. done drops the view, frees its stream and removes
+// the database.
+func openFloor(db string, threads int, rdr array.RecordReader) (*gosql.Conn, func(), error) {
+	conn, closeDB, err := openDuckDB(db, threads)
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx := context.Background()
+	var home string
+	if err := conn.QueryRowContext(ctx, "SELECT current_database()").Scan(&home); err != nil {
+		closeDB()
+		return nil, nil, err
+	}
+	for _, q := range []string{"ATTACH ':memory:' AS kl_mem", "USE kl_mem"} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			closeDB()
+			return nil, nil, err
+		}
+	}
+	var release func()
+	err = conn.Raw(func(dc any) error {
+		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
+		if err != nil {
+			return err
+		}
+		release, err = ar.RegisterView(rdr, "floor_v")
+		return err
+	})
+	if err == nil {
+		_, err = conn.ExecContext(ctx, "USE "+strconv.Quote(home))
+	}
+	if err != nil {
+		if release != nil {
+			conn.ExecContext(ctx, "DROP VIEW kl_mem.floor_v")
+			release()
+		}
+		closeDB()
+		return nil, nil, err
+	}
+	return conn, func() {
+		conn.ExecContext(ctx, "DROP VIEW kl_mem.floor_v") // before release (stack-notes A3)
+		release()
+		closeDB()
+	}, nil
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	gosql "database/sql"
-	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -236,48 +235,19 @@ func rowLoadFloor(args []string) (rowResult, error) {
 	data = nil
 	runtime.GC()
 
-	conn, closeDB, err := openDuckDB(db, threads)
+	rdr, err := array.NewRecordReader(schema, recs)
 	if err != nil {
 		return rowResult{}, err
 	}
-	defer closeDB()
-	// DuckDB 2.0 makes an Arrow view a persistent catalog entry, which a database file cannot
-	// hold: the view goes into an attached in-memory catalog, as in pipeline/store/pump.go.
+	conn, done, err := openFloor(db, threads, rdr)
+	if err != nil {
+		return rowResult{}, err
+	}
+	defer done()
 	ctx := context.Background()
-	var home string
-	if err := conn.QueryRowContext(ctx, "SELECT current_database()").Scan(&home); err != nil {
-		return rowResult{}, err
-	}
-	for _, q := range []string{"ATTACH ':memory:' AS kl_mem", "USE kl_mem"} {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return rowResult{}, err
-		}
-	}
-	var release func()
-	err = conn.Raw(func(dc any) error {
-		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
-		if err != nil {
-			return err
-		}
-		rdr, err := array.NewRecordReader(schema, recs)
-		if err != nil {
-			return err
-		}
-		release, err = ar.RegisterView(rdr, "floor_v")
-		return err
-	})
-	if err != nil {
-		return rowResult{}, err
-	}
-	if _, err := conn.ExecContext(ctx, "USE "+strconv.Quote(home)); err != nil {
-		return rowResult{}, err
-	}
 	start := startTimer()
 	err = storeFloor(ctx, conn, shape)
-	res := start.result(lines)
-	conn.ExecContext(ctx, "DROP VIEW kl_mem.floor_v") // before release (stack-notes A3)
-	release()
-	return res, err
+	return start.result(lines), err
 }
 
 func jobOf(path string) string {
