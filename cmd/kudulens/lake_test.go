@@ -352,6 +352,26 @@ func TestExportBlobLake(t *testing.T) {
 	if taken != 2 {
 		t.Errorf("the two shards took %d sites, want 2", taken)
 	}
+	// query and diagnose read one site of the lake in the container (--site), as of the lake on
+	// disk; without --site they name its sites.
+	_, wantFab, _ := runCLI(t, "query", "--format", "csv", "--site", "fabrikam", "--sql", "select count(*) n, sum(msg_hash) h from traces", local)
+	if !strings.HasPrefix(wantFab, "n,h\n") || strings.HasPrefix(wantFab, "n,h\n0,") {
+		t.Fatalf("query --site fabrikam of the lake on disk: %q", wantFab)
+	}
+	if code, got, stderr := runCLI(t, "query", "--format", "csv", "--site", "fabrikam", "--sql", "select count(*) n, sum(msg_hash) h from traces", az.URL+"/lake/fleet?"+readSAS); code != exitOK || got != wantFab {
+		t.Errorf("query --site fabrikam of the container's lake: exit %d %q, want %q\n%s", code, got, wantFab, stderr)
+	}
+	if code, _, stderr := runCLI(t, "query", "--sql", "select count(*) from traces", az.URL+"/lake/fleet?"+readSAS); code == exitOK ||
+		!strings.Contains(stderr, `holds 2 sites ("contoso", "fabrikam")`) || strings.Contains(stderr, "sig=") {
+		t.Errorf("query of the container's two-site lake without --site: exit %d %s", code, stderr)
+	}
+	_, wantRep, _ := runCLI(t, "diagnose", "--format", "json", "--site", "contoso", local)
+	if !strings.Contains(wantRep, `"checks"`) {
+		t.Fatalf("diagnose --site contoso of the lake on disk: %.300s", wantRep)
+	}
+	if code, got, stderr := runCLI(t, "diagnose", "--format", "json", "--site", "contoso", az.URL+"/lake/fleet?"+readSAS); got != wantRep {
+		t.Errorf("diagnose --site contoso of the container's lake: exit %d, same report as the lake on disk: %v\n%s", code, got == wantRep, stderr)
+	}
 	// What a shard fetches: every marker, and the files of its own sites only.
 	l, err := blob.OpenLake(az.URL+"/lake/fleet", &blob.Options{ConnectionString: az.ConnectionString()})
 	if err != nil {

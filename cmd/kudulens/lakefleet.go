@@ -260,3 +260,22 @@ func fetchBlobLake(ctx context.Context, src string, o *blob.Options, keep func(s
 	}
 	return dir, name, remove, nil
 }
+
+// fetchSourceLake fetches a blob SOURCE that is a Parquet lake (its top level has table=
+// folders or _kudulens_commits) into a private temporary folder: the files of the --site
+// asked for, or of every site. It returns "" for a container of logs.
+func fetchSourceLake(ctx context.Context, src string, sf *storeFlags, e *env) (string, func(), error) {
+	o := sf.blob.options(e)
+	sites, err := blob.ListSites(ctx, src, o)
+	if err != nil {
+		return "", nil, err
+	}
+	if !isBlobLake(sites) {
+		return "", nil, nil
+	}
+	dir, _, remove, err := fetchBlobLake(ctx, src, o, func(site string) bool { return sf.lakeSite == "" || site == sf.lakeSite })
+	if err != nil {
+		return "", nil, err
+	}
+	return dir, remove, nil
+}

@@ -309,11 +309,26 @@ func openOrIngest(ctx context.Context, dbSet bool, sources []string, sf *storeFl
 	// Folders written by kudulens export --parquet are loaded as they are; the rest is ingested.
 	var logs []string
 	for _, src := range sources {
-		if !store.IsParquetDir(src) {
+		dir := src
+		if blob.IsSource(src) {
+			// A lake in a container (export --parquet URL) is fetched, the files of the site
+			// asked for (--site) or of all, and read as a lake on disk.
+			lake, remove, err := fetchSourceLake(ctx, src, sf, e)
+			if err != nil {
+				s.Close()
+				return nil, fatal(e, err)
+			}
+			if lake == "" {
+				logs = append(logs, src)
+				continue
+			}
+			defer remove()
+			dir = lake
+		} else if !store.IsParquetDir(src) {
 			logs = append(logs, src)
 			continue
 		}
-		if err := loadLakeSource(ctx, s, src, sf); err != nil {
+		if err := loadLakeSource(ctx, s, dir, sf); err != nil {
 			s.Close()
 			return nil, fatal(e, err)
 		}
