@@ -263,15 +263,15 @@ func fetchBlobLake(ctx context.Context, src string, o *blob.Options, keep func(s
 
 // fetchSourceLake fetches a blob SOURCE that is a Parquet lake (its top level has table=
 // folders or _kudulens_commits) into a private temporary folder: the files of the --site
-// asked for, or of every site. It returns "" for a container of logs.
+// asked for, or of every site. It returns "" for a container of logs, and for a source it
+// cannot list.
 func fetchSourceLake(ctx context.Context, src string, sf *storeFlags, e *env) (string, func(), error) {
 	o := sf.blob.options(e)
 	sites, err := blob.ListSites(ctx, src, o)
-	if err != nil {
-		return "", nil, err
-	}
-	if !isBlobLake(sites) {
-		return "", nil, nil
+	if err != nil || !isBlobLake(sites) {
+		// Not a lake, or not listable here (a blob's own URL with a SAS that may read but
+		// not list): read as logs, which says what is wrong if anything is.
+		return "", nil, ctx.Err()
 	}
 	dir, _, remove, err := fetchBlobLake(ctx, src, o, func(site string) bool { return sf.lakeSite == "" || site == sf.lakeSite })
 	if err != nil {
