@@ -2,7 +2,6 @@ package sql_test
 
 import (
 	"context"
-	gosql "database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,89 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kudulens/kudulens/internal/emittest"
 	"github.com/kudulens/kudulens/pipeline/store"
 	klsql "github.com/kudulens/kudulens/sql"
 	"github.com/kudulens/kudulens/sql/kql"
 )
-
-// emittedRow is one row of kl_check_results.
-type emittedRow struct {
-	status      string
-	count       int64
-	first, last gosql.NullTime
-}
-
-// runEmittedScript runs an emitted DuckDB script on db and reads kl_check_results by site and
-// check.
-func runEmittedScript(t *testing.T, db *gosql.DB, script string) map[string]map[string]emittedRow {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	for _, stmt := range strings.Split(script, ";\n") {
-		if withoutComments(stmt) == "" {
-			continue
-		}
-		if _, err := conn.ExecContext(ctx, stmt); err != nil {
-			t.Fatalf("%v\n%s", err, stmt)
-		}
-	}
-	rows, err := conn.QueryContext(ctx, `SELECT site, "check", status, "count", first_seen, last_seen FROM kl_check_results`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	out := map[string]map[string]emittedRow{}
-	for rows.Next() {
-		var site, check string
-		var r emittedRow
-		if err := rows.Scan(&site, &check, &r.status, &r.count, &r.first, &r.last); err != nil {
-			t.Fatal(err)
-		}
-		if out[site] == nil {
-			out[site] = map[string]emittedRow{}
-		}
-		if _, dup := out[site][check]; dup {
-			t.Errorf("%s %s: two rows in kl_check_results", site, check)
-		}
-		out[site][check] = r
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// withoutComments is a statement without the comment lines before it.
-func withoutComments(stmt string) string {
-	body := strings.TrimSpace(stmt)
-	for strings.HasPrefix(body, "--") {
-		_, body, _ = strings.Cut(body, "\n")
-		body = strings.TrimSpace(body)
-	}
-	return body
-}
-
-func showResult(status string, count int64, first, last *time.Time) string {
-	f := func(t *time.Time) string {
-		if t == nil {
-			return "-"
-		}
-		return t.UTC().Format(time.RFC3339)
-	}
-	return fmt.Sprintf("%s %d %s %s", status, count, f(first), f(last))
-}
-
-func nullTime(t gosql.NullTime) *time.Time {
-	if !t.Valid {
-		return nil
-	}
-	u := t.Time.UTC()
-	return &u
-}
 
 // TestEmittedChecksOnCheckCases: every scenario of TestChecks (the boundary cases of each rule:
 // windows one second short, coverage cut by Kudu's cap, skipped sections, ...) is one site of a
@@ -193,7 +114,7 @@ func TestEmittedChecksOnCheckCases(t *testing.T) {
 	if len(em.NotEmitted) > 0 {
 		t.Errorf("not emitted: %v", em.NotEmitted)
 	}
-	got := runEmittedScript(t, database.DB(), em.SQL)
+	got := emittest.Run(t, database.DB(), em.SQL)
 	if len(got) != len(sites) {
 		t.Errorf("%d sites in kl_check_results, want %d", len(got), len(sites))
 	}
@@ -207,8 +128,8 @@ func TestEmittedChecksOnCheckCases(t *testing.T) {
 				continue
 			}
 			byStatus[string(w.Status)]++
-			ws := showResult(string(w.Status), w.Count, w.FirstSeen, w.LastSeen)
-			gs := showResult(g.status, g.count, nullTime(g.first), nullTime(g.last))
+			ws := emittest.Show(string(w.Status), w.Count, w.FirstSeen, w.LastSeen)
+			gs := g.String()
 			if ws != gs {
 				t.Errorf("site %s: %s: emitted SQL says %s, the runner %s", site, id, gs, ws)
 			}
@@ -234,7 +155,7 @@ func TestEmittedChecksOnCheckCases(t *testing.T) {
 	}
 	var lakeViews []string
 	for _, stmt := range strings.Split(em.SQL, ";\n") {
-		if s := withoutComments(stmt); strings.HasPrefix(s, "CREATE OR REPLACE VIEW kl_lake_") {
+		if s := emittest.WithoutComments(stmt); strings.HasPrefix(s, "CREATE OR REPLACE VIEW kl_lake_") {
 			lakeViews = append(lakeViews, s)
 		}
 	}
@@ -243,7 +164,7 @@ func TestEmittedChecksOnCheckCases(t *testing.T) {
 	}
 	var sparkStmts []string
 	for _, stmt := range strings.Split(spark.SQL, ";\n") {
-		s := withoutComments(stmt)
+		s := emittest.WithoutComments(stmt)
 		if strings.HasPrefix(s, "CREATE OR REPLACE TEMPORARY VIEW kl_raw_") || strings.HasPrefix(s, "CREATE OR REPLACE TEMPORARY VIEW kl_lake_") {
 			if !strings.Contains(s, "USING parquet OPTIONS (path '"+lake+"/table=") && !strings.Contains(s, " FROM kl_raw_") {
 				t.Errorf("Spark lake view: %s", s)
@@ -283,12 +204,12 @@ func TestEmittedChecksOnCheckCases(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sdb.Close()
-	gotSpark := runEmittedScript(t, sdb.DB(), strings.Join(append(append(shims, lakeViews...), sparkStmts...), ";\n"))
+	gotSpark := emittest.Run(t, sdb.DB(), strings.Join(append(append(shims, lakeViews...), sparkStmts...), ";\n"))
 	for _, site := range sites {
 		for _, id := range spark.Emitted {
 			w, g := want[site][id], gotSpark[site][id]
-			ws := showResult(string(w.Status), w.Count, w.FirstSeen, w.LastSeen)
-			gs := showResult(g.status, g.count, nullTime(g.first), nullTime(g.last))
+			ws := emittest.Show(string(w.Status), w.Count, w.FirstSeen, w.LastSeen)
+			gs := g.String()
 			if ws != gs {
 				t.Errorf("Spark SQL on site %s: %s: %s, the runner %s", site, id, gs, ws)
 			}

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	gosql "database/sql"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -13,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kudulens/kudulens/bench/gen"
+	"github.com/kudulens/kudulens/internal/emittest"
 	"github.com/kudulens/kudulens/pipeline/store"
 )
 
@@ -62,86 +61,16 @@ func emitFleet(t *testing.T) map[string]string {
 	}
 }
 
-type emittedResult struct {
-	status      string
-	count       int64
-	first, last *time.Time
-}
-
 // runEmitted runs an emitted DuckDB script on a fresh in-memory DuckDB and reads
 // kl_check_results.
-func runEmitted(t *testing.T, script string) map[string]map[string]emittedResult {
+func runEmitted(t *testing.T, script string) map[string]map[string]emittest.Result {
 	t.Helper()
-	ctx := context.Background()
-	s, err := store.Open(ctx, "", store.Options{Threads: 2})
+	s, err := store.Open(context.Background(), "", store.Options{Threads: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	conn, err := s.DB().Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	for _, stmt := range strings.Split(script, ";\n") {
-		if strings.TrimSpace(stripComments(stmt)) == "" {
-			continue
-		}
-		if _, err := conn.ExecContext(ctx, stmt); err != nil {
-			t.Fatalf("%v\n%s", err, stmt)
-		}
-	}
-	rows, err := conn.QueryContext(ctx, `SELECT site, "check", status, "count", first_seen, last_seen FROM kl_check_results`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	out := map[string]map[string]emittedResult{}
-	for rows.Next() {
-		var site, check, status string
-		var count int64
-		var first, last gosql.NullTime
-		if err := rows.Scan(&site, &check, &status, &count, &first, &last); err != nil {
-			t.Fatal(err)
-		}
-		r := emittedResult{status: status, count: count}
-		if first.Valid {
-			f := first.Time.UTC()
-			r.first = &f
-		}
-		if last.Valid {
-			l := last.Time.UTC()
-			r.last = &l
-		}
-		if out[site] == nil {
-			out[site] = map[string]emittedResult{}
-		}
-		if _, dup := out[site][check]; dup {
-			t.Errorf("%s %s: two result rows", site, check)
-		}
-		out[site][check] = r
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func stripComments(s string) string {
-	var b strings.Builder
-	for _, l := range strings.Split(s, "\n") {
-		if !strings.HasPrefix(strings.TrimSpace(l), "--") {
-			b.WriteString(l + "\n")
-		}
-	}
-	return b.String()
-}
-
-func fmtTime(t *time.Time) string {
-	if t == nil {
-		return "-"
-	}
-	return t.UTC().Format(time.RFC3339)
+	return emittest.Run(t, s.DB(), script)
 }
 
 // The checks emitted as DuckDB SQL and run on the lake of a fleet give, for every site and
@@ -214,8 +143,8 @@ func TestEmittedDuckDBAgreesWithDiagnose(t *testing.T) {
 			if c.Status == "fail" {
 				failing++
 			}
-			w := fmt.Sprintf("%s %d %s %s", c.Status, c.Count, fmtTime(c.FirstSeen), fmtTime(c.LastSeen))
-			h := fmt.Sprintf("%s %d %s %s", g.status, g.count, fmtTime(g.first), fmtTime(g.last))
+			w := emittest.Show(c.Status, c.Count, c.FirstSeen, c.LastSeen)
+			h := g.String()
 			if w != h {
 				t.Errorf("%s %s: emitted SQL says %s, diagnose %s", site, c.ID, h, w)
 			}
