@@ -215,12 +215,12 @@ func runFleet(ctx context.Context, fo *fleetOptions, sf *storeFlags, e *env) int
 		if errors.Is(err, errBlobLake) {
 			// A lake in the container: the sites this run takes are fetched into a private
 			// folder and read from there, as a lake on disk.
-			var dir, name string
+			var dir string
 			var remove func()
-			dir, name, remove, err = fetchBlobLake(ctx, fo.dir, sf.blob.options(e), fo.sel.takes)
+			dir, remove, err = fetchFleetLake(ctx, fo.dir, sf.blob.options(e), fo.sel.takes)
 			if err == nil {
 				defer remove()
-				if entries, _, err = lakeFleetEntriesNamed(dir, name); err == nil && len(entries) == 0 {
+				if entries, _, err = lakeFleetEntriesNamed(dir, blobLakeName(fo.dir)); err == nil && len(entries) == 0 {
 					err = fmt.Errorf("%s: the lake holds no committed export", source)
 				}
 				for i := range entries {

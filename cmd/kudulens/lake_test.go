@@ -361,6 +361,10 @@ func TestExportBlobLake(t *testing.T) {
 	if code, got, stderr := runCLI(t, "query", "--format", "csv", "--site", "fabrikam", "--sql", "select count(*) n, sum(msg_hash) h from traces", az.URL+"/lake/fleet?"+readSAS); code != exitOK || got != wantFab {
 		t.Errorf("query --site fabrikam of the container's lake: exit %d %q, want %q\n%s", code, got, wantFab, stderr)
 	}
+	if code, _, stderr := runCLI(t, "query", "--site", "northwind", "--sql", "select 1", az.URL+"/lake/fleet?"+readSAS); code == exitOK ||
+		!strings.Contains(stderr, "--site northwind: no export of that site in the lake") {
+		t.Errorf("query --site of a site the container's lake does not hold: exit %d %s", code, stderr)
+	}
 	if code, _, stderr := runCLI(t, "query", "--sql", "select count(*) from traces", az.URL+"/lake/fleet?"+readSAS); code == exitOK ||
 		!strings.Contains(stderr, `holds 2 sites ("contoso", "fabrikam")`) || strings.Contains(stderr, "sig=") {
 		t.Errorf("query of the container's two-site lake without --site: exit %d %s", code, stderr)

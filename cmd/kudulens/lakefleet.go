@@ -232,39 +232,51 @@ func isBlobLake(sites []blob.Site) bool {
 	return false
 }
 
-// fetchBlobLake copies the committed exports of the lake in a blob container (or prefix) into
-// a private temporary folder, the files of the sites keep takes only (every marker, so that
-// the lake's sites are all listed), and returns the folder and its remover. The name is the
-// site of exports written without --site: the prefix's last folder, or the container's name.
-func fetchBlobLake(ctx context.Context, src string, o *blob.Options, keep func(site string) bool) (dir, name string, remove func(), err error) {
+// fetchBlobLake copies what fetch takes of the lake in a blob container (or prefix) into a
+// private temporary folder, and returns the folder and its remover.
+func fetchBlobLake(ctx context.Context, src string, o *blob.Options, fetch func(l *blob.Lake, dir string) error) (string, func(), error) {
 	l, err := blob.OpenLake(src, o)
 	if err != nil {
-		return "", "", nil, err
+		return "", nil, err
 	}
-	dir, err = os.MkdirTemp("", "kudulens-lake-")
+	dir, err := os.MkdirTemp("", "kudulens-lake-")
 	if err != nil {
-		return "", "", nil, err
+		return "", nil, err
 	}
-	remove = func() { os.RemoveAll(dir) }
-	display := strings.TrimRight(blob.StripQuery(src), "/")
-	name = display[strings.LastIndex(display, "/")+1:]
-	named := func(site string) bool {
-		if site == "" {
-			site = name
-		}
-		return keep(site)
-	}
-	if _, err := store.FetchLakeSites(ctx, l, dir, named); err != nil {
+	remove := func() { os.RemoveAll(dir) }
+	if err := fetch(l, dir); err != nil {
 		remove()
-		return "", "", nil, fmt.Errorf("read the lake %s: %w", l, err)
+		return "", nil, fmt.Errorf("read the lake %s: %w", l, err)
 	}
-	return dir, name, remove, nil
+	return dir, remove, nil
+}
+
+// blobLakeName is the site of a container's lake exports written without --site: the
+// prefix's last folder, or the container's name.
+func blobLakeName(src string) string {
+	display := strings.TrimRight(blob.StripQuery(src), "/")
+	return display[strings.LastIndex(display, "/")+1:]
+}
+
+// fetchFleetLake fetches the lake in a blob container for a fleet run: every marker, so that
+// the lake's sites are all listed, and the files of the sites keep takes.
+func fetchFleetLake(ctx context.Context, src string, o *blob.Options, keep func(site string) bool) (string, func(), error) {
+	name := blobLakeName(src)
+	return fetchBlobLake(ctx, src, o, func(l *blob.Lake, dir string) error {
+		_, err := store.FetchLakeSites(ctx, l, dir, func(site string) bool {
+			if site == "" {
+				site = name
+			}
+			return keep(site)
+		})
+		return err
+	})
 }
 
 // fetchSourceLake fetches a blob SOURCE that is a Parquet lake (its top level has table=
-// folders or _kudulens_commits) into a private temporary folder: the files of the --site
-// asked for, or of every site. It returns "" for a container of logs, and for a source it
-// cannot list.
+// folders or _kudulens_commits) into a private temporary folder: the markers and files of
+// the --site asked for, or of every site. It returns "" for a container of logs, and for a
+// source it cannot list.
 func fetchSourceLake(ctx context.Context, src string, sf *storeFlags, e *env) (string, func(), error) {
 	o := sf.blob.options(e)
 	sites, err := blob.ListSites(ctx, src, o)
@@ -273,9 +285,16 @@ func fetchSourceLake(ctx context.Context, src string, sf *storeFlags, e *env) (s
 		// not list): read as logs, which says what is wrong if anything is.
 		return "", nil, ctx.Err()
 	}
-	dir, _, remove, err := fetchBlobLake(ctx, src, o, func(site string) bool { return sf.lakeSite == "" || site == sf.lakeSite })
-	if err != nil {
-		return "", nil, err
-	}
-	return dir, remove, nil
+	return fetchBlobLake(ctx, src, o, func(l *blob.Lake, dir string) error {
+		if sf.lakeSite == "" {
+			_, err := store.FetchLake(ctx, l, dir)
+			return err
+		}
+		// One site: its own markers only, not every marker of a lake of many sites.
+		n, err := store.FetchLakeSite(ctx, l, dir, sf.lakeSite)
+		if err == nil && n == 0 {
+			err = fmt.Errorf("--site %s: no export of that site in the lake", sf.lakeSite)
+		}
+		return err
+	})
 }

@@ -88,6 +88,13 @@ func FetchLakeSites(ctx context.Context, r LakeRemote, dir string, keep func(sit
 	return len(kept), err
 }
 
+// FetchLakeSite is FetchLake for one site's exports (by export_site): only that site's markers
+// and files are fetched, and a remote that tells markers' sites apart (blob metadata) lists
+// only its markers.
+func FetchLakeSite(ctx context.Context, r LakeRemote, dir, site string) (int, error) {
+	return fetchLake(ctx, r, dir, &site, func(lakeCommit, string) bool { return true })
+}
+
 // fetchLake writes r's markers (of site's exports, or all when site is nil) into
 // dir/_kudulens_commits and downloads the files they list that want selects.
 func fetchLake(ctx context.Context, r LakeRemote, dir string, site *string, want func(c lakeCommit, rel string) bool) (int, error) {
