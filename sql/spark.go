@@ -129,29 +129,22 @@ func sparkify(nodes []*sqlNode) ([]*sqlNode, error) {
 					rebuilt = append(rebuilt, &sqlNode{tok: &sqlTok{text: ",", kind: 'p'}}, &sqlNode{tok: &sqlTok{pre: " ", text: "CAST", kind: 'w'}}, g)
 				}
 				nodes[i+1].kids = rebuilt
-			case w == "LIST":
-				list, err := sparkList(nodes[i+1].kids)
+			case w == "LIST" || w == "TRY_STRPTIME":
+				// calls Spark writes otherwise, rewritten from their arguments
+				rewrite := sparkList
+				if w == "TRY_STRPTIME" {
+					rewrite = sparkTryStrptime
+				}
+				call, err := rewrite(nodes[i+1].kids)
 				if err != nil {
 					return nil, err
 				}
-				list[0].tok.pre = n.tok.pre
-				out = append(out, list...)
+				call[0].tok.pre = n.tok.pre
+				out = append(out, call...)
 				i++
 				continue
-			case w == "TRY_STRPTIME":
-				t, err := sparkTryStrptime(nodes[i+1].kids)
-				if err != nil {
-					return nil, err
-				}
-				t[0].tok.pre = n.tok.pre
-				out = append(out, t...)
-				i++
-				continue
-			case w == "STRUCT_PACK" || w == "UNNEST" || w == "EPOCH" || w == "FIRST":
-				if w == "FIRST" {
-					// first(x) is Spark's first(x) too (both take any row's value)
-					break
-				}
+			case w == "STRUCT_PACK" || w == "UNNEST" || w == "EPOCH":
+				// (first(x) is Spark's first(x) too: both take any row's value)
 				return nil, fmt.Errorf("%s(), which Spark SQL does not have", strings.ToLower(w))
 			}
 		}
