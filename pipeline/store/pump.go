@@ -101,8 +101,16 @@ func (s *Store) preparePumps(ctx context.Context, conn *gosql.Conn) error {
 		}
 		return nil
 	})
-	if _, uerr := conn.ExecContext(ctx, "USE "+quoteIdent(current)); err == nil {
-		err = uerr
+	// Back to the database, whatever happened since: a connection left in the pump catalog
+	// goes back to the pool, and the next file's INSERT INTO traces on it fails ("Table with
+	// name traces does not exist"). So not with ctx, which a canceled run has ended (the
+	// race run of TestIngestCanceledThenAgain met that), and a connection that cannot go
+	// back is dropped from the pool.
+	if _, uerr := conn.ExecContext(context.Background(), "USE "+quoteIdent(current)); uerr != nil {
+		conn.Raw(func(any) error { return driver.ErrBadConn })
+		if err == nil {
+			err = uerr
+		}
 	}
 	// Connections prepare their pumps concurrently: the shared lists change under s.mu.
 	s.mu.Lock()
