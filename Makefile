@@ -21,10 +21,10 @@ OUT      := out
 override GOFLAGS := -tags=duckdb_arrow $(GOFLAGS)
 export GOFLAGS
 
-# Fuzzing: every native Go fuzz target of the module (found with go test -list), one after
-# the other. make test gives each FUZZSMOKE (regressions fail CI); make fuzz gives each
-# FUZZTIME. New crashers land in the package's testdata/fuzz and stay there as regression
-# inputs (plain go test runs them).
+# Fuzzing: every native Go fuzz target of the module (scripts/fuzz.sh), one after the other.
+# make test gives each FUZZSMOKE (regressions fail CI); make fuzz gives each FUZZTIME. New
+# crashers land in the package's testdata/fuzz and stay there as regression inputs (plain go
+# test runs them).
 FUZZTIME  ?= 60s
 FUZZSMOKE ?= 3s
 
@@ -104,15 +104,9 @@ fuzz-smoke: deps
 fuzz: deps
 	@$(MAKE) --no-print-directory fuzz-run FUZZTIME=$(FUZZTIME)
 
-# The fuzz targets are found in the sources (func FuzzX in a _test.go file), not with go test
-# -list: that links every package's test binary, DuckDB and all, for the few that have one.
+# scripts/fuzz.sh finds the targets and tells Go's own fuzz-deadline failure from a finding.
 fuzz-run:
-	@set -e; for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' . | grep -v '^./.cache/' | xargs -n1 dirname | sort -u); do \
-		for t in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go | sed 's/^func //'); do \
-			echo "fuzz $$t ($$dir, $(FUZZTIME))"; \
-			$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -timeout $(TEST_TIMEOUT) $$dir > .fuzz.log 2>&1 || { cat .fuzz.log; rm -f .fuzz.log; exit 1; }; \
-		done; \
-	done; rm -f .fuzz.log
+	@GO=$(GO) scripts/fuzz.sh $(FUZZTIME) $(TEST_TIMEOUT)
 
 # make bench: generated inputs go to bench/data/ (kept between runs, gitignored); the report to
 # bench/RESULTS.md. BENCH_SIZE sets the main input; BENCH_FULL=1 adds 1 GB and 4 GB inputs for
