@@ -291,9 +291,6 @@ func ingest(ctx context.Context, database *store.Store, sources []string, sf *st
 	start := time.Now()
 	sum, err := pipeline.Ingest(ctx, database, sources, sf.ingestOptions(e), &prog)
 	stop()
-	if sum != nil && errors.Is(err, context.Canceled) {
-		sum.Canceled = true
-	}
 	if sum != nil && sum.Elapsed == 0 {
 		sum.Elapsed = time.Since(start) // an interrupted run: its summary line is whole too
 	}
