@@ -166,21 +166,48 @@ func scanRow(r *gosql.Rows, x *row, extra ...any) error {
 // rowCols is the select list scanRow reads.
 const rowCols = "ord, ts, grp, job, file, line, message"
 
-// moreThanRows judges a more-than (or, with w == 0, an any) rule in SQL: per group (by grp
-// when byGroup), the number of matches, the largest count within a sliding window of w, and
-// the first window holding more than n (its first rows are the evidence).
-func (e *evaluator) moreThanRows(c *Check, rows checkRows, r *Result, n int64, w time.Duration, byGroup bool) error {
-	part := "grp"
-	if !byGroup {
-		part = "''"
+// anyRows judges an any rule: the number of matches, the first and the last, and the first
+// rows in time as the evidence, in one query. It is moreThanRows without a window and without
+// groups, whose windows and joins cost DuckDB ~3 ms of planning per check (of 11 any checks
+// out of 25) and read kl_rows three times.
+func (e *evaluator) anyRows(c *Check, rows checkRows, r *Result) error {
+	q := "WITH " + strings.Replace(rows.cte, "kl_rows AS MATERIALIZED", "kl_rows AS", 1) + `
+SELECT ` + rowCols + `, count(*) OVER (), min(ts) OVER (), max(ts) OVER ()
+FROM kl_rows WHERE ts IS NOT NULL
+ORDER BY ts, ord LIMIT $1`
+	var n int64
+	var first, last gosql.NullTime
+	err := scanRows(e.ctx, e.conn, q, func(rs *gosql.Rows) error {
+		var x row
+		if err := scanRow(rs, &x, &n, &first, &last); err != nil {
+			return err
+		}
+		r.Evidence = append(r.Evidence, e.evidence(x))
+		return nil
+	}, e.maxEvidence)
+	if err != nil {
+		return err
 	}
+	r.Status = StatusPass
+	if n == 0 {
+		r.Detail = "no matching lines; " + e.cov.Describe(c.Jobs)
+		return nil
+	}
+	r.Count, r.Status = n, StatusFail
+	r.FirstSeen, r.LastSeen = utcPtr(first), utcPtr(last)
+	r.Detail = fmt.Sprintf("%d matching lines from %s to %s", n, FormatTime(*r.FirstSeen), FormatTime(*r.LastSeen))
+	return nil
+}
+
+// moreThanRows judges a more-than rule in SQL: per group (grp), the number of matches, the
+// largest count within a sliding window of w (w > 0: ParseDuration), and the first window
+// holding more than n (its first rows are the evidence).
+func (e *evaluator) moreThanRows(c *Check, rows checkRows, r *Result, n int64, w time.Duration) error {
+	part := "grp"
 	// The count of row i: rows from i on less than w after it. Ties in time share their count
 	// (RANGE), which equals the count of the first of them, the only one that matters: the
 	// largest count and the first firing row are always the first of their ties.
-	frame := "ROWS BETWEEN CURRENT ROW AND CURRENT ROW"
-	if w > 0 {
-		frame = fmt.Sprintf("RANGE BETWEEN CURRENT ROW AND INTERVAL '%d microseconds' FOLLOWING", w.Microseconds()-1)
-	}
+	frame := fmt.Sprintf("RANGE BETWEEN CURRENT ROW AND INTERVAL '%d microseconds' FOLLOWING", w.Microseconds()-1)
 	q := rows.with(fmt.Sprintf(`s AS (
     SELECT %[1]s, %[2]s AS part,
         row_number() OVER (PARTITION BY %[2]s ORDER BY ts, ord) AS idx,
@@ -243,15 +270,6 @@ ORDER BY g.first_ord, s.idx`, rowCols, part, frame, "kl_rows", prefixed("s.", ro
 		r.Status = StatusPass
 		if g.n == 0 {
 			r.Detail = "no matching lines; " + e.cov.Describe(c.Jobs)
-			return
-		}
-		if w == 0 {
-			r.Count, r.Status = g.n, StatusFail
-			r.FirstSeen, r.LastSeen = g.first, g.last
-			for _, m := range g.rows[:min(len(g.rows), e.maxEvidence)] {
-				r.Evidence = append(r.Evidence, e.evidence(m))
-			}
-			r.Detail = fmt.Sprintf("%d matching lines from %s to %s", g.n, FormatTime(*r.FirstSeen), FormatTime(*r.LastSeen))
 			return
 		}
 		r.Count = g.best

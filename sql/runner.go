@@ -331,9 +331,9 @@ func (e *evaluator) judge(c *Check, r *Result) error {
 	}
 	switch c.Rule.Kind {
 	case RuleMoreThan:
-		return e.moreThanRows(c, rows, r, c.Rule.Threshold, c.Rule.Window, true)
+		return e.moreThanRows(c, rows, r, c.Rule.Threshold, c.Rule.Window)
 	case RuleAny:
-		return e.moreThanRows(c, rows, r, 0, 0, false)
+		return e.anyRows(c, rows, r)
 	case RuleAtLeastOnePer:
 		return e.atLeastOnePer(c, rows, r)
 	case RuleRows:
