@@ -32,6 +32,7 @@ func authEnv(az *azuritetest.Server, mi *azuritetest.IdentityEndpoint) []string 
 }
 
 func TestBlobAuthManagedIdentity(t *testing.T) {
+	t.Parallel()
 	az := azuritetest.StartOAuth(t)
 	mi := azuritetest.StartIdentityEndpoint(t)
 	c := az.Client(t)

@@ -72,6 +72,7 @@ func uploadUnder(t *testing.T, c *azblob.Client, containerName, prefix, dir stri
 // (SAS URL) gives the same report as diagnosing the same files on disk, and a second
 // incremental ingest adds zero rows. Also: wrong key, connection string from the environment.
 func TestDiagnoseBlob(t *testing.T) {
+	t.Parallel()
 	az := azuritetest.Start(t)
 	uploadSample(t, az.Client(t), "sample", sample)
 	blobURL := az.URL + "/sample"
@@ -146,6 +147,7 @@ func TestDiagnoseBlob(t *testing.T) {
 // TestIngestBlobAzuriteStopped: Azurite stops in the middle of a download. The run goes on,
 // says which blob broke at which offset, and exits 3.
 func TestIngestBlobAzuriteStopped(t *testing.T) {
+	t.Parallel()
 	az := azuritetest.Start(t)
 	c := az.Client(t)
 	uploadSample(t, c, "logs", filepath.Join(sample, "applogs"))
@@ -171,6 +173,7 @@ func TestIngestBlobAzuriteStopped(t *testing.T) {
 // A container is a fleet as a folder is: its top-level folders and blobs are the sites, and
 // the summary is the one the same layout on disk gives.
 func TestFleetBlob(t *testing.T) {
+	t.Parallel()
 	az := azuritetest.Start(t)
 	c := az.Client(t)
 	ctx := context.Background()

@@ -76,6 +76,7 @@ func runEmitted(t *testing.T, script string) map[string]map[string]emittest.Resu
 // The checks emitted as DuckDB SQL and run on the lake of a fleet give, for every site and
 // check, the status, count, first and last seen of diagnose on that site.
 func TestEmittedDuckDBAgreesWithDiagnose(t *testing.T) {
+	t.Parallel()
 	fleet := emitFleet(t)
 	lake := filepath.Join(t.TempDir(), "lake")
 	sites := make([]string, 0, len(fleet))

@@ -9,6 +9,7 @@ import (
 
 // Export the sample, diagnose the Parquet folder: the same report as the bundle's.
 func TestExportThenDiagnoseParquet(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "lake")
 	db := filepath.Join(t.TempDir(), "s.duckdb")
 	if code, _, stderr := runCLI(t, "ingest", "--db", db, "../../fixtures/sample-bundle.zip"); code != exitOK {

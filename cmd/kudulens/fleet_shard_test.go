@@ -314,6 +314,7 @@ func lineDiff(got, want string) string {
 // their results read back from the container (--from-results) are the sites they found, and
 // each site's JSON report is in it.
 func TestFleetShardsIntoContainer(t *testing.T) {
+	t.Parallel()
 	az := azuritetest.Start(t)
 	ctx := context.Background()
 	if _, err := az.Client(t).CreateContainer(ctx, "results", nil); err != nil {

@@ -69,6 +69,7 @@ func consoleMessages(log []byte) []string {
 }
 
 func TestHTMLReportInBrowser(t *testing.T) {
+	t.Parallel()
 	bin := findChromium()
 	if bin == "" {
 		t.Skip("headless Chromium not found: install the Debian package chromium (make test does), or set KUDULENS_CHROMIUM; the HTML report was not checked in a browser")

@@ -176,6 +176,7 @@ func TestExportFleetThenDiagnoseLake(t *testing.T) {
 // under the same names; a read-only SAS fails with a clear message and commits nothing; export
 // --fleet writes every site into the container.
 func TestExportBlobLake(t *testing.T) {
+	t.Parallel()
 	az := azuritetest.Start(t)
 	c := az.Client(t)
 	ctx := context.Background()

@@ -136,6 +136,7 @@ func ingestTotal(t *testing.T, out string) []string {
 // table, diagnose's header in text, Markdown, JSON and HTML (whose table adds up to the
 // sentence above it) and export's file count.
 func TestSameNumbersEverywhere(t *testing.T) {
+	t.Parallel()
 	bundle := "../../fixtures/sample-bundle.zip"
 	db := filepath.Join(t.TempDir(), "k.duckdb")
 	code, out, stderr := runCLI(t, "ingest", "--db", db, bundle)

@@ -66,6 +66,7 @@ func TestMissingSourceIsUsageError(t *testing.T) {
 // With one good and one missing input the run goes on, and every report format names the
 // missing one (and the exit code says an input failed when no check did).
 func TestMissingSourceNamedInReports(t *testing.T) {
+	t.Parallel()
 	missing := filepath.Join(t.TempDir(), "nosuch.zip")
 	want := "input not read: " + missing + ": stat " + missing + ": no such file or directory"
 	for _, format := range []string{"text", "md", "html", "json"} {
@@ -202,6 +203,7 @@ func TestFailingOrderSameEverywhere(t *testing.T) {
 // --out takes the format from its extension unless --format is given, and the one-line
 // verdict still reaches the terminal (not with --quiet).
 func TestOutFormatFromExtension(t *testing.T) {
+	t.Parallel()
 	db := filepath.Join(t.TempDir(), "s.duckdb")
 	if code, _, stderr := runCLI(t, "ingest", "--quiet", "--db", db, sample); code != exitOK {
 		t.Fatalf("ingest: %d %s", code, stderr)
@@ -573,6 +575,7 @@ func TestMakefileTimeoutsAndReadme(t *testing.T) {
 // diff A B lists the checks that changed status, the exception types B has and A has not,
 // and the cycle times of both; it exits 1 when B fails a check A did not.
 func TestDiffBundles(t *testing.T) {
+	t.Parallel()
 	code, out, stderr := runCLI(t, "diff", "--quiet", sample, "../../fixtures/sample-bundle.zip")
 	if code != exitOK || !strings.Contains(out, "Checks that changed status (0)") || !strings.Contains(out, "Exception types in B, not in A (0)") ||
 		strings.Contains(out, "changed\n") {
