@@ -12,7 +12,15 @@
 --   messages at all while listening usually means Graph does not call the webhook (no calls yet,
 --   subscription missing, or the web app unreachable from Graph); errors on the queue mean
 --   Service Bus access or message problems (check the connection string and the queue).
-WITH s AS (
+WITH m AS (
+    -- the lines of the chain: DuckDB filters them in the scan, and the aggregate below tests
+    -- its conditions on those only (on the 200 MB bench log, 60 -> 25 ms)
+    SELECT timestamp, template FROM traces
+    WHERE template IN ('calls-skipped', 'webhook-verify', 'webhook-subscription-updated', 'webhook-subscription-created',
+                       'servicebus-listening', 'servicebus-message-received', 'servicebus-message-completed', 'servicebus-call-added',
+                       'servicebus-not-listening', 'servicebus-processor-exception', 'servicebus-message-abandoned',
+                       'servicebus-deserialise-error', 'servicebus-processing-error', 'servicebus-complete-failed', 'servicebus-no-call-id')
+), s AS (
     SELECT
         max(timestamp) FILTER (WHERE template = 'calls-skipped') AS skipped_at,
         max(timestamp) FILTER (WHERE template = 'webhook-verify') AS verified_at,
@@ -26,7 +34,8 @@ WITH s AS (
         max(timestamp) FILTER (WHERE template IN ('servicebus-not-listening', 'servicebus-processor-exception', 'servicebus-message-abandoned',
                                             'servicebus-deserialise-error', 'servicebus-processing-error', 'servicebus-complete-failed',
                                             'servicebus-no-call-id')) AS last_error_at
-    FROM traces
+    -- one row also where none of those lines is (a lake's site without them keeps its row)
+    FROM (SELECT 1 AS one) o LEFT JOIN m ON true
 ), e AS (
     SELECT timestamp, source_file, line_no, message FROM traces
     WHERE template IN ('servicebus-not-listening', 'servicebus-processor-exception', 'servicebus-message-abandoned',
