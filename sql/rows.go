@@ -21,16 +21,18 @@ import (
 
 // checkRows is a check's query as the CTE kl_rows.
 type checkRows struct {
-	cte       string
-	hasWindow bool // the query has a window column (per-row windows)
+	body      string // the CTE's query
+	hasWindow bool   // the query has a window column (per-row windows)
 }
 
 // with prefixes the CTE to rest, a SELECT or further CTEs ("name AS (...), ... SELECT ...").
+// kl_rows is materialized: the rules read it more than once.
 func (q checkRows) with(rest string) string {
+	sep := ",\n"
 	if strings.HasPrefix(rest, "SELECT") {
-		return "WITH " + q.cte + "\n" + rest
+		sep = "\n"
 	}
-	return "WITH " + q.cte + ",\n" + rest
+	return "WITH kl_rows AS MATERIALIZED (" + q.body + ")" + sep + rest
 }
 
 // checkRows builds kl_rows from the check's query (q, in DuckDB SQL); only the query's
@@ -91,16 +93,16 @@ func (e *evaluator) checkRows(c *Check, q string) (checkRows, error) {
 		since = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	// row_number() OVER () numbers the rows in the order the query gives them.
-	cte := fmt.Sprintf(`kl_rows AS MATERIALIZED (SELECT * FROM (
+	body := fmt.Sprintf(`SELECT * FROM (
     SELECT row_number() OVER () AS ord, %s AS ts, %s AS grp, %s AS job, %s AS file, %s AS line, %s AS message,
         %s AS win, %s AS skip, %s AS cov, %s AS status
     FROM (
 %s
     ) kl_query
-) WHERE ts IS NULL OR (ts <= %s AND ts >= %s))`,
+) WHERE ts IS NULL OR (ts <= %s AND ts >= %s)`,
 		ts, text("grp"), text("job"), text("file"), line, text("message"), win, text("skip_reason"), text("covered_by"), status,
 		q, timeLiteral(e.at), timeLiteral(since))
-	return checkRows{cte: cte, hasWindow: hasWindow}, nil
+	return checkRows{body: body, hasWindow: hasWindow}, nil
 }
 
 // timeLiteral writes t as a DuckDB TIMESTAMP literal.
@@ -171,7 +173,8 @@ const rowCols = "ord, ts, grp, job, file, line, message"
 // groups, whose windows and joins cost DuckDB ~3 ms of planning per check (of 11 any checks
 // out of 25) and read kl_rows three times.
 func (e *evaluator) anyRows(c *Check, rows checkRows, r *Result) error {
-	q := "WITH " + strings.Replace(rows.cte, "kl_rows AS MATERIALIZED", "kl_rows AS", 1) + `
+	// kl_rows is read once here: not materialized, DuckDB plans it with the query
+	q := "WITH kl_rows AS (" + rows.body + `)
 SELECT ` + rowCols + `, count(*) OVER (), min(ts) OVER (), max(ts) OVER ()
 FROM kl_rows WHERE ts IS NOT NULL
 ORDER BY ts, ord LIMIT $1`
