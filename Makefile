@@ -26,7 +26,7 @@ export GOFLAGS
 # crashers land in the package's testdata/fuzz and stay there as regression inputs (plain go
 # test runs them).
 FUZZTIME  ?= 60s
-FUZZSMOKE ?= 2s
+FUZZSMOKE ?= 1s
 
 .PHONY: all build run report test vet fmt-check unit race bench fuzz fuzz-smoke fuzz-run clean deps chromium azurite release release-tools release-check
 
