@@ -206,31 +206,30 @@ ORDER BY ts, ord LIMIT $1`
 // largest count within a sliding window of w (w > 0: ParseDuration), and the first window
 // holding more than n (its first rows are the evidence).
 func (e *evaluator) moreThanRows(c *Check, rows checkRows, r *Result, n int64, w time.Duration) error {
-	part := "grp"
 	// The count of row i: rows from i on less than w after it. Ties in time share their count
 	// (RANGE), which equals the count of the first of them, the only one that matters: the
 	// largest count and the first firing row are always the first of their ties.
 	frame := fmt.Sprintf("RANGE BETWEEN CURRENT ROW AND INTERVAL '%d microseconds' FOLLOWING", w.Microseconds()-1)
 	q := rows.with(fmt.Sprintf(`s AS (
-    SELECT %[1]s, %[2]s AS part,
-        row_number() OVER (PARTITION BY %[2]s ORDER BY ts, ord) AS idx,
-        count(*) OVER (PARTITION BY %[2]s ORDER BY ts %[3]s) AS cnt,
-        max(ts) OVER (PARTITION BY %[2]s ORDER BY ts %[3]s) AS reach
-    FROM %[4]s WHERE ts IS NOT NULL
+    SELECT %[1]s, grp AS part,
+        row_number() OVER (PARTITION BY grp ORDER BY ts, ord) AS idx,
+        count(*) OVER (PARTITION BY grp ORDER BY ts %[2]s) AS cnt,
+        max(ts) OVER (PARTITION BY grp ORDER BY ts %[2]s) AS reach
+    FROM kl_rows WHERE ts IS NOT NULL
 ), g AS (
     -- every group, also one whose rows have no time (it reports no matches), in the order
     -- the query first gives it
-    SELECT %[2]s AS part, min(ord) AS first_ord FROM %[4]s GROUP BY ALL
+    SELECT grp AS part, min(ord) AS first_ord FROM kl_rows GROUP BY ALL
 ), a AS (
     SELECT part, count(*) AS n, max(cnt) AS best, min(ts) AS first_ts, max(ts) AS last_ts,
         min(idx) FILTER (WHERE cnt > $1) AS fire, max(reach) FILTER (WHERE cnt > $1) AS last_fire
     FROM s GROUP BY part
 )
 SELECT g.part, coalesce(a.n, 0), coalesce(a.best, 0), a.first_ts, a.last_ts, a.fire, a.last_fire,
-    s.idx, s.cnt, %[5]s
+    s.idx, s.cnt, %[3]s
 FROM g LEFT JOIN a USING (part)
 LEFT JOIN s ON s.part = g.part AND (s.idx BETWEEN coalesce(a.fire, 1) AND coalesce(a.fire, 1) + $2 - 1 OR s.idx = a.fire + $1)
-ORDER BY g.first_ord, s.idx`, rowCols, part, frame, "kl_rows", prefixed("s.", rowCols)))
+ORDER BY g.first_ord, s.idx`, rowCols, frame, prefixed("s.", rowCols)))
 	type groupStats struct {
 		name                  string
 		n, best               int64

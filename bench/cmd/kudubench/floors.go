@@ -260,12 +260,16 @@ func rowIngestFloor(args []string) (rowResult, error) {
 // createFloor creates the floor table for the records of a shape, with the column types
 // DuckDB gives them and the compression sql/schema.sql chooses (app_time uncompressed).
 func createFloor(ctx context.Context, conn *gosql.Conn, shape string) error {
+	rows, err := conn.QueryContext(ctx, "DESCRIBE SELECT "+shapeSelect(shape)+" FROM kl_mem.floor_v")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
 	var cols []string
-	q := "DESCRIBE SELECT " + shapeSelect(shape) + " FROM kl_mem.floor_v"
-	err := scanAll(ctx, conn, q, func(r *gosql.Rows) error {
+	for rows.Next() {
 		var name, typ string
 		var rest [4]any
-		if err := r.Scan(&name, &typ, &rest[0], &rest[1], &rest[2], &rest[3]); err != nil {
+		if err := rows.Scan(&name, &typ, &rest[0], &rest[1], &rest[2], &rest[3]); err != nil {
 			return err
 		}
 		col := strconv.Quote(name) + " " + typ
@@ -273,9 +277,8 @@ func createFloor(ctx context.Context, conn *gosql.Conn, shape string) error {
 			col += " USING COMPRESSION uncompressed"
 		}
 		cols = append(cols, col)
-		return nil
-	})
-	if err != nil {
+	}
+	if err := rows.Err(); err != nil {
 		return err
 	}
 	_, err = conn.ExecContext(ctx, "CREATE TABLE floor ("+strings.Join(cols, ", ")+")")
@@ -293,20 +296,6 @@ func storeFloor(ctx context.Context, conn *gosql.Conn, shape string) error {
 	}
 	_, err := conn.ExecContext(ctx, "CHECKPOINT")
 	return err
-}
-
-func scanAll(ctx context.Context, conn *gosql.Conn, q string, fn func(*gosql.Rows) error) error {
-	rows, err := conn.QueryContext(ctx, q)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
 }
 
 // openFloor creates a fresh database file for a floor row with threads DuckDB threads, and
