@@ -234,7 +234,7 @@ func isBlobLake(sites []blob.Site) bool {
 
 // fetchBlobLake copies what fetch takes of the lake in a blob container (or prefix) into a
 // private temporary folder, and returns the folder and its remover.
-func fetchBlobLake(ctx context.Context, src string, o *blob.Options, fetch func(l *blob.Lake, dir string) error) (string, func(), error) {
+func fetchBlobLake(ctx context.Context, src string, o *blob.Options, fetch func(ctx context.Context, l *blob.Lake, dir string) error) (string, func(), error) {
 	l, err := blob.OpenLake(src, o)
 	if err != nil {
 		return "", nil, err
@@ -244,7 +244,7 @@ func fetchBlobLake(ctx context.Context, src string, o *blob.Options, fetch func(
 		return "", nil, err
 	}
 	remove := func() { os.RemoveAll(dir) }
-	if err := fetch(l, dir); err != nil {
+	if err := fetch(ctx, l, dir); err != nil {
 		remove()
 		return "", nil, fmt.Errorf("read the lake %s: %w", l, err)
 	}
@@ -262,7 +262,7 @@ func blobLakeName(src string) string {
 // the lake's sites are all listed, and the files of the sites keep takes.
 func fetchFleetLake(ctx context.Context, src string, o *blob.Options, keep func(site string) bool) (string, func(), error) {
 	name := blobLakeName(src)
-	return fetchBlobLake(ctx, src, o, func(l *blob.Lake, dir string) error {
+	return fetchBlobLake(ctx, src, o, func(ctx context.Context, l *blob.Lake, dir string) error {
 		_, err := store.FetchLakeSites(ctx, l, dir, func(site string) bool {
 			if site == "" {
 				site = name
@@ -285,7 +285,7 @@ func fetchSourceLake(ctx context.Context, src string, sf *storeFlags, e *env) (s
 		// not list): read as logs, which says what is wrong if anything is.
 		return "", nil, ctx.Err()
 	}
-	return fetchBlobLake(ctx, src, o, func(l *blob.Lake, dir string) error {
+	return fetchBlobLake(ctx, src, o, func(ctx context.Context, l *blob.Lake, dir string) error {
 		if sf.lakeSite == "" {
 			_, err := store.FetchLake(ctx, l, dir)
 			return err
