@@ -140,12 +140,25 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	if free, ok := freeBytes(spillDir); ok && spillDir != "" {
 		settings = append(settings, fmt.Sprintf("SET max_temp_directory_size = '%dB'", max(free/2, 1<<20)))
 	}
+	// The settings are the database's, not a connection's: they are set on the first
+	// connection only. Set again on each new one, they failed once DuckDB had spilled ("Cannot
+	// switch temporary directory after the current one has been used": diagnose --db :memory:
+	// of a 200 MB log ended with exit 4 when the checks opened their connections), and a file
+	// opened during a load would have set threads back from LoadThreads' one.
+	var settingsMu sync.Mutex
+	settingsDone := false
 	connector, err := duckdb.NewConnector(dsn, func(ex driver.ExecerContext) error {
+		settingsMu.Lock()
+		defer settingsMu.Unlock()
+		if settingsDone {
+			return nil
+		}
 		for _, s := range settings {
 			if _, err := ex.ExecContext(ctx, s, nil); err != nil {
 				return fmt.Errorf("%s: %w", s, err)
 			}
 		}
+		settingsDone = true
 		return nil
 	})
 	if err != nil {

@@ -37,6 +37,23 @@ func TestInMemorySpillsIntoPrivateTemp(t *testing.T) {
 	if spilled == 0 {
 		t.Fatalf("nothing spilled: the test does not exercise the spill")
 	}
+	// Connections opened after the spill work too: the checks of a diagnosis open their own
+	// (diagnose --db :memory: of a 200 MB log failed with exit 4: "Cannot switch temporary
+	// directory after the current one has been used", from settings run on every connection).
+	held, err := s.DB().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := s.DB().Conn(ctx)
+	if err != nil {
+		t.Fatalf("a connection opened after the spill: %v", err)
+	}
+	var n int64
+	if err := fresh.QueryRowContext(ctx, "SELECT count(*) FROM big").Scan(&n); err != nil || n != 1000000 {
+		t.Errorf("read on a connection opened after the spill: %d rows, %v", n, err)
+	}
+	fresh.Close()
+	held.Close()
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -105,5 +122,36 @@ func TestSpillBoundedByHalfTheFreeSpace(t *testing.T) {
 		if scale == 0 || got > want*1.06 || got < want*0.94 {
 			t.Errorf("db %q: max_temp_directory_size %s, want about half of %d free bytes", path, v, free)
 		}
+	}
+}
+
+// A connection opened while files load (each file gets its own) keeps the one DuckDB thread
+// LoadThreads set for the load: the database's settings are set once, not per connection.
+func TestNewConnectionKeepsLoadThreads(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, "", Options{Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.LoadThreads(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	held, err := s.DB().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	fresh, err := s.DB().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	var threads int64
+	if err := fresh.QueryRowContext(ctx, "SELECT current_setting('threads')").Scan(&threads); err != nil {
+		t.Fatal(err)
+	}
+	if threads != 1 {
+		t.Errorf("threads on a connection opened during the load: %d, want 1", threads)
 	}
 }
