@@ -37,6 +37,9 @@ type Options struct {
 	MaxMessage   int  // a multi-line record's message is cut after this many bytes; default 1 MiB
 	NoMerge      bool // skip merging copies of lines across files (for measuring)
 	NoRedact     bool // keep secrets in what is stored (parse.Redact); off by default
+	// LoadLanes is how many connections load the batches of one large file at once, each in
+	// a transaction of its own (store.FileTx.AddLane); default GOMAXPROCS, at most 2.
+	LoadLanes int
 
 	noGroup bool // every file in its own transaction (tests compare with grouped small files)
 }
@@ -55,6 +58,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.FileWorkers <= 0 {
 		o.FileWorkers = 2
+	}
+	if o.LoadLanes <= 0 {
+		o.LoadLanes = min(runtime.GOMAXPROCS(0), 2)
 	}
 	if o.ChunkSize <= 0 {
 		o.ChunkSize = defaultChunkSize
@@ -570,11 +576,12 @@ func (in *ingester) loadFile(job fileJob, g *smallFiles) (*FileResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer ft.Rollback()
+	defer ft.Close()
 	ft.Inferring = cls.Kind == source.KindKuduLog && row.Job == ""
 
 	// The reader goroutine cuts chunks and queues them for the parse workers; this goroutine
-	// loads parsed batches as they come back, in any order (rows carry their line numbers).
+	// and the file's other load lanes load parsed batches as they come back, in any order
+	// (rows carry their line numbers).
 	results := make(chan *parse.Batch, in.o.ParseWorkers)
 	inflight := make(chan struct{}, 2*in.o.ParseWorkers) // bounds the memory held by one file
 	var parsing sync.WaitGroup
@@ -606,30 +613,51 @@ func (in *ingester) loadFile(job fileJob, g *smallFiles) (*FileResult, error) {
 		}
 	}()
 
-	var stats parse.Stats
-	var loadErr error
-	var fn fileNotes
+	fl := &fileLoad{in: in, ft: ft, row: row}
+	var lanes sync.WaitGroup
+	for range in.o.LoadLanes - 1 {
+		lanes.Add(1)
+		go func() {
+			defer lanes.Done()
+			// A lane begins with its first batch: a file of one batch opens none.
+			var lane *store.Lane
+			for b := range results {
+				fl.take(b, func(b *parse.Batch) error {
+					if lane == nil {
+						var err error
+						if lane, err = ft.AddLane(in.ctx); err != nil {
+							return err
+						}
+					}
+					return lane.AddBatch(in.ctx, b)
+				})
+				<-inflight
+			}
+		}()
+	}
+	add := func(b *parse.Batch) error { return ft.AddBatch(in.ctx, b) }
 	for b := range results {
-		fn.see(b)
-		loadErr = in.takeBatch(ft, row, b, &stats, loadErr)
+		fl.take(b, add)
 		<-inflight
 	}
+	lanes.Wait()
 	// The reader goroutine is done: ck may be read. A line cut short by a read error is
 	// rejected, never parsed as if it were whole.
-	if readErr != nil && ck.partial != nil && loadErr == nil && in.ctx.Err() == nil {
+	if readErr != nil && ck.partial != nil && fl.err == nil && in.ctx.Err() == nil {
 		b := in.batches.Get().(*parse.Batch)
 		b.Reset()
 		b.Rejects = append(b.Rejects, cutLineReject(ck.partial, ck.partialLine, in.o.NoRedact))
 		b.Stats.Lines, b.Stats.Rejected = 1, 1
-		fn.cut = 1 // told by the read-stopped note
-		loadErr = in.takeBatch(ft, row, b, &stats, loadErr)
+		fl.notes.cut = 1 // told by the read-stopped note
+		fl.take(b, add)
 	}
 	if in.ctx.Err() != nil {
 		return nil, in.ctx.Err()
 	}
-	if loadErr != nil {
-		return nil, loadErr
+	if fl.err != nil {
+		return nil, fl.err
 	}
+	stats, fn := fl.stats, fl.notes
 	row.Stats = stats
 	row.Bytes = cr.Count()
 	// SHA256 is of what could be read: re-reading the same damaged file adds nothing.
@@ -781,10 +809,25 @@ func (in *ingester) standalone(row *store.FileRow, st *store.JobStatus, g *small
 	return &FileResult{Row: *row, Duplicate: dup}, err
 }
 
-// takeBatch loads one parsed batch (after an error it only recycles batches).
-func (in *ingester) takeBatch(ft *store.FileTx, row *store.FileRow, b *parse.Batch, stats *parse.Stats, prev error) error {
+// fileLoad is what the load lanes of one file share: they take its batches concurrently.
+type fileLoad struct {
+	in  *ingester
+	ft  *store.FileTx
+	row *store.FileRow
+
+	mu    sync.Mutex // guards the fields below and row's counters
+	stats parse.Stats
+	notes fileNotes
+	err   error // the first load error; batches after it are only recycled
+}
+
+// take counts one parsed batch and loads it with add (after an error it only recycles it).
+func (fl *fileLoad) take(b *parse.Batch, add func(*parse.Batch) error) {
+	in, row := fl.in, fl.row
 	defer in.batches.Put(b)
-	stats.Add(&b.Stats)
+	fl.mu.Lock()
+	fl.notes.see(b)
+	fl.stats.Add(&b.Stats)
 	in.prog.Lines.Add(b.Stats.Lines)
 	if b.Site != "" && row.Site == "" {
 		row.Site = b.Site
@@ -792,16 +835,21 @@ func (in *ingester) takeBatch(ft *store.FileTx, row *store.FileRow, b *parse.Bat
 	row.Traces += int64(b.Traces.Len())
 	row.Exceptions += int64(b.Exceptions.Len())
 	row.Events += int64(b.Events.Len())
-	if prev != nil {
-		return prev
+	failed := fl.err != nil
+	if !failed && fl.ft.Inferring && fl.ft.Guess() == "" && fl.stats.Parsed >= guessJobAfter {
+		fl.ft.SetGuess(inferJob(&fl.stats))
 	}
-	if ft.Inferring && ft.Guess == "" && stats.Parsed >= guessJobAfter {
-		ft.Guess = inferJob(stats)
+	fl.mu.Unlock()
+	if failed {
+		return
 	}
-	if err := ft.AddBatch(in.ctx, b); err != nil {
-		return fmt.Errorf("load %s: %w", row.Path, err)
+	if err := add(b); err != nil {
+		fl.mu.Lock()
+		if fl.err == nil {
+			fl.err = fmt.Errorf("load %s: %w", row.Path, err)
+		}
+		fl.mu.Unlock()
 	}
-	return nil
 }
 
 // guessJobAfter is how many lines of a Kudu log outside its job folder are loaded before the

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -226,6 +227,9 @@ func (s *Store) init(ctx context.Context, readOnly bool) error {
 		case v.String != SchemaVersion:
 			return fmt.Errorf("schema version %s, this kudulens writes %s: use a new --db file", v.String, SchemaVersion)
 		}
+		if err := s.dropUnfinishedLoads(ctx); err != nil {
+			return err
+		}
 	}
 	var maxID, maxRun gosql.NullInt64
 	if err := s.db.QueryRowContext(ctx, "SELECT max(file_id), max(run_id) FROM files").Scan(&maxID, &maxRun); err != nil {
@@ -422,6 +426,13 @@ func (s *Store) unclaim(r *FileRow) {
 
 // FileTx loads one file inside one transaction on its own connection, so an interrupted run
 // leaves no half-loaded file behind.
+//
+// A large file may load on more lanes (AddLane): DuckDB appends the rows of one statement on
+// one thread, and the rows of a 200 MB log kept that thread busy for most of the ingest while
+// the other core waited. Each lane is a connection with a transaction of its own. At Commit the
+// lanes commit first, each marking the file as loading in meta; the file's own transaction
+// then commits its files row, and the marks go. A run that dies between the two leaves rows
+// of a file without a files row, under a mark: Open deletes them (dropUnfinishedLoads).
 type FileTx struct {
 	s      *Store
 	conn   *gosql.Conn
@@ -430,11 +441,36 @@ type FileTx struct {
 	open   bool
 
 	// Inferring: a Kudu log outside its job folder, whose content will name its job when the
-	// whole file is read. Guess is the job the lines loaded so far name (see guessJob); the
+	// whole file is read. The guess (SetGuess) is the job the lines loaded so far name; the
 	// rows without a job are inserted with it, so that commit has only the rows loaded before
 	// the guess to set (or, rarely, a wrong guess to take back) instead of every such row.
 	Inferring bool
-	Guess     string
+
+	mu    sync.Mutex // guards guess and lanes: the lanes load concurrently
+	guess string
+	lanes []*Lane
+}
+
+// Lane loads batches of a FileTx's file on a connection and in a transaction of its own.
+type Lane struct {
+	ft   *FileTx
+	conn *gosql.Conn
+	open bool
+}
+
+// SetGuess gives the rows without a job inserted from now on the job guessed from the lines
+// loaded so far.
+func (ft *FileTx) SetGuess(job string) {
+	ft.mu.Lock()
+	ft.guess = job
+	ft.mu.Unlock()
+}
+
+// Guess returns the job set by SetGuess, "" before.
+func (ft *FileTx) Guess() string {
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	return ft.guess
 }
 
 // BeginFile starts the transaction of one file on conn.
@@ -452,34 +488,65 @@ func (s *Store) BeginFile(ctx context.Context, conn *gosql.Conn, row *FileRow) (
 	return ft, nil
 }
 
-// AddBatch inserts the rows of b.
+// AddBatch inserts the rows of b in the file's transaction.
 func (ft *FileTx) AddBatch(ctx context.Context, b *parse.Batch) error {
+	return ft.addBatch(ctx, ft.conn, b)
+}
+
+// AddLane opens one more lane for the file's batches: a connection of the pool, in a
+// transaction of its own. Lanes may load concurrently with each other and with the FileTx.
+func (ft *FileTx) AddLane(ctx context.Context) (*Lane, error) {
+	conn, err := ft.s.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := ft.s.preparePumps(ctx, conn); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	l := &Lane{ft: ft, conn: conn, open: true}
+	ft.mu.Lock()
+	ft.lanes = append(ft.lanes, l)
+	ft.mu.Unlock()
+	return l, nil
+}
+
+// AddBatch inserts the rows of b in the lane's transaction.
+func (l *Lane) AddBatch(ctx context.Context, b *parse.Batch) error {
+	return l.ft.addBatch(ctx, l.conn, b)
+}
+
+func (ft *FileTx) addBatch(ctx context.Context, conn *gosql.Conn, b *parse.Batch) error {
 	if b.Traces.Len() > 0 {
 		var err error
-		if ft.Guess != "" {
-			err = ft.insertRecord(ctx, tracesRecord(b, ft.s.dicts), insertTracesGuessSQL,
-				parse.OperationName(ft.Guess), ft.Guess, ft.source, ft.row.ID, ft.row.Path)
+		if guess := ft.Guess(); guess != "" {
+			err = ft.insertRecord(ctx, conn, tracesRecord(b, ft.s.dicts), insertTracesGuessSQL,
+				parse.OperationName(guess), guess, ft.source, ft.row.ID, ft.row.Path)
 		} else {
-			err = ft.insertRecord(ctx, tracesRecord(b, ft.s.dicts), insertTracesSQL, ft.source, ft.row.ID, ft.row.Path)
+			err = ft.insertRecord(ctx, conn, tracesRecord(b, ft.s.dicts), insertTracesSQL, ft.source, ft.row.ID, ft.row.Path)
 		}
 		if err != nil {
 			return fmt.Errorf("insert traces: %w", err)
 		}
 	}
 	if b.Events.Len() > 0 {
-		if err := ft.insertRecord(ctx, eventsRecord(b), insertEventsSQL, ft.row.ID, ft.row.Path); err != nil {
+		if err := ft.insertRecord(ctx, conn, eventsRecord(b), insertEventsSQL, ft.row.ID, ft.row.Path); err != nil {
 			return fmt.Errorf("insert events: %w", err)
 		}
 	}
 	if b.Exceptions.Len() > 0 {
-		if err := ft.insertRecord(ctx, exceptionsRecord(b), insertExceptionsSQL, ft.row.ID, ft.row.Path); err != nil {
+		if err := ft.insertRecord(ctx, conn, exceptionsRecord(b), insertExceptionsSQL, ft.row.ID, ft.row.Path); err != nil {
 			return fmt.Errorf("insert exceptions: %w", err)
 		}
 	}
 	if len(b.Rejects) == 0 {
 		return nil
 	}
-	return ft.conn.Raw(func(dc any) error {
+	return conn.Raw(func(dc any) error {
 		c := dc.(driver.Conn)
 		if len(b.Rejects) > 0 {
 			if err := appendRows(c, "rejects", len(b.Rejects), func(i int) []driver.Value {
@@ -516,15 +583,15 @@ const insertEventsSQL = `INSERT INTO customEvents (timestamp, operation_Name, jo
     properties, file_id, source_file, line_no)
 SELECT ts, operation, job, instance, name, section, duration_s, properties, ?, ?, line_no FROM `
 
-// insertRecord runs insert (which ends in FROM) on rec through a registered Arrow view, and
-// releases rec.
-func (ft *FileTx) insertRecord(ctx context.Context, rec arrow.Record, insert string, args ...any) error {
+// insertRecord runs insert (which ends in FROM) on rec through conn's registered Arrow view,
+// and releases rec.
+func (ft *FileTx) insertRecord(ctx context.Context, conn *gosql.Conn, rec arrow.Record, insert string, args ...any) error {
 	defer rec.Release()
-	return ft.s.insertRecord(ctx, ft.conn, rec, insert, args...)
+	return ft.s.insertRecord(ctx, conn, rec, insert, args...)
 }
 
 // Commit writes the files row and commits, or rolls back when the content was ingested
-// before (dup is then the path it was ingested from).
+// before (dup is then the path it was ingested from). The lanes commit first (see FileTx).
 func (ft *FileTx) Commit(ctx context.Context) (dup string, err error) {
 	row := ft.row
 	if row.SHA256 != "" {
@@ -537,51 +604,97 @@ func (ft *FileTx) Commit(ctx context.Context) (dup string, err error) {
 			return dup, nil
 		}
 	}
-	if err := ft.s.insertFileRow(ctx, ft.conn, row); err != nil {
+	fail := func(err error) (string, error) {
 		ft.Rollback()
 		ft.s.unclaim(row)
+		if ft.lanesCommitted() {
+			// Rows of committed lanes: taken out now, or by the next Open (their mark stays
+			// if this fails too).
+			if derr := ft.s.dropLoad(context.Background(), row.ID); derr != nil {
+				err = fmt.Errorf("%w (and removing its rows: %v)", err, derr)
+			}
+		}
 		return "", err
 	}
-	if (row.Job != "" || ft.Guess != "") && row.Kind == source.KindKuduLog && row.Status != "failed" {
-		if err := ft.fixInferredJob(ctx); err != nil {
-			ft.Rollback()
-			ft.s.unclaim(row)
-			return "", err
+	for i, l := range ft.lanes {
+		if err := ft.fixInferredJob(ctx, l.conn); err != nil {
+			return fail(err)
 		}
+		if _, err := l.conn.ExecContext(ctx, "INSERT INTO meta VALUES (?, ?)", loadingKey(row.ID, i), row.Path); err != nil {
+			return fail(fmt.Errorf("mark %s as loading: %w", row.Path, err))
+		}
+		l.open = false
+		if _, err := l.conn.ExecContext(ctx, "COMMIT"); err != nil {
+			return fail(fmt.Errorf("commit %s: %w", row.Path, err))
+		}
+	}
+	if err := ft.s.insertFileRow(ctx, ft.conn, row); err != nil {
+		return fail(err)
+	}
+	if err := ft.fixInferredJob(ctx, ft.conn); err != nil {
+		return fail(err)
 	}
 	ft.open = false
 	if _, err := ft.conn.ExecContext(ctx, "COMMIT"); err != nil {
-		ft.s.unclaim(row)
-		return "", fmt.Errorf("commit %s: %w", row.Path, err)
+		return fail(fmt.Errorf("commit %s: %w", row.Path, err))
+	}
+	if len(ft.lanes) > 0 {
+		// The file's rows are all in: its marks go (a mark left here by a failure is taken
+		// by the next Open, which finds the files row and keeps the rows).
+		if _, err := ft.conn.ExecContext(ctx, "DELETE FROM meta WHERE key LIKE ?", loadingPrefix(row.ID)+"%"); err != nil {
+			return "", fmt.Errorf("commit %s: %w", row.Path, err)
+		}
 	}
 	return "", nil
 }
 
+// loadingKey is the meta key a lane marks its file's rows with until the file's own commit.
+func loadingKey(fileID int32, lane int) string {
+	return fmt.Sprintf("%s%d", loadingPrefix(fileID), lane)
+}
+
+func loadingPrefix(fileID int32) string { return fmt.Sprintf("loading %d lane ", fileID) }
+
+func (ft *FileTx) lanesCommitted() bool {
+	for _, l := range ft.lanes {
+		if !l.open {
+			return true
+		}
+	}
+	return false
+}
+
 // fixInferredJob sets the job of a Kudu log whose folder did not name it, once its content
-// has (the rows were inserted with no job).
-func (ft *FileTx) fixInferredJob(ctx context.Context) error {
-	if ft.Guess != "" && ft.Guess != ft.row.Job {
+// has (the rows were inserted with no job), in the transaction on conn: the file's own or a
+// lane's, each holding its own rows.
+func (ft *FileTx) fixInferredJob(ctx context.Context, conn *gosql.Conn) error {
+	row := ft.row
+	guess := ft.Guess()
+	if (row.Job == "" && guess == "") || row.Kind != source.KindKuduLog || row.Status == "failed" {
+		return nil
+	}
+	if guess != "" && guess != row.Job {
 		// The whole file names another job than its first lines did (rare): take back what
 		// the guess set. Those rows had neither job nor operation.
 		var job, op, src any // NULL when no job is inferred
-		if ft.row.Job != "" {
-			job, op, src = ft.row.Job, parse.OperationName(ft.row.Job), "content"
+		if row.Job != "" {
+			job, op, src = row.Job, parse.OperationName(row.Job), "content"
 		}
-		if _, err := ft.conn.ExecContext(ctx, "UPDATE traces SET job = ?, operation_Name = ?, job_source = ? WHERE file_id = ? AND job_source = 'content'",
-			job, op, src, ft.row.ID); err != nil {
+		if _, err := conn.ExecContext(ctx, "UPDATE traces SET job = ?, operation_Name = ?, job_source = ? WHERE file_id = ? AND job_source = 'content'",
+			job, op, src, row.ID); err != nil {
 			return fmt.Errorf("set inferred job: %w", err)
 		}
 	}
-	if ft.row.Job == "" {
+	if row.Job == "" {
 		return nil
 	}
 	// Rows that had no job: still without one, or given the (right) guess.
 	var n int64
-	if err := ft.conn.QueryRowContext(ctx, "SELECT count(*) FROM traces WHERE file_id = ? AND (job IS NULL OR job_source = 'content')",
-		ft.row.ID).Scan(&n); err != nil || n == 0 {
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM traces WHERE file_id = ? AND (job IS NULL OR job_source = 'content')",
+		row.ID).Scan(&n); err != nil || n == 0 {
 		return err
 	}
-	job, op, id := ft.row.Job, parse.OperationName(ft.row.Job), ft.row.ID
+	job, op, id := row.Job, parse.OperationName(row.Job), row.ID
 	for _, st := range []struct {
 		q    string
 		args []any
@@ -595,19 +708,83 @@ func (ft *FileTx) fixInferredJob(ctx context.Context) error {
 		{"UPDATE exceptions SET job = ?, operation_Name = coalesce(operation_Name, ?) WHERE file_id = ? AND job IS NULL", []any{job, op, id}},
 		{"UPDATE customEvents SET job = ?, operation_Name = coalesce(operation_Name, ?) WHERE file_id = ? AND job IS NULL", []any{job, op, id}},
 	} {
-		if _, err := ft.conn.ExecContext(ctx, st.q, st.args...); err != nil {
+		if _, err := conn.ExecContext(ctx, st.q, st.args...); err != nil {
 			return fmt.Errorf("set inferred job: %w", err)
 		}
 	}
 	return nil
 }
 
-// Rollback rolls the transaction back unless it was committed.
+// Rollback rolls back the transactions not committed, the lanes' and the file's, and gives
+// the lanes' connections back.
 func (ft *FileTx) Rollback() {
+	for _, l := range ft.lanes {
+		if l.open {
+			l.open = false
+			l.conn.ExecContext(context.Background(), "ROLLBACK")
+		}
+	}
 	if ft.open {
 		ft.open = false
 		ft.conn.ExecContext(context.Background(), "ROLLBACK")
 	}
+}
+
+// Close gives the lanes' connections back to the pool (after Commit or Rollback).
+func (ft *FileTx) Close() {
+	ft.Rollback()
+	for _, l := range ft.lanes {
+		l.conn.Close()
+	}
+	ft.lanes = nil
+}
+
+// dropLoad deletes the rows of a file whose lanes committed but whose own transaction did
+// not, and its loading marks.
+func (s *Store) dropLoad(ctx context.Context, fileID int32) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return dropLoads(ctx, conn, "= "+strconv.Itoa(int(fileID)), loadingPrefix(fileID)+"%")
+}
+
+// dropUnfinishedLoads deletes what an earlier run left of files it did not finish: rows that
+// lanes committed under a loading mark in meta, for a file that has no files row. A mark of a
+// file that has one only goes.
+func (s *Store) dropUnfinishedLoads(ctx context.Context) error {
+	var marks int64
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM meta WHERE key LIKE 'loading % lane %'").Scan(&marks); err != nil || marks == 0 {
+		return err
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return dropLoads(ctx, conn, `IN (SELECT CAST(split_part(key, ' ', 2) AS INTEGER) FROM meta WHERE key LIKE 'loading % lane %'
+		EXCEPT SELECT file_id FROM files)`, "loading % lane %")
+}
+
+// dropLoads deletes, in one transaction, the rows of the files whose file_id matches
+// idCondition, and the meta keys LIKE marks.
+func dropLoads(ctx context.Context, conn *gosql.Conn, idCondition, marks string) error {
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return err
+	}
+	for _, table := range []string{"traces", "exceptions", "customEvents", "rejects"} {
+		if _, err := conn.ExecContext(ctx, "DELETE FROM "+table+" WHERE file_id "+idCondition); err != nil {
+			conn.ExecContext(context.Background(), "ROLLBACK")
+			return fmt.Errorf("remove the rows of an unfinished load from %s: %w", table, err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, "DELETE FROM meta WHERE key LIKE ?", marks); err != nil {
+		conn.ExecContext(context.Background(), "ROLLBACK")
+		return err
+	}
+	_, err := conn.ExecContext(ctx, "COMMIT")
+	return err
 }
 
 // insertFilesSQL inserts files rows; fileRowValues gives the values of one, in this order.
