@@ -174,10 +174,11 @@ func (r *chanReader) Next() bool {
 }
 
 // rowIngestFloor is the floor of ingest (issue 14, target 3): the file read, cut into 4 MiB
-// chunks, parsed on GOMAXPROCS workers and streamed as records of a shape into one DuckDB
-// CREATE TABLE AS on one DuckDB thread (as ingest loads), into a database file, checkpointed.
-// Parsing and storing overlap as in ingest, with nothing else: no hashing, no files rows, no
-// transaction per file, no merge. args: db, path, shape[, DuckDB threads (default 1)].
+// chunks, parsed on GOMAXPROCS workers and streamed as records of a shape into DuckDB INSERTs
+// on lanes (connections loading at once, one DuckDB thread, as ingest loads a large file),
+// into a database file, checkpointed. Parsing and storing overlap as in ingest, with nothing
+// else: no hashing, no files rows, no transaction per file, no merge. args: db, path,
+// shape[, DuckDB threads (default 1)[, lanes (default 2)]].
 func rowIngestFloor(args []string) (rowResult, error) {
 	if len(args) < 3 {
 		return rowResult{}, errors.New("ingest-floor: want DB PATH SHAPE")
@@ -193,8 +194,20 @@ func rowIngestFloor(args []string) (rowResult, error) {
 			return rowResult{}, err
 		}
 	}
+	// lanes: INSERTs running at once, each on a connection of its own and taking records from
+	// the same channel, as ingest loads a file on its lanes (default 2).
+	lanes := 2
+	if len(args) > 4 {
+		if lanes, err = strconv.Atoi(args[4]); err != nil {
+			return rowResult{}, err
+		}
+	}
 	recs := make(chan arrow.Record, 2*runtime.GOMAXPROCS(0))
-	conn, done, err := openFloor(db, threads, &chanReader{schema: schema, recs: recs})
+	rdrs := make([]array.RecordReader, lanes)
+	for i := range rdrs {
+		rdrs[i] = &chanReader{schema: schema, recs: recs}
+	}
+	conns, done, err := openFloor(db, threads, rdrs...)
 	if err != nil {
 		return rowResult{}, err
 	}
@@ -246,11 +259,11 @@ func rowIngestFloor(args []string) (rowResult, error) {
 		}()
 	}
 	go func() { workers.Wait(); close(recs) }()
-	err = storeFloor(ctx, conn, args[2])
+	err = storeFloor(ctx, conns, args[2])
 	res := start.result(lines)
 	if err == nil {
 		var n int64
-		if err = conn.QueryRowContext(ctx, "SELECT count(*) FROM floor").Scan(&n); err == nil && n == 0 {
+		if err = conns[0].QueryRowContext(ctx, "SELECT count(*) FROM floor").Scan(&n); err == nil && n == 0 {
 			err = errors.New("ingest-floor: no rows stored")
 		}
 	}
@@ -285,64 +298,100 @@ func createFloor(ctx context.Context, conn *gosql.Conn, shape string) error {
 	return err
 }
 
-// storeFloor stores the view's records in the floor table, in one statement, and
-// checkpoints: the part of a floor that is DuckDB's.
-func storeFloor(ctx context.Context, conn *gosql.Conn, shape string) error {
-	if err := createFloor(ctx, conn, shape); err != nil {
+// storeFloor stores the views' records in the floor table, one INSERT per view, all at once
+// (each on its own connection), and checkpoints: the part of a floor that is DuckDB's.
+func storeFloor(ctx context.Context, conns []*gosql.Conn, shape string) error {
+	if err := createFloor(ctx, conns[0], shape); err != nil {
 		return err
 	}
-	if _, err := conn.ExecContext(ctx, "INSERT INTO floor SELECT "+shapeSelect(shape)+" FROM kl_mem.floor_v"); err != nil {
+	errs := make([]error, len(conns))
+	var wg sync.WaitGroup
+	for i, conn := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = conn.ExecContext(ctx, "INSERT INTO floor SELECT "+shapeSelect(shape)+" FROM kl_mem."+floorView(i))
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	_, err := conn.ExecContext(ctx, "CHECKPOINT")
+	_, err := conns[0].ExecContext(ctx, "CHECKPOINT")
 	return err
 }
 
+// floorView is the name of the i-th reader's Arrow view.
+func floorView(i int) string {
+	if i == 0 {
+		return "floor_v"
+	}
+	return fmt.Sprintf("floor_v%d", i)
+}
+
 // openFloor creates a fresh database file for a floor row with threads DuckDB threads, and
-// registers rdr as the Arrow view kl_mem.floor_v. DuckDB 2.0 makes an Arrow view a persistent
-// catalog entry, which a database file cannot hold: the view goes into an attached in-memory
-// catalog, as in pipeline/store/pump.go. done drops the view, frees its stream and removes
-// the database.
-func openFloor(db string, threads int, rdr array.RecordReader) (*gosql.Conn, func(), error) {
-	conn, closeDB, err := openDuckDB(db, threads)
+// registers each reader as an Arrow view (floorView), on a connection of its own. DuckDB 2.0
+// makes an Arrow view a persistent catalog entry, which a database file cannot hold: the views
+// go into an attached in-memory catalog, as in pipeline/store/pump.go. done drops the views,
+// frees their streams and removes the database.
+func openFloor(db string, threads int, rdrs ...array.RecordReader) ([]*gosql.Conn, func(), error) {
+	first, pool, closeDB, err := openDuckDBPool(db, threads)
 	if err != nil {
 		return nil, nil, err
 	}
 	ctx := context.Background()
 	var home string
-	if err := conn.QueryRowContext(ctx, "SELECT current_database()").Scan(&home); err != nil {
+	if err := first.QueryRowContext(ctx, "SELECT current_database()").Scan(&home); err != nil {
 		closeDB()
 		return nil, nil, err
 	}
-	for _, q := range []string{"ATTACH ':memory:' AS kl_mem", "USE kl_mem"} {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			closeDB()
+	if _, err := first.ExecContext(ctx, "ATTACH ':memory:' AS kl_mem"); err != nil {
+		closeDB()
+		return nil, nil, err
+	}
+	var conns []*gosql.Conn
+	var releases []func()
+	done := func() {
+		for i, release := range releases {
+			first.ExecContext(ctx, "DROP VIEW kl_mem."+floorView(i)) // before release (stack-notes A3)
+			release()
+		}
+		for _, c := range conns[1:] {
+			c.Close()
+		}
+		closeDB()
+	}
+	for i, rdr := range rdrs {
+		conn := first
+		if i > 0 {
+			if conn, err = pool.Conn(ctx); err != nil {
+				done()
+				return nil, nil, err
+			}
+		}
+		conns = append(conns, conn)
+		if _, err := conn.ExecContext(ctx, "USE kl_mem"); err != nil {
+			done()
+			return nil, nil, err
+		}
+		err = conn.Raw(func(dc any) error {
+			ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
+			if err != nil {
+				return err
+			}
+			release, err := ar.RegisterView(rdr, floorView(i))
+			if err == nil {
+				releases = append(releases, release)
+			}
+			return err
+		})
+		if err == nil {
+			_, err = conn.ExecContext(ctx, "USE "+strconv.Quote(home))
+		}
+		if err != nil {
+			done()
 			return nil, nil, err
 		}
 	}
-	var release func()
-	err = conn.Raw(func(dc any) error {
-		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
-		if err != nil {
-			return err
-		}
-		release, err = ar.RegisterView(rdr, "floor_v")
-		return err
-	})
-	if err == nil {
-		_, err = conn.ExecContext(ctx, "USE "+strconv.Quote(home))
-	}
-	if err != nil {
-		if release != nil {
-			conn.ExecContext(ctx, "DROP VIEW kl_mem.floor_v")
-			release()
-		}
-		closeDB()
-		return nil, nil, err
-	}
-	return conn, func() {
-		conn.ExecContext(ctx, "DROP VIEW kl_mem.floor_v") // before release (stack-notes A3)
-		release()
-		closeDB()
-	}, nil
+	return conns, done, nil
 }

@@ -189,11 +189,10 @@ func rowParse(args []string, toArrow bool) (rowResult, error) {
 }
 
 // rowLoadFloor is DuckDB's own load floor: the same rows, parsed beforehand into Arrow records
-// held in memory, loaded with one CREATE TABLE AS SELECT * into a database file with the
-// memory limit kudulens sets. Only the CTAS is timed.
-// rowLoadFloor is DuckDB's load alone: CREATE TABLE AS from ready Arrow records of a shape
-// (floors.go: full by default, compact or min), parsed before the timer starts. args: db,
-// path, threads[, shape].
+// of a shape (floors.go: full by default, compact or min) held in memory, inserted into a
+// database file with the memory limit kudulens sets and checkpointed: by one INSERT, or with
+// lanes > 1 by that many INSERTs at once, each on its own connection with its share of the
+// records. Only the load is timed. args: db, path, DuckDB threads[, shape[, lanes]].
 func rowLoadFloor(args []string) (rowResult, error) {
 	db, path := args[0], args[1]
 	threads, err := strconv.Atoi(args[2])
@@ -235,18 +234,32 @@ func rowLoadFloor(args []string) (rowResult, error) {
 	data = nil
 	runtime.GC()
 
-	rdr, err := array.NewRecordReader(schema, recs)
-	if err != nil {
-		return rowResult{}, err
+	// lanes > 1: the batches dealt to that many connections, each loading its share in an
+	// INSERT of its own at the same time, as ingest's lanes do.
+	lanes := 1
+	if len(args) > 4 {
+		if lanes, err = strconv.Atoi(args[4]); err != nil {
+			return rowResult{}, err
+		}
 	}
-	conn, done, err := openFloor(db, threads, rdr)
+	rdrs := make([]array.RecordReader, lanes)
+	for i := range rdrs {
+		var share []arrow.Record
+		for j := i; j < len(recs); j += lanes {
+			share = append(share, recs[j])
+		}
+		if rdrs[i], err = array.NewRecordReader(schema, share); err != nil {
+			return rowResult{}, err
+		}
+	}
+	conns, done, err := openFloor(db, threads, rdrs...)
 	if err != nil {
 		return rowResult{}, err
 	}
 	defer done()
 	ctx := context.Background()
 	start := startTimer()
-	err = storeFloor(ctx, conn, shape)
+	err = storeFloor(ctx, conns, shape)
 	return start.result(lines), err
 }
 
@@ -291,17 +304,23 @@ func rowDuckDBSQL(args []string) (rowResult, error) {
 // openDuckDB creates a fresh database file with kudulens' settings: the default memory limit,
 // no extension downloads, and the given number of threads.
 func openDuckDB(path string, threads int) (*gosql.Conn, func(), error) {
+	conn, _, done, err := openDuckDBPool(path, threads)
+	return conn, done, err
+}
+
+// openDuckDBPool is openDuckDB that also returns the pool, for more connections.
+func openDuckDBPool(path string, threads int) (*gosql.Conn, *gosql.DB, func(), error) {
 	os.Remove(path)
 	os.Remove(path + ".wal")
 	connector, err := duckdb.NewConnector(path, nil)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	db := gosql.OpenDB(connector)
 	conn, err := db.Conn(context.Background())
 	if err != nil {
 		db.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	for _, s := range []string{
 		fmt.Sprintf("SET threads = %d", threads),
@@ -313,8 +332,8 @@ func openDuckDB(path string, threads int) (*gosql.Conn, func(), error) {
 		if _, err := conn.ExecContext(context.Background(), s); err != nil {
 			conn.Close()
 			db.Close()
-			return nil, nil, fmt.Errorf("%s: %w", s, err)
+			return nil, nil, nil, fmt.Errorf("%s: %w", s, err)
 		}
 	}
-	return conn, func() { conn.Close(); db.Close(); os.Remove(path); os.Remove(path + ".wal") }, nil
+	return conn, db, func() { conn.Close(); db.Close(); os.Remove(path); os.Remove(path + ".wal") }, nil
 }
