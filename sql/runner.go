@@ -3,6 +3,7 @@ package sql
 import (
 	"context"
 	gosql "database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -606,4 +607,58 @@ func joinReasons(items []string) string {
 		parts[i] = strings.Join(labels[reason], ", ") + ": " + reason
 	}
 	return strings.Join(parts, "; ")
+}
+
+// RunQueries runs the SQL checks' queries and nothing else: the evaluation time, the coverage
+// and the temporary tables the queries read, then each SQL check's query once, its rows kept
+// in a temporary table (DuckDB computes every column; none is sent to Go), on as many
+// connections as there are cores with one DuckDB thread each, as Run does. No rule, health or
+// report. It is the bench's checks-queries row (issue 14, target 2): what the check files'
+// queries cost within diagnose --db.
+func RunQueries(ctx context.Context, db *gosql.DB, checks []*Check) error {
+	conns := make([]*gosql.Conn, min(runtime.GOMAXPROCS(0), len(checks)))
+	for i := range conns {
+		c, err := db.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		conns[i] = c
+	}
+	if _, err := conns[0].ExecContext(ctx, "SET threads = 1"); err != nil {
+		return err
+	}
+	var at gosql.NullTime
+	if err := scanRows(ctx, conns[0], "SELECT greatest(max(timestamp), (SELECT max(last_ts) FROM files)) FROM traces",
+		func(r *gosql.Rows) error { return r.Scan(&at) }); err != nil {
+		return err
+	}
+	cov, err := ComputeCoverage(ctx, conns[0], at.Time)
+	if err != nil {
+		return err
+	}
+	var next atomic.Int64
+	errs := make([]error, len(conns))
+	var wg sync.WaitGroup
+	for k, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if errs[k] = prepareTemp(ctx, c, at.Time, cov); errs[k] != nil {
+				return
+			}
+			for i := int(next.Add(1)) - 1; i < len(checks); i = int(next.Add(1)) - 1 {
+				if checks[i].Lang != "sql" {
+					continue
+				}
+				q := fmt.Sprintf("CREATE OR REPLACE TEMP TABLE kl_query_rows AS %s", strings.TrimRight(strings.TrimSpace(checks[i].Query), ";"))
+				if _, err := c.ExecContext(ctx, q); err != nil {
+					errs[k] = fmt.Errorf("%s: %w", checks[i].ID, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }

@@ -198,3 +198,30 @@ func contains(l []string, s string) bool {
 	}
 	return false
 }
+
+// RunQueries (the bench's checks-queries row) runs every SQL check's query on the sample, and
+// a query that fails fails the row, naming the check.
+func TestRunQueriesOnSample(t *testing.T) {
+	ctx := context.Background()
+	database, err := store.Open(ctx, "", store.Options{Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer database.Close()
+	if _, err := pipeline.Ingest(ctx, database, []string{sampleSource}, pipeline.Options{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	checks, err := klsql.BuiltinChecks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A query that fails is an error of the row, never a silent gap in it.
+	broken := *checks[0]
+	broken.ID, broken.Query = "broken", "SELECT no_such_column FROM traces"
+	if err := klsql.RunQueries(ctx, database.DB(), append(checks, &broken)); err == nil || !strings.Contains(err.Error(), "broken") {
+		t.Errorf("a failing query: %v", err)
+	}
+	if err := klsql.RunQueries(ctx, database.DB(), checks); err != nil {
+		t.Fatal(err)
+	}
+}

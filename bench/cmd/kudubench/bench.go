@@ -284,7 +284,7 @@ func (b *bench) fleetRow() error {
 // checksRows measure the checks alone: diagnose --db on a database that holds the input, against
 // one LIKE query over traces.message on the same database, both as the processes a user runs.
 func (b *bench) checksRows(in input, runs int) {
-	if !b.c.wants("diagnose-db") && !b.c.wants("like-query") {
+	if !b.c.wants("diagnose-db") && !b.c.wants("like-query") && !b.c.wants("checks-queries") {
 		return
 	}
 	db := b.db("checks")
@@ -299,6 +299,8 @@ func (b *bench) checksRows(in input, runs int) {
 		b.c.kudulens, "query", "--db", db, "--format", "csv", "--sql", "select count(*) from traces where message like '%Got SQL error%'")
 	b.external("diagnose-db", "kudulens diagnose --db: every check on the ingested database (JSON report)", in, runs, nil,
 		b.c.kudulens, "diagnose", "--quiet", "--format", "json", "--fail-on", "never", "--out", os.DevNull, "--db", db)
+	b.inProc("checks-queries", "the check files' queries alone: open the ingested database, each SQL check's query once (rows kept in DuckDB), the coverage and temp tables they read; no rule, health or report",
+		in, 0, runs, "checks-queries", db)
 }
 
 // ingest runs kudulens ingest into a database file that each run starts without (a file seen

@@ -259,6 +259,12 @@ const why14 = `
   needs for all 1.8 M rows before filtering (graph-permissions: a 17 ms scan and a 15 ms filter
   for no match), where count(*) reads two. The any rule (11 checks) is now one ordered query
   instead of the sliding-window join: 210 → 180 ms (90 → 63) for those checks.
+- **The check queries alone** (the checks-queries row: open the database, coverage and the
+  temporary tables, each SQL check's query once with its rows computed in DuckDB; no rule, health
+  or report): 0.51-0.61 s on the 200 MB log's database where diagnose --db took 0.60-0.70 s in the
+  same minutes, 0.14 s on a 40 KB log's. The check files' queries are most of the checks' time; the
+  rules, health and report are ~0.1 s. Target 2 (0.21-0.24 s) needs cheaper queries: checks sharing
+  one scan of the rows they read, not a faster runner.
 - **IN lists in the scan.** DuckDB plans a bare ` + "`template IN (...)`" + ` as a join against the list,
   reading every column the query needs for every row (six templates: 35-65 ms for no match); the
   same test as ` + "`(template IN (...)) IS TRUE`" + ` stays a filter on one column, evaluated in the scan

@@ -61,15 +61,16 @@ func (t timer) result(lines int64) rowResult {
 // inProcessRows run in a child process (kudubench row NAME ARGS...), one per measurement, so
 // that the parent reads each one's peak RSS from wait4.
 var inProcessRows = map[string]func(args []string) (rowResult, error){
-	"scan":         rowScan,
-	"sha256":       rowSHA256,
-	"gunzip":       rowGunzip,
-	"unzstd":       rowUnzstd,
-	"parse":        func(a []string) (rowResult, error) { return rowParse(a, false) },
-	"arrow":        func(a []string) (rowResult, error) { return rowParse(a, true) },
-	"load-floor":   rowLoadFloor,
-	"ingest-floor": rowIngestFloor,
-	"duckdb-sql":   rowDuckDBSQL,
+	"scan":           rowScan,
+	"sha256":         rowSHA256,
+	"gunzip":         rowGunzip,
+	"unzstd":         rowUnzstd,
+	"parse":          func(a []string) (rowResult, error) { return rowParse(a, false) },
+	"arrow":          func(a []string) (rowResult, error) { return rowParse(a, true) },
+	"load-floor":     rowLoadFloor,
+	"checks-queries": rowChecksQueries,
+	"ingest-floor":   rowIngestFloor,
+	"duckdb-sql":     rowDuckDBSQL,
 }
 
 func runRow(args []string) error {
@@ -336,4 +337,33 @@ func openDuckDBPool(path string, threads int) (*gosql.Conn, *gosql.DB, func(), e
 		}
 	}
 	return conn, db, func() { conn.Close(); db.Close(); os.Remove(path); os.Remove(path + ".wal") }, nil
+}
+
+// rowChecksQueries is what the check files' queries cost (issue 14, target 2): a process opens
+// the ingested database and runs each built-in SQL check's query once, its rows kept in DuckDB,
+// with the coverage and temporary tables the queries read (sql.RunQueries), no rule, health or
+// report. Timed from the open, as a user's process would be but for its start. args: db.
+func rowChecksQueries(args []string) (rowResult, error) {
+	if len(args) < 1 {
+		return rowResult{}, errors.New("checks-queries: want DB")
+	}
+	start := startTimer()
+	ctx := context.Background()
+	s, err := store.Open(ctx, args[0], store.Options{})
+	if err != nil {
+		return rowResult{}, err
+	}
+	defer s.Close()
+	checks, err := klsql.BuiltinChecks()
+	if err != nil {
+		return rowResult{}, err
+	}
+	if err := klsql.RunQueries(ctx, s.DB(), checks); err != nil {
+		return rowResult{}, err
+	}
+	var lines int64
+	if err := s.DB().QueryRowContext(ctx, "SELECT count(*) FROM traces").Scan(&lines); err != nil {
+		return rowResult{}, err
+	}
+	return start.result(lines), nil
 }
