@@ -87,15 +87,22 @@ func TestGroupedSmallFilesSameTables(t *testing.T) {
 		}
 		s.Close()
 	}
-	if dumps[0] != dumps[1] {
-		a, b := strings.Split(dumps[0], "\n"), strings.Split(dumps[1], "\n")
-		for i := range min(len(a), len(b)) {
-			if a[i] != b[i] {
-				t.Fatalf("grouped small files give other tables; first difference:\n one per transaction: %.400s\n grouped:             %.400s", a[i], b[i])
-			}
-		}
-		t.Fatalf("grouped small files give other tables (%d vs %d lines)", len(a), len(b))
+	sameDumps(t, "grouped small files give other tables", "one per transaction", "grouped", dumps[0], dumps[1])
+}
+
+// sameDumps fails the test with the first line where two dumps (dumpAllTables) differ.
+func sameDumps(t *testing.T, what, nameA, nameB, a, b string) {
+	t.Helper()
+	if a == b {
+		return
 	}
+	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := range min(len(la), len(lb)) {
+		if la[i] != lb[i] {
+			t.Fatalf("%s; first difference:\n %s: %.400s\n %s: %.400s", what, nameA, la[i], nameB, lb[i])
+		}
+	}
+	t.Fatalf("%s (%d vs %d lines)", what, len(la), len(lb))
 }
 
 // An ingest cancelled while groups are open leaves no file in part, and a second ingest with

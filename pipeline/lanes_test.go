@@ -56,13 +56,5 @@ func TestLoadLanesSameTables(t *testing.T) {
 	if !strings.Contains(dumps[0], "rejects: ") || strings.Contains(dumps[0], "FROM rejects: 0 rows") {
 		t.Fatalf("the damaged file gave no reject: the test does not exercise the cut line")
 	}
-	if dumps[0] != dumps[1] {
-		a, b := strings.Split(dumps[0], "\n"), strings.Split(dumps[1], "\n")
-		for i := range min(len(a), len(b)) {
-			if a[i] != b[i] {
-				t.Fatalf("two lanes give other tables; first difference:\n one lane:  %.400s\n two lanes: %.400s", a[i], b[i])
-			}
-		}
-		t.Fatalf("two lanes give other tables (%d vs %d lines)", len(a), len(b))
-	}
+	sameDumps(t, "two lanes give other tables", "one lane", "two lanes", dumps[0], dumps[1])
 }

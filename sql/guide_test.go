@@ -1,11 +1,9 @@
 package sql_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 
-	"github.com/kudulens/kudulens/pipeline"
 	"github.com/kudulens/kudulens/pipeline/store"
 	klsql "github.com/kudulens/kudulens/sql"
 	"github.com/kudulens/kudulens/sql/kql"
@@ -35,15 +33,7 @@ var guideQueries = []struct {
 // TestGuideQueriesMatchChecks runs each guide query through the KQL translator on the sample and
 // compares its rows (by file and line) with the rows of the matching hand-written check.
 func TestGuideQueriesMatchChecks(t *testing.T) {
-	ctx := context.Background()
-	database, err := store.Open(ctx, "", store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer database.Close()
-	if _, err := pipeline.Ingest(ctx, database, []string{sampleSource}, pipeline.Options{}, nil); err != nil {
-		t.Fatal(err)
-	}
+	database := sampleStore(t)
 	checks, err := klsql.BuiltinChecks()
 	if err != nil {
 		t.Fatal(err)

@@ -35,7 +35,9 @@ type expected struct {
 	} `json:"problems"`
 }
 
-func diagnoseSample(t *testing.T) *klsql.Report {
+// sampleStore is an in-memory database with the sample bundle ingested, closed when the test
+// ends.
+func sampleStore(t *testing.T) *store.Store {
 	t.Helper()
 	ctx := context.Background()
 	database, err := store.Open(ctx, "", store.Options{})
@@ -50,6 +52,13 @@ func diagnoseSample(t *testing.T) *klsql.Report {
 	if sum.Failed() {
 		t.Fatalf("some sample files failed: %+v", sum.Files)
 	}
+	return database
+}
+
+func diagnoseSample(t *testing.T) *klsql.Report {
+	t.Helper()
+	ctx := context.Background()
+	database := sampleStore(t)
 	checks, err := klsql.BuiltinChecks()
 	if err != nil {
 		t.Fatal(err)
@@ -203,14 +212,7 @@ func contains(l []string, s string) bool {
 // a query that fails fails the row, naming the check.
 func TestRunQueriesOnSample(t *testing.T) {
 	ctx := context.Background()
-	database, err := store.Open(ctx, "", store.Options{Threads: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer database.Close()
-	if _, err := pipeline.Ingest(ctx, database, []string{sampleSource}, pipeline.Options{}, nil); err != nil {
-		t.Fatal(err)
-	}
+	database := sampleStore(t)
 	checks, err := klsql.BuiltinChecks()
 	if err != nil {
 		t.Fatal(err)
