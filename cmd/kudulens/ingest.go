@@ -110,7 +110,7 @@ func (b *byteSize) Set(s string) error {
 func (f *storeFlags) register(fs *pflag.FlagSet, defaultDB string) {
 	f.command = fs.Name()
 	fs.StringVar(&f.db, "db", defaultDB, "database file")
-	fs.IntVar(&f.threads, "threads", 0, "DuckDB and parser threads (default: all cores)")
+	fs.IntVar(&f.threads, "threads", 0, "DuckDB, parser and load threads (default: all cores; a large file loads on at most 2)")
 	fs.StringVar(&f.memoryLimit, "memory-limit", store.DefaultMemoryLimit, "DuckDB memory limit; bigger loads spill to disk")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress line (diagnose --out: and no verdict on the terminal)")
 	fs.IntVar(&f.maxLine, "max-line", 1<<20, "lines longer than this many bytes are cut and flagged truncated")
@@ -138,6 +138,7 @@ func (f *storeFlags) storeOptions() store.Options {
 func (f *storeFlags) ingestOptions(e *env) pipeline.Options {
 	return pipeline.Options{
 		ParseWorkers: f.threads,
+		LoadLanes:    min(f.threads, 2), // --threads 1: one core, one lane; 0: the default
 		MaxLine:      f.maxLine,
 		NoRedact:     f.noRedact,
 		Walk:         f.walkOptions(e),
