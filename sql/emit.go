@@ -614,11 +614,7 @@ FROM kl_sites s LEFT JOIN a ON a.export_site = s.export_site;
 // outputColumns names the columns a lifted query returns (lower-cased): the names of its first
 // SELECT's items (alias, or column name).
 func outputColumns(query string) (map[string]bool, error) {
-	toks, err := tokenizeSQL(query)
-	if err != nil {
-		return nil, err
-	}
-	nodes, err := treeSQL(toks)
+	nodes, err := parseSQLTree(query)
 	if err != nil {
 		return nil, err
 	}

@@ -164,11 +164,7 @@ func kqlRows(c *Check, signals map[string]uint32) (string, error) {
 		return "kl_lake_" + first + "()\n    " + strings.ReplaceAll(strings.TrimSpace(rest), "\n", "\n    ") +
 			"\n    | project site = export_site, t = ['timestamp']", nil
 	}
-	toks, err := tokenizeSQL(c.Query)
-	if err != nil {
-		return "", err
-	}
-	nodes, err := treeSQL(toks)
+	nodes, err := parseSQLTree(c.Query)
 	if err != nil {
 		return "", err
 	}

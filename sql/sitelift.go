@@ -231,13 +231,18 @@ func (l *lifter) fresh(prefix string) string {
 	return fmt.Sprintf("%s%d", prefix, l.n)
 }
 
-// LiftQuery rewrites a one-site query into its all-sites form (see the comment at the top).
-func liftQuery(query string, signals map[string]uint32, spark bool) (string, error) {
+// parseSQLTree tokenizes query and nests its tokens by parentheses.
+func parseSQLTree(query string) ([]*sqlNode, error) {
 	toks, err := tokenizeSQL(query)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	nodes, err := treeSQL(toks)
+	return treeSQL(toks)
+}
+
+// LiftQuery rewrites a one-site query into its all-sites form (see the comment at the top).
+func liftQuery(query string, signals map[string]uint32, spark bool) (string, error) {
+	nodes, err := parseSQLTree(query)
 	if err != nil {
 		return "", err
 	}

@@ -11,11 +11,7 @@ import (
 // toSpark translates a query as the Spark emitter does (sparkify), for the tests.
 func toSpark(t *testing.T, q string) string {
 	t.Helper()
-	toks, err := tokenizeSQL(q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	nodes, err := treeSQL(toks)
+	nodes, err := parseSQLTree(q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,8 +96,7 @@ func TestSparkTimeFormatsAndStructs(t *testing.T) {
 		`SELECT try_strptime(s, f) FROM x`,
 		`SELECT [1, 2] FROM x`,
 	} {
-		toks, _ := tokenizeSQL(q)
-		nodes, _ := treeSQL(toks)
+		nodes, _ := parseSQLTree(q)
 		if _, err := sparkify(nodes); err == nil {
 			t.Errorf("%s: translated, want an error", q)
 		}
