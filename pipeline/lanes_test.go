@@ -3,12 +3,16 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kudulens/kudulens/internal/testinput"
 	"github.com/kudulens/kudulens/pipeline/store"
+	klsql "github.com/kudulens/kudulens/sql"
 )
 
 // Loading a file's batches on two lanes (two connections, two transactions) gives exactly the
@@ -57,4 +61,58 @@ func TestLoadLanesSameTables(t *testing.T) {
 		t.Fatalf("the damaged file gave no reject: the test does not exercise the cut line")
 	}
 	sameDumps(t, "two lanes give other tables", "one lane", "two lanes", dumps[0], dumps[1])
+}
+
+// Lines of the same second are evidence in file order, however the load went: with two lanes
+// the rows of one file lie in the table in another order than their lines, and the evidence of
+// a check once changed from run to run (lines 51845... or 102692... where one lane gave 1...).
+func TestLoadLanesSameReport(t *testing.T) {
+	dir := t.TempDir()
+	var log strings.Builder
+	for i := range 3000 {
+		if i%97 == 0 {
+			fmt.Fprintf(&log, "[11/03/2020 08:40:10 > 494acb: ERR ] Connection was denied since Deny Public Network Access is set to Yes. n=%d\n", i)
+		} else {
+			fmt.Fprintf(&log, "[11/03/2020 08:40:10 > 494acb: INFO] Got %d audit events\n", i)
+		}
+	}
+	testinput.WriteFile(t, dir, "data/jobs/continuous/AppInsightsImporter/job_log.txt", []byte(log.String()))
+	checks, err := klsql.BuiltinChecks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reports [2]string
+	for i, lanes := range []int{1, 2} {
+		ctx := context.Background()
+		s, err := store.Open(ctx, "", store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 2 KiB chunks: ~60 batches, loaded in whatever order the two lanes take them
+		if _, err := Ingest(ctx, s, []string{dir}, Options{LoadLanes: lanes, ChunkSize: 2 << 10}, nil); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := klsql.Run(ctx, s.DB(), checks, klsql.Options{KQL: func(string, time.Time) (string, error) {
+			return "SELECT NULL::TIMESTAMP AS timestamp WHERE false", nil
+		}})
+		s.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range rep.Checks {
+			if c.ID == "sql-public-access-denied" {
+				if len(c.Evidence) == 0 || c.Evidence[0].Line != 1 {
+					t.Errorf("lanes=%d: evidence %+v, want line 1 first", lanes, c.Evidence)
+				}
+			}
+		}
+		out, err := json.Marshal(rep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reports[i] = string(out)
+	}
+	if reports[0] != reports[1] {
+		t.Errorf("one lane and two give other reports:\n%.600s\n%.600s", reports[0], reports[1])
+	}
 }

@@ -18,6 +18,11 @@ import (
 // a stable sort by time would), ts, grp, job, file, line, message, win, skip, cov, status.
 // Absent columns are NULL, text columns '' for NULL, as the rules read them. Rows after the
 // evaluation time, or before --since, are left out: they do not count.
+//
+// The rules of time (any, more-than, at-least-one-per) order rows by ts, then file and line,
+// then ord: lines of the same second are taken in file order. The output order of a query
+// without ORDER BY is the order of the rows in the table, which depends on how the load went
+// (a large file loads on two lanes): ord alone chose other evidence lines from run to run.
 
 // checkRows is a check's query as the CTE kl_rows.
 type checkRows struct {
@@ -177,7 +182,7 @@ func (e *evaluator) anyRows(c *Check, rows checkRows, r *Result) error {
 	q := "WITH kl_rows AS (" + rows.body + `)
 SELECT ` + rowCols + `, count(*) OVER (), min(ts) OVER (), max(ts) OVER ()
 FROM kl_rows WHERE ts IS NOT NULL
-ORDER BY ts, ord LIMIT $1`
+ORDER BY ts, file, line, ord LIMIT $1`
 	var n int64
 	var first, last gosql.NullTime
 	err := scanRows(e.ctx, e.conn, q, func(rs *gosql.Rows) error {
@@ -212,7 +217,7 @@ func (e *evaluator) moreThanRows(c *Check, rows checkRows, r *Result, n int64, w
 	frame := fmt.Sprintf("RANGE BETWEEN CURRENT ROW AND INTERVAL '%d microseconds' FOLLOWING", w.Microseconds()-1)
 	q := rows.with(fmt.Sprintf(`s AS (
     SELECT %[1]s, grp AS part,
-        row_number() OVER (PARTITION BY grp ORDER BY ts, ord) AS idx,
+        row_number() OVER (PARTITION BY grp ORDER BY ts, file, line, ord) AS idx,
         count(*) OVER (PARTITION BY grp ORDER BY ts %[2]s) AS cnt,
         max(ts) OVER (PARTITION BY grp ORDER BY ts %[2]s) AS reach
     FROM kl_rows WHERE ts IS NOT NULL
@@ -394,11 +399,12 @@ func (e *evaluator) heartbeatGroups(c *Check, rows checkRows) (map[string]*group
         count(*) FILTER (WHERE skip = '' AND ts IS NOT NULL) AS g_beats
     FROM kl_rows GROUP BY grp
 ), ends AS (
-    -- the first and the last heartbeat of each stretch: the least and the greatest (ts, ord)
+    -- the first and the last heartbeat of each stretch: the least and the greatest (ts, file,
+    -- line, ord)
     -- per group and stretch, as aggregates (section-import-missing on the 200 MB bench log,
     -- DuckDB's operator times: two window sorts over its 60 k heartbeats ~60 ms, the
     -- aggregate and the second read of kl_rows ~25 ms)
-    SELECT unnest([arg_min(ord, (ts, ord)), arg_max(ord, (ts, ord))]) AS ord
+    SELECT unnest([arg_min(ord, (ts, file, line, ord)), arg_max(ord, (ts, file, line, ord))]) AS ord
     FROM kl_rows WHERE skip = '' AND ts IS NOT NULL
     GROUP BY grp, floor(epoch_us(ts) / $1)
 ), b AS (
@@ -406,7 +412,7 @@ func (e *evaluator) heartbeatGroups(c *Check, rows checkRows) (map[string]*group
 )
 SELECT g.grp, g_job, g_win, g_cov, g_skip, g_beats, %s
 FROM g LEFT JOIN b USING (grp)
-ORDER BY g.grp, b.ts, b.ord`, prefixed("b.", rowCols))), func(rs *gosql.Rows) error {
+ORDER BY g.grp, b.ts, b.file, b.line, b.ord`, prefixed("b.", rowCols))), func(rs *gosql.Rows) error {
 		var name string
 		var job, win, cov, skip gosql.NullString
 		var beats int64

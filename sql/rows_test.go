@@ -261,6 +261,18 @@ func (e *refEval) filter(rows []refRow) []refRow {
 	return out
 }
 
+// before orders rows as the rules of time do: by time, then file and line (a stable sort keeps
+// the query's order after that).
+func before(a, b refRow) bool {
+	if !a.time.Equal(*b.time) {
+		return a.time.Before(*b.time)
+	}
+	if a.file != b.file {
+		return a.file < b.file
+	}
+	return a.line < b.line
+}
+
 func (e *refEval) evidence(r refRow) Evidence {
 	ev := Evidence{Job: r.job, File: r.file, Line: r.line, Message: r.message}
 	if r.time != nil {
@@ -299,7 +311,7 @@ func (e *refEval) moreThan(c *Check, rows []refRow, r *Result, n int64, w time.D
 			ms = append(ms, x)
 		}
 	}
-	sort.SliceStable(ms, func(i, j int) bool { return ms[i].time.Before(*ms[j].time) })
+	sort.SliceStable(ms, func(i, j int) bool { return before(ms[i], ms[j]) })
 	r.Status = StatusPass
 	if len(ms) == 0 {
 		r.Detail = "no matching lines; " + e.cov.Describe(c.Jobs)

@@ -539,7 +539,17 @@ type beatResult struct {
 // lies less than w before the evaluation time at (the alert is not firing then, and no covered
 // window failed before); otherwise the logs cannot tell (unknown).
 func judgeHeartbeats(beats []row, cover []Interval, w time.Duration, at time.Time) beatResult {
-	sort.SliceStable(beats, func(i, j int) bool { return beats[i].time.Before(*beats[j].time) })
+	// by time, then file and line, as the rules read them (sql/rows.go)
+	sort.SliceStable(beats, func(i, j int) bool {
+		a, b := beats[i], beats[j]
+		if !a.time.Equal(*b.time) {
+			return a.time.Before(*b.time)
+		}
+		if a.file != b.file {
+			return a.file < b.file
+		}
+		return a.line < b.line
+	})
 	var res beatResult
 	var longestCover time.Duration
 	for _, iv := range cover {
