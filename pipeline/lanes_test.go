@@ -77,6 +77,15 @@ func TestLoadLanesSameReport(t *testing.T) {
 		}
 	}
 	testinput.WriteFile(t, dir, "data/jobs/continuous/AppInsightsImporter/job_log.txt", []byte(log.String()))
+	// Both jobs restart more than twice in an hour (job-restarts judges each job on its own):
+	// the report names the two in one order, whichever file loaded first.
+	for j, job := range []string{"AppInsightsImporter", "Office365ActivityImporter"} {
+		var restarts strings.Builder
+		for i := range 4 {
+			fmt.Fprintf(&restarts, "[11/03/2020 08:4%d:0%d > 494acb: SYS INFO] Process went down, waiting for 60 seconds\n", i, j)
+		}
+		testinput.WriteFile(t, dir, "data/jobs/continuous/"+job+"/job_prev_log.txt", []byte(restarts.String()))
+	}
 	checks, err := klsql.BuiltinChecks()
 	if err != nil {
 		t.Fatal(err)
@@ -100,9 +109,14 @@ func TestLoadLanesSameReport(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, c := range rep.Checks {
-			if c.ID == "sql-public-access-denied" {
+			switch c.ID {
+			case "sql-public-access-denied":
 				if len(c.Evidence) == 0 || c.Evidence[0].Line != 1 {
 					t.Errorf("lanes=%d: evidence %+v, want line 1 first", lanes, c.Evidence)
+				}
+			case "job-restarts":
+				if !strings.HasPrefix(c.Detail, "AppInsightsImporter: ") || !strings.Contains(c.Detail, "; Office365ActivityImporter: ") {
+					t.Errorf("lanes=%d: job-restarts %s: %s, want both jobs by name", lanes, c.Status, c.Detail)
 				}
 			}
 		}

@@ -209,7 +209,9 @@ ORDER BY ts, file, line, ord LIMIT $1`
 
 // moreThanRows judges a more-than rule in SQL: per group (grp), the number of matches, the
 // largest count within a sliding window of w (w > 0: ParseDuration), and the first window
-// holding more than n (its first rows are the evidence).
+// holding more than n (its first rows are the evidence). Groups come by name, as the groups of
+// at-least-one-per do: the order the query gave them depended on the order of the rows in
+// the table.
 func (e *evaluator) moreThanRows(c *Check, rows checkRows, r *Result, n int64, w time.Duration) error {
 	// The count of row i: rows from i on less than w after it. Ties in time share their count
 	// (RANGE), which equals the count of the first of them, the only one that matters: the
@@ -222,9 +224,8 @@ func (e *evaluator) moreThanRows(c *Check, rows checkRows, r *Result, n int64, w
         max(ts) OVER (PARTITION BY grp ORDER BY ts %[2]s) AS reach
     FROM kl_rows WHERE ts IS NOT NULL
 ), g AS (
-    -- every group, also one whose rows have no time (it reports no matches), in the order
-    -- the query first gives it
-    SELECT grp AS part, min(ord) AS first_ord FROM kl_rows GROUP BY ALL
+    -- every group, also one whose rows have no time (it reports no matches)
+    SELECT DISTINCT grp AS part FROM kl_rows
 ), a AS (
     SELECT part, count(*) AS n, max(cnt) AS best, min(ts) AS first_ts, max(ts) AS last_ts,
         min(idx) FILTER (WHERE cnt > $1) AS fire, max(reach) FILTER (WHERE cnt > $1) AS last_fire
@@ -234,7 +235,7 @@ SELECT g.part, coalesce(a.n, 0), coalesce(a.best, 0), a.first_ts, a.last_ts, a.f
     s.idx, s.cnt, %[3]s
 FROM g LEFT JOIN a USING (part)
 LEFT JOIN s ON s.part = g.part AND (s.idx BETWEEN coalesce(a.fire, 1) AND coalesce(a.fire, 1) + $2 - 1 OR s.idx = a.fire + $1)
-ORDER BY g.first_ord, s.idx`, rowCols, frame, prefixed("s.", rowCols)))
+ORDER BY g.part, s.idx`, rowCols, frame, prefixed("s.", rowCols)))
 	type groupStats struct {
 		name                  string
 		n, best               int64

@@ -294,6 +294,7 @@ func (e *refEval) moreThanByGroup(c *Check, rows []refRow, r *Result) {
 		e.moreThan(c, rows, r, c.Rule.Threshold, c.Rule.Window)
 		return
 	}
+	sort.Strings(order)
 	results := make([]Result, len(order))
 	for i, g := range order {
 		results[i] = Result{Evidence: []Evidence{}}
