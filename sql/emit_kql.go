@@ -132,6 +132,10 @@ func kqlExpr(nodes []*sqlNode) (string, error) {
 			i++
 		case call:
 			return "", fmt.Errorf("function %s", strings.ToLower(w))
+		case w == "IS" && i > 0 && nodes[i-1].isGroup() && i+1 < len(nodes) && nodes[i+1].word() == "TRUE":
+			// "(x IN (...)) IS TRUE" (docs/checks.md, "Fast checks"): x where it is true, as a
+			// KQL where takes it (a null is not true either)
+			i++
 		case w == "NOT" || w == "IS" || w == "NULL" || w == "CASE" || w == "EXISTS" || w == "LIKE" || w == "ILIKE" || w == "BETWEEN":
 			return "", fmt.Errorf("%s", w)
 		case t.kind == 'w' && i+1 < len(nodes) && nodes[i+1].is("."):

@@ -96,3 +96,24 @@ func TestEmittedOperationNames(t *testing.T) {
 		}
 	}
 }
+
+// The built-in checks KQL gets: every any and more-than check of one table (TestEmittedChecks*
+// test the DuckDB and Spark SQL scripts, which hold every check). A rewrite of a check for
+// speed once dropped config-errors from the KQL script ("(template IN (...)) IS TRUE" was a
+// predicate the KQL emitter did not know), with no test failing.
+func TestEmittedKQLChecks(t *testing.T) {
+	checks, err := klsql.BuiltinChecks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	em, err := klsql.EmitKQL(checks, klsql.EmitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"aad-client-secret-invalid", "appinsights-logging-disabled", "call-webhook-create-failed", "config-errors",
+		"external-user-not-found", "graph-permissions", "graph-throttling", "keyvault-certificate-missing", "org-urls-missing",
+		"sql-database-read-only", "sql-exceptions", "sql-public-access-denied", "yammer-auth-code-missing", "yammer-export-error"}
+	if got := strings.Join(em.Emitted, " "); got != strings.Join(want, " ") {
+		t.Errorf("KQL emits %s\nwant        %s\nnot emitted: %v", got, strings.Join(want, " "), em.NotEmitted)
+	}
+}
