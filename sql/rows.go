@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"context"
 	gosql "database/sql"
 	"fmt"
 	"strings"
@@ -374,7 +375,14 @@ func (e *evaluator) heartbeatGroups(c *Check, rows checkRows) (map[string]*group
 	}
 	shortest := c.Rule.Window
 	if rows.hasWindow {
-		// Rows name their group's window: the stretch is half the shortest of them.
+		// Rows name their group's window: the stretch is half the shortest of them. kl_rows is
+		// read twice, so it is computed once, into a temporary table (section-import-missing on
+		// the 200 MB bench log: its query ran a second time for the windows, ~30 ms).
+		if _, err := e.conn.ExecContext(e.ctx, "CREATE OR REPLACE TEMP TABLE kl_rows_held AS "+rows.body); err != nil {
+			return nil, nil, err
+		}
+		defer e.conn.ExecContext(context.Background(), "DROP TABLE IF EXISTS kl_rows_held")
+		rows.body = "SELECT * FROM kl_rows_held"
 		err := scanRows(e.ctx, e.conn, rows.with("SELECT DISTINCT win FROM kl_rows WHERE win <> ''"), func(rs *gosql.Rows) error {
 			var win gosql.NullString
 			if err := rs.Scan(&win); err != nil {
