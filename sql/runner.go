@@ -113,14 +113,8 @@ func Run(ctx context.Context, db *gosql.DB, checks []*Check, o Options) (*Report
 	}
 	at := o.At
 	if at.IsZero() {
-		var t gosql.NullTime
-		if err := conn.QueryRowContext(ctx, "SELECT greatest(max(timestamp), (SELECT max(last_ts) FROM files)) FROM traces").Scan(&t); err != nil {
+		if at, err = evaluationTime(ctx, conn); err != nil {
 			return nil, err
-		}
-		if t.Valid {
-			at = t.Time
-		} else {
-			at = time.Now()
 		}
 	}
 	at = at.UTC()
@@ -161,25 +155,47 @@ func Run(ctx context.Context, db *gosql.DB, checks []*Check, o Options) (*Report
 	return rep, nil
 }
 
-// runConcurrently runs the checks on as many connections as there are cores: most checks
-// are small queries that DuckDB runs on one thread, so two cores run two of them at once. The
-// first connection is ev's; the others get the same temporary tables. Results keep the
-// checks' order.
+// evaluationTime is the default evaluation time: the last line or file of the database, or
+// now when it holds none.
+func evaluationTime(ctx context.Context, q queryer) (time.Time, error) {
+	var t gosql.NullTime
+	err := scanRows(ctx, q, "SELECT greatest(max(timestamp), (SELECT max(last_ts) FROM files)) FROM traces",
+		func(r *gosql.Rows) error { return r.Scan(&t) })
+	if err != nil || !t.Valid {
+		return time.Now(), err
+	}
+	return t.Time, nil
+}
+
+// runConcurrently runs the checks on as many connections as there are cores (onConnections).
+// Results keep the checks' order.
 func runConcurrently(ctx context.Context, db *gosql.DB, ev *evaluator, checks []*Check) ([]Result, error) {
 	results := make([]Result, len(checks))
-	workers := min(runtime.GOMAXPROCS(0), len(checks))
+	err := onConnections(ctx, db, ev, len(checks), func(e *evaluator, i int) error {
+		results[i] = e.run(checks[i])
+		return nil
+	})
+	return results, err
+}
+
+// onConnections runs task(e, i) for i in [0, n) on as many connections as there are cores:
+// most checks are small queries that DuckDB runs on one thread, so two cores run two of them
+// at once. The first connection is ev's; the others get the same temporary tables. A task's
+// error stops the tasks of its connection.
+func onConnections(ctx context.Context, db *gosql.DB, ev *evaluator, n int, task func(e *evaluator, i int) error) error {
+	workers := min(runtime.GOMAXPROCS(0), n)
 	if workers > 1 {
 		// One DuckDB thread per connection while they run side by side: with the default
 		// (a thread per core), two checks at once ran four threads on two cores, and the
 		// checks of the 200 MB log took ~13% more CPU for no less time. DuckDB's threads
-		// setting is the database's: it goes back when the checks are done.
+		// setting is the database's: it goes back when the tasks are done.
 		var threads int64
 		if err := scanRows(ctx, ev.conn, "SELECT current_setting('threads')", func(r *gosql.Rows) error { return r.Scan(&threads) }); err != nil {
-			return nil, err
+			return err
 		}
 		if threads > 1 {
 			if _, err := ev.conn.ExecContext(ctx, "SET threads = 1"); err != nil {
-				return nil, err
+				return err
 			}
 			defer ev.conn.ExecContext(context.Background(), fmt.Sprintf("SET threads = %d", threads))
 		}
@@ -188,29 +204,32 @@ func runConcurrently(ctx context.Context, db *gosql.DB, ev *evaluator, checks []
 	for len(evs) < workers {
 		conn, err := db.Conn(ctx)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		defer conn.Close()
 		if err := prepareTemp(ctx, conn, ev.at, ev.cov); err != nil {
-			return nil, err
+			return err
 		}
 		e := *ev
 		e.conn = conn
 		evs = append(evs, &e)
 	}
 	var next atomic.Int64
+	errs := make([]error, len(evs))
 	var wg sync.WaitGroup
-	for _, e := range evs {
+	for k, e := range evs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := int(next.Add(1)) - 1; i < len(checks); i = int(next.Add(1)) - 1 {
-				results[i] = e.run(checks[i])
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				if errs[k] = task(e, i); errs[k] != nil {
+					return
+				}
 			}
 		}()
 	}
 	wg.Wait()
-	return results, nil
+	return errors.Join(errs...)
 }
 
 // Tracer returns a function that writes the time since its previous call (or since Tracer),
@@ -622,54 +641,35 @@ func joinReasons(items []string) string {
 
 // RunQueries runs the SQL checks' queries and nothing else: the evaluation time, the coverage
 // and the temporary tables the queries read, then each SQL check's query once, its rows kept
-// in a temporary table (DuckDB computes every column; none is sent to Go), on as many
-// connections as there are cores with one DuckDB thread each, as Run does. No rule, health or
-// report. It is the bench's checks-queries row (issue 14, target 2): what the check files'
-// queries cost within diagnose --db.
+// in a temporary table (DuckDB computes every column; none is sent to Go), on the connections
+// Run uses (onConnections). No rule, health or report. It is the bench's checks-queries row
+// (issue 14, target 2): what the check files' queries cost within diagnose --db.
 func RunQueries(ctx context.Context, db *gosql.DB, checks []*Check) error {
-	conns := make([]*gosql.Conn, min(runtime.GOMAXPROCS(0), len(checks)))
-	for i := range conns {
-		c, err := db.Conn(ctx)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		conns[i] = c
-	}
-	if _, err := conns[0].ExecContext(ctx, "SET threads = 1"); err != nil {
-		return err
-	}
-	var at gosql.NullTime
-	if err := scanRows(ctx, conns[0], "SELECT greatest(max(timestamp), (SELECT max(last_ts) FROM files)) FROM traces",
-		func(r *gosql.Rows) error { return r.Scan(&at) }); err != nil {
-		return err
-	}
-	cov, err := ComputeCoverage(ctx, conns[0], at.Time)
+	conn, err := db.Conn(ctx)
 	if err != nil {
 		return err
 	}
-	var next atomic.Int64
-	errs := make([]error, len(conns))
-	var wg sync.WaitGroup
-	for k, c := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if errs[k] = prepareTemp(ctx, c, at.Time, cov); errs[k] != nil {
-				return
-			}
-			for i := int(next.Add(1)) - 1; i < len(checks); i = int(next.Add(1)) - 1 {
-				if checks[i].Lang != "sql" {
-					continue
-				}
-				q := fmt.Sprintf("CREATE OR REPLACE TEMP TABLE kl_query_rows AS %s", strings.TrimRight(strings.TrimSpace(checks[i].Query), ";"))
-				if _, err := c.ExecContext(ctx, q); err != nil {
-					errs[k] = fmt.Errorf("%s: %w", checks[i].ID, err)
-					return
-				}
-			}
-		}()
+	defer conn.Close()
+	at, err := evaluationTime(ctx, conn)
+	if err != nil {
+		return err
 	}
-	wg.Wait()
-	return errors.Join(errs...)
+	cov, err := ComputeCoverage(ctx, conn, at)
+	if err != nil {
+		return err
+	}
+	if err := prepareTemp(ctx, conn, at, cov); err != nil {
+		return err
+	}
+	ev := &evaluator{ctx: ctx, conn: conn, at: at, cov: cov}
+	return onConnections(ctx, db, ev, len(checks), func(e *evaluator, i int) error {
+		if checks[i].Lang != "sql" {
+			return nil
+		}
+		q := "CREATE OR REPLACE TEMP TABLE kl_query_rows AS " + strings.TrimRight(strings.TrimSpace(checks[i].Query), ";")
+		if _, err := e.conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("%s: %w", checks[i].ID, err)
+		}
+		return nil
+	})
 }
