@@ -614,6 +614,12 @@ func (in *ingester) loadFile(job fileJob, g *smallFiles) (*FileResult, error) {
 	}()
 
 	fl := &fileLoad{in: in, ft: ft, row: row}
+	drain := func(add func(*parse.Batch) error) {
+		for b := range results {
+			fl.take(b, add)
+			<-inflight
+		}
+	}
 	var lanes sync.WaitGroup
 	for range in.o.LoadLanes - 1 {
 		lanes.Add(1)
@@ -621,25 +627,19 @@ func (in *ingester) loadFile(job fileJob, g *smallFiles) (*FileResult, error) {
 			defer lanes.Done()
 			// A lane begins with its first batch: a file of one batch opens none.
 			var lane *store.Lane
-			for b := range results {
-				fl.take(b, func(b *parse.Batch) error {
-					if lane == nil {
-						var err error
-						if lane, err = ft.AddLane(in.ctx); err != nil {
-							return err
-						}
+			drain(func(b *parse.Batch) error {
+				if lane == nil {
+					var err error
+					if lane, err = ft.AddLane(in.ctx); err != nil {
+						return err
 					}
-					return lane.AddBatch(in.ctx, b)
-				})
-				<-inflight
-			}
+				}
+				return lane.AddBatch(in.ctx, b)
+			})
 		}()
 	}
 	add := func(b *parse.Batch) error { return ft.AddBatch(in.ctx, b) }
-	for b := range results {
-		fl.take(b, add)
-		<-inflight
-	}
+	drain(add)
 	lanes.Wait()
 	// The reader goroutine is done: ck may be read. A line cut short by a read error is
 	// rejected, never parsed as if it were whole.

@@ -453,9 +453,10 @@ type FileTx struct {
 
 // Lane loads batches of a FileTx's file on a connection and in a transaction of its own.
 type Lane struct {
-	ft   *FileTx
-	conn *gosql.Conn
-	open bool
+	ft        *FileTx
+	conn      *gosql.Conn
+	open      bool
+	committed bool // its rows are in, under its loading mark
 }
 
 // SetGuess gives the rows without a job inserted from now on the job guessed from the lines
@@ -627,6 +628,7 @@ func (ft *FileTx) Commit(ctx context.Context) (dup string, err error) {
 		if _, err := l.conn.ExecContext(ctx, "COMMIT"); err != nil {
 			return fail(fmt.Errorf("commit %s: %w", row.Path, err))
 		}
+		l.committed = true
 	}
 	if err := ft.s.insertFileRow(ctx, ft.conn, row); err != nil {
 		return fail(err)
@@ -655,9 +657,12 @@ func loadingKey(fileID int32, lane int) string {
 
 func loadingPrefix(fileID int32) string { return fmt.Sprintf("loading %d lane ", fileID) }
 
+// loadingMarks matches every loading mark (LIKE).
+const loadingMarks = "loading % lane %"
+
 func (ft *FileTx) lanesCommitted() bool {
 	for _, l := range ft.lanes {
-		if !l.open {
+		if l.committed {
 			return true
 		}
 	}
@@ -755,7 +760,7 @@ func (s *Store) dropLoad(ctx context.Context, fileID int32) error {
 // file that has one only goes.
 func (s *Store) dropUnfinishedLoads(ctx context.Context) error {
 	var marks int64
-	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM meta WHERE key LIKE 'loading % lane %'").Scan(&marks); err != nil || marks == 0 {
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM meta WHERE key LIKE ?", loadingMarks).Scan(&marks); err != nil || marks == 0 {
 		return err
 	}
 	conn, err := s.db.Conn(ctx)
@@ -763,8 +768,8 @@ func (s *Store) dropUnfinishedLoads(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close()
-	return dropLoads(ctx, conn, `IN (SELECT CAST(split_part(key, ' ', 2) AS INTEGER) FROM meta WHERE key LIKE 'loading % lane %'
-		EXCEPT SELECT file_id FROM files)`, "loading % lane %")
+	return dropLoads(ctx, conn, `IN (SELECT CAST(split_part(key, ' ', 2) AS INTEGER) FROM meta WHERE key LIKE '`+loadingMarks+`'
+		EXCEPT SELECT file_id FROM files)`, loadingMarks)
 }
 
 // dropLoads deletes, in one transaction, the rows of the files whose file_id matches
