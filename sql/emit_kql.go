@@ -136,6 +136,11 @@ func kqlExpr(nodes []*sqlNode) (string, error) {
 			// "(x IN (...)) IS TRUE" (docs/checks.md, "Fast checks"): x where it is true, as a
 			// KQL where takes it (a null is not true either)
 			i++
+		case w == "IS" && i > 0 && nodes[i-1].isGroup() && i+2 < len(nodes) && nodes[i+1].word() == "NOT" && nodes[i+2].word() == "TRUE":
+			// "(x) IS NOT TRUE": x is false or null; KQL's not() of a null is null, which a
+			// where drops, so the null is made false first
+			out[len(out)-1] = "not(coalesce(" + out[len(out)-1] + ", false))"
+			i += 2
 		case w == "NOT" || w == "IS" || w == "NULL" || w == "CASE" || w == "EXISTS" || w == "LIKE" || w == "ILIKE" || w == "BETWEEN":
 			return "", fmt.Errorf("%s", w)
 		case t.kind == 'w' && i+1 < len(nodes) && nodes[i+1].is("."):
@@ -219,7 +224,8 @@ func kqlRows(c *Check, signals map[string]uint32) (string, error) {
 	if len(parts) == 1 {
 		return parts[0], nil
 	}
-	return "union " + strings.Join(parts, ",\n    "), nil
+	// a union's operands with pipes are parenthesized: the pipes after the union apply to it
+	return "union (" + strings.Join(parts, "),\n    (") + ")", nil
 }
 
 // kqlRule is a check's function body from its matches.

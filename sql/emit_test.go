@@ -340,10 +340,17 @@ func kqlMatchQueries(t *testing.T, script, id string) []kqlMatch {
 	body := script[i+len(name):]
 	body = body[:strings.Index(body, "\n    | join kind=inner kl_eval()")]
 	body = strings.TrimPrefix(body, "let r = materialize(")
+	union := strings.HasPrefix(body, "union ")
 	body = strings.TrimPrefix(body, "union ")
 	var out []kqlMatch
 	for _, part := range strings.Split(body, ",\n    ") {
 		part = strings.TrimSpace(part)
+		if union { // each operand in parentheses
+			if !strings.HasPrefix(part, "(") || !strings.HasSuffix(part, ")") {
+				t.Fatalf("%s: union operand %q is not parenthesized", id, part)
+			}
+			part = part[1 : len(part)-1]
+		}
 		part = strings.TrimSuffix(part, "| project site = export_site, t = ['timestamp']")
 		part = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(part), "\n"))
 		table, rest, ok := strings.Cut(strings.TrimPrefix(part, "kl_lake_"), "()")
