@@ -81,6 +81,13 @@ func sparkify(nodes []*sqlNode) ([]*sqlNode, error) {
 				continue
 			case w == "VARCHAR":
 				n.tok.text = "STRING"
+			case w == "MATERIALIZED" && len(out) > 0 && out[len(out)-1].word() == "AS" && call:
+				// a CTE's [NOT] MATERIALIZED is DuckDB's planning hint; Spark plans its own
+				continue
+			case w == "NOT" && i+2 < len(nodes) && nodes[i+1].word() == "MATERIALIZED" && nodes[i+2].isGroup() &&
+				len(out) > 0 && out[len(out)-1].word() == "AS":
+				i++
+				continue
 			case !call:
 			case w == "ARG_MAX" || w == "ARG_MIN":
 				// arg_max(x, (a, b)) → max_by(x, struct(a, b))
