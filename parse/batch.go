@@ -38,6 +38,28 @@ func (s *Strings) extendLast(sep byte, b []byte) {
 // Len returns the number of values.
 func (s *Strings) Len() int { return len(s.Offsets) - 1 }
 
+// compact removes the values at the ascending indexes drop, keeping the order of the others.
+func (s *Strings) compact(drop []int32) {
+	w, wo := int(s.Offsets[drop[0]]), int(drop[0]) // bytes and values kept so far
+	for k, d := range drop {
+		end := s.Len()
+		if k+1 < len(drop) {
+			end = int(drop[k+1])
+		}
+		// the values d+1 .. end-1 move down to wo ..; their bytes to w ..
+		from, to := int(s.Offsets[d+1]), int(s.Offsets[end])
+		shift := int32(from - w)
+		copy(s.Data[w:], s.Data[from:to])
+		for v := int(d) + 1; v < end; v++ {
+			s.Offsets[wo+1] = s.Offsets[v+1] - shift
+			wo++
+		}
+		w += to - from
+	}
+	s.Data = s.Data[:w]
+	s.Offsets = s.Offsets[:wo+1]
+}
+
 // Value returns value i; it aliases Data.
 func (s *Strings) Value(i int) []byte { return s.Data[s.Offsets[i]:s.Offsets[i+1]] }
 
@@ -182,6 +204,74 @@ type Traces struct {
 
 // Len returns the number of rows.
 func (t *Traces) Len() int { return len(t.Time) }
+
+// MoveRows appends the rows i for which move(i) holds to dst, in order, and removes them from
+// t; the other rows keep their order. It returns how many rows moved. move is called once per
+// row, in order, before any row changes.
+func (t *Traces) MoveRows(dst *Traces, move func(i int) bool) int {
+	n := t.Len()
+	var moved []int32 // the rows to move, ascending
+	for i := range n {
+		if move(i) {
+			moved = append(moved, int32(i))
+		}
+	}
+	if len(moved) == 0 {
+		return 0
+	}
+	for _, i := range moved {
+		dst.Time = append(dst.Time, t.Time[i])
+		dst.Instance.addString(t.Instance.Value(int(i)))
+		dst.Level = append(dst.Level, t.Level[i])
+		dst.System = append(dst.System, t.System[i])
+		dst.Severity = append(dst.Severity, t.Severity[i])
+		dst.Message.add(t.Message.Value(int(i)))
+		dst.AppTime.add(t.AppTime.Value(int(i)))
+		dst.Template = append(dst.Template, t.Template[i])
+		dst.Job.addString(t.Job.Value(int(i)))
+		dst.JobSource = append(dst.JobSource, t.JobSource[i])
+		dst.Operation.addString(t.Operation.Value(int(i)))
+		dst.PID = append(dst.PID, t.PID[i])
+		dst.Truncated = append(dst.Truncated, t.Truncated[i])
+		dst.Hash = append(dst.Hash, t.Hash[i])
+		dst.LineNo = append(dst.LineNo, t.LineNo[i])
+		dst.LineCount = append(dst.LineCount, t.LineCount[i])
+		dst.Signals = append(dst.Signals, t.Signals[i])
+	}
+	// The rows that stay, compacted in place: each column keeps the rows between the moved ones.
+	t.Time = compact(t.Time, moved)
+	t.Instance.Index = compact(t.Instance.Index, moved)
+	t.Level = compact(t.Level, moved)
+	t.System = compact(t.System, moved)
+	t.Severity = compact(t.Severity, moved)
+	t.Message.compact(moved)
+	t.AppTime.compact(moved)
+	t.Template = compact(t.Template, moved)
+	t.Job.Index = compact(t.Job.Index, moved)
+	t.JobSource = compact(t.JobSource, moved)
+	t.Operation.Index = compact(t.Operation.Index, moved)
+	t.PID = compact(t.PID, moved)
+	t.Truncated = compact(t.Truncated, moved)
+	t.Hash = compact(t.Hash, moved)
+	t.LineNo = compact(t.LineNo, moved)
+	t.LineCount = compact(t.LineCount, moved)
+	t.Signals = compact(t.Signals, moved)
+	return len(moved)
+}
+
+// compact removes the elements at the ascending indexes drop from s, keeping the order of
+// the others.
+func compact[T any](s []T, drop []int32) []T {
+	w := int(drop[0])
+	for k, d := range drop {
+		end := len(s)
+		if k+1 < len(drop) {
+			end = int(drop[k+1])
+		}
+		w += copy(s[w:], s[int(d)+1:end])
+	}
+	return s[:w]
+}
 
 func (t *Traces) reset() {
 	t.Time = t.Time[:0]

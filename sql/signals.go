@@ -42,3 +42,45 @@ func SignalsExpr() string {
 // written before the column existed, or loaded from a Parquet export without it. With every
 // row tagged it reads one integer column and changes nothing.
 var FillSignals = "UPDATE traces SET signals = " + SignalsExpr() + " WHERE signals IS NULL"
+
+// CheckTemplates returns the ids of the message templates the built-in checks name in their
+// SQL (in string literals, also inside lists such as a covered-by reach). With the rows that
+// carry a signal, their rows are the few the checks read; the store loads them together
+// (pipeline/store, FileTx), so that a check fetches its rows from a few stretches of the
+// table instead of from all over it. Which rows are together changes no result.
+func CheckTemplates() ([]string, error) {
+	checks, err := BuiltinChecks()
+	if err != nil {
+		return nil, err
+	}
+	known := map[string]bool{}
+	for _, id := range parse.TemplateIDs() {
+		if id != "" {
+			known[id] = true
+		}
+	}
+	seen := map[string]bool{}
+	var ids []string
+	for _, c := range checks {
+		if c.Lang == "kql" {
+			continue
+		}
+		toks, err := tokenizeSQL(c.Query)
+		if err != nil {
+			return nil, fmt.Errorf("check %s: %w", c.ID, err)
+		}
+		for _, t := range toks {
+			lit, ok := sqlLiteral(t)
+			if !ok {
+				continue
+			}
+			for _, w := range strings.FieldsFunc(lit, func(r rune) bool { return !(r == '-' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9') }) {
+				if known[w] && !seen[w] {
+					seen[w] = true
+					ids = append(ids, w)
+				}
+			}
+		}
+	}
+	return ids, nil
+}
