@@ -167,7 +167,7 @@ func TestCheckRowsLoadTogether(t *testing.T) {
 		var rows, distinct, check, runs int
 		err = s.DB().QueryRow(`SELECT count(*), count(DISTINCT line_no), count(*) FILTER (WHERE c),
 			count(*) FILTER (WHERE c AND prev IS DISTINCT FROM c)
-			FROM (SELECT line_no, c, lag(c) OVER (ORDER BY rowid) AS prev FROM (SELECT rowid, line_no, ` + checkRow + ` AS c FROM traces))`).
+			FROM (SELECT line_no, c, lag(c) OVER (ORDER BY rowid) AS prev FROM (SELECT rowid, line_no, `+checkRow+` AS c FROM traces))`).
 			Scan(&rows, &distinct, &check, &runs)
 		s.Close()
 		if err != nil {
