@@ -1,7 +1,6 @@
 package sql
 
 import (
-	"context"
 	gosql "database/sql"
 	"fmt"
 	"strings"
@@ -369,36 +368,41 @@ func utcPtr(t gosql.NullTime) *time.Time {
 // of one stretch and the first of a later one), and every other gap stays shorter than a
 // window; the last heartbeat, and the one before each gap, are kept with their lines.
 func (e *evaluator) heartbeatGroups(c *Check, rows checkRows) (map[string]*group, []string, error) {
+	// Rows may name their group's window (rows.hasWindow), and the stretch is half the
+	// shortest of all. The query reads them with the rule's window first and returns the
+	// windows the rows name: one shorter than the rule's (rare) reads again with it. (A first
+	// query for the windows alone held the check's rows in a temporary table so as not to run
+	// the check's query twice: section-import-missing on the 200 MB bench log, ~20 ms to write
+	// its 60 k rows.)
+	shortest := c.Rule.Window
+	for {
+		groups, order, windows, err := e.heartbeats(c, rows, shortest)
+		if err != nil || !rows.hasWindow {
+			return groups, order, err
+		}
+		least := shortest
+		for _, w := range strings.Split(windows, ",") {
+			if d, err := ParseDuration(w); err == nil {
+				least = min(least, d)
+			}
+		}
+		if least >= shortest {
+			return groups, order, nil
+		}
+		shortest = least
+	}
+}
+
+// heartbeats is one read of heartbeatGroups with stretches of half of shortest; windows are
+// the windows the rows name, comma-separated.
+func (e *evaluator) heartbeats(c *Check, rows checkRows, shortest time.Duration) (map[string]*group, []string, string, error) {
 	window := func(win gosql.NullString) (time.Duration, bool) {
 		d, err := ParseDuration(win.String)
 		return d, win.Valid && err == nil
 	}
-	shortest := c.Rule.Window
-	if rows.hasWindow {
-		// Rows name their group's window: the stretch is half the shortest of them. kl_rows is
-		// read twice, so it is computed once, into a temporary table (section-import-missing on
-		// the 200 MB bench log: its query ran a second time for the windows, ~30 ms).
-		if _, err := e.conn.ExecContext(e.ctx, "CREATE OR REPLACE TEMP TABLE kl_rows_held AS "+rows.body); err != nil {
-			return nil, nil, err
-		}
-		defer e.conn.ExecContext(context.Background(), "DROP TABLE IF EXISTS kl_rows_held")
-		rows.body = "SELECT * FROM kl_rows_held"
-		err := scanRows(e.ctx, e.conn, rows.with("SELECT DISTINCT win FROM kl_rows WHERE win <> ''"), func(rs *gosql.Rows) error {
-			var win gosql.NullString
-			if err := rs.Scan(&win); err != nil {
-				return err
-			}
-			if d, ok := window(win); ok {
-				shortest = min(shortest, d)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, nil, err
-		}
-	}
 	groups := map[string]*group{}
 	var order []string
+	var windows string
 	err := scanRows(e.ctx, e.conn, rows.with(fmt.Sprintf(`g AS (
     SELECT grp,
         arg_min(job, ord) FILTER (WHERE job <> '') AS g_job,
@@ -407,6 +411,9 @@ func (e *evaluator) heartbeatGroups(c *Check, rows checkRows) (map[string]*group
         arg_max(skip, ord) FILTER (WHERE skip <> '') AS g_skip,
         count(*) FILTER (WHERE skip = '' AND ts IS NOT NULL) AS g_beats
     FROM kl_rows GROUP BY grp
+), w AS (
+    -- a duration has no comma
+    SELECT coalesce(string_agg(DISTINCT win, ',') FILTER (WHERE win <> ''), '') AS windows FROM kl_rows
 ), ends AS (
     -- the first and the last heartbeat of each stretch: the least and the greatest (ts, file,
     -- line, ord)
@@ -419,8 +426,8 @@ func (e *evaluator) heartbeatGroups(c *Check, rows checkRows) (map[string]*group
 ), b AS (
     SELECT * FROM kl_rows WHERE ord IN (SELECT ord FROM ends)
 )
-SELECT g.grp, g_job, g_win, g_cov, g_skip, g_beats, %s
-FROM g LEFT JOIN b USING (grp)
+SELECT g.grp, g_job, g_win, g_cov, g_skip, g_beats, w.windows, %s
+FROM g CROSS JOIN w LEFT JOIN b USING (grp)
 ORDER BY g.grp, b.ts, b.file, b.line, b.ord`, prefixed("b.", rowCols))), func(rs *gosql.Rows) error {
 		var name string
 		var job, win, cov, skip gosql.NullString
@@ -428,7 +435,7 @@ ORDER BY g.grp, b.ts, b.file, b.line, b.ord`, prefixed("b.", rowCols))), func(rs
 		var ord, line gosql.NullInt64
 		var ts gosql.NullTime
 		var grp, bjob, file, msg gosql.NullString
-		if err := rs.Scan(&name, &job, &win, &cov, &skip, &beats, &ord, &ts, &grp, &bjob, &file, &line, &msg); err != nil {
+		if err := rs.Scan(&name, &job, &win, &cov, &skip, &beats, &windows, &ord, &ts, &grp, &bjob, &file, &line, &msg); err != nil {
 			return err
 		}
 		g := groups[name]
@@ -451,7 +458,7 @@ ORDER BY g.grp, b.ts, b.file, b.line, b.ord`, prefixed("b.", rowCols))), func(rs
 		}
 		return nil
 	}, max(shortest.Microseconds()/2, 1))
-	return groups, order, err
+	return groups, order, windows, err
 }
 
 // judgeRows reads a 'rows' check: each row carries its status; per status the count, the

@@ -442,3 +442,50 @@ func refSummarize(msgs []string) string {
 	}
 	return fmt.Sprintf("%s; ... %d more ...; %s", strings.Join(msgs[:keep], "; "), len(msgs)-2*keep, strings.Join(msgs[len(msgs)-keep:], "; "))
 }
+
+// Rows that name a window shorter than the rule's (a group judged per hour under a 24 h rule)
+// keep the gaps of that window: the heartbeats are thinned by half of it, not of the rule's.
+// A 2 h gap between heartbeats every 10 minutes fails a 1 h window; thinned by 12 h stretches
+// (the rule's), only the first and last heartbeat of the day would be left, and no gap.
+func TestHeartbeatsWindowShorterThanRule(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	conn := memoryConn(t)
+	base := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	var rows []refRow
+	for i := range 72 { // 12 h of heartbeats, none from 04:00 to 06:00
+		ts := base.Add(time.Duration(i) * 10 * time.Minute)
+		if ts.Hour() >= 4 && ts.Hour() < 6 {
+			continue
+		}
+		rows = append(rows, refRow{time: &ts, grp: "hourly", job: "Office365ActivityImporter", file: "f.txt",
+			line: int64(i + 1), message: fmt.Sprintf("beat %d", i), window: time.Hour})
+	}
+	var vals []string
+	for i, x := range rows {
+		vals = append(vals, fmt.Sprintf("(%d, TIMESTAMP '%s', '%s', '%s', '%s', %d, '%s', '1h')",
+			i, x.time.Format("2006-01-02 15:04:05"), x.grp, x.job, x.file, x.line, x.message))
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE t AS SELECT * FROM (VALUES `+strings.Join(vals, ", ")+`)
+		v(k, timestamp, grp, job, file, line, message, "window")`); err != nil {
+		t.Fatal(err)
+	}
+	at := base.Add(12 * time.Hour)
+	op := "Office365ActivityImporter"
+	cov := &Coverage{At: at, ByJob: map[string][]Interval{op: {{base, at}}}, JobLog: map[string][]Interval{op: {{base, at}}},
+		AppByJob: map[string][]Interval{}}
+	c := &Check{ID: "c", Title: "a check", Rule: Rule{Kind: RuleAtLeastOnePer, Window: 24 * time.Hour}, Jobs: []string{op},
+		Query: `SELECT timestamp, grp, job, file, line, message, "window" FROM t ORDER BY k`}
+	e := &evaluator{ctx: ctx, conn: conn, at: at, cov: cov, maxEvidence: 5}
+	got := e.run(c)
+	ref := &refEval{at: at, cov: cov, maxEvidence: 5}
+	want := Result{ID: c.ID, Title: c.Title, Threshold: c.Rule.ThresholdText(), Evidence: []Evidence{}}
+	groups, order := ref.heartbeats(c, ref.filter(rows))
+	e.judgeGroups(c, &want, groups, order)
+	if want.Status != StatusFail {
+		t.Fatalf("the reference gives %s, want fail: the case does not hold a gap of the window", want.Status)
+	}
+	if g, w := resultJSON(t, got), resultJSON(t, want); g != w {
+		t.Errorf("got %s\nwant %s", g, w)
+	}
+}
