@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	gosql "database/sql"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	klsql "github.com/kudulens/kudulens/sql"
 )
 
 // input is one generated file.
@@ -284,7 +287,7 @@ func (b *bench) fleetRow() error {
 // checksRows measure the checks alone: diagnose --db on a database that holds the input, against
 // one LIKE query over traces.message on the same database, both as the processes a user runs.
 func (b *bench) checksRows(in input, runs int) {
-	if !b.c.wants("diagnose-db") && !b.c.wants("like-query") && !b.c.wants("checks-queries") {
+	if !b.c.wants("diagnose-db") && !b.c.wants("like-query") && !b.c.wants("checks-queries") && !b.c.wants("diagnose-db-checkrows") {
 		return
 	}
 	db := b.db("checks")
@@ -301,6 +304,52 @@ func (b *bench) checksRows(in input, runs int) {
 		b.c.kudulens, "diagnose", "--quiet", "--format", "json", "--fail-on", "never", "--out", os.DevNull, "--db", db)
 	b.inProc("checks-queries", "the check files' queries alone: open the ingested database, each SQL check's query once (rows kept in DuckDB), the coverage and temp tables they read; no rule, health or report",
 		in, 0, runs, "checks-queries", db)
+	if !b.c.wants("diagnose-db-checkrows") {
+		return
+	}
+	// The same diagnose on a copy whose traces holds only the lines the built-in checks read:
+	// what the checks take if each read its rows alone (the coverage and health read fewer
+	// rows too; job-not-running's unnamed jobs may differ). Not a floor: it tells how much of
+	// diagnose-db is reading rows and how much is the rest.
+	small := b.db("checkrows")
+	os.Remove(small)
+	os.Remove(small + ".wal")
+	defer func() { os.Remove(small); os.Remove(small + ".wal") }()
+	if err := copyCheckRows(db, small); err != nil {
+		fmt.Fprintf(os.Stderr, "diagnose-db-checkrows skipped: %v\n", err)
+		return
+	}
+	b.external("diagnose-db-checkrows", "diagnose --db on a copy of that database whose traces holds only the lines the built-in checks read (a signal, or a template a check names: 6% of them)", in, runs, nil,
+		b.c.kudulens, "diagnose", "--quiet", "--format", "json", "--fail-on", "never", "--out", os.DevNull, "--db", small)
+}
+
+// copyCheckRows writes to dst a copy of the database src whose traces holds only the rows the
+// built-in checks read (sql.CheckTemplates, or a signal); the other tables are whole.
+func copyCheckRows(src, dst string) error {
+	ids, err := klsql.CheckTemplates()
+	if err != nil {
+		return err
+	}
+	db, err := gosql.Open("duckdb", dst)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	stmts := []string{
+		"ATTACH '" + strings.ReplaceAll(src, "'", "''") + "' AS src (READ_ONLY)",
+		"COPY FROM DATABASE src TO " + strings.TrimSuffix(filepath.Base(dst), ".duckdb") + " (SCHEMA)",
+	}
+	for _, t := range []string{"meta", "files", "exceptions", "customEvents", "rejects", "job_status"} {
+		stmts = append(stmts, "INSERT INTO "+t+" SELECT * FROM src."+t)
+	}
+	stmts = append(stmts, "INSERT INTO traces SELECT * FROM src.traces WHERE signals <> 0 OR (template IN ('"+
+		strings.Join(ids, "', '")+"')) IS TRUE", "DETACH src", "CHECKPOINT")
+	for _, q := range stmts {
+		if _, err := db.Exec(q); err != nil {
+			return fmt.Errorf("%.60s: %w", q, err)
+		}
+	}
+	return nil
 }
 
 // ingest runs kudulens ingest into a database file that each run starts without (a file seen

@@ -272,15 +272,32 @@ const why14 = `
 - **IN lists in the scan.** DuckDB plans a bare ` + "`template IN (...)`" + ` as a join against the list,
   reading every column the query needs for every row (six templates: 35-65 ms for no match); the
   same test as ` + "`(template IN (...)) IS TRUE`" + ` stays a filter on one column, evaluated in the scan
-  (8-10 ms), as ` + "`template = ...`" + ` is (~10 ms). Five checks use it; an OR of a template and a signal
-  (two columns, graph-permissions and keyvault-certificate-missing) is still read in full, 60-70
-  ms. And the checks, two at a time on two connections, ran with DuckDB's default thread per core
+  (8-10 ms), as ` + "`template = ...`" + ` is (~10 ms). Five checks use it. An OR of a template and a signal
+  (two columns) is not filtered in the scan either: graph-permissions and keyvault-certificate-missing
+  are now a UNION ALL of two scans filtered on one column each (29 and 22 → ~12 ms each), and
+  ef-model-changed and out-of-memory test their regular expression on a MATERIALIZED CTE of the
+  tagged lines (~25 → ~15 ms each). And the checks, two at a time on two connections, ran with DuckDB's default thread per core
   each: four threads on two cores; now one DuckDB thread per connection while they run. Both,
   diagnose --db of the 200 MB log's database, 8-10 alternated runs, fastest: 0.69 → 0.60 s wall,
   1.23 → 1.04 CPU s, the same report (docs/checks.md, "Fast checks"). A read-only open of the
   database gained nothing measurable, nor did running the job health beside the checks. Nor
   did storing traces.message uncompressed, for cheaper evidence lines: the database of the 200 MB
   log 174 against 68 MB, diagnose --db 0.53 against 0.49 s, one LIKE 46 against 15 ms.
+- **The lines the checks read, stored together.** A check's few hundred lines lay in most of the
+  table's 2048-row vectors, and fetching their columns (the message above all) cost nearly what
+  reading every row does: a check of 80 matching lines fetched five columns in 15 ms against 3.4
+  for counting them. The store now loads a file's lines that carry a signal or a template a
+  built-in check names (sql.CheckTemplates: 6% of this log's) in batches of their own, apart from
+  the others. diagnose --db 0.48 → 0.40 s, 0.84 → 0.67 CPU s (10 alternated runs, on a copy of the
+  database with its rows placed so), ingest unchanged. The at-least-one-per rule also reads a
+  check's rows once instead of through a temporary table (section-import-missing ~0.13 → ~0.08 s).
+- **What is left of diagnose-db is not reading rows.** The diagnose-db-checkrows row runs the
+  same diagnose on a copy whose traces holds only the lines the checks read (105 k of 1.8 M; the
+  coverage and health read fewer rows too): 0.37 against 0.44-0.46 s in the run that added it,
+  still ~5× one LIKE query. Per check: DESCRIBE and the rule's query (~5 ms each for the simple
+  checks, 16 of them), section-import-missing (its 60 k heartbeats from customEvents: ~80 ms) and
+  web-hits-missing (regular expressions on 30 k messages: ~50 ms). Target 2 needs fewer, cheaper
+  queries as well as fewer rows: the checks of one scan, judged in one query.
 - **ENUM for traces.template** (the parser's closed list of template ids, an integer code with no
   join): ingest 3.04-3.53 against 3.08-3.26 s wall, diagnose --db 1.11-1.37 against 1.13-1.37 CPU
   s (4 interleaved runs each), the same report. The template comparisons are not what the checks
