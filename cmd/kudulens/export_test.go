@@ -56,3 +56,29 @@ func TestExportToOtherURLIsRefused(t *testing.T) {
 		t.Errorf("the refused export wrote %v", ents)
 	}
 }
+
+// A run that loads more than reopenAfter bytes runs its checks in a new DuckDB instance
+// (store.Reopen): the report is the one of the same database diagnosed in a run of its own.
+// Not parallel: it sets reopenAfter.
+func TestDiagnoseAfterReopen(t *testing.T) {
+	defer func(n int64) { reopenAfter = n }(reopenAfter)
+	reopenAfter = 0
+	db := filepath.Join(t.TempDir(), "s.duckdb")
+	code, loaded, stderr := runCLI(t, "diagnose", "--format", "json", "--db", db, "../../fixtures/sample-bundle.zip")
+	if code != exitCheckFailed {
+		t.Fatalf("diagnose: exit %d\n%s", code, stderr)
+	}
+	reopenAfter = inMemoryMax
+	_, again, _ := runCLI(t, "diagnose", "--format", "json", "--db", db)
+	if loaded != again {
+		t.Errorf("the report after Reopen differs from the database's own:\n%.400s\n%.400s", loaded, again)
+	}
+	// without --db the sample's rows stay in memory: there is no file to reopen, and the rows
+	// are not lost (a temporary database file is reopened in its private folder:
+	// store.TestReopenTemporary)
+	reopenAfter = 0
+	code, mem, stderr := runCLI(t, "diagnose", "--format", "json", "../../fixtures/sample-bundle.zip")
+	if code != exitCheckFailed || mem != again {
+		t.Errorf("diagnose without --db: exit %d, same report: %v\n%s", code, mem == again, stderr)
+	}
+}

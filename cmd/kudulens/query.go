@@ -355,12 +355,27 @@ func openOrIngest(ctx context.Context, dbSet bool, sources []string, sf *storeFl
 	if skipped > 0 && !sf.quiet {
 		fmt.Fprintf(e.stderr, "kudulens: %d file(s) skipped as not a log kudulens reads (kudulens ingest lists them with the reason)\n", skipped)
 	}
+	var loaded int64
+	for _, f := range sum.Files {
+		loaded += f.Row.Bytes
+	}
+	if loaded > reopenAfter {
+		// the queries run faster in a new DuckDB instance than in the one that loaded the
+		// rows (store.Reopen)
+		if s, err = s.Reopen(ctx); err != nil {
+			return nil, fatal(e, err)
+		}
+	}
 	return s, code
 }
 
 // inMemoryMax is the estimated log size up to which a run without --db keeps its database in
 // memory (faster) rather than in a temporary file (bounded memory).
 const inMemoryMax = 64 << 20
+
+// reopenAfter is how many bytes of log a run loads before its queries run in a new DuckDB
+// instance (store.Reopen); a variable for the tests.
+var reopenAfter int64 = inMemoryMax
 
 // estimateLogBytes estimates the log bytes behind sources from their sizes on disk: a
 // compressed file or archive counts 8 times its size (logs compress about 10:1); stdin and

@@ -50,6 +50,7 @@ type Store struct {
 
 	privateTemp string // DuckDB's spill folder of an in-memory database, removed on Close
 	maxRatio    int64  // expansion bound of Parquet sources (Options.MaxRatio)
+	opts        Options
 
 	// checkTemplate tells, by template number, the templates the built-in checks read (see
 	// FileTx.checkRows).
@@ -174,7 +175,7 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	}
 	db := gosql.OpenDB(connector)
 	s := &Store{db: db, path: path, dicts: newStaticDicts(), claimed: map[string]string{}, threads: threads,
-		pumps: map[driver.Conn]*pumpSet{}, privateTemp: privateTemp, maxRatio: o.MaxRatio}
+		pumps: map[driver.Conn]*pumpSet{}, privateTemp: privateTemp, maxRatio: o.MaxRatio, opts: o}
 	if s.maxRatio <= 0 {
 		s.maxRatio = DefaultMaxRatio
 	}
@@ -285,6 +286,32 @@ func (s *Store) Close() error {
 		os.RemoveAll(s.privateTemp)
 	}
 	return err
+}
+
+// Reopen closes a database file and opens it again, for the queries that follow a large
+// load: DuckDB ran the checks of the 200 MB bench log ~0.15 s slower in the instance that had
+// loaded the rows than in a new one on the same file (0.73-0.81 against 0.56-0.70 s, with
+// ~0.05 s for closing and opening), whether checkpointed or not. s is closed, also on error;
+// an in-memory database (no file) is returned as it is.
+func (s *Store) Reopen(ctx context.Context) (*Store, error) {
+	if s.path == "" {
+		return s, nil
+	}
+	private := s.privateTemp
+	s.privateTemp = "" // the file in it stays
+	if err := s.Close(); err != nil {
+		os.RemoveAll(private)
+		return nil, fmt.Errorf("reopen %s: %w", s.path, err)
+	}
+	o := s.opts
+	o.Temporary = false
+	n, err := Open(ctx, s.path, o)
+	if err != nil {
+		os.RemoveAll(private)
+		return nil, err
+	}
+	n.privateTemp = private
+	return n, nil
 }
 
 // RunID is the id this process gives the files it ingests.

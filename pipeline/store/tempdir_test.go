@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -153,5 +154,57 @@ func TestNewConnectionKeepsLoadThreads(t *testing.T) {
 	}
 	if threads != 1 {
 		t.Errorf("threads on a connection opened during the load: %d, want 1", threads)
+	}
+}
+
+// Reopen of a temporary database keeps its rows and its private folder, which goes with the
+// last Close; settings given at Open hold in the reopened database too.
+func TestReopenTemporary(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	ctx := context.Background()
+	s, err := Open(ctx, "", Options{Temporary: true, MemoryLimit: "96MB", Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().ExecContext(ctx, "INSERT INTO meta VALUES ('reopen test', 'kept')"); err != nil {
+		s.Close()
+		t.Fatal(err)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(tmp, "kudulens-duckdb-*"))
+	if len(dirs) != 1 {
+		t.Fatalf("want one private folder under TMPDIR, got %v", dirs)
+	}
+	r, err := s.Reopen(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r == s {
+		t.Fatal("a database file was not reopened")
+	}
+	var v, limit string
+	if err := r.DB().QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'reopen test'").Scan(&v); err != nil || v != "kept" {
+		t.Errorf("the row after Reopen: %q, %v", v, err)
+	}
+	if err := r.DB().QueryRowContext(ctx, "SELECT current_setting('memory_limit')").Scan(&limit); err != nil || !strings.Contains(limit, "MiB") {
+		t.Errorf("memory_limit after Reopen: %q, %v", limit, err)
+	}
+	if _, err := os.Stat(dirs[0]); err != nil {
+		t.Fatalf("the private folder went with the first instance: %v", err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dirs[0]); err == nil {
+		t.Errorf("the private folder %s was left behind", dirs[0])
+	}
+	// an in-memory database has no file to reopen: it comes back as it is
+	m, err := Open(ctx, "", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if again, err := m.Reopen(ctx); err != nil || again != m {
+		t.Errorf("Reopen of an in-memory database: %v, %v", again == m, err)
 	}
 }
