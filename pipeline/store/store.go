@@ -52,9 +52,10 @@ type Store struct {
 	maxRatio    int64  // expansion bound of Parquet sources (Options.MaxRatio)
 	opts        Options
 
-	// checkTemplate tells, by template number, the templates the built-in checks read (see
-	// FileTx.checkRows).
-	checkTemplate []bool
+	// checkTemplates tells, by template number, the templates the built-in checks read (see
+	// FileTx.checkRows): worked out from the checks' SQL (~1 ms) at the first file that loads
+	// through a FileTx, not at every Open (a fleet opens a database per site).
+	checkTemplates func() ([]bool, error)
 }
 
 // Options configure DuckDB.
@@ -179,15 +180,7 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	if s.maxRatio <= 0 {
 		s.maxRatio = DefaultMaxRatio
 	}
-	ids, err := klsql.CheckTemplates()
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open %s: the checks' templates: %w", path, err)
-	}
-	s.checkTemplate = make([]bool, len(parse.TemplateIDs()))
-	for _, id := range ids {
-		s.checkTemplate[parse.TemplateNumber(id)] = true
-	}
+	s.checkTemplates = sync.OnceValues(checkTemplateMask)
 	// A connection keeps its Arrow views (pump.go) for its lifetime: keep connections open
 	// instead of closing and re-opening them between files.
 	db.SetMaxIdleConns(4*threads + 4)
@@ -286,6 +279,19 @@ func (s *Store) Close() error {
 		os.RemoveAll(s.privateTemp)
 	}
 	return err
+}
+
+// checkTemplateMask is sql.CheckTemplates by template number.
+func checkTemplateMask() ([]bool, error) {
+	ids, err := klsql.CheckTemplates()
+	if err != nil {
+		return nil, fmt.Errorf("the checks' templates: %w", err)
+	}
+	mask := make([]bool, len(parse.TemplateIDs()))
+	for _, id := range ids {
+		mask[parse.TemplateNumber(id)] = true
+	}
+	return mask, nil
 }
 
 // Reopen closes a database file and opens it again, for the queries that follow a large
@@ -495,7 +501,8 @@ type FileTx struct {
 	// and at Commit. Left among the others, the few hundred rows of a check lie in most of the
 	// table's vectors, and a check's query read its columns nearly as if it read every row:
 	// diagnose --db of the 200 MB bench log 0.48 -> 0.40 s with the same rows gathered.
-	checkRows *parse.Batch
+	checkRows     *parse.Batch
+	checkTemplate []bool // Store.checkTemplates
 }
 
 // checkRowsBatch is how many gathered check rows are loaded at once.
@@ -526,13 +533,17 @@ func (ft *FileTx) Guess() string {
 
 // BeginFile starts the transaction of one file on conn.
 func (s *Store) BeginFile(ctx context.Context, conn *gosql.Conn, row *FileRow) (*FileTx, error) {
+	checkTemplate, err := s.checkTemplates()
+	if err != nil {
+		return nil, err
+	}
 	if err := s.preparePumps(ctx, conn); err != nil {
 		return nil, err
 	}
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	ft := &FileTx{s: s, conn: conn, row: row, open: true, source: "job-log"}
+	ft := &FileTx{s: s, conn: conn, row: row, open: true, source: "job-log", checkTemplate: checkTemplate}
 	if row.Kind == source.KindAppLogCSV || row.Kind == source.KindAppLogText {
 		ft.source = "app-log"
 	}
@@ -617,7 +628,7 @@ func (ft *FileTx) gatherCheckRows(b *parse.Batch) *parse.Batch {
 		ft.checkRows = parse.NewBatch(checkRowsBatch)
 	}
 	t.MoveRows(&ft.checkRows.Traces, func(i int) bool {
-		return t.Signals[i] != 0 || ft.s.checkTemplate[t.Template[i]]
+		return t.Signals[i] != 0 || ft.checkTemplate[t.Template[i]]
 	})
 	if ft.checkRows.Traces.Len() < checkRowsBatch {
 		return nil
