@@ -26,8 +26,7 @@ import (
 
 // checkRows is a check's query as the CTE kl_rows.
 type checkRows struct {
-	body      string // the CTE's query
-	hasWindow bool   // the query has a window column (per-row windows)
+	body string // the CTE's query
 }
 
 // with prefixes the CTE to rest, a SELECT or further CTEs ("name AS (...), ... SELECT ...").
@@ -82,8 +81,7 @@ func (e *evaluator) checkRows(c *Check, q string) (checkRows, error) {
 		line = fmt.Sprintf("CAST(kl_query.%s AS BIGINT)", quoteIdent(ct.name))
 	}
 	win := "NULL::VARCHAR"
-	ct, hasWindow := col("window")
-	if hasWindow {
+	if ct, ok := col("window"); ok {
 		win = fmt.Sprintf("CAST(kl_query.%s AS VARCHAR)", quoteIdent(ct.name))
 		if ct.isInteger() { // seconds
 			win = fmt.Sprintf("CAST(kl_query.%s AS VARCHAR) || 's'", quoteIdent(ct.name))
@@ -107,7 +105,7 @@ func (e *evaluator) checkRows(c *Check, q string) (checkRows, error) {
 ) WHERE ts IS NULL OR (ts <= %s AND ts >= %s)`,
 		ts, text("grp"), text("job"), text("file"), line, text("message"), win, text("skip_reason"), text("covered_by"), status,
 		q, timeLiteral(e.at), timeLiteral(since))
-	return checkRows{body: body, hasWindow: hasWindow}, nil
+	return checkRows{body: body}, nil
 }
 
 // timeLiteral writes t as a DuckDB TIMESTAMP literal.
@@ -368,7 +366,7 @@ func utcPtr(t gosql.NullTime) *time.Time {
 // of one stretch and the first of a later one), and every other gap stays shorter than a
 // window; the last heartbeat, and the one before each gap, are kept with their lines.
 func (e *evaluator) heartbeatGroups(c *Check, rows checkRows) (map[string]*group, []string, error) {
-	// Rows may name their group's window (rows.hasWindow), and the stretch is half the
+	// Rows may name their group's window (a window column), and the stretch is half the
 	// shortest of all. The query reads them with the rule's window first and returns the
 	// windows the rows name: one shorter than the rule's (rare) reads again with it. (A first
 	// query for the windows alone held the check's rows in a temporary table so as not to run
@@ -377,7 +375,7 @@ func (e *evaluator) heartbeatGroups(c *Check, rows checkRows) (map[string]*group
 	shortest := c.Rule.Window
 	for {
 		groups, order, windows, err := e.heartbeats(c, rows, shortest)
-		if err != nil || !rows.hasWindow {
+		if err != nil {
 			return groups, order, err
 		}
 		least := shortest
