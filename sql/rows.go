@@ -8,10 +8,11 @@ import (
 )
 
 // A check's query may match millions of lines (a crafted bundle: one line repeated a million
-// times), and a report shows a count, a window and a few lines. So the rows stay in DuckDB:
-// each rule is one query over the check's query, which reads what the report shows (counts and
-// windows as SQL aggregates, the evidence as the few rows it names). The memory a check takes
-// in Go does not grow with its matches, and DuckDB spills under its memory limit.
+// times), and a report shows a count, a window and a few lines. So the rows of a large result
+// stay in DuckDB (a small one is judged in Go: fewrows.go): each rule is one query over the
+// check's query, which reads what the report shows (counts and windows as SQL aggregates, the
+// evidence as the few rows it names). The memory a check takes in Go does not grow with its
+// matches, and DuckDB spills under its memory limit.
 //
 // The check's query becomes a CTE, kl_rows, with its columns brought to the names and types
 // the rules know: ord (the row's place in the query's output: ties in time keep that order, as
@@ -39,61 +40,33 @@ func (q checkRows) with(rest string) string {
 	return "WITH kl_rows AS MATERIALIZED (" + q.body + ")" + sep + rest
 }
 
-// checkRows builds kl_rows from the check's query (q, in DuckDB SQL); only the query's
-// columns are read here (DESCRIBE), it runs as part of each rule's query.
-func (e *evaluator) checkRows(c *Check, q string) (checkRows, error) {
-	q = strings.TrimRight(strings.TrimSpace(q), ";")
-	cols, names, err := e.describe(q)
-	if err != nil {
-		return checkRows{}, err
-	}
-	col := func(name string) (colType, bool) {
-		ct, ok := cols[name]
-		return ct, ok
-	}
-	// A query over a table as it is (a KQL check's "traces | where ...") names provenance
-	// source_file and line_no.
-	for alias, name := range map[string]string{"file": "source_file", "line": "line_no"} {
-		if _, ok := cols[alias]; !ok {
-			if ct, ok := cols[name]; ok {
-				cols[alias] = ct
-			}
-		}
-	}
-	if _, ok := col("timestamp"); !ok && c.Rule.Kind != RuleRows {
-		return checkRows{}, fmt.Errorf("the query must return a timestamp column (it returns %s)", strings.Join(names, ", "))
-	}
-	if _, ok := col("status"); !ok && c.Rule.Kind == RuleRows {
-		return checkRows{}, fmt.Errorf("a 'rows' check must return a status column (it returns %s)", strings.Join(names, ", "))
-	}
+// sqlRows builds kl_rows from the check's query (q, in DuckDB SQL) and its columns (rc); the
+// query runs as part of each rule's query.
+func (e *evaluator) sqlRows(q string, rc resultCols) checkRows {
 	text := func(name string) string {
-		if ct, ok := col(name); ok {
+		if ct, ok := rc.col(name); ok {
 			return fmt.Sprintf("coalesce(CAST(kl_query.%s AS VARCHAR), '')", quoteIdent(ct.name))
 		}
 		return "''"
 	}
 	ts := "NULL::TIMESTAMP"
-	if ct, ok := col("timestamp"); ok && ct.isTime() {
+	if ct, ok := rc.col("timestamp"); ok && ct.isTime() {
 		ts = fmt.Sprintf("CAST(kl_query.%s AS TIMESTAMP)", quoteIdent(ct.name))
 	}
 	line := "NULL::BIGINT"
-	if ct, ok := col("line"); ok && ct.isInteger() {
+	if ct, ok := rc.col("line"); ok && ct.isInteger() {
 		line = fmt.Sprintf("CAST(kl_query.%s AS BIGINT)", quoteIdent(ct.name))
 	}
 	win := "NULL::VARCHAR"
-	if ct, ok := col("window"); ok {
+	if ct, ok := rc.col("window"); ok {
 		win = fmt.Sprintf("CAST(kl_query.%s AS VARCHAR)", quoteIdent(ct.name))
 		if ct.isInteger() { // seconds
 			win = fmt.Sprintf("CAST(kl_query.%s AS VARCHAR) || 's'", quoteIdent(ct.name))
 		}
 	}
 	status := "''"
-	if ct, ok := col("status"); ok {
+	if ct, ok := rc.col("status"); ok {
 		status = fmt.Sprintf("lower(coalesce(CAST(kl_query.%s AS VARCHAR), ''))", quoteIdent(ct.name))
-	}
-	since := e.since
-	if since.IsZero() {
-		since = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	// row_number() OVER () numbers the rows in the order the query gives them.
 	body := fmt.Sprintf(`SELECT * FROM (
@@ -104,8 +77,81 @@ func (e *evaluator) checkRows(c *Check, q string) (checkRows, error) {
     ) kl_query
 ) WHERE ts IS NULL OR (ts <= %s AND ts >= %s)`,
 		ts, text("grp"), text("job"), text("file"), line, text("message"), win, text("skip_reason"), text("covered_by"), status,
-		q, timeLiteral(e.at), timeLiteral(since))
-	return checkRows{body: body}, nil
+		q, timeLiteral(e.at), timeLiteral(e.sinceOrMin()))
+	return checkRows{body: body}
+}
+
+// sinceOrMin is --since, or the least time when there is none.
+func (e *evaluator) sinceOrMin() time.Time {
+	if e.since.IsZero() {
+		return time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return e.since
+}
+
+// resultCols are the columns of a check's result, as the query gave them (rows.ColumnTypes).
+type resultCols struct {
+	names  []string           // as written, in order
+	byName map[string]colType // by lower-case name, the first of a name
+}
+
+func newResultCols(rs *gosql.Rows) (resultCols, error) {
+	types, err := rs.ColumnTypes()
+	if err != nil {
+		return resultCols{}, err
+	}
+	rc := resultCols{byName: map[string]colType{}}
+	for i, t := range types {
+		rc.names = append(rc.names, t.Name())
+		if _, dup := rc.byName[strings.ToLower(t.Name())]; !dup {
+			rc.byName[strings.ToLower(t.Name())] = colType{name: t.Name(), typ: strings.ToUpper(t.DatabaseTypeName()), idx: i}
+		}
+	}
+	return rc, nil
+}
+
+// describe returns the columns of q's result without running it.
+func (e *evaluator) describe(q string) (resultCols, error) {
+	rc := resultCols{byName: map[string]colType{}}
+	err := scanRows(e.ctx, e.conn, "DESCRIBE "+q, func(r *gosql.Rows) error {
+		var name, typ string
+		var rest [4]any // null, key, default, extra
+		if err := r.Scan(&name, &typ, &rest[0], &rest[1], &rest[2], &rest[3]); err != nil {
+			return err
+		}
+		if _, dup := rc.byName[strings.ToLower(name)]; !dup {
+			rc.byName[strings.ToLower(name)] = colType{name: name, typ: strings.ToUpper(typ), idx: len(rc.names)}
+		}
+		rc.names = append(rc.names, name)
+		return nil
+	})
+	return rc, err
+}
+
+// col returns the column the rules read as name. A query over a table as it is (a KQL check's
+// "traces | where ...") names provenance source_file and line_no.
+func (rc resultCols) col(name string) (colType, bool) {
+	ct, ok := rc.byName[name]
+	if !ok {
+		switch name {
+		case "file":
+			ct, ok = rc.byName["source_file"]
+		case "line":
+			ct, ok = rc.byName["line_no"]
+		}
+	}
+	return ct, ok
+}
+
+// check says what a rule needs of the columns and the query lacks.
+func (rc resultCols) check(c *Check) error {
+	if _, ok := rc.col("timestamp"); !ok && c.Rule.Kind != RuleRows {
+		return fmt.Errorf("the query must return a timestamp column (it returns %s)", strings.Join(rc.names, ", "))
+	}
+	if _, ok := rc.col("status"); !ok && c.Rule.Kind == RuleRows {
+		return fmt.Errorf("a 'rows' check must return a status column (it returns %s)", strings.Join(rc.names, ", "))
+	}
+	return nil
 }
 
 // timeLiteral writes t as a DuckDB TIMESTAMP literal.
@@ -113,8 +159,11 @@ func timeLiteral(t time.Time) string {
 	return "TIMESTAMP '" + t.UTC().Format("2006-01-02 15:04:05.999999") + "'"
 }
 
-// colType is a column of a check's result: its name as written and its DuckDB type.
-type colType struct{ name, typ string }
+// colType is a column of a check's result: its name as written, its DuckDB type and its place.
+type colType struct {
+	name, typ string
+	idx       int
+}
 
 func (c colType) isTime() bool {
 	return strings.HasPrefix(c.typ, "TIMESTAMP") || c.typ == "DATE"
@@ -126,26 +175,6 @@ func (c colType) isInteger() bool {
 		return true
 	}
 	return false
-}
-
-// describe returns the columns of q's result by lower-case name, without running it, and
-// their names as written.
-func (e *evaluator) describe(q string) (map[string]colType, []string, error) {
-	cols := map[string]colType{}
-	var names []string
-	err := scanRows(e.ctx, e.conn, "DESCRIBE "+q, func(r *gosql.Rows) error {
-		var name, typ string
-		var rest [4]any // null, key, default, extra
-		if err := r.Scan(&name, &typ, &rest[0], &rest[1], &rest[2], &rest[3]); err != nil {
-			return err
-		}
-		names = append(names, name)
-		if _, dup := cols[strings.ToLower(name)]; !dup {
-			cols[strings.ToLower(name)] = colType{name: name, typ: strings.ToUpper(typ)}
-		}
-		return nil
-	})
-	return cols, names, err
 }
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
@@ -194,15 +223,21 @@ ORDER BY ts, file, line, ord LIMIT $1`
 	if err != nil {
 		return err
 	}
+	e.judgeAny(c, r, n, utcPtr(first), utcPtr(last))
+	return nil
+}
+
+// judgeAny completes an any rule's result from the number of matches (n) and the first and
+// last time; the evidence is in r.
+func (e *evaluator) judgeAny(c *Check, r *Result, n int64, first, last *time.Time) {
 	r.Status = StatusPass
 	if n == 0 {
 		r.Detail = "no matching lines; " + e.cov.Describe(c.Jobs)
-		return nil
+		return
 	}
 	r.Count, r.Status = n, StatusFail
-	r.FirstSeen, r.LastSeen = utcPtr(first), utcPtr(last)
+	r.FirstSeen, r.LastSeen = first, last
 	r.Detail = fmt.Sprintf("%d matching lines from %s to %s", n, FormatTime(*r.FirstSeen), FormatTime(*r.LastSeen))
-	return nil
 }
 
 // moreThanRows judges a more-than rule in SQL: per group (grp), the number of matches, the
@@ -234,15 +269,7 @@ SELECT g.part, coalesce(a.n, 0), coalesce(a.best, 0), a.first_ts, a.last_ts, a.f
 FROM g LEFT JOIN a USING (part)
 LEFT JOIN s ON s.part = g.part AND (s.idx BETWEEN coalesce(a.fire, 1) AND coalesce(a.fire, 1) + $2 - 1 OR s.idx = a.fire + $1)
 ORDER BY g.part, s.idx`, rowCols, frame, prefixed("s.", rowCols)))
-	type groupStats struct {
-		name                  string
-		n, best               int64
-		first, last, lastFire *time.Time
-		fire                  int64 // 0: none
-		rows                  []row
-		idx, cnt              []int64
-	}
-	var groups []*groupStats
+	var groups []*fireGroup
 	err := scanRows(e.ctx, e.conn, q, func(rs *gosql.Rows) error {
 		var name string
 		var nn, best int64
@@ -258,7 +285,7 @@ ORDER BY g.part, s.idx`, rowCols, frame, prefixed("s.", rowCols)))
 			return err
 		}
 		if len(groups) == 0 || groups[len(groups)-1].name != name {
-			groups = append(groups, &groupStats{name: name, n: nn, best: best, first: utcPtr(first), last: utcPtr(last),
+			groups = append(groups, &fireGroup{name: name, n: nn, best: best, first: utcPtr(first), last: utcPtr(last),
 				lastFire: utcPtr(lastFire), fire: fire.Int64})
 		}
 		g := groups[len(groups)-1]
@@ -272,7 +299,27 @@ ORDER BY g.part, s.idx`, rowCols, frame, prefixed("s.", rowCols)))
 	if err != nil {
 		return err
 	}
-	judge := func(g *groupStats, r *Result) {
+	e.judgeMoreThan(c, r, groups, n, w)
+	return nil
+}
+
+// fireGroup is what a more-than rule reads of a group: the number of matches (n), the largest
+// count within a window (best), the first and last time, the place (1-based, in time order) of
+// the first row whose window holds more than the threshold (fire, 0 for none) and the end of
+// the last such window; and the rows the result shows, with their places and counts: the
+// first rows from fire on (or from the first, for none) and the one that made it fire.
+type fireGroup struct {
+	name                  string
+	n, best               int64
+	first, last, lastFire *time.Time
+	fire                  int64
+	rows                  []row
+	idx, cnt              []int64
+}
+
+// judgeMoreThan judges a more-than rule (threshold n, window w) from its groups, by name.
+func (e *evaluator) judgeMoreThan(c *Check, r *Result, groups []*fireGroup, n int64, w time.Duration) {
+	judge := func(g *fireGroup, r *Result) {
 		r.Status = StatusPass
 		if g.n == 0 {
 			r.Detail = "no matching lines; " + e.cov.Describe(c.Jobs)
@@ -305,11 +352,11 @@ ORDER BY g.part, s.idx`, rowCols, frame, prefixed("s.", rowCols)))
 		r.Detail = fmt.Sprintf("at most %d matches within %s (threshold %d); %d in all", g.best, FormatDuration(w), n, g.n)
 	}
 	if len(groups) == 0 {
-		groups = append(groups, &groupStats{})
+		groups = append(groups, &fireGroup{})
 	}
 	if len(groups) == 1 {
 		judge(groups[0], r)
-		return nil
+		return
 	}
 	names := make([]string, len(groups))
 	results := make([]Result, len(groups))
@@ -318,7 +365,6 @@ ORDER BY g.part, s.idx`, rowCols, frame, prefixed("s.", rowCols)))
 		judge(g, &results[i])
 	}
 	combineGroups(r, names, results)
-	return nil
 }
 
 // combineGroups makes r of the results of a more-than check's groups, each judged on its own:
@@ -462,7 +508,7 @@ ORDER BY g.grp, b.ts, b.file, b.line, b.ord`, prefixed("b.", rowCols))), func(rs
 // judgeRows reads a 'rows' check: each row carries its status; per status the count, the
 // first and last few messages (summarize), and the first failing rows as evidence.
 func (e *evaluator) judgeRows(rows checkRows, r *Result) error {
-	const keep = 3
+	const keep = rowsKeep
 	q := rows.with(fmt.Sprintf(`SELECT %s, kind, n, first_fail, last_fail FROM (
     SELECT *,
         row_number() OVER (PARTITION BY kind ORDER BY ord) AS rn,
@@ -473,12 +519,7 @@ func (e *evaluator) judgeRows(rows checkRows, r *Result) error {
     FROM (SELECT *, CASE WHEN status IN ('fail', 'unknown', 'skipped') THEN status ELSE 'pass' END AS kind FROM %s)
 ) WHERE rn <= $1 OR rd <= $2
 ORDER BY kind, ord`, rowCols, "kl_rows"))
-	type kindRows struct {
-		n    int64
-		msgs []string
-	}
 	kinds := map[Status]*kindRows{}
-	r.Status = StatusPass
 	err := scanRows(e.ctx, e.conn, q, func(rs *gosql.Rows) error {
 		var x row
 		var kind string
@@ -505,6 +546,25 @@ ORDER BY kind, ord`, rowCols, "kl_rows"))
 	if err != nil {
 		return err
 	}
+	judgeKinds(r, kinds)
+	return nil
+}
+
+// rowsKeep is how many of the first and of the last messages of a kind a rows rule shows.
+const rowsKeep = 3
+
+// kindRows are the rows of one status of a 'rows' check: how many, and the messages of the
+// first max(rowsKeep, maxEvidence) and of the last rowsKeep, in the query's order.
+type kindRows struct {
+	n    int64
+	msgs []string
+}
+
+// judgeKinds completes a 'rows' check's result from its rows by status; the count, times and
+// evidence of the failing rows are in r.
+func judgeKinds(r *Result, kinds map[Status]*kindRows) {
+	const keep = rowsKeep
+	r.Status = StatusPass
 	// The rows of a kind came as the first max(keep, maxEvidence) and the last keep: summarize
 	// wants the first and last keep of all of them.
 	sum := func(s Status) string {
@@ -531,5 +591,4 @@ ORDER BY kind, ord`, rowCols, "kl_rows"))
 			r.Detail = strings.TrimPrefix(r.Detail+"; skipped "+sum(StatusSkipped), "; ")
 		}
 	}
-	return nil
 }

@@ -14,11 +14,12 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 )
 
-// The rules read a check's rows in DuckDB (rows.go) instead of reading every row into Go.
-// These tests hold them to the Go implementation they replaced (kept below as the reference:
-// it read every row), on random rows: ties in time, groups, rows without a time, skip
-// reasons, per-row windows and coverage with holes, so that the thinning of heartbeats and the
-// window counts in SQL give the same results, evidence and details.
+// The rules read a large result of a check in DuckDB (rows.go) and a small one in Go
+// (fewrows.go). These tests hold both ways to the Go implementation the SQL replaced (kept
+// below as the reference: it read every row), on random rows: ties in time, groups, rows
+// without a time, skip reasons, per-row windows and coverage with holes, so that the thinning
+// of heartbeats and the window counts in SQL, and their twins in Go, give the same results,
+// evidence and details.
 
 func TestRulesInSQLMatchReference(t *testing.T) {
 	t.Parallel()
@@ -62,7 +63,9 @@ func TestRulesInSQLMatchReference(t *testing.T) {
 		}
 		cov := randomCoverage(rng, base, "Office365ActivityImporter")
 		maxEv := 1 + rng.IntN(6)
-		e := &evaluator{ctx: ctx, conn: conn, at: at, since: since, cov: cov, maxEvidence: maxEv}
+		inSQL := &evaluator{ctx: ctx, conn: conn, at: at, since: since, cov: cov, maxEvidence: maxEv, goRows: -1}
+		inGo := *inSQL
+		inGo.goRows = 0
 		ref := &refEval{at: at, since: since, cov: cov, maxEvidence: maxEv}
 		kept := ref.filter(rows)
 		w := time.Duration(1+rng.IntN(180)) * time.Minute
@@ -74,7 +77,6 @@ func TestRulesInSQLMatchReference(t *testing.T) {
 		} {
 			c := &Check{ID: "c", Title: "a check", Rule: rule, Jobs: []string{"Office365ActivityImporter"},
 				Query: "SELECT timestamp, grp, job, file, line, message, skip_reason, \"window\", status FROM t ORDER BY k"}
-			got := e.run(c)
 			want := Result{ID: c.ID, Title: c.Title, Threshold: c.Rule.ThresholdText(), Evidence: []Evidence{}}
 			switch rule.Kind {
 			case RuleMoreThan:
@@ -83,20 +85,23 @@ func TestRulesInSQLMatchReference(t *testing.T) {
 				ref.moreThan(c, kept, &want, 0, 0)
 			case RuleAtLeastOnePer:
 				groups, order := ref.heartbeats(c, kept)
-				e.judgeGroups(c, &want, groups, order)
+				inSQL.judgeGroups(c, &want, groups, order)
 			case RuleRows:
 				ref.judgedRows(kept, &want)
 			}
-			if g, w := resultJSON(t, got), resultJSON(t, want); g != w {
-				t.Fatalf("seed %d, rule %s, %d rows, at %s, since %s, evidence %d:\n got %s\nwant %s",
-					seed, rule, len(rows), at.Format(time.RFC3339), since.Format(time.RFC3339), maxEv, g, w)
+			for _, e := range []*evaluator{inSQL, &inGo} {
+				if g, w := resultJSON(t, e.run(c)), resultJSON(t, want); g != w {
+					t.Fatalf("seed %d, rule %s, in Go %v, %d rows, at %s, since %s, evidence %d:\n got %s\nwant %s",
+						seed, rule, e.goRows >= 0, len(rows), at.Format(time.RFC3339), since.Format(time.RFC3339), maxEv, g, w)
+				}
 			}
 		}
 	}
 }
 
 // A check that matches many lines is judged from a few of them: what the rule reads into Go
-// does not grow with the matches.
+// does not grow with the matches. (Its query is first read into Go up to goRowsMax rows, and
+// given up: TestRulesInGoBounded.)
 func TestRulesReadFewRows(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -110,7 +115,7 @@ func TestRulesReadFewRows(t *testing.T) {
 	at := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 	cov := &Coverage{At: at, ByJob: map[string][]Interval{}, JobLog: map[string][]Interval{
 		"Office365ActivityImporter": {{time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), at}}}, AppByJob: map[string][]Interval{}}
-	counting := &countingQueryer{queryer: conn}
+	counting := &countingQueryer{queryer: conn, checkQuery: "SELECT * FROM t"}
 	e := &evaluator{ctx: ctx, conn: counting, at: at, cov: cov, maxEvidence: 5}
 	for _, rule := range []Rule{
 		{Kind: RuleMoreThan, Threshold: 100, Window: 10 * time.Minute},
@@ -151,12 +156,14 @@ func memoryConn(t *testing.T) *gosql.Conn {
 // countingQueryer counts the rows the rules read.
 type countingQueryer struct {
 	queryer
-	rows int
+	checkQuery string
+	rows       int
 }
 
 func (q *countingQueryer) QueryContext(ctx context.Context, query string, args ...any) (*gosql.Rows, error) {
-	// Count by running the same query as a count: *gosql.Rows cannot be wrapped.
-	if !strings.HasPrefix(query, "SELECT * EXCLUDE") {
+	// Count by running the same query as a count: *gosql.Rows cannot be wrapped. The check's
+	// query itself (readFew) is read only up to a bound.
+	if query != q.checkQuery {
 		var n int
 		if err := q.queryer.(*gosql.Conn).QueryRowContext(ctx, "SELECT count(*) FROM ("+query+")", args...).Scan(&n); err == nil {
 			q.rows += n
@@ -202,7 +209,11 @@ func randomRows(rng *rand.Rand, base time.Time) []refRow {
 			}
 			x.time, last = &t, t
 		}
-		if rng.IntN(5) > 0 {
+		switch rng.IntN(10) {
+		case 0, 1:
+		case 2: // a group's first job names its coverage
+			x.job = "AppInsightsImporter"
+		default:
 			x.job = "Office365ActivityImporter"
 		}
 		if skips && rng.IntN(100) == 0 {
@@ -476,16 +487,64 @@ func TestHeartbeatsWindowShorterThanRule(t *testing.T) {
 		AppByJob: map[string][]Interval{}}
 	c := &Check{ID: "c", Title: "a check", Rule: Rule{Kind: RuleAtLeastOnePer, Window: 24 * time.Hour}, Jobs: []string{op},
 		Query: `SELECT timestamp, grp, job, file, line, message, "window" FROM t ORDER BY k`}
-	e := &evaluator{ctx: ctx, conn: conn, at: at, cov: cov, maxEvidence: 5}
-	got := e.run(c)
+	inSQL := &evaluator{ctx: ctx, conn: conn, at: at, cov: cov, maxEvidence: 5}
 	ref := &refEval{at: at, cov: cov, maxEvidence: 5}
 	want := Result{ID: c.ID, Title: c.Title, Threshold: c.Rule.ThresholdText(), Evidence: []Evidence{}}
 	groups, order := ref.heartbeats(c, ref.filter(rows))
-	e.judgeGroups(c, &want, groups, order)
+	inSQL.judgeGroups(c, &want, groups, order)
 	if want.Status != StatusFail {
 		t.Fatalf("the reference gives %s, want fail: the case does not hold a gap of the window", want.Status)
 	}
-	if g, w := resultJSON(t, got), resultJSON(t, want); g != w {
+	if g, w := resultJSON(t, inSQL.run(c)), resultJSON(t, want); g != w {
 		t.Errorf("got %s\nwant %s", g, w)
+	}
+}
+
+// A check's result is judged in Go only while it is small: past goRowsMax rows, or goBytesMax
+// of text, the rules in SQL judge it, so that a check holds little in Go however many lines it
+// matches. The result is the same either way.
+func TestRulesInGoBounded(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	conn := memoryConn(t)
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE TABLE t AS SELECT TIMESTAMP '2026-11-20 00:00:00' + to_seconds(i) AS timestamp,
+		'Office365ActivityImporter' AS job, 'job_log.txt' AS file, i + 1 AS line, 'm' || i AS message
+		FROM range(%d) r(i)`, goRowsMax+1)); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+	cov := &Coverage{At: at, ByJob: map[string][]Interval{}, JobLog: map[string][]Interval{}, AppByJob: map[string][]Interval{}}
+	e := &evaluator{ctx: ctx, conn: conn, at: at, cov: cov, maxEvidence: 5}
+	inSQL := *e
+	inSQL.goRows = -1
+	big := fmt.Sprintf("repeat('x', %d)", goBytesMax/40)
+	for _, tc := range []struct {
+		query string
+		inGo  bool
+	}{
+		{fmt.Sprintf("SELECT * FROM t ORDER BY line LIMIT %d", goRowsMax), true},
+		{"SELECT * FROM t ORDER BY line", false}, // one row more
+		{"SELECT timestamp, job, file, line, " + big + " AS message FROM t ORDER BY line LIMIT 30", true},
+		{"SELECT timestamp, job, file, line, " + big + " AS message FROM t ORDER BY line LIMIT 50", false}, // 10 MB
+		// columns of other types: read in Go where it casts them as DuckDB does
+		{"SELECT timestamp::DATE AS timestamp, job, file, line::INTEGER AS line, line > 3 AS message FROM t ORDER BY line LIMIT 20", true},
+		{"SELECT timestamp::VARCHAR AS timestamp, NULL AS job, file, line::VARCHAR AS line, message FROM t ORDER BY line LIMIT 20", true},
+		{"SELECT timestamp::TIMESTAMP_NS AS timestamp, job, file, line, message FROM t ORDER BY line LIMIT 20", false},
+		{"SELECT timestamp, job, file, line::HUGEINT AS line, message FROM t ORDER BY line LIMIT 20", false},
+		{"SELECT timestamp, job, file, line, line / 2 AS message FROM t ORDER BY line LIMIT 20", false},
+	} {
+		for _, rule := range []Rule{{Kind: RuleAny}, {Kind: RuleMoreThan, Threshold: 3, Window: time.Minute}} {
+			c := &Check{ID: "c", Title: "many", Rule: rule, Jobs: []string{"Office365ActivityImporter"}, Query: tc.query}
+			_, rows, inGo, err := e.readFew(c, tc.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if inGo != tc.inGo || (!inGo && rows != nil) {
+				t.Errorf("%.60s: judged in Go %v (%d rows held), want %v", tc.query, inGo, len(rows), tc.inGo)
+			}
+			if g, w := resultJSON(t, e.run(c)), resultJSON(t, inSQL.run(c)); g != w {
+				t.Errorf("%.60s, %s: got %s\nin SQL %s", tc.query, rule, g, w)
+			}
+		}
 	}
 }

@@ -326,6 +326,9 @@ type evaluator struct {
 	cov         *Coverage
 	maxEvidence int
 	kql         func(string, time.Time) (string, error)
+	// goRows is the most rows of a check's result judged in Go (fewrows.go): 0 for goRowsMax,
+	// negative for none (the tests of the rules in SQL).
+	goRows int
 }
 
 // row is one row of a check's query, with the columns the rules know.
@@ -349,7 +352,8 @@ func (e *evaluator) run(c *Check) Result {
 	return r
 }
 
-// judge runs the check's query as the CTE kl_rows and applies its rule over it.
+// judge runs the check's query and applies its rule: in Go to a result of a few rows
+// (fewrows.go), in SQL to a larger one, the query as the CTE kl_rows (rows.go).
 func (e *evaluator) judge(c *Check, r *Result) error {
 	q := c.Query
 	if c.Lang == "kql" {
@@ -361,10 +365,16 @@ func (e *evaluator) judge(c *Check, r *Result) error {
 			return err
 		}
 	}
-	rows, err := e.checkRows(c, q)
+	q = strings.TrimRight(strings.TrimSpace(q), ";")
+	rc, few, ok, err := e.readFew(c, q)
 	if err != nil {
 		return err
 	}
+	if ok {
+		e.judgeFew(c, few, r)
+		return nil
+	}
+	rows := e.sqlRows(q, rc)
 	switch c.Rule.Kind {
 	case RuleMoreThan:
 		return e.moreThanRows(c, rows, r, c.Rule.Threshold, c.Rule.Window)
