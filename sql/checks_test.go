@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -1978,6 +1979,39 @@ func TestEveryCheckHasCases(t *testing.T) {
 			t.Errorf("cases for %s, which is not a built-in check", id)
 		}
 	}
+}
+
+// section-import-missing writes out the skip templates of its sections a second time, for
+// DuckDB to filter them in the scan (last_skip): the two lists must stay the same.
+func TestSectionSkipTemplatesWrittenOutAlike(t *testing.T) {
+	checks, err := builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range checks {
+		if c.ID != "section-import-missing" {
+			continue
+		}
+		var sections, written []string
+		for _, m := range regexp.MustCompile(`\('[^']*', '[^']*', '([a-z-]+)', '\d+h', `).FindAllStringSubmatch(c.Query, -1) {
+			sections = append(sections, m[1])
+		}
+		i := strings.Index(c.Query, "last_skip AS (")
+		list := regexp.MustCompile(`\(template IN \(([^)]*)\)\) IS TRUE`).FindStringSubmatch(c.Query[i:])
+		if i < 0 || list == nil {
+			t.Fatal("no last_skip with a written-out template list in section-import-missing")
+		}
+		for _, lit := range strings.Split(list[1], ",") {
+			written = append(written, strings.Trim(strings.TrimSpace(lit), "'"))
+		}
+		sort.Strings(sections)
+		sort.Strings(written)
+		if len(sections) != 6 || strings.Join(sections, ",") != strings.Join(written, ",") {
+			t.Errorf("sections' skip templates %v, written out in last_skip %v", sections, written)
+		}
+		return
+	}
+	t.Fatal("no check section-import-missing")
 }
 
 // The JSON report lists every catalogue check exactly once, whatever the logs.
