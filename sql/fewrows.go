@@ -35,10 +35,8 @@ func (e *evaluator) readFew(c *Check, q string) (rc resultCols, rows []goRow, ok
 	maxRows := goRowsMax
 	if e.goRows != 0 {
 		maxRows = e.goRows
-	} else if c.Rule.Kind == RuleAtLeastOnePer {
-		maxRows = -1
 	}
-	if maxRows < 0 {
+	if maxRows < 0 || c.Rule.Kind == RuleAtLeastOnePer {
 		if rc, err = e.describe(q); err == nil {
 			err = rc.check(c)
 		}
