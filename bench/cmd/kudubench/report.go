@@ -297,12 +297,37 @@ const why14 = `
   still ~5× one LIKE query. Per check: DESCRIBE and the rule's query (~5 ms each for the simple
   checks, 16 of them), section-import-missing (its 60 k heartbeats from customEvents: ~80 ms) and
   web-hits-missing (regular expressions on 30 k messages: ~50 ms). Target 2 needs fewer, cheaper
-  queries as well as fewer rows: the checks of one scan, judged in one query.
+  queries as well as fewer rows (see the next two notes for what this stop did of that).
 - **A new DuckDB instance for the checks.** The checks ran ~0.15 s slower in the instance that had
   just loaded the 200 MB log than in a new process on the same file, and neither a CHECKPOINT, a
   larger memory limit, Go's GC off nor dropping the load's connections changed that. diagnose now
   closes and reopens the database file after a load of more than 64 MB (~0.05 s): 2.72 → 2.68 s
   median, 4.49 → 4.31 CPU s (8 alternated runs), for 15-40 MB more peak RSS.
+- **Rules in Go for a few rows.** On a database of 50 lines the checks still took ~0.25 s (one
+  thread, one after the other), the check files' queries ~0.11 s of it: each rule's SQL query
+  cost DuckDB 3-20 ms of planning and set-up whatever the rows, and its DESCRIBE 1-5 ms. A
+  check's result of up to 16 k rows and 8 MB of text is now read as it comes (its columns from
+  the result) and judged in Go; larger ones, and the heartbeat checks, in SQL as before.
+  diagnose --db 0.49 → 0.45 s median, 0.83 → 0.71 CPU s; on the 50-line database 0.24 → 0.18 s.
+  Measured, not adopted: heartbeats judged in Go too (read until the bound, then in SQL: the
+  query ran twice, section-import-missing 0.08 → 0.21 s); heartbeats streamed from DuckDB as
+  Arrow batches and thinned in Go (bounded memory, but DuckDB materializing and converting 60 k
+  rows cost more than thinning them in SQL: 0.354 → 0.391 s); the heartbeat rule as one
+  aggregate read once instead of a materialized CTE read three times (no change: its struct
+  sort keys cost what the materialization did); the heavy checks first in the queue; the job
+  health on its own connection from the start, beside the coverage (both no change: the two
+  cores are busy throughout, the checks' CPU is the limit).
+- **SQL that reads more than it seems.** section-import-missing's skip lines came through
+  template IN (SELECT ... FROM sections), a join that read three columns of every line (written
+  out and filtered in the scan: ~25 → ~10 ms), and an arg_max over the message read the
+  messages of all 10 k request lines (ORDER BY ... LIMIT 1 reads one); job-not-running's
+  DISTINCT over the (job, file) pairs of every line took ~20 ms, two DISTINCTs of one column ~5
+  ms. The job health (~35 ms, every line) runs as a task beside the checks. diagnose --db on a
+  quiet machine now ~0.34-0.35 s against one LIKE query's ~0.07 s (5×). A regular expression in
+  a scan's filter runs on every row of the vectors that hold a match (the lines the checks read
+  are stored together, so their vectors mix templates): web-hits-missing's on 9.7 k download
+  lines cost ~16 ms in the scan against ~9 ms on the lines materialized first, but the whole
+  check did not change measurably.
 - **ENUM for traces.template** (the parser's closed list of template ids, an integer code with no
   join): ingest 3.04-3.53 against 3.08-3.26 s wall, diagnose --db 1.11-1.37 against 1.13-1.37 CPU
   s (4 interleaved runs each), the same report. The template comparisons are not what the checks
