@@ -222,16 +222,7 @@ func timed(rows []goRow) []row {
 			ms = append(ms, x.row)
 		}
 	}
-	sort.SliceStable(ms, func(i, j int) bool {
-		a, b := ms[i], ms[j]
-		if !a.time.Equal(*b.time) {
-			return a.time.Before(*b.time)
-		}
-		if a.file != b.file {
-			return a.file < b.file
-		}
-		return a.line < b.line
-	})
+	sortByTime(ms)
 	return ms
 }
 

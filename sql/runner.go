@@ -576,17 +576,7 @@ type beatResult struct {
 // lies less than w before the evaluation time at (the alert is not firing then, and no covered
 // window failed before); otherwise the logs cannot tell (unknown).
 func judgeHeartbeats(beats []row, cover []Interval, w time.Duration, at time.Time) beatResult {
-	// by time, then file and line, as the rules read them (sql/rows.go)
-	sort.SliceStable(beats, func(i, j int) bool {
-		a, b := beats[i], beats[j]
-		if !a.time.Equal(*b.time) {
-			return a.time.Before(*b.time)
-		}
-		if a.file != b.file {
-			return a.file < b.file
-		}
-		return a.line < b.line
-	})
+	sortByTime(beats)
 	var res beatResult
 	var longestCover time.Duration
 	for _, iv := range cover {
@@ -636,6 +626,21 @@ func judgeHeartbeats(beats []row, cover []Interval, w time.Duration, at time.Tim
 			fmtHours(longestCover), FormatDuration(w))
 	}
 	return res
+}
+
+// sortByTime orders rows as the rules of time read them (sql/rows.go): by time, then file and
+// line; a stable sort, so that rows alike in those keep their order (the query's).
+func sortByTime(rows []row) {
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		if !a.time.Equal(*b.time) {
+			return a.time.Before(*b.time)
+		}
+		if a.file != b.file {
+			return a.file < b.file
+		}
+		return a.line < b.line
+	})
 }
 
 // joinReasons joins "label\x00reason" items, naming each reason once with its labels.
