@@ -30,11 +30,11 @@ WITH m AS (
         arg_max(line_no, (timestamp, file_id, line_no)) FILTER (WHERE template = 'webhook-verify') AS verified_line
     -- one row also where none of those lines is (a lake's site without them keeps its row)
     FROM (SELECT 1 AS one) o LEFT JOIN m ON true
-), c AS (
-    SELECT 1 AS one FROM traces WHERE operation_Name = 'Office365ActivityImporter' AND NOT is_system
 ), l AS (
-    -- one row also where there is no such line, as j
-    SELECT count(c.one) AS lines FROM (SELECT 1 AS one) o LEFT JOIN c ON true
+    -- whether the job printed anything: EXISTS stops at the first such line (counting them
+    -- all read two columns of every line, ~7 ms on the 200 MB bench log); lines is 0 or 1
+    SELECT CASE WHEN EXISTS (SELECT 1 FROM traces WHERE operation_Name = 'Office365ActivityImporter' AND NOT is_system)
+           THEN 1 ELSE 0 END AS lines
 )
 SELECT
     CASE
