@@ -21,9 +21,10 @@ WITH logs AS (
     SELECT timestamp, line_no, instance, source_file, message, coalesce(job, 'unnamed job (' || source_file || ')') AS jname
     FROM traces WHERE source = 'job-log' AND template = 'kudu-status'
 ), jobs AS (
-    -- the jobs named, and the files of lines without one, each a DISTINCT of its own (of the
-    -- (job, file) pairs of every line: ~20 against ~5 ms on the 200 MB bench log)
-    SELECT DISTINCT job, false AS unnamed FROM traces WHERE source = 'job-log' AND job IS NOT NULL
+    -- the jobs named, and the files of lines without one, each a DISTINCT of one column (of the
+    -- (job, file) pairs of every line: ~20 against ~5 ms on the 200 MB bench log; a constant
+    -- beside the job in the DISTINCT took ~17 ms)
+    SELECT job, false AS unnamed FROM (SELECT DISTINCT job FROM traces WHERE source = 'job-log' AND job IS NOT NULL)
     UNION SELECT DISTINCT 'unnamed job (' || source_file || ')', true FROM traces WHERE source = 'job-log' AND job IS NULL
     UNION SELECT DISTINCT job, false FROM job_status WHERE job IS NOT NULL
 ), st AS (
