@@ -101,13 +101,19 @@ func newResultCols(rs *gosql.Rows) (resultCols, error) {
 		return resultCols{}, err
 	}
 	rc := resultCols{byName: map[string]colType{}}
-	for i, t := range types {
-		rc.names = append(rc.names, t.Name())
-		if _, dup := rc.byName[strings.ToLower(t.Name())]; !dup {
-			rc.byName[strings.ToLower(t.Name())] = colType{name: t.Name(), typ: strings.ToUpper(t.DatabaseTypeName()), idx: i}
-		}
+	for _, t := range types {
+		rc.add(t.Name(), t.DatabaseTypeName())
 	}
 	return rc, nil
+}
+
+// add appends the next column of the result; a name taken already (in any case) stays the
+// first column's.
+func (rc *resultCols) add(name, typ string) {
+	if _, dup := rc.byName[strings.ToLower(name)]; !dup {
+		rc.byName[strings.ToLower(name)] = colType{name: name, typ: strings.ToUpper(typ), idx: len(rc.names)}
+	}
+	rc.names = append(rc.names, name)
 }
 
 // describe returns the columns of q's result without running it.
@@ -119,10 +125,7 @@ func (e *evaluator) describe(q string) (resultCols, error) {
 		if err := r.Scan(&name, &typ, &rest[0], &rest[1], &rest[2], &rest[3]); err != nil {
 			return err
 		}
-		if _, dup := rc.byName[strings.ToLower(name)]; !dup {
-			rc.byName[strings.ToLower(name)] = colType{name: name, typ: strings.ToUpper(typ), idx: len(rc.names)}
-		}
-		rc.names = append(rc.names, name)
+		rc.add(name, typ)
 		return nil
 	})
 	return rc, err
