@@ -153,7 +153,10 @@ func TestCheckRowsLoadTogether(t *testing.T) {
 	if err != nil || len(ids) < 20 {
 		t.Fatalf("the checks name %d templates (%v)", len(ids), err)
 	}
-	checkRow := "(signals <> 0 OR template IN ('" + strings.Join(ids, "', '") + "'))"
+	checkRow, err := klsql.CheckRowsFilter()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, lanes := range []int{1, 2} {
 		ctx := context.Background()
 		s, err := store.Open(ctx, "", store.Options{})

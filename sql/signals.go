@@ -84,3 +84,13 @@ func CheckTemplates() ([]string, error) {
 	}
 	return ids, nil
 }
+
+// CheckRowsFilter is the rows the store gathers for the checks (CheckTemplates, or a signal)
+// as a filter on traces.
+func CheckRowsFilter() (string, error) {
+	ids, err := CheckTemplates()
+	if err != nil {
+		return "", err
+	}
+	return "(signals <> 0 OR (template IN (" + sqlList(ids) + ")) IS TRUE)", nil
+}

@@ -326,7 +326,7 @@ func (b *bench) checksRows(in input, runs int) {
 // copyCheckRows writes to dst a copy of the database src whose traces holds only the rows the
 // built-in checks read (sql.CheckTemplates, or a signal); the other tables are whole.
 func copyCheckRows(src, dst string) error {
-	ids, err := klsql.CheckTemplates()
+	checkRows, err := klsql.CheckRowsFilter()
 	if err != nil {
 		return err
 	}
@@ -342,8 +342,7 @@ func copyCheckRows(src, dst string) error {
 	for _, t := range []string{"meta", "files", "exceptions", "customEvents", "rejects", "job_status"} {
 		stmts = append(stmts, "INSERT INTO "+t+" SELECT * FROM src."+t)
 	}
-	stmts = append(stmts, "INSERT INTO traces SELECT * FROM src.traces WHERE signals <> 0 OR (template IN ('"+
-		strings.Join(ids, "', '")+"')) IS TRUE", "DETACH src", "CHECKPOINT")
+	stmts = append(stmts, "INSERT INTO traces SELECT * FROM src.traces WHERE "+checkRows, "DETACH src", "CHECKPOINT")
 	for _, q := range stmts {
 		if _, err := db.Exec(q); err != nil {
 			return fmt.Errorf("%.60s: %w", q, err)
