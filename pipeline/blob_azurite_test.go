@@ -101,12 +101,19 @@ func appendTo(t *testing.T, ab *appendblob.Client, data []byte) {
 // ingestSources ingests sources into a fresh in-memory store.
 func ingestSources(t *testing.T, sources []string, bo *blob.Options) (*store.Store, *Summary) {
 	t.Helper()
+	return ingestWith(t, sources, Options{Blob: bo})
+}
+
+// ingestWith ingests sources with o into a fresh in-memory store, closed when the test ends
+// (or before, by the test: closing twice is harmless).
+func ingestWith(t *testing.T, sources []string, o Options) (*store.Store, *Summary) {
+	t.Helper()
 	s, err := store.Open(context.Background(), "", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	sum, err := Ingest(context.Background(), s, sources, Options{Blob: bo}, nil)
+	sum, err := Ingest(context.Background(), s, sources, o, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

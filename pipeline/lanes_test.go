@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/kudulens/kudulens/internal/testinput"
-	"github.com/kudulens/kudulens/pipeline/store"
 	klsql "github.com/kudulens/kudulens/sql"
 )
 
@@ -35,16 +34,9 @@ func TestLoadLanesSameTables(t *testing.T) {
 	sources := []string{dir}
 	var dumps [2]string
 	for i, lanes := range []int{1, 2} {
-		ctx := context.Background()
-		s, err := store.Open(ctx, "", store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
 		// 4 KiB chunks: the loose log is ~40 batches, which both lanes take. One file at a
 		// time: which of two files keeps the lines they share (merge) depends on their order.
-		if _, err := Ingest(ctx, s, sources, Options{LoadLanes: lanes, FileWorkers: 1, ChunkSize: 4 << 10, noGroup: true}, nil); err != nil {
-			t.Fatal(err)
-		}
+		s, _ := ingestWith(t, sources, Options{LoadLanes: lanes, FileWorkers: 1, ChunkSize: 4 << 10, noGroup: true})
 		dumps[i] = dumpAllTables(t, s)
 		var n, unnamed int
 		if err := s.DB().QueryRow(`SELECT count(*) FILTER (WHERE job = 'Office365ActivityImporter' AND job_source = 'content'),
@@ -92,16 +84,9 @@ func TestLoadLanesSameReport(t *testing.T) {
 	}
 	var reports [2]string
 	for i, lanes := range []int{1, 2} {
-		ctx := context.Background()
-		s, err := store.Open(ctx, "", store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
 		// 2 KiB chunks: ~60 batches, loaded in whatever order the two lanes take them
-		if _, err := Ingest(ctx, s, []string{dir}, Options{LoadLanes: lanes, ChunkSize: 2 << 10}, nil); err != nil {
-			t.Fatal(err)
-		}
-		rep, err := klsql.Run(ctx, s.DB(), checks, klsql.Options{KQL: func(string, time.Time) (string, error) {
+		s, _ := ingestWith(t, []string{dir}, Options{LoadLanes: lanes, ChunkSize: 2 << 10})
+		rep, err := klsql.Run(context.Background(), s.DB(), checks, klsql.Options{KQL: func(string, time.Time) (string, error) {
 			return "SELECT NULL::TIMESTAMP AS timestamp WHERE false", nil
 		}})
 		s.Close()
@@ -158,15 +143,8 @@ func TestCheckRowsLoadTogether(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, lanes := range []int{1, 2} {
-		ctx := context.Background()
-		s, err := store.Open(ctx, "", store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
 		// 4 KiB chunks: ~100 batches, each with check rows among the others
-		if _, err := Ingest(ctx, s, []string{dir}, Options{LoadLanes: lanes, ChunkSize: 4 << 10}, nil); err != nil {
-			t.Fatal(err)
-		}
+		s, _ := ingestWith(t, []string{dir}, Options{LoadLanes: lanes, ChunkSize: 4 << 10})
 		var rows, distinct, check, runs int
 		err = s.DB().QueryRow(`SELECT count(*), count(DISTINCT line_no), count(*) FILTER (WHERE c),
 			count(*) FILTER (WHERE c AND prev IS DISTINCT FROM c)
