@@ -52,10 +52,12 @@ func (p *pump) Next() bool {
 	return true
 }
 
-// pumpSet holds the pumps of one driver connection: the view name of each schema.
+// pumpSet holds the pumps of one driver connection: the view name of each schema, and the
+// INSERTs prepared on the connection, by their text.
 type pumpSet struct {
 	pumps map[*arrow.Schema]*pump
 	views map[*arrow.Schema]string
+	stmts map[string]driver.Stmt
 }
 
 // loadSchemas are the schemas batches are inserted with.
@@ -82,7 +84,7 @@ func (s *Store) preparePumps(ctx context.Context, conn *gosql.Conn) error {
 		return fmt.Errorf("register Arrow views: %w", err)
 	}
 	id := s.nextPump.Add(1)
-	set := &pumpSet{pumps: map[*arrow.Schema]*pump{}, views: map[*arrow.Schema]string{}}
+	set := &pumpSet{pumps: map[*arrow.Schema]*pump{}, views: map[*arrow.Schema]string{}, stmts: map[string]driver.Stmt{}}
 	var releases []func()
 	err = conn.Raw(func(dc any) error {
 		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
@@ -143,9 +145,29 @@ func (s *Store) insertRecord(ctx context.Context, conn *gosql.Conn, rec arrow.Re
 		return fmt.Errorf("insert batch: no Arrow view for schema %v", rec.Schema())
 	}
 	p.recs = append(p.recs[:0], rec)
-	_, err = conn.ExecContext(ctx, insertSQL+view, args...)
-	p.recs, p.cur = p.recs[:0], nil
-	return err
+	defer func() { p.recs, p.cur = p.recs[:0], nil }()
+	// The INSERT is prepared once per connection and schema, and run for each batch: a
+	// prepare parses and plans the statement, and DuckDB 2.0 plans it again when it runs
+	// (bench/RESULTS.md), so a statement run from its text was planned twice per batch.
+	named := make([]driver.NamedValue, len(args))
+	for i, a := range args {
+		if v, ok := a.(int32); ok {
+			a = int64(v)
+		}
+		named[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
+	}
+	return conn.Raw(func(dc any) error {
+		q := insertSQL + view
+		st := set.stmts[q]
+		if st == nil {
+			if st, err = dc.(driver.ConnPrepareContext).PrepareContext(ctx, q); err != nil {
+				return err
+			}
+			set.stmts[q] = st
+		}
+		_, err := st.(driver.StmtExecContext).ExecContext(ctx, named)
+		return err
+	})
 }
 
 // driverConn returns the driver connection under conn: the pumps are registered on it.

@@ -268,6 +268,16 @@ func (s *Store) DB() *gosql.DB { return s.db }
 
 // Close closes the database (checkpointing it).
 func (s *Store) Close() error {
+	// The INSERTs prepared on the connections first: a prepared statement keeps its
+	// connection, and so the database, open.
+	s.mu.Lock()
+	for _, set := range s.pumps {
+		for q, st := range set.stmts {
+			st.Close()
+			delete(set.stmts, q)
+		}
+	}
+	s.mu.Unlock()
 	err := s.db.Close()
 	// The views went with the database; their streams can be freed now (never before a view
 	// is gone: stack-notes A3).
