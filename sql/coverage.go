@@ -343,6 +343,7 @@ type queryer interface {
 }
 
 func scanRows(ctx context.Context, q queryer, query string, fn func(*gosql.Rows) error, args ...any) error {
+	query, args = planOnce(query, args)
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err

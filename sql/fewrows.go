@@ -42,7 +42,8 @@ func (e *evaluator) readFew(c *Check, q string) (rc resultCols, rows []goRow, ok
 		}
 		return rc, nil, false, err
 	}
-	rs, err := e.conn.QueryContext(e.ctx, q)
+	pq, args := planOnce(q, nil)
+	rs, err := e.conn.QueryContext(e.ctx, pq, args...)
 	if err != nil {
 		return rc, nil, false, err
 	}

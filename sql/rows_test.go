@@ -163,7 +163,7 @@ type countingQueryer struct {
 func (q *countingQueryer) QueryContext(ctx context.Context, query string, args ...any) (*gosql.Rows, error) {
 	// Count by running the same query as a count: *gosql.Rows cannot be wrapped. The check's
 	// query itself (readFew) is read only up to a bound.
-	if query != q.checkQuery {
+	if checkQuery, _ := planOnce(q.checkQuery, nil); query != checkQuery {
 		var n int
 		if err := q.queryer.(*gosql.Conn).QueryRowContext(ctx, "SELECT count(*) FROM ("+query+")", args...).Scan(&n); err == nil {
 			q.rows += n
