@@ -332,7 +332,31 @@ const why14 = `
   join): ingest 3.04-3.53 against 3.08-3.26 s wall, diagnose --db 1.11-1.37 against 1.13-1.37 CPU
   s (4 interleaved runs each), the same report. The template comparisons are not what the checks
   wait for: not adopted. Disabling DuckDB's in_clause optimizer (IN lists as OR filters) made the
-  checks slower (0.81 against 0.71 s).
+  checks slower (0.81 against 0.71 s). Measured again on DuckDB 2.0 (one thread, the 200 MB log's
+  database): a template scan (template = '...') 3.5 ms, the same on an ENUM column 3.8 ms and
+  an IN list of six on it 7.9 against 4.0 ms; on an integer code column 4.2 ms. A filter on the
+  dictionary-compressed VARCHAR is as fast as one on codes: no column of codes.
+- **Every statement planned twice.** duckdb-go runs each statement as a prepared statement, and
+  DuckDB 2.0 plans a prepared statement when it is prepared and again when it runs (perf:
+  CreatePreparedStatement under duckdb_prepare_extracted_statement and again under
+  duckdb_pending_prepared; each run of a statement prepared once costs what its prepare did).
+  On diagnose --db that was ~14% of the CPU on the 200 MB log's database (7% each) and a third
+  on a 50-line one, where parsing (DuckDB 2.0's PEG parser) took another 15%. A statement with
+  a parameter DuckDB cannot type is only bound when prepared: every check statement now carries
+  one, always NULL (sql/planonce.go; section-import-missing on 50 lines: prepare 5.5 → 3.0 ms),
+  diagnose --db 0.457 → 0.438 s median, 0.77 → 0.73 CPU s (16 alternated runs, loaded
+  machine). Ingest ran ~150 INSERTs from their text, 0.37 CPU s of parsing and planning; each
+  is now prepared once per connection: 0.19 CPU s, CPU median 3.63 → 3.55 s (8 alternated
+  runs). duckdb-go has no way to run a statement unprepared.
+- **DuckDB 1.5.6 against 2.0.0** (duckdb-go v2.10506.0 against v2.20000.0, same code, same
+  reports): diagnose --db of a 50-line database 0.08-0.10 against 0.16-0.18 s (1.5.6 plans and
+  parses much faster), but of the 200 MB log's 0.83-1.10 against 0.34-0.47 s, and ingest 3.50
+  against 2.31 s (peak RSS 525 against 441 MB): 2.0 stays.
+- **Pruning row groups by a "check row" bit** (the high bit of signals set on the lines the
+  checks read, which are stored together, and each template filter also asking for it): a
+  template scan 3.5 → 1.5 ms, ~35 scans. Not built: every way rows reach traces (ingest, lake
+  loads, databases of older versions, rows a user inserts) would have to set the bit, and a
+  row without it would silently drop out of the checks.
 `
 
 // whyMissed explains the targets this version misses. It is analysis (profiles, A/B runs
