@@ -22,7 +22,7 @@ import (
 // numbered as the query numbers its own: $N after $1..$N-1, or a last ? after ?s.
 func planOnce(query string, args []any) (string, []any) {
 	q := strings.TrimRight(strings.TrimSpace(query), ";")
-	if !isSelect(q) {
+	if !selectQuery.MatchString(q) {
 		return query, args
 	}
 	param := "?"
@@ -36,19 +36,6 @@ func planOnce(query string, args []any) (string, []any) {
 // numberedParam finds a $1-style parameter.
 var numberedParam = regexp.MustCompile(`\$\d`)
 
-// isSelect reports whether q, after leading comments, starts with SELECT or WITH.
-func isSelect(q string) bool {
-	for {
-		q = strings.TrimLeft(q, " \t\r\n")
-		if !strings.HasPrefix(q, "--") {
-			break
-		}
-		i := strings.IndexByte(q, '\n')
-		if i < 0 {
-			return false
-		}
-		q = q[i+1:]
-	}
-	word := q[:min(len(q), 6)]
-	return strings.EqualFold(word, "SELECT") || len(word) >= 4 && strings.EqualFold(word[:4], "WITH") && (len(q) == 4 || q[4] == ' ' || q[4] == '\n' || q[4] == '\t' || q[4] == '\r')
-}
+// selectQuery matches a query that, after its leading comment lines, starts with SELECT or
+// WITH.
+var selectQuery = regexp.MustCompile(`^(?:\s*--[^\n]*\n)*\s*(?i:select|with)\b`)

@@ -146,14 +146,11 @@ func (s *Store) insertRecord(ctx context.Context, conn *gosql.Conn, rec arrow.Re
 	}
 	p.recs = append(p.recs[:0], rec)
 	defer func() { p.recs, p.cur = p.recs[:0], nil }()
-	// The INSERT is prepared once per connection and schema, and run for each batch: a
+	// The INSERT is prepared once per connection and text, and run for each batch: a
 	// prepare parses and plans the statement, and DuckDB 2.0 plans it again when it runs
 	// (bench/RESULTS.md), so a statement run from its text was planned twice per batch.
 	named := make([]driver.NamedValue, len(args))
 	for i, a := range args {
-		if v, ok := a.(int32); ok {
-			a = int64(v)
-		}
 		named[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
 	}
 	return conn.Raw(func(dc any) error {
