@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	gosql "database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -88,6 +89,48 @@ func TestTemporaryDatabaseFile(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
 		t.Errorf("left behind in TMPDIR: %v", left)
+	}
+}
+
+// Only diagnose's temporary database, removed on Close, skips the sync to stable storage: a
+// database the user names (--db) keeps DuckDB's default, or a crash of the machine could lose
+// what an ingest reported loaded.
+func TestOnlyTheTemporaryDatabaseSkipsSync(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	ctx := context.Background()
+	for _, c := range []struct {
+		name, path string
+		o          Options
+		want       string
+	}{
+		{"temporary", "", Options{Temporary: true}, "NONE"},
+		{"named file", filepath.Join(t.TempDir(), "k.duckdb"), Options{}, "STANDARD"},
+		{"named file, temporary asked", filepath.Join(t.TempDir(), "t.duckdb"), Options{Temporary: true}, "STANDARD"},
+	} {
+		s, err := Open(ctx, c.path, c.o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// a second connection: the setting is the database's, not the first connection's
+		conns := make([]*gosql.Conn, 2)
+		for i := range conns {
+			if conns[i], err = s.DB().Conn(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var mode, buffer string
+		if err := conns[1].QueryRowContext(ctx, "SELECT current_setting('fsync_mode'), current_setting('write_buffer_row_group_count')").Scan(&mode, &buffer); err != nil {
+			t.Fatal(err)
+		}
+		if mode != c.want || buffer != "1" {
+			t.Errorf("%s: fsync_mode %s, write_buffer_row_group_count %s; want %s, 1", c.name, mode, buffer, c.want)
+		}
+		for _, conn := range conns {
+			conn.Close()
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
