@@ -101,15 +101,24 @@ func TestOnlyTheTemporaryDatabaseSkipsSync(t *testing.T) {
 	for _, c := range []struct {
 		name, path string
 		o          Options
+		reopen     bool
 		want       string
 	}{
-		{"temporary", "", Options{Temporary: true}, "NONE"},
-		{"named file", filepath.Join(t.TempDir(), "k.duckdb"), Options{}, "STANDARD"},
-		{"named file, temporary asked", filepath.Join(t.TempDir(), "t.duckdb"), Options{Temporary: true}, "STANDARD"},
+		{"temporary", "", Options{Temporary: true}, false, "NONE"},
+		{"temporary, reopened", "", Options{Temporary: true}, true, "NONE"},
+		{"named file", filepath.Join(t.TempDir(), "k.duckdb"), Options{}, false, "STANDARD"},
+		{"named file, reopened", filepath.Join(t.TempDir(), "r.duckdb"), Options{}, true, "STANDARD"},
+		{"named file, temporary asked", filepath.Join(t.TempDir(), "t.duckdb"), Options{Temporary: true}, false, "STANDARD"},
 	} {
 		s, err := Open(ctx, c.path, c.o)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if c.reopen {
+			// diagnose reopens its temporary database after a large load: still ours
+			if s, err = s.Reopen(ctx); err != nil {
+				t.Fatal(err)
+			}
 		}
 		// a second connection: the setting is the database's, not the first connection's
 		conns := make([]*gosql.Conn, 2)
