@@ -47,6 +47,9 @@ func (s *Strings) compact(drop []int32) {
 			end = int(drop[k+1])
 		}
 		// the values d+1 .. end-1 move down to wo ..; their bytes to w ..
+		if int(d)+1 >= end {
+			continue
+		}
 		from, to := int(s.Offsets[d+1]), int(s.Offsets[end])
 		shift := int32(from - w)
 		copy(s.Data[w:], s.Data[from:to])
@@ -238,7 +241,21 @@ func (t *Traces) MoveRows(dst *Traces, move func(i int) bool) int {
 		dst.LineCount = append(dst.LineCount, t.LineCount[i])
 		dst.Signals = append(dst.Signals, t.Signals[i])
 	}
-	// The rows that stay, compacted in place: each column keeps the rows between the moved ones.
+	t.remove(moved)
+	return len(moved)
+}
+
+// RemoveAt removes the rows at the ascending indexes rows from t; the other rows keep their
+// order.
+func (t *Traces) RemoveAt(rows []int32) {
+	if len(rows) > 0 {
+		t.remove(rows)
+	}
+}
+
+// remove compacts t in place without the rows at the ascending indexes moved: each column
+// keeps the rows between them.
+func (t *Traces) remove(moved []int32) {
 	t.Time = compact(t.Time, moved)
 	t.Instance.Index = compact(t.Instance.Index, moved)
 	t.Level = compact(t.Level, moved)
@@ -256,7 +273,6 @@ func (t *Traces) MoveRows(dst *Traces, move func(i int) bool) int {
 	t.LineNo = compact(t.LineNo, moved)
 	t.LineCount = compact(t.LineCount, moved)
 	t.Signals = compact(t.Signals, moved)
-	return len(moved)
 }
 
 // compact removes the elements at the ascending indexes drop from s, keeping the order of
@@ -268,7 +284,10 @@ func compact[T any](s []T, drop []int32) []T {
 		if k+1 < len(drop) {
 			end = int(drop[k+1])
 		}
-		w += copy(s[w:], s[int(d)+1:end])
+		// most runs are empty where most rows go (store: lean rows)
+		if start := int(d) + 1; start < end {
+			w += copy(s[w:], s[start:end])
+		}
 	}
 	return s[:w]
 }

@@ -20,7 +20,7 @@ func traceLines(t *Traces) []string {
 }
 
 // TestMoveRows: the moved rows arrive whole and in order, after the rows dst held; the rows
-// that stay are the others, whole and in order. On parsed files (every column filled, as
+// that stay are the others, whole and in order (also after RemoveAt). On parsed files (every column filled, as
 // the store loads them), for choices of rows that cover the edges.
 func TestMoveRows(t *testing.T) {
 	fi := &FileInfo{Job: "Office365ActivityImporter", JobSource: JobByPath}
@@ -68,6 +68,18 @@ func TestMoveRows(t *testing.T) {
 				}
 				if moved := traceLines(&dst.Traces); !slices.Equal(moved, append(held, wantMoved...)) {
 					t.Errorf("destination:\n%q\nwant\n%q", moved, append(held, wantMoved...))
+				}
+				// RemoveAt leaves what MoveRows leaves
+				c, _ := parseFile(t, &KuduLog{}, file, fi)
+				var at []int32
+				for i := range n {
+					if move(i) {
+						at = append(at, int32(i))
+					}
+				}
+				c.Traces.RemoveAt(at)
+				if kept := traceLines(&c.Traces); !slices.Equal(kept, wantKept) {
+					t.Errorf("rows left by RemoveAt:\n%q\nwant\n%q", kept, wantKept)
 				}
 			})
 		}
