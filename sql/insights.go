@@ -4,6 +4,7 @@ import (
 	"context"
 	gosql "database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -377,11 +378,14 @@ func configBlocks(ctx context.Context, q queryer, at time.Time) ([]ConfigBlock, 
 		var text []string
 		for i := from; i < len(s.lines) && len(text) < 30; i++ {
 			l := s.lines[i]
-			if l.no > s.line && (l.sys || l.tpl == "engine-start" || l.tpl == "pausing-seconds" || strings.HasPrefix(l.tpl, "sql-test") ||
+			// A progress line is no configuration either (and diagnose may keep it without its
+			// text: LeanTemplates): it ends the block, and before "Configured values:" it is left out.
+			progress := slices.Contains(leanTemplates, l.tpl)
+			if l.no > s.line && (l.sys || progress || l.tpl == "engine-start" || l.tpl == "pausing-seconds" || strings.HasPrefix(l.tpl, "sql-test") ||
 				strings.HasPrefix(l.msg, "Testing SQL config") || strings.HasPrefix(l.msg, "Pausing ")) {
 				break
 			}
-			if l.sys {
+			if l.sys || progress {
 				continue
 			}
 			text = append(text, strings.TrimRight(l.msg, " \r"))

@@ -2,6 +2,8 @@ package sql_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -69,5 +71,46 @@ func TestInsightsOfTheSample(t *testing.T) {
 	}
 	if !jobs["AppInsightsImporter"] || !jobs["Office365ActivityImporter"] {
 		t.Errorf("configuration blocks of %v", jobs)
+	}
+}
+
+// A configuration block ends at a progress line (sql.LeanTemplates), as at any other line that
+// is no configuration: diagnose may keep progress lines without their text. Before "Configured
+// values:", between the engine's START line and it, a progress line is left out.
+func TestConfigBlockEndsAtProgressLine(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	log := `[11/12/2026 13:00:50 > 5b7e2d: INFO] Office 365 Advanced Analytics engine START: 'Build 1312'.
+[11/12/2026 13:00:50 > 5b7e2d: INFO] Audit events import: processed 10% activity report data...
+[11/12/2026 13:00:50 > 5b7e2d: INFO] Configured values:
+[11/12/2026 13:00:50 > 5b7e2d: INFO] Days back to check for events from Activity API='6'.
+[11/12/2026 13:00:51 > 5b7e2d: INFO] Audit events import: processed 20% activity report data...
+[11/12/2026 13:00:51 > 5b7e2d: INFO] Days back to check for events from Activity API='7'.
+`
+	if err := os.MkdirAll(filepath.Join(dir, "data/jobs/continuous/Office365ActivityImporter"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "data/jobs/continuous/Office365ActivityImporter/job_log.txt"), []byte(log), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	database, err := store.Open(ctx, "", store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer database.Close()
+	if _, err := pipeline.Ingest(ctx, database, []string{dir}, pipeline.Options{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := klsql.Run(ctx, database.DB(), nil, klsql.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := klsql.ComputeInsights(ctx, database.DB(), rep, klsql.InsightOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Office 365 Advanced Analytics engine START: 'Build 1312'.\nConfigured values:\nDays back to check for events from Activity API='6'."
+	if len(in.Config) != 1 || strings.Join(in.Config[0].Lines, "\n") != want {
+		t.Errorf("configuration blocks %+v, want one of\n%s", in.Config, want)
 	}
 }

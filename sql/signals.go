@@ -2,6 +2,7 @@ package sql
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kudulens/kudulens/parse"
@@ -84,6 +85,29 @@ func CheckTemplates() ([]string, error) {
 	}
 	return ids, nil
 }
+
+// leanTemplates are the templates of the progress lines the jobs print by the hundred
+// thousand, and of the routine lines of each import cycle: 88% of the lines of the 200 MB
+// bench log. Lines that belong to a configuration block (insights.go) are not among them.
+// See LeanTemplates.
+var leanTemplates = []string{
+	// progress
+	"audit-progress", "user-apps-progress", "event", "section-timer", "sql-insert-start", "subscription-in-place",
+	// each cycle's routine
+	"searches-imported", "searches-processing", "page-updates-imported", "urls-updated", "hits-batch-imported",
+	"clicks-imported", "team-token-missing", "team-load-failed", "usage-stats", "user-import-start", "user-import-read",
+	"user-import-done", "teams-loading", "teams-searching", "teams-import-complete", "user-apps-updating",
+	"graph-import-finished", "subscriptions-reading", "oauth-token-new", "audit-changes-summary", "audit-full-loading",
+	"audit-got-events", "usage-reports-recent", "usage-report-importing", "throttle-retry", "url-out-of-scope",
+}
+
+// LeanTemplates returns the ids of the templates whose rows the report (checks, coverage,
+// health, insights) reads only through their other columns (counts, times, jobs, templates),
+// never through their text. diagnose without --db keeps these rows without their message
+// (pipeline/store, Options.Lean); no check names them (a test), and a configuration block
+// (insights) ends at one. A check of --checks DIR may read anything: such a run keeps every
+// message.
+func LeanTemplates() []string { return slices.Clone(leanTemplates) }
 
 // CheckRowsFilter is the rows the store gathers for the checks (CheckTemplates, or a signal)
 // as a filter on traces.

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/kudulens/kudulens/parse"
@@ -226,5 +228,29 @@ func TestSignalMacro(t *testing.T) {
 	}
 	if _, err := database.DB().ExecContext(ctx, "SELECT kl_signal(1::UINTEGER, 'no-such-signal')"); err == nil {
 		t.Error("kl_signal accepts an unknown name")
+	}
+}
+
+// The progress lines a lean load keeps without their text (sql.LeanTemplates) are lines of
+// known templates that no check names, and none of those the report reads by template itself
+// (coverage, health, configuration blocks).
+func TestLeanTemplatesAreReadByNoCheck(t *testing.T) {
+	checkTemplates, err := klsql.CheckTemplates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := append(checkTemplates, "configured-values", "engine-start", "pausing-seconds", "kudu-status",
+		"kudu-process-down", "kudu-exit-code", "kudu-output-capped", "appinsights-request")
+	lean := klsql.LeanTemplates()
+	if len(lean) < 6 {
+		t.Fatalf("lean templates %v", lean)
+	}
+	for _, id := range lean {
+		if parse.TemplateNumber(id) <= 0 {
+			t.Errorf("%s is no template", id)
+		}
+		if slices.Contains(read, id) || strings.HasPrefix(id, "sql-test") {
+			t.Errorf("%s is read by a check or the report, and is a lean template", id)
+		}
 	}
 }
