@@ -17,10 +17,16 @@ import (
 // ingestion), sorted, for comparing two databases.
 func dumpAllTables(t *testing.T, s *store.Store) string {
 	t.Helper()
+	return dumpAllTablesFrom(t, s, "traces")
+}
+
+// dumpAllTablesFrom is dumpAllTables reading the traces rows from the relation traces.
+func dumpAllTablesFrom(t *testing.T, s *store.Store, traces string) string {
+	t.Helper()
 	var out strings.Builder
 	for _, q := range []string{
 		`SELECT * EXCLUDE (file_id, run_id, ingested_at) FROM files`,
-		`SELECT * EXCLUDE (file_id) FROM traces`,
+		`SELECT * EXCLUDE (file_id) FROM ` + traces,
 		`SELECT * EXCLUDE (file_id) FROM exceptions`,
 		`SELECT * EXCLUDE (file_id) FROM customEvents`,
 		`SELECT * EXCLUDE (file_id) FROM rejects`,

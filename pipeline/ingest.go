@@ -241,12 +241,20 @@ func ingest(ctx context.Context, s *store.Store, sources []string, o Options, pr
 	if err := s.LoadThreads(ctx, false); err != nil {
 		return sum, err
 	}
+	// A lean load's rows (store.Options.Lean) are in: traces becomes their view when Merge has
+	// nothing to do, else they go back into traces for Merge.
+	lean, err := s.FinishLean(ctx)
+	if err != nil {
+		return sum, err
+	}
 	if !o.NoMerge {
-		ms, err := s.Merge(ctx)
-		if err != nil {
-			return sum, fmt.Errorf("merge: %w", err)
+		if !lean {
+			ms, err := s.Merge(ctx)
+			if err != nil {
+				return sum, fmt.Errorf("merge: %w", err)
+			}
+			sum.Merge = ms
 		}
-		sum.Merge = ms
 		if err := s.CountKept(ctx); err != nil {
 			return sum, err
 		}

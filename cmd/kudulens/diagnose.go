@@ -209,6 +209,9 @@ func runDiagnose(ctx context.Context, args []string, e *env) int {
 	sf.blob.useParallel(fs, fo.parallel) // --parallel for blob sources too
 	sf.blob.pruneFor(since, opts.At)     // blob sources: skip application-log hours not evaluated
 	step := klsql.Tracer(opts.Trace)
+	// A database of the run's own is read by the report only, unless checks of the user's may
+	// read any message.
+	sf.lean = checksDir == ""
 	database, code := openOrIngest(ctx, fs.Changed("db"), fs.Args(), &sf, e)
 	if database == nil {
 		return code

@@ -32,6 +32,9 @@ type storeFlags struct {
 	limits      walkLimits
 	blob        blobFlags // Azure Blob Storage sources (blob.go)
 	lakeSite    string    // query, diagnose --site: the site to read of a lake holding several (lakefleet.go)
+	// lean: the database is read by the built-in report only (diagnose without --checks), so a
+	// database of the run's own may keep progress lines without their text (store.Options.Lean)
+	lean bool
 }
 
 // walkLimits are the flags that bound what one input may cost (source.WalkOptions).
@@ -132,7 +135,7 @@ func (f *storeFlags) openTemporary(ctx context.Context) (*store.Store, error) {
 }
 
 func (f *storeFlags) storeOptions() store.Options {
-	return store.Options{Threads: f.threads, MemoryLimit: f.memoryLimit, MaxRatio: f.limits.maxRatio}
+	return store.Options{Threads: f.threads, MemoryLimit: f.memoryLimit, MaxRatio: f.limits.maxRatio, Lean: f.lean}
 }
 
 func (f *storeFlags) ingestOptions(e *env) pipeline.Options {

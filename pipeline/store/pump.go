@@ -61,7 +61,7 @@ type pumpSet struct {
 }
 
 // loadSchemas are the schemas batches are inserted with.
-var loadSchemas = []*arrow.Schema{tracesSchema, groupTracesSchema, eventsSchema, exceptionsSchema}
+var loadSchemas = []*arrow.Schema{tracesSchema, groupTracesSchema, eventsSchema, exceptionsSchema, bulkSchema}
 
 // preparePumps registers the pumps of conn's driver connection when it has none yet. Call it
 // before the connection begins a transaction.

@@ -56,6 +56,14 @@ type Store struct {
 	// FileTx.checkRows): worked out from the checks' SQL (~1 ms) at the first file that loads
 	// through a FileTx, not at every Open (a fleet opens a database per site).
 	checkTemplates func() ([]bool, error)
+
+	// lean: this load keeps progress lines as lean rows (Options.Lean, lean.go) until
+	// FinishLean; leanTemplates tells their templates by number, combos are the committed
+	// files' kl_combos rows, nextCombo numbers them across files.
+	lean          bool
+	leanTemplates func() ([]bool, error)
+	combos        []comboRow
+	nextCombo     atomic.Int32
 }
 
 // Options configure DuckDB.
@@ -72,6 +80,10 @@ type Options struct {
 	// compressed stream: rows × columns × 8 bytes at most MaxRatio times the files' size on
 	// disk (past 64 MiB). 0 means DefaultMaxRatio.
 	MaxRatio int64
+	// Lean keeps the progress lines of job logs (sql.LeanTemplates) without their text, for a
+	// database read by the report only (diagnose without --db or --checks): see lean.go. Only
+	// for an in-memory or Temporary database; FinishLean ends the load.
+	Lean bool
 	// reopened is set by Reopen on a temporary database: the file is still ours, removed on
 	// Close.
 	reopened bool
@@ -206,12 +218,22 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 		s.maxRatio = DefaultMaxRatio
 	}
 	s.checkTemplates = sync.OnceValues(checkTemplateMask)
+	s.leanTemplates = sync.OnceValues(leanTemplateMask)
+	s.lean = o.Lean && (path == "" || privateTemp != "" && !o.reopened)
 	// A connection keeps its Arrow views (pump.go) for its lifetime: keep connections open
 	// instead of closing and re-opening them between files.
 	db.SetMaxIdleConns(4*threads + 4)
-	if err := s.init(ctx, o.ReadOnly); err != nil {
+	// A reopened database of ours has the schema: this process wrote it (and traces may be
+	// the view of a lean load, which the schema's ALTER TABLE would refuse).
+	if err := s.init(ctx, o.ReadOnly || o.reopened); err != nil {
 		s.Close()
 		return nil, openError(path, err)
+	}
+	if s.lean {
+		if _, err := db.ExecContext(ctx, createBulkSQL); err != nil {
+			s.Close()
+			return nil, openError(path, err)
+		}
 	}
 	// The catalog of the Arrow views (pump.go), attached once for every connection: attached
 	// per connection, two loads starting together raced ("database with name kl_mem already
@@ -345,7 +367,7 @@ func (s *Store) Reopen(ctx context.Context) (*Store, error) {
 		return nil, fmt.Errorf("reopen %s: %w", s.path, err)
 	}
 	o := s.opts
-	o.Temporary, o.reopened = false, private != ""
+	o.Temporary, o.reopened, o.Lean = false, private != "", false
 	n, err := Open(ctx, s.path, o)
 	if err != nil {
 		os.RemoveAll(private)
@@ -538,6 +560,8 @@ type FileTx struct {
 	// diagnose --db of the 200 MB bench log 0.48 -> 0.40 s with the same rows gathered.
 	checkRows     *parse.Batch
 	checkTemplate []bool // Store.checkTemplates
+
+	combos map[comboKey]int32 // the file's lean-row combos (lean.go), under mu
 }
 
 // checkRowsBatch is how many gathered check rows are loaded at once.
@@ -620,6 +644,15 @@ func (l *Lane) AddBatch(ctx context.Context, b *parse.Batch) error {
 func (ft *FileTx) addBatch(ctx context.Context, conn *gosql.Conn, b *parse.Batch) error {
 	if full := ft.gatherCheckRows(b); full != nil {
 		if err := ft.insertTraces(ctx, conn, full); err != nil {
+			return err
+		}
+	}
+	lean, err := ft.takeLean(b)
+	if err != nil {
+		return err
+	}
+	if lean != nil {
+		if err := ft.insertLean(ctx, conn, lean); err != nil {
 			return err
 		}
 	}
@@ -777,6 +810,7 @@ func (ft *FileTx) Commit(ctx context.Context) (dup string, err error) {
 	if _, err := ft.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return fail(fmt.Errorf("commit %s: %w", row.Path, err))
 	}
+	ft.keepCombos()
 	if len(ft.lanes) > 0 {
 		// The file's rows are all in: its marks go (a mark left here by a failure is taken
 		// by the next Open, which finds the files row and keeps the rows).
@@ -889,7 +923,11 @@ func (s *Store) dropLoad(ctx context.Context, fileID int32) error {
 		return err
 	}
 	defer conn.Close()
-	return dropLoads(ctx, conn, "= "+strconv.Itoa(int(fileID)), loadingPrefix(fileID)+"%")
+	tables := loadTables
+	if s.lean {
+		tables = append(tables[:len(tables):len(tables)], "kl_bulk")
+	}
+	return dropLoads(ctx, conn, tables, "= "+strconv.Itoa(int(fileID)), loadingPrefix(fileID)+"%")
 }
 
 // dropUnfinishedLoads deletes what an earlier run left of files it did not finish: rows that
@@ -905,17 +943,20 @@ func (s *Store) dropUnfinishedLoads(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close()
-	return dropLoads(ctx, conn, `IN (SELECT CAST(split_part(key, ' ', 2) AS INTEGER) FROM meta WHERE key LIKE '`+loadingMarks+`'
+	return dropLoads(ctx, conn, loadTables, `IN (SELECT CAST(split_part(key, ' ', 2) AS INTEGER) FROM meta WHERE key LIKE '`+loadingMarks+`'
 		EXCEPT SELECT file_id FROM files)`, loadingMarks)
 }
 
-// dropLoads deletes, in one transaction, the rows of the files whose file_id matches
-// idCondition, and the meta keys LIKE marks.
-func dropLoads(ctx context.Context, conn *gosql.Conn, idCondition, marks string) error {
+// loadTables are the tables a file's load puts rows in (and kl_bulk in a lean load).
+var loadTables = []string{"traces", "exceptions", "customEvents", "rejects"}
+
+// dropLoads deletes, in one transaction, the rows in tables of the files whose file_id
+// matches idCondition, and the meta keys LIKE marks.
+func dropLoads(ctx context.Context, conn *gosql.Conn, tables []string, idCondition, marks string) error {
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return err
 	}
-	for _, table := range []string{"traces", "exceptions", "customEvents", "rejects"} {
+	for _, table := range tables {
 		if _, err := conn.ExecContext(ctx, "DELETE FROM "+table+" WHERE file_id "+idCondition); err != nil {
 			conn.ExecContext(context.Background(), "ROLLBACK")
 			return fmt.Errorf("remove the rows of an unfinished load from %s: %w", table, err)
