@@ -190,6 +190,14 @@ func (b *bench) measure() error {
 	b.ingest("ingest-gz", "kudulens ingest, .gz input", m.gz, runs)
 	b.external("diagnose", "kudulens diagnose end to end (ingest + every check + JSON report)", m.plain, runs, nil,
 		b.c.kudulens, "diagnose", "--quiet", "--format", "json", "--fail-on", "never", "--out", os.DevNull, m.plain.path)
+	// What the lean rows bought (store.Options.Lean): the same diagnosis keeping every line
+	// whole, as a run with checks of the user's does (--checks of an empty folder adds none).
+	noChecks := filepath.Join(b.c.dataDir, "no-checks")
+	if err := os.MkdirAll(noChecks, 0o755); err != nil {
+		return err
+	}
+	b.external("diagnose-whole", "kudulens diagnose keeping every line whole (no lean rows: --checks of an empty folder)", m.plain, runs, nil,
+		b.c.kudulens, "diagnose", "--quiet", "--format", "json", "--fail-on", "never", "--out", os.DevNull, "--checks", noChecks, m.plain.path)
 	b.checksRows(m.plain, runs)
 	if lnavErr != nil {
 		fmt.Fprintln(os.Stderr, "lnav rows skipped:", lnavErr)
