@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -47,6 +48,13 @@ func TestLeanLoadSameTablesAndReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A crafted log: progress lines of 300 instances in turn (a batch's lean rows then have
+	// hundreds of combos, each met again and again).
+	var crafted strings.Builder
+	for i := range 40000 {
+		fmt.Fprintf(&crafted, "[11/03/2020 08:%02d:%02d > %06x: INFO] Audit events import: processed %d%% activity report data...\n",
+			i/3600%60, i/60%60, i*7919%300, i%100)
+	}
 	const o365 = "data/jobs/continuous/Office365ActivityImporter/"
 	for _, tc := range []struct {
 		name  string
@@ -57,6 +65,7 @@ func TestLeanLoadSameTablesAndReport(t *testing.T) {
 			"loose/job_log_copy.txt": loose.Bytes(), "wrong/job_log.txt": wrong.Bytes(),
 			o365 + "job_log.txt": jobLog, o365 + "job_prev_log.txt": prevLog,
 		}, true},
+		{"hundreds of instances", map[string][]byte{o365 + "job_log.txt": []byte(crafted.String())}, true},
 		{"with an application log", map[string][]byte{
 			"loose/job_log_copy.txt": loose.Bytes(), o365 + "job_log.txt": jobLog,
 			"applogs/site/2026/11/19/23/5b7e2d-8252.applicationLog.csv": appLog,
