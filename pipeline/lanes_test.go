@@ -2,13 +2,11 @@ package pipeline
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kudulens/kudulens/internal/testinput"
 	klsql "github.com/kudulens/kudulens/sql"
@@ -78,21 +76,12 @@ func TestLoadLanesSameReport(t *testing.T) {
 		}
 		testinput.WriteFile(t, dir, "data/jobs/continuous/"+job+"/job_prev_log.txt", []byte(restarts.String()))
 	}
-	checks, err := klsql.BuiltinChecks()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var reports [2]string
 	for i, lanes := range []int{1, 2} {
 		// 2 KiB chunks: ~60 batches, loaded in whatever order the two lanes take them
 		s, _ := ingestWith(t, []string{dir}, Options{LoadLanes: lanes, ChunkSize: 2 << 10})
-		rep, err := klsql.Run(context.Background(), s.DB(), checks, klsql.Options{KQL: func(string, time.Time) (string, error) {
-			return "SELECT NULL::TIMESTAMP AS timestamp WHERE false", nil
-		}})
+		rep := runChecks(t, s)
 		s.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
 		for _, c := range rep.Checks {
 			switch c.ID {
 			case "sql-public-access-denied":

@@ -125,9 +125,8 @@ func dumpLeanTables(t *testing.T, s *store.Store) string {
 		CASE WHEN template IN (`+lean+`) THEN NULL ELSE app_time END AS app_time) FROM traces)`)
 }
 
-// checksReport runs the built-in checks on s (the KQL ones as queries of no rows) and returns
-// the report as JSON.
-func checksReport(t *testing.T, s *store.Store) string {
+// runChecks runs the built-in checks on s, the KQL ones as queries of no rows.
+func runChecks(t *testing.T, s *store.Store) *klsql.Report {
 	t.Helper()
 	checks, err := klsql.BuiltinChecks()
 	if err != nil {
@@ -139,7 +138,13 @@ func checksReport(t *testing.T, s *store.Store) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := json.Marshal(rep)
+	return rep
+}
+
+// checksReport is runChecks' report as JSON.
+func checksReport(t *testing.T, s *store.Store) string {
+	t.Helper()
+	out, err := json.Marshal(runChecks(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}
