@@ -5,7 +5,6 @@ import (
 	gosql "database/sql"
 	"database/sql/driver"
 	"fmt"
-	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -68,19 +67,16 @@ type leanRows struct {
 	hash   []int64
 }
 
-// leanTemplateMask is sql.LeanTemplates by template number, without any a check reads.
-func leanTemplateMask() ([]bool, error) {
-	check, err := checkTemplateMask()
-	if err != nil {
-		return nil, err
-	}
+// leanTemplateMask is sql.LeanTemplates by template number, without any a check reads
+// (check: Store.checkTemplates).
+func leanTemplateMask(check []bool) []bool {
 	mask := make([]bool, len(parse.TemplateIDs()))
 	for _, id := range klsql.LeanTemplates() {
 		if n := parse.TemplateNumber(id); n > 0 && !check[n] {
 			mask[n] = true
 		}
 	}
-	return mask, nil
+	return mask
 }
 
 // takeLean moves the lean rows out of b (rows of a job log only) and returns them, nil when
@@ -104,10 +100,9 @@ func (ft *FileTx) takeLean(b *parse.Batch) (*leanRows, error) {
 		severity      int8
 		template      int16
 	}
-	var keys []local // few per batch: a scan, from the last one found; a map past a few
-	var ids []int32
-	var pos map[local]int
-	last := -1
+	ids := map[local]int32{}
+	var last local
+	id := int32(-1)
 	ft.mu.Lock()
 	defer ft.mu.Unlock()
 	guess := ft.guess
@@ -122,34 +117,16 @@ func (ft *FileTx) takeLean(b *parse.Batch) (*leanRows, error) {
 				hash: make([]int64, 0, n)}
 			at = make([]int32, 0, n)
 		}
-		lk := local{t.Operation.Index[i], t.Job.Index[i], t.Instance.Index[i], t.JobSource[i], t.Severity[i], t.Template[i]}
-		if last < 0 || keys[last] != lk {
-			if pos != nil {
-				var ok bool
-				if last, ok = pos[lk]; !ok {
-					last = -1
-				}
-			} else {
-				last = slices.Index(keys, lk)
+		// neighbouring rows mostly share their combo: the map only where it changes
+		if lk := (local{t.Operation.Index[i], t.Job.Index[i], t.Instance.Index[i], t.JobSource[i], t.Severity[i], t.Template[i]}); id < 0 || lk != last {
+			var ok bool
+			if id, ok = ids[lk]; !ok {
+				id = ft.combo(comboKey{operation: t.Operation.Value(i), job: t.Job.Value(i), instance: t.Instance.Value(i),
+					jobSource: t.JobSource[i], severity: t.Severity[i], template: t.Template[i]}, guess)
+				ids[lk] = id
 			}
-			if last < 0 {
-				// a crafted log may give every line an instance of its own
-				last = len(keys)
-				keys = append(keys, lk)
-				ids = append(ids, ft.combo(comboKey{operation: t.Operation.Value(i), job: t.Job.Value(i),
-					instance: t.Instance.Value(i), jobSource: t.JobSource[i], severity: t.Severity[i], template: t.Template[i]}, guess))
-				if pos != nil || len(keys) > 16 {
-					if pos == nil {
-						pos = make(map[local]int, 2*len(keys))
-						for j, k := range keys {
-							pos[k] = j
-						}
-					}
-					pos[lk] = last
-				}
-			}
+			last = lk
 		}
-		id := ids[last]
 		at = append(at, int32(i))
 		lr.combo = append(lr.combo, id)
 		lr.time = append(lr.time, t.Time[i])

@@ -218,8 +218,14 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 		s.maxRatio = DefaultMaxRatio
 	}
 	s.checkTemplates = sync.OnceValues(checkTemplateMask)
-	s.leanTemplates = sync.OnceValues(leanTemplateMask)
-	s.lean = o.Lean && (path == "" || privateTemp != "" && !o.reopened)
+	s.leanTemplates = sync.OnceValues(func() ([]bool, error) {
+		check, err := s.checkTemplates()
+		if err != nil {
+			return nil, err
+		}
+		return leanTemplateMask(check), nil
+	})
+	s.lean = o.Lean && (path == "" || scratch) // a database of the run's own only
 	// A connection keeps its Arrow views (pump.go) for its lifetime: keep connections open
 	// instead of closing and re-opening them between files.
 	db.SetMaxIdleConns(4*threads + 4)
